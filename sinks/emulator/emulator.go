@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -403,11 +404,15 @@ func (c *Core) record(call Call, status int, fault string, wrote bool) {
 }
 
 // redactQuery keeps the query for the call log without any credential.
+// Names match in any letter case: some vendors (LeadSquared) accept
+// accesskey/secretkey as well.
 func redactQuery(r *http.Request) string {
 	q := r.URL.Query()
-	for _, k := range []string{"auth", "accessKey", "secretKey", "access_token", "token"} {
-		if q.Has(k) {
-			q.Set(k, "REDACTED")
+	for name := range q {
+		for _, k := range []string{"auth", "accessKey", "secretKey", "access_token", "token"} {
+			if strings.EqualFold(name, k) {
+				q[name] = []string{"REDACTED"}
+			}
 		}
 	}
 	return q.Encode()

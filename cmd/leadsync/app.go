@@ -1,0 +1,113 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/leadsync/leadsync/config"
+)
+
+// Exit codes, documented in --help and the README.
+const (
+	ExitOK          = 0 // done
+	ExitRejected    = 1 // done, with rejected rows (see the run's rejected.csv)
+	ExitUsage       = 2 // usage or configuration error; nothing was written
+	ExitInterrupted = 3 // interrupted; run the same command again to resume
+	ExitAuth        = 4 // a vendor refused the credentials
+)
+
+const exitHelp = `EXIT CODES:
+   0  done
+   1  done, with rejected rows (listed in the run's rejected.csv)
+   2  usage or configuration error (nothing was written)
+   3  interrupted; run the same command again to resume
+   4  authentication failed (the message names the credential's variable)
+`
+
+// env is how the app sees its surroundings; tests pass their own.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	lookup func(string) (string, bool)
+}
+
+// exitError carries an exit code out of an action.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func exitf(code int, format string, args ...any) error {
+	return &exitError{code: code, err: fmt.Errorf(format, args...)}
+}
+
+func withCode(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	return &exitError{code: code, err: err}
+}
+
+// newApp builds the command tree.
+func newApp(e *env) *cli.App {
+	cli.AppHelpTemplate = strings.TrimRight(cli.AppHelpTemplate, "\n") + "\n\n" + exitHelp
+	return &cli.App{
+		Name:  "leadsync",
+		Usage: "sync lead files (CSV, XLSX) into LeadDesk, Tiledesk, LionDesk and LeadSquared, resumably and without duplicates",
+		Description: "A job file (YAML) names a source, a sink and a mapping. `leadsync validate JOB` checks it,\n" +
+			"`leadsync run JOB` runs or resumes it, `leadsync inspect FILE` suggests a mapping.",
+		Reader:          e.stdin,
+		Writer:          e.stdout,
+		ErrWriter:       e.stderr,
+		HideHelpCommand: true,
+		ExitErrHandler:  func(*cli.Context, error) {}, // run() maps errors to codes
+		Commands: []*cli.Command{
+			runCommand(e),
+			validateCommand(e),
+			inspectCommand(e),
+			fieldsCommand(e),
+			runsCommand(e),
+			showCommand(e),
+		},
+	}
+}
+
+// run executes the app and returns the process exit code.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, lookup: lookup}
+	err := newApp(e).Run(args)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintln(stderr, "leadsync:", indentErrors(ee.err))
+		}
+		return ee.code
+	}
+	// Errors from flag parsing and unknown commands are usage errors.
+	fmt.Fprintln(stderr, "leadsync:", err)
+	return ExitUsage
+}
+
+// indentErrors puts each of several configuration errors on its own line.
+func indentErrors(err error) string {
+	var ces config.Errors
+	if errors.As(err, &ces) && len(ces) > 1 {
+		return fmt.Sprintf("%d problems:\n  %s", len(ces), strings.ReplaceAll(ces.Error(), "\n", "\n  "))
+	}
+	return err.Error()
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/leadsync/leadsync/config"
+	"github.com/leadsync/leadsync/mapping"
+	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sources"
+	"github.com/leadsync/leadsync/sources/csvfile"
+	"github.com/leadsync/leadsync/sources/xlsxfile"
+)
+
+// prepared is a job ready to run: parsed, source open, mapping compiled.
+type prepared struct {
+	job     *config.Job
+	source  sources.Source
+	object  sinks.Object
+	mapping *mapping.Mapping
+}
+
+func (p *prepared) Close() error {
+	if p.source != nil {
+		return p.source.Close()
+	}
+	return nil
+}
+
+// prepare loads a job and everything it needs before the first row. Every
+// error it returns is a configuration error (exit code 2); problems in the
+// job and mapping come all together with file:line:col.
+func prepare(e *env, path string) (*prepared, error) {
+	job, err := config.LoadJob(path, e.lookup)
+	if err != nil {
+		return nil, err
+	}
+	p := &prepared{job: job}
+	var errs config.Errors
+	schemaName := job.Sink.Vendor
+	objectName := job.Sink.Object
+	if job.Sink.Vendor == "export" && job.Sink.Schema != "" {
+		schemaName, objectName = job.Sink.Schema, ""
+	}
+	p.object, err = objectFor(schemaName, objectName)
+	if err != nil {
+		errs = append(errs, job.Doc.At(job.Doc.NodeAt("$.sink"), "%v", err))
+	}
+	src, err := openSource(job)
+	if err != nil {
+		errs = append(errs, job.Doc.At(job.Doc.NodeAt("$.source.path"), "%v", err))
+	}
+	p.source = src
+	if len(errs) > 0 {
+		p.Close()
+		return nil, errs.Err()
+	}
+	p.mapping, err = mapping.Compile(job.Doc, job.Mapping, p.object, mapping.Options{
+		Header:     src.Header(),
+		SourceFile: filepath.Base(job.Source.Path),
+		Region:     job.Region,
+		Keys:       job.Match.Keys,
+		KeysNode:   job.Doc.NodeAt("$.match.keys"),
+		Lookup:     e.lookup,
+	})
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func openSource(job *config.Job) (sources.Source, error) {
+	switch job.Source.Type {
+	case "csv":
+		delim, err := parseDelimiter(job.Source.Delimiter)
+		if err != nil {
+			return nil, err
+		}
+		return csvfile.Open(job.Source.Path, csvfile.Options{Delimiter: delim, Encoding: job.Source.Encoding, HeaderRow: job.Source.HeaderRow})
+	case "xlsx":
+		tmp := filepath.Join(filepath.Dir(job.State), "tmp")
+		xlsxfile.SweepTmp(tmp)
+		return xlsxfile.Open(job.Source.Path, xlsxfile.Options{Sheet: job.Source.Sheet, HeaderRow: job.Source.HeaderRow, TmpDir: tmp})
+	}
+	return nil, fmt.Errorf("source type %q is not supported (csv, xlsx)", job.Source.Type)
+}
+
+func parseDelimiter(s string) (rune, error) {
+	switch s {
+	case "":
+		return 0, nil
+	case "tab", "\\t", "\t":
+		return '\t', nil
+	case ",", ";", "|":
+		return rune(s[0]), nil
+	}
+	return 0, fmt.Errorf("delimiter %q: use one of , ; | tab", s)
+}
+
+// fingerprint hashes a file's content: the same input resumes a run,
+// changed input starts a new one.
+func fingerprint(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// configHash hashes the job file and, when the mapping lives in its own
+// file, that file too.
+func configHash(job *config.Job) string {
+	h := sha256.New()
+	for _, p := range []string{job.Doc.File, mappingFile(job)} {
+		if p == "" {
+			continue
+		}
+		if b, err := os.ReadFile(p); err == nil {
+			h.Write(b)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func mappingFile(job *config.Job) string {
+	if s, ok := config.Scalar(job.Mapping); ok && s != "" {
+		return job.Resolve(s)
+	}
+	return ""
+}
+
+var errInterrupted = errors.New("interrupted")

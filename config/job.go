@@ -1,0 +1,235 @@
+package config
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+)
+
+// Job is a job file: where records come from, where they go, how columns
+// map to fields and how records are matched.
+type Job struct {
+	Name   string `yaml:"name"`
+	Source Source `yaml:"source"`
+	Sink   Sink   `yaml:"sink"`
+	Match  Match  `yaml:"match"`
+	// Mode is upsert (default), create_only or update_only.
+	Mode string `yaml:"mode"`
+	// Region is the default phone region (ISO 3166-1 alpha-2, e.g. FI) for
+	// phone transforms and phone match keys.
+	Region string `yaml:"region"`
+	// Mapping is either the mapping itself or the path of a mapping file.
+	Mapping ast.Node `yaml:"mapping"`
+	// Merge decides how rows of one entity combine: later (default: a later
+	// non-empty value wins) or first.
+	Merge string `yaml:"merge"`
+	// OnUncertain handles a write whose outcome is unknown where the vendor
+	// cannot find: skip (default, reported) or retry.
+	OnUncertain string `yaml:"on_uncertain"`
+	// State is the state database; default .leadsync/state.db beside the job file.
+	State       string `yaml:"state"`
+	Concurrency int    `yaml:"concurrency"`
+
+	// Doc is the parsed file, for positions of later (semantic) errors.
+	Doc *Doc `yaml:"-"`
+	// Dir is the job file's folder; relative paths are resolved against it.
+	Dir string `yaml:"-"`
+}
+
+// Source says where records come from.
+type Source struct {
+	// Type is csv or xlsx; when empty it is taken from the path's extension.
+	Type      string `yaml:"type"`
+	Path      string `yaml:"path"`
+	Delimiter string `yaml:"delimiter"`  // csv: one of , ; | \t or "tab"; empty = detect
+	Encoding  string `yaml:"encoding"`   // csv: utf-8, utf-16le, utf-16be, windows-1252; empty = detect
+	Sheet     string `yaml:"sheet"`      // xlsx: name or #index; empty = first
+	HeaderRow int    `yaml:"header_row"` // 1-based; default 1
+}
+
+// Sink says where records go. Keys a vendor does not use are rejected when
+// the sink is built.
+type Sink struct {
+	Vendor string `yaml:"vendor"`
+	Object string `yaml:"object"`
+	// Vendor connections.
+	URL       string  `yaml:"url"`
+	APIKey    string  `yaml:"api_key"`
+	AccessKey string  `yaml:"access_key"`
+	SecretKey string  `yaml:"secret_key"`
+	Token     string  `yaml:"token"`
+	Project   string  `yaml:"project"`
+	Budget    *Budget `yaml:"budget"`
+	// Export sinks.
+	Format string `yaml:"format"` // csv or jsonl; empty = from the path's extension
+	Path   string `yaml:"path"`
+	Schema string `yaml:"schema"` // vendor/object whose schema the export follows; empty = any fields
+}
+
+// Budget is a call budget: at most Calls in any window of length Per.
+type Budget struct {
+	Calls int    `yaml:"calls"`
+	Per   string `yaml:"per"`
+}
+
+// Window parses Per.
+func (b Budget) Window() (time.Duration, error) { return time.ParseDuration(b.Per) }
+
+// Match declares the match keys (target fields) and the ambiguity policy.
+type Match struct {
+	Keys        []string `yaml:"keys"`
+	OnAmbiguous string   `yaml:"on_ambiguous"` // skip (default), first, fail
+}
+
+// Enumerations checked by LoadJob.
+var (
+	Modes       = []string{"upsert", "create_only", "update_only"}
+	Ambiguities = []string{"skip", "first", "fail"}
+	Uncertains  = []string{"skip", "retry"}
+	Merges      = []string{"later", "first"}
+	SourceTypes = []string{"csv", "xlsx"}
+)
+
+// LoadJob reads, checks and normalizes a job file. Every problem it can see
+// without the source and the sink schema is returned, with positions.
+func LoadJob(path string, lookup func(string) (string, bool)) (*Job, error) {
+	d, err := Load(path, lookup)
+	if err != nil {
+		return nil, err
+	}
+	return d.Job()
+}
+
+// Job decodes the document as a job.
+func (d *Doc) Job() (*Job, error) {
+	j := &Job{}
+	if d.Root == nil || !IsMapping(d.Root) {
+		return nil, Errors{d.At(d.Root, "a job file is a YAML mapping with source, sink and mapping")}
+	}
+	if err := d.Decode(d.Root, j); err != nil {
+		return nil, err
+	}
+	j.Doc = d
+	j.Dir = filepath.Dir(d.File)
+	var errs Errors
+	need := func(path, val, what string) {
+		if strings.TrimSpace(val) == "" {
+			errs = append(errs, d.At(d.NodeAt(parentPath(path)), "%s is required (%s)", path[2:], what))
+		}
+	}
+	oneOf := func(path string, val *string, def string, allowed []string) {
+		if *val == "" {
+			*val = def
+			return
+		}
+		v := strings.ToLower(strings.TrimSpace(*val))
+		for _, a := range allowed {
+			if v == a {
+				*val = v
+				return
+			}
+		}
+		errs = append(errs, d.At(d.NodeAt(path), "%s must be one of %s, not %s", path[2:], strings.Join(allowed, ", "), d.Shown(path, *val)))
+	}
+	if j.Name == "" {
+		j.Name = strings.TrimSuffix(filepath.Base(d.File), filepath.Ext(d.File))
+	}
+	need("$.source.path", j.Source.Path, "the input file")
+	if j.Source.Type == "" && j.Source.Path != "" {
+		j.Source.Type = strings.TrimPrefix(strings.ToLower(filepath.Ext(j.Source.Path)), ".")
+		if j.Source.Type == "tsv" || j.Source.Type == "txt" {
+			j.Source.Type = "csv"
+		}
+	}
+	if j.Source.Path != "" {
+		oneOf("$.source.type", &j.Source.Type, "", SourceTypes)
+	}
+	if j.Source.HeaderRow < 0 {
+		errs = append(errs, d.At(d.NodeAt("$.source.header_row"), "source.header_row must be 1 or more"))
+	}
+	need("$.sink.vendor", j.Sink.Vendor, "export, leaddesk, tiledesk, liondesk or leadsquared")
+	if j.Mapping == nil {
+		errs = append(errs, d.At(d.Root, "mapping is required: the fields to write and where their values come from"))
+	}
+	oneOf("$.mode", &j.Mode, "upsert", Modes)
+	oneOf("$.match.on_ambiguous", &j.Match.OnAmbiguous, "skip", Ambiguities)
+	oneOf("$.on_uncertain", &j.OnUncertain, "skip", Uncertains)
+	oneOf("$.merge", &j.Merge, "later", Merges)
+	if j.Sink.Budget != nil {
+		if j.Sink.Budget.Calls <= 0 {
+			errs = append(errs, d.At(d.NodeAt("$.sink.budget"), "sink.budget.calls must be a positive number of calls"))
+		}
+		if w, err := j.Sink.Budget.Window(); err != nil || w <= 0 {
+			errs = append(errs, d.At(d.NodeAt("$.sink.budget"), "sink.budget.per must be a duration such as 60s or 5s, not %s", d.Shown("$.sink.budget.per", j.Sink.Budget.Per)))
+		}
+	}
+	if j.Region != "" {
+		j.Region = strings.ToUpper(strings.TrimSpace(j.Region))
+	}
+	if j.Concurrency < 0 {
+		errs = append(errs, d.At(d.NodeAt("$.concurrency"), "concurrency must be 1 or more"))
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	j.Source.Path = j.Resolve(j.Source.Path)
+	if j.Sink.Path != "" {
+		j.Sink.Path = j.Resolve(j.Sink.Path)
+	}
+	if j.State == "" {
+		j.State = filepath.Join(j.Dir, ".leadsync", "state.db")
+	} else {
+		j.State = j.Resolve(j.State)
+	}
+	return j, nil
+}
+
+// Resolve makes a job-relative path absolute-or-cwd-relative.
+func (j *Job) Resolve(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(j.Dir, p)
+}
+
+// Shown is how a message may quote the value at path: quoted, or as its
+// ${VAR} reference when it came from the environment (it may be a secret).
+func (d *Doc) Shown(path, val string) string {
+	if v := d.Env[path]; v != "" {
+		return "${" + v + "}"
+	}
+	return fmt.Sprintf("%q", val)
+}
+
+// EnvVar names the environment variable a value at path came from, or "".
+func (j *Job) EnvVar(path string) string { return j.Doc.Env[path] }
+
+// NodeAt returns the node at a YAML path such as "$.sink.url", or the
+// nearest existing parent, so an error can point somewhere useful.
+func (d *Doc) NodeAt(path string) ast.Node {
+	for p := path; p != "" && p != "$"; p = parentPath(p) {
+		yp, err := yaml.PathString(p)
+		if err != nil {
+			continue
+		}
+		if n, err := yp.FilterNode(d.Root); err == nil && n != nil {
+			return n
+		}
+	}
+	return d.Root
+}
+
+func parentPath(p string) string {
+	i := strings.LastIndexByte(p, '.')
+	if i <= 1 {
+		return "$"
+	}
+	return p[:i]
+}
+
+// String describes a budget as "100/60s".
+func (b Budget) String() string { return fmt.Sprintf("%d/%s", b.Calls, b.Per) }

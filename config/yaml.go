@@ -1,0 +1,374 @@
+// Package config reads leadsync's YAML files (jobs and mappings) with
+// positions: every problem is reported with its file, line and column, all
+// of them at once where the YAML itself parses, and `${VAR}` references are
+// expanded from the environment without the values ever reaching a message.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// Error is one configuration problem at a place in a file.
+type Error struct {
+	File string
+	Line int // 1-based; 0 when the problem has no position
+	Col  int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+}
+
+// Errors is every problem found in a configuration, in file order.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	var b strings.Builder
+	for i, e := range es {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// Err returns nil when there is no problem, else the sorted list.
+func (es Errors) Err() error {
+	if len(es) == 0 {
+		return nil
+	}
+	sort.SliceStable(es, func(i, j int) bool {
+		if es[i].File != es[j].File {
+			return es[i].File < es[j].File
+		}
+		if es[i].Line != es[j].Line {
+			return es[i].Line < es[j].Line
+		}
+		return es[i].Col < es[j].Col
+	})
+	return es
+}
+
+// Doc is one parsed YAML file.
+type Doc struct {
+	File string
+	Root ast.Node
+	// Env maps the YAML path of each value that came from the environment
+	// ("$.sink.api_key") to the variable it named.
+	Env map[string]string
+}
+
+// At returns an Error positioned at node.
+func (d *Doc) At(node ast.Node, format string, args ...any) *Error {
+	e := &Error{File: d.File, Msg: fmt.Sprintf(format, args...)}
+	if node != nil && node.GetToken() != nil {
+		p := node.GetToken().Position
+		e.Line, e.Col = p.Line, p.Column
+	}
+	return e
+}
+
+// Parse reads YAML source, expanding ${VAR} from lookup (os.LookupEnv when
+// nil). A syntax error is returned alone; missing variables are all listed.
+func Parse(file string, src []byte, lookup func(string) (string, bool)) (*Doc, error) {
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	f, err := parser.ParseBytes(src, 0)
+	if err != nil {
+		return nil, syntaxError(file, err)
+	}
+	d := &Doc{File: file, Env: map[string]string{}}
+	if len(f.Docs) > 0 && f.Docs[0].Body != nil {
+		d.Root = f.Docs[0].Body
+	}
+	if len(f.Docs) > 1 {
+		return nil, &Error{File: file, Line: 1, Col: 1, Msg: "more than one YAML document; a job file holds one"}
+	}
+	var errs Errors
+	walkScalars(d.Root, func(n *ast.StringNode) {
+		expandNode(d, n, lookup, &errs)
+	})
+	return d, errs.Err()
+}
+
+// Load reads and parses a file.
+func Load(path string, lookup func(string) (string, bool)) (*Doc, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, src, lookup)
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}`)
+
+func expandNode(d *Doc, n *ast.StringNode, lookup func(string) (string, bool), errs *Errors) {
+	if !strings.Contains(n.Value, "${") {
+		return
+	}
+	var vars []string
+	out := envRef.ReplaceAllStringFunc(n.Value, func(ref string) string {
+		m := envRef.FindStringSubmatch(ref)
+		vars = append(vars, m[1])
+		v, ok := lookup(m[1])
+		if !ok || v == "" {
+			if strings.Contains(ref, ":-") {
+				return m[2]
+			}
+			if !ok {
+				*errs = append(*errs, d.At(n, "environment variable %s is not set", m[1]))
+			}
+			return ""
+		}
+		return v
+	})
+	n.Value = out
+	d.Env[n.GetPath()] = strings.Join(vars, ",")
+}
+
+func walkScalars(n ast.Node, fn func(*ast.StringNode)) {
+	switch n := n.(type) {
+	case *ast.StringNode:
+		fn(n)
+	case *ast.MappingNode:
+		for _, v := range n.Values {
+			walkScalars(v.Value, fn)
+		}
+	case *ast.MappingValueNode:
+		walkScalars(n.Value, fn)
+	case *ast.SequenceNode:
+		for _, v := range n.Values {
+			walkScalars(v, fn)
+		}
+	case *ast.TagNode:
+		walkScalars(n.Value, fn)
+	case *ast.AnchorNode:
+		walkScalars(n.Value, fn)
+	}
+}
+
+func syntaxError(file string, err error) error {
+	var se yaml.Error
+	if errors.As(err, &se) && se.GetToken() != nil {
+		p := se.GetToken().Position
+		return Errors{{File: file, Line: p.Line, Col: p.Column, Msg: se.GetMessage()}}
+	}
+	return Errors{{File: file, Msg: err.Error()}}
+}
+
+// Pairs returns the key/value pairs of a mapping node (nil for other nodes).
+func Pairs(n ast.Node) []*ast.MappingValueNode {
+	switch n := Unwrap(n).(type) {
+	case *ast.MappingNode:
+		return n.Values
+	case *ast.MappingValueNode:
+		return []*ast.MappingValueNode{n}
+	}
+	return nil
+}
+
+// Unwrap strips tags and anchors.
+func Unwrap(n ast.Node) ast.Node {
+	for {
+		switch t := n.(type) {
+		case *ast.TagNode:
+			n = t.Value
+		case *ast.AnchorNode:
+			n = t.Value
+		default:
+			return n
+		}
+	}
+}
+
+// IsMapping reports whether n is a YAML mapping.
+func IsMapping(n ast.Node) bool {
+	switch Unwrap(n).(type) {
+	case *ast.MappingNode, *ast.MappingValueNode:
+		return true
+	}
+	return false
+}
+
+// Key returns a pair's key as a string.
+func Key(p *ast.MappingValueNode) string {
+	return strings.TrimSpace(p.Key.String())
+}
+
+// Scalar returns a scalar node's value as text, and false for mappings,
+// sequences and null.
+func Scalar(n ast.Node) (string, bool) {
+	switch t := Unwrap(n).(type) {
+	case *ast.StringNode:
+		return t.Value, true
+	case *ast.NullNode, nil:
+		return "", false
+	case *ast.MappingNode, *ast.MappingValueNode, *ast.SequenceNode:
+		return "", false
+	default:
+		if s, ok := t.(ast.ScalarNode); ok {
+			return fmt.Sprint(s.GetValue()), true
+		}
+		return strings.TrimSpace(t.String()), true
+	}
+}
+
+// Decode decodes node into v (a pointer to a struct), first reporting every
+// key that v's type does not declare anywhere below node. Fields of type
+// ast.Node are taken raw and not checked.
+func (d *Doc) Decode(node ast.Node, v any) error {
+	var errs Errors
+	d.checkKeys(node, reflect.TypeOf(v).Elem(), &errs)
+	if len(errs) > 0 {
+		return errs.Err()
+	}
+	if node == nil {
+		return nil
+	}
+	if err := yaml.NodeToValue(node, v); err != nil {
+		var se yaml.Error
+		if errors.As(err, &se) && se.GetToken() != nil {
+			p := se.GetToken().Position
+			return Errors{{File: d.File, Line: p.Line, Col: p.Column, Msg: se.GetMessage()}}
+		}
+		return Errors{d.At(node, "%v", err)}
+	}
+	return nil
+}
+
+var nodeType = reflect.TypeOf((*ast.Node)(nil)).Elem()
+
+func (d *Doc) checkKeys(node ast.Node, t reflect.Type, errs *Errors) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nodeType || node == nil {
+		return
+	}
+	node = Unwrap(node)
+	switch t.Kind() {
+	case reflect.Struct:
+		if !IsMapping(node) {
+			return // a type error that Decode reports
+		}
+		fields := yamlFields(t)
+		for _, p := range Pairs(node) {
+			k := Key(p)
+			f, ok := fields[k]
+			if !ok {
+				*errs = append(*errs, d.At(p.Key, "unknown key %q%s", k, suggest(k, keysOf(fields))))
+				continue
+			}
+			d.checkKeys(p.Value, f, errs)
+		}
+	case reflect.Map:
+		for _, p := range Pairs(node) {
+			d.checkKeys(p.Value, t.Elem(), errs)
+		}
+	case reflect.Slice:
+		if s, ok := node.(*ast.SequenceNode); ok {
+			for _, v := range s.Values {
+				d.checkKeys(v, t.Elem(), errs)
+			}
+		}
+	}
+}
+
+func yamlFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("yaml")
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if strings.Contains(tag, "inline") {
+			for k, v := range yamlFields(f.Type) {
+				out[k] = v
+			}
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		out[name] = f.Type
+	}
+	return out
+}
+
+func keysOf(m map[string]reflect.Type) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// Suggest returns `; did you mean "x"?` for the closest candidate within a
+// small edit distance, or "".
+func suggest(got string, candidates []string) string {
+	if s := Closest(got, candidates); s != "" {
+		return fmt.Sprintf("; did you mean %q?", s)
+	}
+	return ""
+}
+
+// Closest returns the candidate nearest to got by edit distance when it is
+// close enough to be a likely typo, else "".
+func Closest(got string, candidates []string) string {
+	best, bestD := "", 1<<30
+	g := strings.ToLower(got)
+	for _, c := range candidates {
+		if d := EditDistance(g, strings.ToLower(c)); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	limit := len(got) / 3
+	if limit < 2 {
+		limit = 2
+	}
+	if bestD <= limit {
+		return best
+	}
+	return ""
+}
+
+// EditDistance is the Levenshtein distance between two strings, in runes.
+func EditDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

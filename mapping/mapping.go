@@ -1,0 +1,617 @@
+// Package mapping turns source records into sink records. A mapping is
+// declared in YAML (inline in a job or in its own file), compiled once
+// against the sink's schema and the source's header, so that every mistake
+// is reported with its YAML line and column before a row is read. Applying
+// a compiled mapping is pure: no I/O, no globals, safe for concurrent use.
+package mapping
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/template"
+	"text/template/parse"
+	"time"
+
+	"github.com/goccy/go-yaml/ast"
+
+	"github.com/leadsync/leadsync/config"
+	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sources"
+)
+
+// Options are the inputs of Compile besides the mapping itself.
+type Options struct {
+	// Header is the source's column names.
+	Header []string
+	// SourceFile names the input in row errors.
+	SourceFile string
+	// Region is the default phone region for phone fields and keys.
+	Region string
+	// Keys are the match-key fields declared in the job, and KeysNode
+	// their YAML node, for positions.
+	Keys     []string
+	KeysNode ast.Node
+	// Lookup resolves ${VAR} in a separate mapping file (nil: environment).
+	Lookup func(string) (string, bool)
+}
+
+// KeyKind says how a match key is normalized.
+type KeyKind string
+
+// Key kinds.
+const (
+	KeyPhone KeyKind = "phone" // E.164
+	KeyEmail KeyKind = "email" // trimmed, lower-cased
+	KeyID    KeyKind = "id"    // trimmed
+)
+
+// Lead is one mapped record.
+type Lead struct {
+	// Row is the source row the lead came from.
+	Row int
+	// Values holds the target fields' values, aligned with Mapping.Fields().
+	Values []string
+	// Keys are the normalized match keys, "phone:+358401234567",
+	// "email:anna@example.fi"; empty values yield no key.
+	Keys []string
+}
+
+// Mapping is a compiled mapping. Its zero value is not usable.
+type Mapping struct {
+	fields    []*field
+	names     []string
+	keys      []keySpec
+	header    []string
+	file      string
+	templates bool
+}
+
+type field struct {
+	name     string
+	spec     sinks.Field
+	columns  []int  // source columns, joined by join
+	column   string // first column's header name, for messages
+	join     string
+	constant *string
+	tmpl     *template.Template
+	steps    []transform
+	required bool
+	def      string
+	check    transform
+	autoNorm transform // type normalization the user did not spell out
+}
+
+type keySpec struct {
+	field int
+	kind  KeyKind
+}
+
+// Fields returns the target field names, in the order of Lead.Values.
+func (m *Mapping) Fields() []string { return m.names }
+
+// Header returns the source header the mapping was compiled against.
+func (m *Mapping) Header() []string { return m.header }
+
+// KeyFields returns the match-key field names and kinds.
+func (m *Mapping) KeyFields() (names []string, kinds []KeyKind) {
+	for _, k := range m.keys {
+		names = append(names, m.names[k.field])
+		kinds = append(kinds, k.kind)
+	}
+	return names, kinds
+}
+
+// Value returns the lead's value of a field ("" when not mapped).
+func (m *Mapping) Value(l Lead, name string) string {
+	for i, n := range m.names {
+		if n == name {
+			return l.Values[i]
+		}
+	}
+	return ""
+}
+
+// spec is a field as written in YAML.
+type spec struct {
+	Column    string     `yaml:"column"`
+	Columns   []string   `yaml:"columns"`
+	Join      *string    `yaml:"join"`
+	Value     *string    `yaml:"value"`
+	Template  string     `yaml:"template"`
+	Transform []ast.Node `yaml:"transform"`
+	Required  *bool      `yaml:"required"`
+	Default   *string    `yaml:"default"`
+	Check     string     `yaml:"check"`
+}
+
+type compiler struct {
+	doc    *config.Doc
+	opts   Options
+	obj    sinks.Object
+	errs   config.Errors
+	header map[string]int
+	folded map[string]int
+}
+
+func (c *compiler) errorf(n ast.Node, format string, args ...any) {
+	c.errs = append(c.errs, c.doc.At(n, format, args...))
+}
+
+func (c *compiler) addErr(err error) {
+	var es config.Errors
+	if errors.As(err, &es) {
+		c.errs = append(c.errs, es...)
+		return
+	}
+	c.errs = append(c.errs, &config.Error{File: c.doc.File, Msg: err.Error()})
+}
+
+// Compile builds a mapping from node (a mapping, or a scalar naming a
+// mapping file relative to doc's folder) for object obj. All problems are
+// returned together as config.Errors.
+func Compile(doc *config.Doc, node ast.Node, obj sinks.Object, opts Options) (*Mapping, error) {
+	if path, ok := config.Scalar(node); ok && path != "" {
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(filepath.Dir(doc.File), path)
+		}
+		fdoc, err := config.Load(path, opts.Lookup)
+		if err != nil {
+			var es config.Errors
+			if errors.As(err, &es) {
+				return nil, err
+			}
+			return nil, config.Errors{doc.At(node, "mapping file: %v", err)}
+		}
+		doc, node = fdoc, fdoc.Root
+	}
+	c := &compiler{doc: doc, opts: opts, obj: obj, header: map[string]int{}, folded: map[string]int{}}
+	for i, h := range opts.Header {
+		if _, dup := c.header[h]; !dup {
+			c.header[h] = i
+		}
+		k := foldHeader(h)
+		if _, dup := c.folded[k]; !dup {
+			c.folded[k] = i
+		}
+	}
+	m := &Mapping{header: opts.Header, file: opts.SourceFile}
+	pairs := config.Pairs(node)
+	if pairs == nil {
+		c.errorf(node, "a mapping is a table of target field: source (column, value or template)")
+		return nil, c.errs.Err()
+	}
+	seen := map[string]bool{}
+	for _, p := range pairs {
+		name := config.Key(p)
+		if seen[name] {
+			c.errorf(p.Key, "field %s is mapped twice", name)
+			continue
+		}
+		seen[name] = true
+		f := c.compileField(name, p)
+		if f != nil {
+			m.fields = append(m.fields, f)
+			m.names = append(m.names, name)
+			if f.tmpl != nil {
+				m.templates = true
+			}
+		}
+	}
+	for _, req := range obj.Required() {
+		if !seen[req] {
+			c.errorf(node, "required field %s of %s is not mapped", req, obj.Name)
+		}
+	}
+	for _, k := range opts.Keys {
+		idx := -1
+		for i, n := range m.names {
+			if n == k {
+				idx = i
+			}
+		}
+		if idx < 0 {
+			if seen[k] {
+				continue // the field itself had an error
+			}
+			c.errorf(opts.KeysNode, "match key %s is not a mapped field%s", k, didYouMean(k, m.names))
+			continue
+		}
+		m.keys = append(m.keys, keySpec{field: idx, kind: keyKind(m.fields[idx].spec)})
+	}
+	if err := c.errs.Err(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func keyKind(f sinks.Field) KeyKind {
+	switch f.Type {
+	case sinks.Phone:
+		return KeyPhone
+	case sinks.Email:
+		return KeyEmail
+	}
+	n := strings.ToLower(f.Name)
+	switch {
+	case strings.Contains(n, "phone") || strings.Contains(n, "mobile"):
+		return KeyPhone
+	case strings.Contains(n, "mail"):
+		return KeyEmail
+	}
+	return KeyID
+}
+
+func foldHeader(h string) string { return strings.ToLower(collapseSpaces(h)) }
+
+func (c *compiler) column(n ast.Node, name string) (int, bool) {
+	if i, ok := c.header[name]; ok {
+		return i, true
+	}
+	if i, ok := c.folded[foldHeader(name)]; ok {
+		return i, true
+	}
+	c.errorf(n, "column %q is not in the source header%s", name, didYouMean(name, c.opts.Header))
+	return 0, false
+}
+
+func (c *compiler) compileField(name string, p *ast.MappingValueNode) *field {
+	sf, ok := c.obj.Field(name)
+	if !ok {
+		c.errorf(p.Key, "%s has no field %q%s", c.obj.Name, name, didYouMean(name, c.obj.FieldNames()))
+		return nil
+	}
+	var s spec
+	if col, ok := config.Scalar(p.Value); ok {
+		s.Column = col // shorthand: `fname: First name`
+	} else if err := c.doc.Decode(p.Value, &s); err != nil {
+		c.addErr(err)
+		return nil
+	}
+	f := &field{name: name, spec: sf, required: sf.Required, join: " "}
+	sources := 0
+	if s.Column != "" {
+		sources++
+		if i, ok := c.column(p.Value, s.Column); ok {
+			f.columns = []int{i}
+			f.column = c.opts.Header[i]
+		}
+	}
+	if len(s.Columns) > 0 {
+		sources++
+		for _, col := range s.Columns {
+			if i, ok := c.column(p.Value, col); ok {
+				f.columns = append(f.columns, i)
+				if f.column == "" {
+					f.column = c.opts.Header[i]
+				}
+			}
+		}
+		if s.Join != nil {
+			f.join = *s.Join
+		}
+	}
+	if s.Value != nil {
+		sources++
+		f.constant = s.Value
+	}
+	if s.Template != "" {
+		sources++
+		f.tmpl = c.compileTemplate(p.Value, name, s.Template)
+	}
+	if sources != 1 {
+		c.errorf(p.Value, "field %s needs exactly one of column, columns, value or template", name)
+		return nil
+	}
+	if s.Required != nil {
+		if sf.Required && !*s.Required {
+			c.errorf(p.Value, "field %s is required by %s and cannot be made optional", name, c.obj.Name)
+		}
+		f.required = *s.Required
+	}
+	if s.Default != nil {
+		f.def = *s.Default
+	}
+	explicitPhone, explicitEmail := false, false
+	for _, tn := range s.Transform {
+		if t, ok := c.compileTransform(tn, sf); ok {
+			f.steps = append(f.steps, t)
+		}
+		if tname := transformName(tn); tname == "phone" {
+			explicitPhone = true
+		} else if tname == "email" {
+			explicitEmail = true
+		}
+	}
+	switch s.Check {
+	case "":
+	case "email":
+		f.check = func(v string) (string, error) { return NormalizeEmail(v) }
+		explicitEmail = true
+	case "phone":
+		region := c.opts.Region
+		f.check = func(v string) (string, error) {
+			if v == "" {
+				return v, nil
+			}
+			_, err := NormalizePhone(v, region)
+			return v, err
+		}
+	case "int":
+		f.check = checkInt
+	default:
+		c.errorf(p.Value, "unknown check %q (email, phone, int)", s.Check)
+	}
+	// The schema's type decides the wire form: a phone field is sent as
+	// E.164 and an email field lower-cased, unless the mapping says how.
+	switch sf.Type {
+	case sinks.Phone:
+		if !explicitPhone {
+			region := c.opts.Region
+			f.autoNorm = func(v string) (string, error) {
+				if strings.TrimSpace(v) == "" {
+					return "", nil
+				}
+				return NormalizePhone(v, region)
+			}
+		}
+	case sinks.Email:
+		if !explicitEmail {
+			f.autoNorm = func(v string) (string, error) { return NormalizeEmail(v) }
+		}
+	case sinks.Int:
+		f.autoNorm = checkInt
+	case sinks.Enum:
+		f.autoNorm = enumCheck(sf.Enum)
+	case sinks.Date:
+		f.autoNorm = layoutCheck("2006-01-02", "YYYY-MM-DD")
+	case sinks.DateTime:
+		if sf.Format != "" {
+			f.autoNorm = layoutCheck(sf.Format, sf.Format)
+		}
+	}
+	return f
+}
+
+func transformName(n ast.Node) string {
+	if s, ok := config.Scalar(n); ok {
+		return s
+	}
+	if p := config.Pairs(n); len(p) == 1 {
+		return config.Key(p[0])
+	}
+	return ""
+}
+
+func checkInt(v string) (string, error) {
+	t := strings.TrimSpace(v)
+	if t == "" {
+		return "", nil
+	}
+	if _, err := strconv.ParseInt(t, 10, 64); err != nil {
+		// Spreadsheets write whole numbers as 12.0.
+		if f, ferr := strconv.ParseFloat(t, 64); ferr == nil && f == float64(int64(f)) {
+			return strconv.FormatInt(int64(f), 10), nil
+		}
+		return "", fmt.Errorf("%w: %q", ErrNotInt, v)
+	}
+	return t, nil
+}
+
+func enumCheck(allowed []string) transform {
+	return func(v string) (string, error) {
+		if v == "" {
+			return v, nil
+		}
+		for _, a := range allowed {
+			if strings.EqualFold(strings.TrimSpace(v), a) {
+				return a, nil
+			}
+		}
+		return "", fmt.Errorf("%w: %q (allowed: %s)", ErrNotInEnum, v, strings.Join(allowed, ", "))
+	}
+}
+
+func layoutCheck(layout, human string) transform {
+	return func(v string) (string, error) {
+		if v == "" {
+			return v, nil
+		}
+		if _, err := time.Parse(layout, v); err != nil {
+			return "", fmt.Errorf("%w: %q is not %s (add a date transform)", ErrInvalidDate, v, human)
+		}
+		return v, nil
+	}
+}
+
+// compileTemplate parses a text/template over columns ({{.Budget}} or
+// {{index . "First name"}}) and checks every column it names.
+func (c *compiler) compileTemplate(n ast.Node, name, text string) *template.Template {
+	t, err := template.New(name).Option("missingkey=error").Parse(text)
+	if err != nil {
+		c.errorf(n, "template: %v", err)
+		return nil
+	}
+	var walk func(parse.Node)
+	walk = func(pn parse.Node) {
+		switch x := pn.(type) {
+		case *parse.ListNode:
+			if x != nil {
+				for _, ch := range x.Nodes {
+					walk(ch)
+				}
+			}
+		case *parse.ActionNode:
+			walk(x.Pipe)
+		case *parse.PipeNode:
+			for _, cmd := range x.Cmds {
+				walk(cmd)
+			}
+		case *parse.CommandNode:
+			if len(x.Args) == 3 {
+				if id, ok := x.Args[0].(*parse.IdentifierNode); ok && id.Ident == "index" {
+					if s, ok := x.Args[2].(*parse.StringNode); ok {
+						c.column(n, s.Text)
+					}
+				}
+			}
+			for _, a := range x.Args {
+				walk(a)
+			}
+		case *parse.FieldNode:
+			c.column(n, x.Ident[0])
+		case *parse.IfNode:
+			walk(x.Pipe)
+			walk(x.List)
+			if x.ElseList != nil {
+				walk(x.ElseList)
+			}
+		case *parse.RangeNode:
+			walk(x.Pipe)
+			walk(x.List)
+		case *parse.WithNode:
+			walk(x.Pipe)
+			walk(x.List)
+		}
+	}
+	walk(t.Tree.Root)
+	return t
+}
+
+// RowError is a sources.RowError: mapping problems are row problems.
+type RowError = sources.RowError
+
+// Apply maps one record. A problem with the row is returned as a
+// *sources.RowError naming the file, row and column; the record's other
+// fields are not written.
+func (m *Mapping) Apply(rec sources.Record) (Lead, error) {
+	lead := Lead{Row: rec.Row, Values: make([]string, len(m.fields))}
+	var data map[string]string
+	if m.templates {
+		data = make(map[string]string, len(m.header))
+		for i, h := range m.header {
+			if i < len(rec.Values) {
+				data[h] = rec.Values[i]
+			}
+		}
+	}
+	for i, f := range m.fields {
+		v, err := f.apply(rec, data)
+		if err != nil {
+			col := f.column
+			if col == "" {
+				col = f.name
+			}
+			return Lead{}, &RowError{File: m.file, Row: rec.Row, Column: col, Raw: rec.Values, Err: fmt.Errorf("field %s: %w", f.name, err)}
+		}
+		lead.Values[i] = v
+	}
+	for _, k := range m.keys {
+		v := lead.Values[k.field]
+		if v == "" {
+			continue
+		}
+		if key, ok := normalizeKey(k.kind, v, ""); ok {
+			lead.Keys = append(lead.Keys, key)
+		}
+	}
+	return lead, nil
+}
+
+// normalizeKey builds "kind:value" for a match key; ok is false when the
+// value cannot serve as a key (an invalid phone, say).
+func normalizeKey(kind KeyKind, v, region string) (string, bool) {
+	switch kind {
+	case KeyPhone:
+		if !strings.HasPrefix(v, "+") || strings.ContainsAny(v, " -()") {
+			p, err := NormalizePhone(v, region)
+			if err != nil {
+				return "", false
+			}
+			v = p
+		}
+	case KeyEmail:
+		e, err := NormalizeEmail(v)
+		if err != nil || e == "" {
+			return "", false
+		}
+		v = e
+	default:
+		v = strings.TrimSpace(v)
+		if v == "" {
+			return "", false
+		}
+	}
+	return string(kind) + ":" + v, true
+}
+
+// Key normalizes a vendor-side value the same way Apply normalizes the
+// source side, so both sides of a find compare equal.
+func Key(kind KeyKind, value, region string) (string, bool) {
+	return normalizeKey(kind, value, region)
+}
+
+func (f *field) apply(rec sources.Record, data map[string]string) (string, error) {
+	var v string
+	switch {
+	case f.constant != nil:
+		v = *f.constant
+	case f.tmpl != nil:
+		var b strings.Builder
+		if err := f.tmpl.Execute(&b, data); err != nil {
+			return "", fmt.Errorf("template: %w", err)
+		}
+		v = b.String()
+	case len(f.columns) == 1:
+		if f.columns[0] < len(rec.Values) {
+			v = rec.Values[f.columns[0]]
+		}
+	default:
+		parts := make([]string, 0, len(f.columns))
+		for _, ci := range f.columns {
+			if ci < len(rec.Values) {
+				if p := strings.TrimSpace(rec.Values[ci]); p != "" {
+					parts = append(parts, p)
+				}
+			}
+		}
+		v = strings.Join(parts, f.join)
+	}
+	var err error
+	for _, t := range f.steps {
+		if v, err = t(v); err != nil {
+			return "", err
+		}
+	}
+	if v == "" && f.def != "" {
+		v = f.def
+	}
+	if f.check != nil {
+		if v, err = f.check(v); err != nil {
+			return "", err
+		}
+	}
+	if f.autoNorm != nil {
+		if v, err = f.autoNorm(v); err != nil {
+			return "", err
+		}
+	}
+	if f.required && strings.TrimSpace(v) == "" {
+		return "", ErrRequired
+	}
+	if f.spec.MaxLen > 0 && len(v) > f.spec.MaxLen && utf8Len(v) > f.spec.MaxLen {
+		return "", fmt.Errorf("%w: %d characters, at most %d (add a truncate transform)", ErrTooLong, utf8Len(v), f.spec.MaxLen)
+	}
+	return v, nil
+}
+
+func utf8Len(s string) int { return len([]rune(s)) }
+
+func didYouMean(got string, candidates []string) string {
+	if s := config.Closest(got, candidates); s != "" {
+		return fmt.Sprintf("; did you mean %q?", s)
+	}
+	return ""
+}

@@ -1,0 +1,139 @@
+// Package export is the file sink: mapped records written as CSV or JSONL,
+// for previews, staging (vendor -> file -> review -> vendor) and backups.
+// Output goes to a temporary file renamed into place on Commit, so an
+// interrupted run never leaves half a file where the last good one was.
+package export
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/leadsync/leadsync/mapping"
+	"github.com/leadsync/leadsync/sinks"
+)
+
+// Formats the export sink writes.
+var Formats = []string{"csv", "jsonl"}
+
+// Schema is the export sink's own schema: one open object, "record",
+// that accepts any field. A job can instead follow a vendor's schema
+// (sink.schema: leaddesk/contact) to preview exactly what would be sent.
+func Schema() sinks.Schema {
+	return sinks.Schema{
+		Vendor: "export",
+		Doc:    "Files of mapped records (CSV or JSONL).",
+		Objects: []sinks.Object{{
+			Name: "record",
+			Doc:  "Any fields, written as strings in mapping order.",
+			Open: true,
+		}},
+	}
+}
+
+// Sink writes one file.
+type Sink struct {
+	path   string
+	tmp    *os.File
+	buf    *bufio.Writer
+	csv    *csv.Writer
+	fields []string
+	json   bool
+	n      int
+	obj    map[string]string
+}
+
+// New creates the temporary output for path; format is csv, jsonl, or ""
+// (taken from the extension).
+func New(path, format string, fields []string) (*Sink, error) {
+	if format == "" {
+		format = strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
+		if format == "json" || format == "ndjson" {
+			format = "jsonl"
+		}
+	}
+	if format != "csv" && format != "jsonl" {
+		return nil, fmt.Errorf("export: format %q: use csv or jsonl", format)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	s := &Sink{path: path, tmp: tmp, buf: bufio.NewWriterSize(tmp, 1<<20), fields: fields, json: format == "jsonl"}
+	if !s.json {
+		s.csv = csv.NewWriter(s.buf)
+		if err := s.csv.Write(fields); err != nil {
+			s.Abort()
+			return nil, fmt.Errorf("export: %w", err)
+		}
+	} else {
+		s.obj = make(map[string]string, len(fields))
+	}
+	return s, nil
+}
+
+// Write appends one record; the id is its 1-based record number in the file.
+func (s *Sink) Write(_ context.Context, l mapping.Lead) (string, error) {
+	s.n++
+	if s.json {
+		// encoding/json sorts map keys: stable output whatever the order.
+		for i, f := range s.fields {
+			s.obj[f] = l.Values[i]
+		}
+		b, err := json.Marshal(s.obj)
+		if err != nil {
+			return "", err
+		}
+		b = append(b, '\n')
+		if _, err := s.buf.Write(b); err != nil {
+			return "", fmt.Errorf("export: %w", err)
+		}
+	} else if err := s.csv.Write(l.Values); err != nil {
+		return "", fmt.Errorf("export: %w", err)
+	}
+	return strconv.Itoa(s.n), nil
+}
+
+// Commit flushes and renames the file into place.
+func (s *Sink) Commit() error {
+	if s.csv != nil {
+		s.csv.Flush()
+		if err := s.csv.Error(); err != nil {
+			s.Abort()
+			return fmt.Errorf("export: %w", err)
+		}
+	}
+	if err := s.buf.Flush(); err != nil {
+		s.Abort()
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := s.tmp.Sync(); err != nil {
+		s.Abort()
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := s.tmp.Close(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := os.Rename(s.tmp.Name(), s.path); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
+}
+
+// Abort removes the temporary file.
+func (s *Sink) Abort() error {
+	s.tmp.Close()
+	return os.Remove(s.tmp.Name())
+}
+
+// Path is the final output path.
+func (s *Sink) Path() string { return s.path }

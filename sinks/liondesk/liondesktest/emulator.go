@@ -1,0 +1,419 @@
+package liondesktest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/leadsync/leadsync/sinks/emulator"
+)
+
+// Options configures an Emulator.
+type Options struct {
+	// TimeScale shrinks the rate-limit window and Retry-After: 0 or 1 is
+	// real time, 0.01 makes every window 100 times shorter.
+	TimeScale float64
+	Faults    emulator.Faults
+	// Limit is an opt-in rate limit per access token. nil means none:
+	// LionDesk documents no rate limit (VENDORS.md 3.4).
+	Limit *emulator.Limit
+	// Fixtures are the users, lead sources, contact sources and teams;
+	// nil means DefaultFixtures().
+	Fixtures *Fixtures
+	// Now is the clock for stored times (not scaled); nil means time.Now.
+	Now func() time.Time
+}
+
+// Emulator is a strict in-memory LionDesk API v2. It is safe for
+// concurrent use.
+type Emulator struct {
+	opts     Options
+	fixtures Fixtures
+	now      func() time.Time
+	core     *emulator.Core
+	eps      []endpoint
+
+	mu sync.Mutex
+	st *store
+}
+
+// New returns an emulator that is not listening; serve Handler. It panics
+// when opts.Fixtures do not load (see Fixtures.Validate).
+func New(opts Options) *Emulator {
+	e := &Emulator{opts: opts, now: opts.Now}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if opts.Fixtures != nil {
+		e.fixtures = *opts.Fixtures
+	} else {
+		e.fixtures = DefaultFixtures()
+	}
+	var limit emulator.Limit
+	if opts.Limit != nil {
+		limit = *opts.Limit
+	}
+	e.core = emulator.New(emulator.Options{Limit: limit, TimeScale: opts.TimeScale, Faults: opts.Faults, Now: opts.Now}, responses(opts.TimeScale))
+	e.eps = e.endpoints()
+	e.st = e.freshStore()
+	return e
+}
+
+// Core returns the shared machinery: counters, call log, InjectNext,
+// Configure.
+func (e *Emulator) Core() *emulator.Core { return e.core }
+
+// Handler serves the LionDesk routes and, under emulator.AdminPrefix, the
+// admin endpoints.
+func (e *Emulator) Handler() http.Handler {
+	return emulator.WithAdmin(http.HandlerFunc(e.serveVendor), e.core, e)
+}
+
+// Credentials describes the test accounts for `leadsync sandbox`.
+func (e *Emulator) Credentials() []string {
+	var lines []string
+	for _, u := range e.Users() {
+		if u.Token == "" {
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("access token (Authorization: Bearer; user %d %s %s): %s", u.ID, u.FirstName, u.LastName, u.Token))
+	}
+	return lines
+}
+
+// Server is an Emulator listening on loopback.
+type Server struct {
+	*Emulator
+	// URL is the base URL, e.g. http://127.0.0.1:41234 (no trailing slash).
+	URL string
+	srv *httptest.Server
+}
+
+// NewServer starts an emulator on a loopback port.
+func NewServer(opts Options) *Server {
+	e := New(opts)
+	srv := httptest.NewServer(e.Handler())
+	return &Server{Emulator: e, URL: srv.URL, srv: srv}
+}
+
+// Close shuts the server down.
+func (s *Server) Close() { s.srv.Close() }
+
+// call is one request being handled.
+type call struct {
+	e      *Emulator
+	r      *http.Request
+	uid    int64
+	params []string
+	body   map[string]any
+	wrote  bool
+}
+
+// handlerFunc answers a call with a status and a JSON-encodable value.
+// It runs with the store locked.
+type handlerFunc func(c *call) (int, any, *apiError)
+
+// route is one method on one path pattern.
+type route struct {
+	op    string
+	write bool
+	h     handlerFunc
+}
+
+// endpoint is a path pattern (":" marks an id segment) and its methods.
+type endpoint struct {
+	pattern []string
+	item    bool // the last segment is an id: GET is Feathers `get`, not `find`
+	methods map[string]route
+}
+
+func (e *Emulator) endpoints() []endpoint {
+	ep := func(pattern string, methods map[string]route) endpoint {
+		segs := strings.Split(pattern, "/")
+		return endpoint{pattern: segs, item: strings.HasPrefix(segs[len(segs)-1], ":"), methods: methods}
+	}
+	return []endpoint{
+		ep("me", map[string]route{"GET": {"me.get", false, e.getMe}}),
+		ep("lead-sources", map[string]route{"GET": {"leadsource.find", false, e.findLeadSources}}),
+		ep("lead-sources/:id", map[string]route{"GET": {"leadsource.get", false, e.getLeadSource}}),
+		ep("contact-sources", map[string]route{
+			"GET":  {"contactsource.find", false, e.findContactSources},
+			"POST": {"contactsource.create", true, e.createContactSource},
+		}),
+		ep("contact-sources/:id", map[string]route{
+			"GET":    {"contactsource.get", false, e.getContactSource},
+			"PATCH":  {"contactsource.patch", true, e.patchContactSource},
+			"DELETE": {"contactsource.remove", true, e.removeContactSource},
+		}),
+		ep("campaigns", map[string]route{
+			"GET":  {"campaign.find", false, e.findCampaigns},
+			"POST": {"campaign.create", true, e.createCampaign},
+		}),
+		ep("campaigns/:id", map[string]route{
+			"GET":   {"campaign.get", false, e.getCampaign},
+			"PATCH": {"campaign.patch", true, e.patchCampaign},
+		}),
+		ep("campaigns/:id/actions", map[string]route{
+			"GET":  {"campaignaction.find", false, e.findActions},
+			"POST": {"campaignaction.create", true, e.createAction},
+		}),
+		ep("campaigns/:id/contacts", map[string]route{
+			"POST": {"campaigncontact.create", true, e.createCampaignContact},
+		}),
+		ep("contacts", map[string]route{
+			"GET":  {"contact.find", false, e.findContacts},
+			"POST": {"contact.create", true, e.createContact},
+		}),
+		ep("contacts/:id", map[string]route{
+			"GET":   {"contact.get", false, e.getContact},
+			"PATCH": {"contact.patch", true, e.patchContact},
+		}),
+		ep("contacts/:id/addresses", map[string]route{
+			"GET":  {"address.find", false, e.findAddresses},
+			"POST": {"address.create", true, e.createAddress},
+		}),
+		ep("contacts/:id/addresses/:id", map[string]route{
+			"GET":    {"address.get", false, e.getAddress},
+			"PATCH":  {"address.patch", true, e.patchAddress},
+			"DELETE": {"address.remove", true, e.removeAddress},
+		}),
+		ep("contacts/:id/campaign-communications", map[string]route{
+			"GET": {"communication.find", false, e.findCommunications},
+		}),
+		ep("contacts/:id/campaign-communications/:id", map[string]route{
+			"GET":   {"communication.get", false, e.getCommunication},
+			"PATCH": {"communication.patch", true, e.patchCommunication},
+		}),
+		ep("leads", map[string]route{"POST": {"lead.create", true, e.createLead}}),
+		ep("leads/:id", map[string]route{"GET": {"lead.get", false, e.getLead}}),
+		ep("leads/:id/offers", map[string]route{"POST": {"leadoffer.create", true, e.createOffers}}),
+		ep("lead-routes", map[string]route{
+			"GET":  {"leadroute.find", false, e.findRoutes},
+			"POST": {"leadroute.create", true, e.createRoute},
+		}),
+		ep("lead-routes/:id", map[string]route{
+			"GET":   {"leadroute.get", false, e.getRoute},
+			"PATCH": {"leadroute.patch", true, e.patchRoute},
+		}),
+		ep("teams", map[string]route{
+			"GET":  {"team.find", false, e.findTeams},
+			"POST": {"team.create", true, e.createTeam},
+		}),
+		ep("teams/:id", map[string]route{
+			"GET":   {"team.get", false, e.getTeam},
+			"PATCH": {"team.patch", true, e.patchTeam},
+		}),
+		ep("team-member-distribution-options", map[string]route{
+			"GET":  {"distributionoption.find", false, e.findOptions},
+			"POST": {"distributionoption.create", true, e.createOption},
+		}),
+		ep("team-member-distribution-options/:id", map[string]route{
+			"GET":   {"distributionoption.get", false, e.getOption},
+			"PATCH": {"distributionoption.patch", true, e.patchOption},
+		}),
+		ep("tasks", map[string]route{
+			"GET":  {"task.find", false, e.findTasks},
+			"POST": {"task.create", true, e.createTask},
+		}),
+	}
+}
+
+// feathersMethod names a request the way Feathers' REST transport does.
+func feathersMethod(method string, item bool) string {
+	switch method {
+	case "GET":
+		if item {
+			return "get"
+		}
+		return "find"
+	case "POST":
+		return "create"
+	case "PATCH":
+		return "patch"
+	case "PUT":
+		return "update"
+	case "DELETE":
+		return "remove"
+	}
+	return strings.ToLower(method)
+}
+
+// cleanSegments collapses repeated slashes (the docs print
+// https://api-v2.liondesk.com//contacts) and drops a trailing one.
+func cleanSegments(path string) []string {
+	var segs []string
+	for _, s := range strings.Split(path, "/") {
+		if s != "" {
+			segs = append(segs, s)
+		}
+	}
+	return segs
+}
+
+// resolve finds the route for a request; the error is a 404 (no such path)
+// or a 405 (no such method on it).
+func (e *Emulator) resolve(method string, segs []string) (route, []string, *apiError) {
+	for _, ep := range e.eps {
+		if len(ep.pattern) != len(segs) {
+			continue
+		}
+		var params []string
+		ok := true
+		for i, p := range ep.pattern {
+			if strings.HasPrefix(p, ":") {
+				params = append(params, segs[i])
+			} else if p != segs[i] {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		rt, found := ep.methods[method]
+		if !found {
+			op := strings.Split(ep.methods[firstKey(ep.methods)].op, ".")[0] + "." + feathersMethod(method, ep.item)
+			return route{op: op, write: method != "GET"}, params, methodNotAllowed(feathersMethod(method, ep.item))
+		}
+		return rt, params, nil
+	}
+	return route{op: "unknown", write: method != "GET"}, nil, errPageNotFound
+}
+
+func firstKey(m map[string]route) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return ""
+	}
+	first := keys[0]
+	for _, k := range keys[1:] {
+		if k < first {
+			first = k
+		}
+	}
+	return first
+}
+
+// bearer returns the access token of an Authorization header, or "".
+func bearer(r *http.Request) string {
+	h := strings.TrimSpace(r.Header.Get("Authorization"))
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(tok)
+}
+
+const maxBody = 1 << 20
+
+func (e *Emulator) serveVendor(w http.ResponseWriter, r *http.Request) {
+	rt, params, routeErr := e.resolve(r.Method, cleanSegments(r.URL.Path))
+	token := bearer(r)
+	e.core.Serve(w, r, emulator.Meta{Op: rt.op, Credential: token, Write: rt.write}, func(w http.ResponseWriter) {
+		status, v, aerr, wrote := e.handle(r, rt, params, routeErr, token)
+		if wrote {
+			emulator.MarkWrite(w)
+		}
+		if aerr != nil {
+			writeError(w, aerr)
+			return
+		}
+		emulator.WriteJSON(w, status, v)
+	})
+}
+
+// handle applies the checks in LionDesk's order (route, authentication,
+// body, then the handler's lookups and rules) and runs the handler.
+func (e *Emulator) handle(r *http.Request, rt route, params []string, routeErr *apiError, token string) (int, any, *apiError, bool) {
+	if routeErr != nil {
+		return 0, nil, routeErr, false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c := &call{e: e, r: r, params: params}
+	if aerr := e.authenticate(r, token, c); aerr != nil {
+		return 0, nil, aerr, false
+	}
+	if r.Method == "POST" || r.Method == "PATCH" {
+		body, aerr := readBody(r)
+		if aerr != nil {
+			return 0, nil, aerr, false
+		}
+		c.body = body
+	}
+	status, v, aerr := rt.h(c)
+	return status, v, aerr, c.wrote
+}
+
+func (e *Emulator) authenticate(r *http.Request, token string, c *call) *apiError {
+	if token == "" {
+		if r.Header.Get("Authorization") == "" {
+			return errNoToken
+		}
+		return errInvalidToken
+	}
+	for _, u := range e.st.all(tUsers) {
+		if t, _ := u["token"].(string); t != "" && t == token {
+			c.uid = asInt(u["id"])
+			return nil
+		}
+	}
+	return errInvalidToken
+}
+
+// readBody parses a JSON object body. An empty body is {}; a non-empty one
+// must be declared application/json.
+func readBody(r *http.Request) (map[string]any, *apiError) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, badRequest(errInvalidJSONFmt, err)
+	}
+	if len(data) > maxBody {
+		return nil, errBodyTooLarge
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return map[string]any{}, nil
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return nil, errNotJSON
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, badRequest(errInvalidJSONFmt, err)
+	}
+	if dec.More() {
+		return nil, badRequest(errInvalidJSONFmt, "data after the JSON value")
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, errBodyNotObject
+	}
+	return obj, nil
+}
+
+// pathID parses the i-th path id; an id that is not a number is simply
+// not found, as a database adapter would answer.
+func (c *call) pathID(i int) (int64, *apiError) {
+	s := c.params[i]
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, notFound(s)
+	}
+	return id, nil
+}
+
+func (c *call) now() string { return formatTime(c.e.now()) }

@@ -1,0 +1,432 @@
+// Package state is leadsync's memory, kept in SQLite (WAL): runs and their
+// counts, the outcome of every row, the entity index (which vendor record a
+// match key belongs to, and the content hash last written), write intents
+// for operations a vendor cannot look up, page cursors, and the lock that
+// keeps two runs of one job apart.
+package state
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
+)
+
+// Store is an open state database. It is safe for concurrent use.
+type Store struct {
+	db   *sql.DB
+	path string
+	now  func() time.Time
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS runs (
+	id          INTEGER PRIMARY KEY,
+	job         TEXT NOT NULL,
+	fingerprint TEXT NOT NULL,
+	config_hash TEXT NOT NULL,
+	started_at  TEXT NOT NULL,
+	ended_at    TEXT,
+	status      TEXT NOT NULL,
+	counts      TEXT NOT NULL DEFAULT '{}',
+	message     TEXT NOT NULL DEFAULT '',
+	input       TEXT NOT NULL DEFAULT '',
+	sink        TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS runs_job ON runs(job, id);
+CREATE TABLE IF NOT EXISTS outcomes (
+	run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+	row       INTEGER NOT NULL,
+	status    TEXT NOT NULL,
+	action    TEXT NOT NULL DEFAULT '',
+	vendor_id TEXT NOT NULL DEFAULT '',
+	entity    TEXT NOT NULL DEFAULT '',
+	col       TEXT NOT NULL DEFAULT '',
+	error     TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (run_id, row)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS entity_keys (
+	scope     TEXT NOT NULL,
+	key       TEXT NOT NULL,
+	vendor_id TEXT NOT NULL,
+	PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS records (
+	scope        TEXT NOT NULL,
+	vendor_id    TEXT NOT NULL,
+	content_hash TEXT NOT NULL,
+	fields       TEXT NOT NULL DEFAULT '{}',
+	run_id       INTEGER NOT NULL,
+	synced_at    TEXT NOT NULL,
+	PRIMARY KEY (scope, vendor_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS intents (
+	run_id     INTEGER NOT NULL,
+	entity     TEXT NOT NULL,
+	op         TEXT NOT NULL,
+	payload    TEXT NOT NULL DEFAULT '',
+	created_at TEXT NOT NULL,
+	done       INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (run_id, entity, op)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS cursors (
+	run_id INTEGER NOT NULL,
+	name   TEXT NOT NULL,
+	cursor TEXT NOT NULL,
+	PRIMARY KEY (run_id, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS locks (
+	job         TEXT PRIMARY KEY,
+	run_id      INTEGER NOT NULL,
+	pid         INTEGER NOT NULL,
+	host        TEXT NOT NULL,
+	acquired_at TEXT NOT NULL
+);
+`
+
+// Open opens (creating when needed) the state database at path.
+func Open(path string) (*Store, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("state: %w", err)
+		}
+	}
+	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_txlock=immediate&_foreign_keys=on"
+	db, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("state: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(4)
+	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("state: %s: %w", path, err)
+	}
+	return &Store{db: db, path: path, now: time.Now}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+func (s *Store) stamp() string { return s.now().UTC().Format(time.RFC3339Nano) }
+
+// Run statuses.
+const (
+	RunRunning     = "running"
+	RunDone        = "done"
+	RunRejected    = "done_with_rejects" // finished; some rows were rejected
+	RunInterrupted = "interrupted"       // stopped; resumable
+	RunFailed      = "failed"            // stopped by an error that is not a row's
+)
+
+// Run is one execution of a job (a resumed run keeps its id).
+type Run struct {
+	ID          int64
+	Job         string
+	Fingerprint string
+	ConfigHash  string
+	StartedAt   time.Time
+	EndedAt     time.Time
+	Status      string
+	Counts      Counts
+	Message     string
+	Input       string
+	Sink        string
+}
+
+// Counts are a run's per-outcome totals.
+type Counts map[string]int
+
+// Resumable reports whether a run stopped before finishing.
+func (r Run) Resumable() bool {
+	return r.Status == RunRunning || r.Status == RunInterrupted || r.Status == RunFailed
+}
+
+// RunSpec identifies what a run processes.
+type RunSpec struct {
+	Job         string
+	Fingerprint string // hash of the input
+	ConfigHash  string // hash of the job and mapping
+	Input       string // for history display
+	Sink        string // for history display
+	Fresh       bool   // start over even when a resumable run exists
+}
+
+// BeginRun continues the job's last run when it stopped unfinished on the
+// same input and configuration, and starts a new run otherwise. resumed
+// says which.
+func (s *Store) BeginRun(ctx context.Context, spec RunSpec) (run Run, resumed bool, err error) {
+	last, err := s.lastRun(ctx, spec.Job)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return Run{}, false, err
+	}
+	if err == nil && !spec.Fresh && last.Resumable() && last.Fingerprint == spec.Fingerprint && last.ConfigHash == spec.ConfigHash {
+		if _, err := s.db.ExecContext(ctx, `UPDATE runs SET status=?, ended_at=NULL WHERE id=?`, RunRunning, last.ID); err != nil {
+			return Run{}, false, fmt.Errorf("state: resume run %d: %w", last.ID, err)
+		}
+		last.Status = RunRunning
+		return last, true, nil
+	}
+	if err == nil && last.Status == RunRunning {
+		// A crashed run on other input or config: it will never resume.
+		_, _ = s.db.ExecContext(ctx, `UPDATE runs SET status=?, message=? WHERE id=?`, RunInterrupted, "superseded by a later run", last.ID)
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO runs(job, fingerprint, config_hash, started_at, status, input, sink) VALUES(?,?,?,?,?,?,?)`,
+		spec.Job, spec.Fingerprint, spec.ConfigHash, s.stamp(), RunRunning, spec.Input, spec.Sink)
+	if err != nil {
+		return Run{}, false, fmt.Errorf("state: new run: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	r, err := s.Run(ctx, id)
+	return r, false, err
+}
+
+// FinishRun records a run's end.
+func (s *Store) FinishRun(ctx context.Context, id int64, status string, counts Counts, message string) error {
+	b, _ := json.Marshal(counts)
+	_, err := s.db.ExecContext(ctx, `UPDATE runs SET status=?, counts=?, message=?, ended_at=? WHERE id=?`, status, string(b), message, s.stamp(), id)
+	if err != nil {
+		return fmt.Errorf("state: finish run %d: %w", id, err)
+	}
+	return nil
+}
+
+const runCols = `id, job, fingerprint, config_hash, started_at, COALESCE(ended_at,''), status, counts, message, input, sink`
+
+func scanRun(sc interface{ Scan(...any) error }) (Run, error) {
+	var r Run
+	var started, ended, counts string
+	if err := sc.Scan(&r.ID, &r.Job, &r.Fingerprint, &r.ConfigHash, &started, &ended, &r.Status, &counts, &r.Message, &r.Input, &r.Sink); err != nil {
+		return Run{}, err
+	}
+	r.StartedAt, _ = time.Parse(time.RFC3339Nano, started)
+	if ended != "" {
+		r.EndedAt, _ = time.Parse(time.RFC3339Nano, ended)
+	}
+	_ = json.Unmarshal([]byte(counts), &r.Counts)
+	return r, nil
+}
+
+func (s *Store) lastRun(ctx context.Context, job string) (Run, error) {
+	return scanRun(s.db.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs WHERE job=? ORDER BY id DESC LIMIT 1`, job))
+}
+
+// Run returns one run.
+func (s *Store) Run(ctx context.Context, id int64) (Run, error) {
+	r, err := scanRun(s.db.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs WHERE id=?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Run{}, fmt.Errorf("state: no run %d", id)
+	}
+	return r, err
+}
+
+// Runs lists runs, newest first; job "" lists every job.
+func (s *Store) Runs(ctx context.Context, job string, limit int) ([]Run, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	q := `SELECT ` + runCols + ` FROM runs`
+	args := []any{}
+	if job != "" {
+		q += ` WHERE job=?`
+		args = append(args, job)
+	}
+	q += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, limit)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Outcome statuses.
+const (
+	StatusOK        = "ok"        // written (or nothing needed)
+	StatusRejected  = "rejected"  // the row is bad, or the vendor refused it
+	StatusSkipped   = "skipped"   // not written by policy (ambiguous, mode)
+	StatusMerged    = "merged"    // folded into another row's entity
+	StatusUncertain = "uncertain" // a write whose result is unknown
+	StatusFailed    = "failed"    // could not be done this run (retry next run)
+)
+
+// Outcome is what happened to one source row.
+type Outcome struct {
+	Row      int
+	Status   string
+	Action   string // create, update, unchanged, export, ...
+	VendorID string
+	Entity   string // the entity's first key
+	Column   string
+	Error    string
+}
+
+// Outcomes lists a run's outcomes in row order; status "" lists all.
+func (s *Store) Outcomes(ctx context.Context, runID int64, status string) ([]Outcome, error) {
+	q := `SELECT row, status, action, vendor_id, entity, col, error FROM outcomes WHERE run_id=?`
+	args := []any{runID}
+	if status != "" {
+		q += ` AND status=?`
+		args = append(args, status)
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY row`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Outcome
+	for rows.Next() {
+		var o Outcome
+		if err := rows.Scan(&o.Row, &o.Status, &o.Action, &o.VendorID, &o.Entity, &o.Column, &o.Error); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// DoneRows returns the rows of a run that already have a final outcome
+// (anything but failed), so a resumed run skips them.
+func (s *Store) DoneRows(ctx context.Context, runID int64) (map[int]bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT row FROM outcomes WHERE run_id=? AND status<>?`, runID, StatusFailed)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	done := map[int]bool{}
+	for rows.Next() {
+		var r int
+		if err := rows.Scan(&r); err != nil {
+			return nil, err
+		}
+		done[r] = true
+	}
+	return done, rows.Err()
+}
+
+// CountOutcomes totals a run's outcomes by status and action
+// ("ok/create", "rejected/", ...).
+func (s *Store) CountOutcomes(ctx context.Context, runID int64) (Counts, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT status, action, COUNT(*) FROM outcomes WHERE run_id=? GROUP BY status, action`, runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	c := Counts{}
+	for rows.Next() {
+		var st, ac string
+		var n int
+		if err := rows.Scan(&st, &ac, &n); err != nil {
+			return nil, err
+		}
+		c[strings.TrimSuffix(st+"/"+ac, "/")] = n
+	}
+	return c, rows.Err()
+}
+
+// Entity is what the index knows about one vendor record.
+type Entity struct {
+	Scope       string // sink identity: vendor/object@connection
+	VendorID    string
+	Keys        []string
+	ContentHash string
+	Fields      map[string]string // values last written
+}
+
+// LookupKeys returns the vendor ids the index holds for any of keys
+// (deduplicated, in key order).
+func (s *Store) LookupKeys(ctx context.Context, scope string, keys []string) ([]string, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for _, k := range keys {
+		var id string
+		err := s.db.QueryRowContext(ctx, `SELECT vendor_id FROM entity_keys WHERE scope=? AND key=?`, scope, k).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// Record returns the index's record for a vendor id.
+func (s *Store) Record(ctx context.Context, scope, vendorID string) (Entity, bool, error) {
+	e := Entity{Scope: scope, VendorID: vendorID}
+	var fields string
+	err := s.db.QueryRowContext(ctx, `SELECT content_hash, fields FROM records WHERE scope=? AND vendor_id=?`, scope, vendorID).Scan(&e.ContentHash, &fields)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, false, nil
+	}
+	if err != nil {
+		return e, false, err
+	}
+	_ = json.Unmarshal([]byte(fields), &e.Fields)
+	return e, true, nil
+}
+
+// PutIntent commits, before a write the vendor cannot look up afterwards,
+// that the write is about to happen. It is committed at once, not batched.
+func (s *Store) PutIntent(ctx context.Context, runID int64, entity, op, payload string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO intents(run_id, entity, op, payload, created_at) VALUES(?,?,?,?,?)
+		ON CONFLICT(run_id, entity, op) DO UPDATE SET payload=excluded.payload`, runID, entity, op, payload, s.stamp())
+	return err
+}
+
+// OpenIntents lists a run's intents that have no outcome (entity, op).
+func (s *Store) OpenIntents(ctx context.Context, runID int64) ([][2]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT entity, op FROM intents WHERE run_id=? AND done=0 ORDER BY entity`, runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][2]string
+	for rows.Next() {
+		var e, o string
+		if err := rows.Scan(&e, &o); err != nil {
+			return nil, err
+		}
+		out = append(out, [2]string{e, o})
+	}
+	return out, rows.Err()
+}
+
+// SetCursor saves a source's page cursor for a run.
+func (s *Store) SetCursor(ctx context.Context, runID int64, name, cursor string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO cursors(run_id, name, cursor) VALUES(?,?,?)
+		ON CONFLICT(run_id, name) DO UPDATE SET cursor=excluded.cursor`, runID, name, cursor)
+	return err
+}
+
+// Cursor returns a saved cursor ("" when none).
+func (s *Store) Cursor(ctx context.Context, runID int64, name string) (string, error) {
+	var c string
+	err := s.db.QueryRowContext(ctx, `SELECT cursor FROM cursors WHERE run_id=? AND name=?`, runID, name).Scan(&c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return c, err
+}
