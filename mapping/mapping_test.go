@@ -46,7 +46,7 @@ func TestTransforms(t *testing.T) {
 	open := export()
 	cases := []struct {
 		name, spec, in, want string
-		wantErr           error
+		wantErr              error
 	}{
 		{"trim", `{column: Notes, transform: [trim]}`, "  a b  ", "a b", nil},
 		{"lower", `{column: Notes, transform: [lower]}`, "ÄbC", "äbc", nil},

@@ -227,8 +227,8 @@ func (s *Source) Next(ctx context.Context) (sources.Record, error) {
 		if len(cells) > n {
 			if i := firstNonBlank(cells[n:]); i >= 0 {
 				return sources.Record{}, &sources.RowError{File: s.path, Row: s.row, Raw: cells,
-					Err: fmt.Errorf("%w: cell %s%d holds %q, right of the header's %d columns",
-						sources.ErrRaggedRow, columnLetter(n+i), s.row, cells[n+i], n)}
+					Err: fmt.Errorf("%w: cell %s%d holds %q, right of the header's last column %s (%d cells, the header has %d)",
+						sources.ErrRaggedRow, columnLetter(n+i), s.row, cells[n+i], columnLetter(n-1), len(cells), n)}
 			}
 			cells = cells[:n]
 		}

@@ -114,6 +114,9 @@ func TestCreateContact(t *testing.T) {
 	if got, w := mustJSON(t, c), mustJSON(t, want); got != w {
 		t.Fatalf("stored contact:\n%s\nwant\n%s", got, w)
 	}
+	if c.Field("phone") != "+358 40 123 4567" || c.Field("other35") != "value 35" || c.Field("other36") != "" {
+		t.Fatalf("Field: %q %q", c.Field("phone"), c.Field("other35"))
+	}
 
 	// POST form (what leadsync sends), list by ID, agent by ID, no return_value.
 	r = postForm(t, s, "/create_contact", cmdQ("contact", "add"),

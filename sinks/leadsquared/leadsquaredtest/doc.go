@@ -34,8 +34,9 @@
 //   - #20 the rate limit: sliding window per access key (the raw key sent,
 //     valid or not), 429 with the documented body and no Retry-After.
 //     Options.RateLimitStatus sends the same body with 403 or 200, as
-//     integrators have seen. The message names the configured limit in
-//     vendor time (not scaled).
+//     integrators have seen. The message names the limit of Options in
+//     vendor time (not scaled); Core().Configure changes the limit but not
+//     the message.
 //   - #21 Message.Id is a fresh id per call; CallSessionId is not
 //     deduplicated: the same call logged twice is stored twice.
 //   - #22 paths and query parameter names match in any letter case.

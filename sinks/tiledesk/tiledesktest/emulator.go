@@ -175,7 +175,13 @@ func (e *Emulator) Credentials() []string {
 		lines = append(lines, fmt.Sprintf("basic auth (Authorization: Basic): %s / %s (%s)", u.Email, u.Password, where))
 	}
 	for _, t := range f.Tokens {
-		lines = append(lines, fmt.Sprintf("jwt (Authorization: JWT <token>) for user %s: %s", t.UserID, t.Token))
+		who := t.UserID
+		for _, u := range f.Users {
+			if strings.EqualFold(u.ID, t.UserID) {
+				who = u.Email
+			}
+		}
+		lines = append(lines, fmt.Sprintf("jwt (Authorization: JWT <token>) for %s: %s", who, strings.TrimPrefix(t.Token, "JWT ")))
 	}
 	return lines
 }

@@ -45,8 +45,8 @@ const (
 	StatusDeleted = 1000
 )
 
-// Roles, lowest first (middleware/has-role.js). The leads routes require
-// RoleAgent or above.
+// roles are the membership roles, lowest first (middleware/has-role.js).
+// The leads routes require requiredRole or above.
 var roles = []string{"guest", "user", "teammate", "agent", "supervisor", "admin", "owner"}
 
 const requiredRole = "agent"
