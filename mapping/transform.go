@@ -185,6 +185,9 @@ func NormalizePhone(s, region string) (string, error) {
 
 func parsePhone(s, region string) (*phonenumbers.PhoneNumber, error) {
 	raw := strings.TrimSpace(s)
+	if n := fastParse(raw, region); n != nil {
+		return n, nil
+	}
 	num, err := phonenumbers.Parse(raw, region)
 	if err == nil && phonenumbers.IsValidNumber(num) {
 		return num, nil

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -192,6 +193,26 @@ func (w *Writer) loop() {
 	}
 }
 
+// outcomeChunk rows go into one INSERT: a cgo call per row would make
+// state the bottleneck of a fast file.
+const outcomeChunk = 100
+
+const outcomeUpsert = ` ON CONFLICT(run_id, row) DO UPDATE SET status=excluded.status, action=excluded.action,
+	vendor_id=excluded.vendor_id, entity=excluded.entity, col=excluded.col, error=excluded.error`
+
+func outcomeInsert(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO outcomes(run_id, row, status, action, vendor_id, entity, col, error) VALUES `)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?)")
+	}
+	b.WriteString(outcomeUpsert)
+	return b.String()
+}
+
 func (w *Writer) commit(batch []item) error {
 	ctx := context.Background()
 	tx, err := w.s.db.BeginTx(ctx, nil)
@@ -199,21 +220,58 @@ func (w *Writer) commit(batch []item) error {
 		return fmt.Errorf("state: commit: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	outSt, err := tx.PrepareContext(ctx, `INSERT INTO outcomes(run_id, row, status, action, vendor_id, entity, col, error) VALUES(?,?,?,?,?,?,?,?)
-		ON CONFLICT(run_id, row) DO UPDATE SET status=excluded.status, action=excluded.action, vendor_id=excluded.vendor_id,
-		entity=excluded.entity, col=excluded.col, error=excluded.error`)
-	if err != nil {
-		return err
+	var full *sql.Stmt
+	args := make([]any, 0, 8*outcomeChunk)
+	flushOutcomes := func() error {
+		n := len(args) / 8
+		if n == 0 {
+			return nil
+		}
+		var err error
+		if n == outcomeChunk {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, outcomeInsert(outcomeChunk)); err != nil {
+					return err
+				}
+			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, outcomeInsert(n), args...)
+		}
+		args = args[:0]
+		if err != nil {
+			return fmt.Errorf("state: outcomes: %w", err)
+		}
+		return nil
 	}
-	defer outSt.Close()
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	// Outcomes of one row may come twice in a batch (a retry): the later
+	// one wins, and two rows of one statement must not conflict, so a
+	// repeated row flushes what came before it.
+	inChunk := map[int]bool{}
 	var keySt, recSt *sql.Stmt
 	stamp := w.s.stamp()
 	for _, it := range batch {
 		switch {
 		case it.outcome != nil:
 			o := it.outcome
-			if _, err := outSt.ExecContext(ctx, w.runID, o.Row, o.Status, o.Action, o.VendorID, o.Entity, o.Column, o.Error); err != nil {
-				return fmt.Errorf("state: outcome row %d: %w", o.Row, err)
+			if inChunk[o.Row] {
+				if err := flushOutcomes(); err != nil {
+					return err
+				}
+				clear(inChunk)
+			}
+			inChunk[o.Row] = true
+			args = append(args, w.runID, o.Row, o.Status, o.Action, o.VendorID, o.Entity, o.Column, o.Error)
+			if len(args) == 8*outcomeChunk {
+				if err := flushOutcomes(); err != nil {
+					return err
+				}
+				clear(inChunk)
 			}
 		case it.entity != nil:
 			if keySt == nil {
@@ -244,6 +302,9 @@ func (w *Writer) commit(batch []item) error {
 				return fmt.Errorf("state: intent: %w", err)
 			}
 		}
+	}
+	if err := flushOutcomes(); err != nil {
+		return err
 	}
 	return tx.Commit()
 }

@@ -190,12 +190,12 @@ func detectEncoding(f io.ReaderAt, head []byte, truncated bool) (enc string, bom
 	if enc := sniffUTF16(head); enc != "" {
 		return enc, false, nil
 	}
-	window, off := head, 0
+	window := head
 	i := firstNonASCII(window)
 	if i < 0 && truncated {
 		// All ASCII so far: look further for the first byte that decides.
 		buf := make([]byte, sampleSize)
-		for off = len(head); off < asciiScanLimit; off += len(buf) {
+		for off := len(head); off < asciiScanLimit; off += len(buf) {
 			n, err := f.ReadAt(buf, int64(off))
 			if err != nil && err != io.EOF {
 				return "", false, err

@@ -28,14 +28,14 @@ type Options struct {
 	// Fixtures are the users, lead sources, contact sources and teams;
 	// nil means DefaultFixtures().
 	Fixtures *Fixtures
-	// Now is the clock for stored times (not scaled); nil means time.Now.
+	// Now is the clock for stored times (created_at, send_at, …; never
+	// scaled) and for the rate-limit window; nil means time.Now.
 	Now func() time.Time
 }
 
 // Emulator is a strict in-memory LionDesk API v2. It is safe for
 // concurrent use.
 type Emulator struct {
-	opts     Options
 	fixtures Fixtures
 	now      func() time.Time
 	core     *emulator.Core
@@ -48,7 +48,7 @@ type Emulator struct {
 // New returns an emulator that is not listening; serve Handler. It panics
 // when opts.Fixtures do not load (see Fixtures.Validate).
 func New(opts Options) *Emulator {
-	e := &Emulator{opts: opts, now: opts.Now}
+	e := &Emulator{now: opts.Now}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -123,106 +123,55 @@ type handlerFunc func(c *call) (int, any, *apiError)
 
 // route is one method on one path pattern.
 type route struct {
-	op    string
+	op    string // resource.feathersMethod, e.g. "contact.create"
 	write bool
 	h     handlerFunc
 }
 
 // endpoint is a path pattern (":" marks an id segment) and its methods.
 type endpoint struct {
-	pattern []string
-	item    bool // the last segment is an id: GET is Feathers `get`, not `find`
-	methods map[string]route
+	pattern  []string
+	resource string // operation prefix
+	item     bool   // the last segment is an id: GET is Feathers `get`, not `find`
+	methods  map[string]handlerFunc
 }
 
 func (e *Emulator) endpoints() []endpoint {
-	ep := func(pattern string, methods map[string]route) endpoint {
+	ep := func(pattern, resource string, methods map[string]handlerFunc) endpoint {
 		segs := strings.Split(pattern, "/")
-		return endpoint{pattern: segs, item: strings.HasPrefix(segs[len(segs)-1], ":"), methods: methods}
+		return endpoint{pattern: segs, resource: resource, item: strings.HasPrefix(segs[len(segs)-1], ":"), methods: methods}
 	}
+	type m = map[string]handlerFunc
 	return []endpoint{
-		ep("me", map[string]route{"GET": {"me.get", false, e.getMe}}),
-		ep("lead-sources", map[string]route{"GET": {"leadsource.find", false, e.findLeadSources}}),
-		ep("lead-sources/:id", map[string]route{"GET": {"leadsource.get", false, e.getLeadSource}}),
-		ep("contact-sources", map[string]route{
-			"GET":  {"contactsource.find", false, e.findContactSources},
-			"POST": {"contactsource.create", true, e.createContactSource},
-		}),
-		ep("contact-sources/:id", map[string]route{
-			"GET":    {"contactsource.get", false, e.getContactSource},
-			"PATCH":  {"contactsource.patch", true, e.patchContactSource},
-			"DELETE": {"contactsource.remove", true, e.removeContactSource},
-		}),
-		ep("campaigns", map[string]route{
-			"GET":  {"campaign.find", false, e.findCampaigns},
-			"POST": {"campaign.create", true, e.createCampaign},
-		}),
-		ep("campaigns/:id", map[string]route{
-			"GET":   {"campaign.get", false, e.getCampaign},
-			"PATCH": {"campaign.patch", true, e.patchCampaign},
-		}),
-		ep("campaigns/:id/actions", map[string]route{
-			"GET":  {"campaignaction.find", false, e.findActions},
-			"POST": {"campaignaction.create", true, e.createAction},
-		}),
-		ep("campaigns/:id/contacts", map[string]route{
-			"POST": {"campaigncontact.create", true, e.createCampaignContact},
-		}),
-		ep("contacts", map[string]route{
-			"GET":  {"contact.find", false, e.findContacts},
-			"POST": {"contact.create", true, e.createContact},
-		}),
-		ep("contacts/:id", map[string]route{
-			"GET":   {"contact.get", false, e.getContact},
-			"PATCH": {"contact.patch", true, e.patchContact},
-		}),
-		ep("contacts/:id/addresses", map[string]route{
-			"GET":  {"address.find", false, e.findAddresses},
-			"POST": {"address.create", true, e.createAddress},
-		}),
-		ep("contacts/:id/addresses/:id", map[string]route{
-			"GET":    {"address.get", false, e.getAddress},
-			"PATCH":  {"address.patch", true, e.patchAddress},
-			"DELETE": {"address.remove", true, e.removeAddress},
-		}),
-		ep("contacts/:id/campaign-communications", map[string]route{
-			"GET": {"communication.find", false, e.findCommunications},
-		}),
-		ep("contacts/:id/campaign-communications/:id", map[string]route{
-			"GET":   {"communication.get", false, e.getCommunication},
-			"PATCH": {"communication.patch", true, e.patchCommunication},
-		}),
-		ep("leads", map[string]route{"POST": {"lead.create", true, e.createLead}}),
-		ep("leads/:id", map[string]route{"GET": {"lead.get", false, e.getLead}}),
-		ep("leads/:id/offers", map[string]route{"POST": {"leadoffer.create", true, e.createOffers}}),
-		ep("lead-routes", map[string]route{
-			"GET":  {"leadroute.find", false, e.findRoutes},
-			"POST": {"leadroute.create", true, e.createRoute},
-		}),
-		ep("lead-routes/:id", map[string]route{
-			"GET":   {"leadroute.get", false, e.getRoute},
-			"PATCH": {"leadroute.patch", true, e.patchRoute},
-		}),
-		ep("teams", map[string]route{
-			"GET":  {"team.find", false, e.findTeams},
-			"POST": {"team.create", true, e.createTeam},
-		}),
-		ep("teams/:id", map[string]route{
-			"GET":   {"team.get", false, e.getTeam},
-			"PATCH": {"team.patch", true, e.patchTeam},
-		}),
-		ep("team-member-distribution-options", map[string]route{
-			"GET":  {"distributionoption.find", false, e.findOptions},
-			"POST": {"distributionoption.create", true, e.createOption},
-		}),
-		ep("team-member-distribution-options/:id", map[string]route{
-			"GET":   {"distributionoption.get", false, e.getOption},
-			"PATCH": {"distributionoption.patch", true, e.patchOption},
-		}),
-		ep("tasks", map[string]route{
-			"GET":  {"task.find", false, e.findTasks},
-			"POST": {"task.create", true, e.createTask},
-		}),
+		ep("me", "me", m{"GET": e.getMe}),
+		ep("lead-sources", "leadsource", m{"GET": e.findLeadSources}),
+		ep("lead-sources/:id", "leadsource", m{"GET": e.getLeadSource}),
+		ep("contact-sources", "contactsource", m{"GET": e.findContactSources, "POST": e.createContactSource}),
+		ep("contact-sources/:id", "contactsource", m{"GET": e.getContactSource, "PATCH": e.patchContactSource, "DELETE": e.removeContactSource}),
+		ep("campaigns", "campaign", m{"GET": e.findCampaigns, "POST": e.createCampaign}),
+		ep("campaigns/:id", "campaign", m{"GET": e.getCampaign, "PATCH": e.patchCampaign}),
+		ep("campaigns/:id/actions", "campaignaction", m{"GET": e.findActions, "POST": e.createAction}),
+		ep("campaigns/:id/actions/:id", "campaignaction", m{}),
+		ep("campaigns/:id/contacts", "campaigncontact", m{"POST": e.createCampaignContact}),
+		ep("campaigns/:id/contacts/:id", "campaigncontact", m{}),
+		ep("contacts", "contact", m{"GET": e.findContacts, "POST": e.createContact}),
+		ep("contacts/:id", "contact", m{"GET": e.getContact, "PATCH": e.patchContact}),
+		ep("contacts/:id/addresses", "address", m{"GET": e.findAddresses, "POST": e.createAddress}),
+		ep("contacts/:id/addresses/:id", "address", m{"GET": e.getAddress, "PATCH": e.patchAddress, "DELETE": e.removeAddress}),
+		ep("contacts/:id/campaign-communications", "communication", m{"GET": e.findCommunications}),
+		ep("contacts/:id/campaign-communications/:id", "communication", m{"GET": e.getCommunication, "PATCH": e.patchCommunication}),
+		ep("leads", "lead", m{"POST": e.createLead}),
+		ep("leads/:id", "lead", m{"GET": e.getLead}),
+		ep("leads/:id/offers", "leadoffer", m{"POST": e.createOffers}),
+		ep("leads/:id/offers/:id", "leadoffer", m{}),
+		ep("lead-routes", "leadroute", m{"GET": e.findRoutes, "POST": e.createRoute}),
+		ep("lead-routes/:id", "leadroute", m{"GET": e.getRoute, "PATCH": e.patchRoute}),
+		ep("teams", "team", m{"GET": e.findTeams, "POST": e.createTeam}),
+		ep("teams/:id", "team", m{"GET": e.getTeam, "PATCH": e.patchTeam}),
+		ep("team-member-distribution-options", "distributionoption", m{"GET": e.findOptions, "POST": e.createOption}),
+		ep("team-member-distribution-options/:id", "distributionoption", m{"GET": e.getOption, "PATCH": e.patchOption}),
+		ep("tasks", "task", m{"GET": e.findTasks, "POST": e.createTask}),
+		ep("tasks/:id", "task", m{}),
 	}
 }
 
@@ -278,31 +227,14 @@ func (e *Emulator) resolve(method string, segs []string) (route, []string, *apiE
 		if !ok {
 			continue
 		}
-		rt, found := ep.methods[method]
-		if !found {
-			op := strings.Split(ep.methods[firstKey(ep.methods)].op, ".")[0] + "." + feathersMethod(method, ep.item)
-			return route{op: op, write: method != "GET"}, params, methodNotAllowed(feathersMethod(method, ep.item))
+		fm := feathersMethod(method, ep.item)
+		rt := route{op: ep.resource + "." + fm, write: method != "GET" && method != "HEAD", h: ep.methods[method]}
+		if rt.h == nil {
+			return rt, params, methodNotAllowed(fm)
 		}
 		return rt, params, nil
 	}
-	return route{op: "unknown", write: method != "GET"}, nil, errPageNotFound
-}
-
-func firstKey(m map[string]route) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	if len(keys) == 0 {
-		return ""
-	}
-	first := keys[0]
-	for _, k := range keys[1:] {
-		if k < first {
-			first = k
-		}
-	}
-	return first
+	return route{op: "unknown", write: method != "GET" && method != "HEAD"}, nil, errPageNotFound
 }
 
 // bearer returns the access token of an Authorization header, or "".
@@ -377,7 +309,7 @@ func (e *Emulator) authenticate(r *http.Request, token string, c *call) *apiErro
 func readBody(r *http.Request) (map[string]any, *apiError) {
 	data, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
-		return nil, badRequest(errInvalidJSONFmt, err)
+		return nil, badRequest(invalidJSON, err)
 	}
 	if len(data) > maxBody {
 		return nil, errBodyTooLarge
@@ -393,10 +325,10 @@ func readBody(r *http.Request) (map[string]any, *apiError) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, badRequest(errInvalidJSONFmt, err)
+		return nil, badRequest(invalidJSON, err)
 	}
 	if dec.More() {
-		return nil, badRequest(errInvalidJSONFmt, "data after the JSON value")
+		return nil, badRequest(invalidJSON, "data after the JSON value")
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {

@@ -119,7 +119,7 @@ func TestBodyAndArgumentValidation(t *testing.T) {
 
 	cases := []struct {
 		name, method, path, body string
-		field, msg                string // errors[field] must exist; message must contain msg
+		field, msg               string // errors[field] must exist; message must contain msg
 	}{
 		// bodies in general
 		{"invalid JSON", "POST", "/contacts", `{"first_name":`, "", "Invalid JSON"},

@@ -67,16 +67,18 @@ func badReference(fieldName string, id int64) *apiError {
 }
 
 var (
-	errPageNotFound   = &apiError{status: 404, message: "Page not found"}
-	errNoToken        = &apiError{status: 401, message: "Not authenticated"}
-	errInvalidToken   = &apiError{status: 401, message: "Invalid access token"}
-	errInternal       = &apiError{status: 500, message: "Internal Server Error"}
-	errRateLimited    = &apiError{status: 429, message: "Too many requests"}
-	errNotJSON        = &apiError{status: 400, message: "Content-Type must be application/json"}
-	errBodyNotObject  = &apiError{status: 400, message: "Request body must be a JSON object"}
-	errBodyTooLarge   = &apiError{status: 400, message: "request entity too large"}
-	errInvalidJSONFmt = "Invalid JSON in request body: %v"
+	errPageNotFound  = &apiError{status: 404, message: "Page not found"}
+	errNoToken       = &apiError{status: 401, message: "Not authenticated"}
+	errInvalidToken  = &apiError{status: 401, message: "Invalid access token"}
+	errInternal      = &apiError{status: 500, message: "Internal Server Error"}
+	errRateLimited   = &apiError{status: 429, message: "Too many requests"}
+	errNotJSON       = &apiError{status: 400, message: "Content-Type must be application/json"}
+	errBodyNotObject = &apiError{status: 400, message: "Request body must be a JSON object"}
+	errBodyTooLarge  = &apiError{status: 400, message: "request entity too large"}
 )
+
+// invalidJSON is the message format for a body that does not parse.
+const invalidJSON = "Invalid JSON in request body: %v"
 
 func methodNotAllowed(method string) *apiError {
 	return &apiError{status: 405, message: fmt.Sprintf("Method `%s` is not supported by this endpoint.", method)}

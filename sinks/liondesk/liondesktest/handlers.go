@@ -28,14 +28,14 @@ func (c *call) lookup(name string, i int, visible func(row) bool) (row, *apiErro
 	return r, nil
 }
 
-// find answers a Feathers find over rows (already restricted to what the
-// caller may see).
-func (c *call) find(name string, rows []row, render func(row, findQuery) any, loads ...string) (int, any, *apiError) {
+// find answers a Feathers find over the rows of a table the caller may
+// see (visible nil: all of them).
+func (c *call) find(name string, visible func(row) bool, render func(row, findQuery) any, loads ...string) (int, any, *apiError) {
 	q, aerr := parseFind(c.r.URL.RawQuery, schemas[name], loads...)
 	if aerr != nil {
 		return 0, nil, aerr
 	}
-	total, pg := q.apply(schemas[name], rows)
+	total, pg := q.apply(schemas[name], c.e.st.table(name), visible)
 	data := make([]any, 0, len(pg))
 	for _, r := range pg {
 		if render != nil {
@@ -58,12 +58,6 @@ func merged(r row, vals map[string]any) row {
 		m[k] = v
 	}
 	return m
-}
-
-func commit(r, m row) {
-	for k, v := range m {
-		r[k] = v
-	}
 }
 
 func isMember(team row, uid int64) bool {
@@ -92,17 +86,19 @@ func (e *Emulator) teammates(uid int64) map[int64]bool {
 // contactVisible: the owner, the assigned user, and members of a team
 // with contact sharing enabled that the owner also belongs to.
 func (e *Emulator) contactVisible(uid int64) func(row) bool {
+	owners := map[int64]bool{uid: true}
+	for _, t := range e.teamsOf(uid) {
+		if t["is_contact_resource_sharing_enabled"] != true {
+			continue
+		}
+		owners[asInt(t["owner_user_id"])] = true
+		ids, _ := t["member_ids"].([]int64)
+		for _, id := range ids {
+			owners[id] = true
+		}
+	}
 	return func(ct row) bool {
-		owner := asInt(ct["owner_user_id"])
-		if owner == uid || asInt(ct["assigned_user_id"]) == uid {
-			return true
-		}
-		for _, t := range e.teamsOf(uid) {
-			if t["is_contact_resource_sharing_enabled"] == true && isMember(t, owner) {
-				return true
-			}
-		}
-		return false
+		return owners[asInt(ct["owner_user_id"])] || asInt(ct["assigned_user_id"]) == uid
 	}
 }
 
@@ -139,7 +135,7 @@ func (e *Emulator) getMe(c *call) (int, any, *apiError) {
 }
 
 func (e *Emulator) findLeadSources(c *call) (int, any, *apiError) {
-	return c.find(tLeadSources, e.st.all(tLeadSources), nil)
+	return c.find(tLeadSources, nil, nil)
 }
 
 func (e *Emulator) getLeadSource(c *call) (int, any, *apiError) {
@@ -153,7 +149,7 @@ func (e *Emulator) getLeadSource(c *call) (int, any, *apiError) {
 // ---- contact sources
 
 func (e *Emulator) findContactSources(c *call) (int, any, *apiError) {
-	return c.find(tContactSources, e.st.where(tContactSources, ownedBy("user_id", c.uid)), nil)
+	return c.find(tContactSources, ownedBy("user_id", c.uid), nil)
 }
 
 func (e *Emulator) getContactSource(c *call) (int, any, *apiError) {
@@ -184,7 +180,7 @@ func (e *Emulator) patchContactSource(c *call) (int, any, *apiError) {
 	if aerr != nil {
 		return 0, nil, aerr
 	}
-	commit(r, vals)
+	e.st.update(tContactSources, r, vals)
 	c.wrote = true
 	return 200, present(tContactSources, r), nil
 }
@@ -219,7 +215,7 @@ func duplicateCampaign(name string) *apiError {
 }
 
 func (e *Emulator) findCampaigns(c *call) (int, any, *apiError) {
-	return c.find(tCampaigns, e.st.where(tCampaigns, campaignVisible(c.uid)), nil)
+	return c.find(tCampaigns, campaignVisible(c.uid), nil)
 }
 
 func (e *Emulator) getCampaign(c *call) (int, any, *apiError) {
@@ -261,7 +257,7 @@ func (e *Emulator) patchCampaign(c *call) (int, any, *apiError) {
 		return 0, nil, duplicateCampaign(name)
 	}
 	vals["modified_at"] = c.now()
-	commit(r, vals)
+	e.st.update(tCampaigns, r, vals)
 	c.wrote = true
 	return 200, present(tCampaigns, r), nil
 }
@@ -313,8 +309,8 @@ func (e *Emulator) findActions(c *call) (int, any, *apiError) {
 	if aerr != nil {
 		return 0, nil, aerr
 	}
-	rows := e.st.where(tActions, func(r row) bool { return asInt(r["campaign_id"]) == asInt(camp["id"]) })
-	return c.find(tActions, rows, func(r row, q findQuery) any { return presentAction(r, q.load) }, "template")
+	inCampaign := func(r row) bool { return asInt(r["campaign_id"]) == asInt(camp["id"]) }
+	return c.find(tActions, inCampaign, func(r row, q findQuery) any { return presentAction(r, q.load) }, "template")
 }
 
 func (e *Emulator) createAction(c *call) (int, any, *apiError) {
@@ -449,8 +445,7 @@ func (e *Emulator) findCommunications(c *call) (int, any, *apiError) {
 	if aerr != nil {
 		return 0, nil, aerr
 	}
-	rows := e.st.where(tComms, func(r row) bool { return asInt(r["contact_id"]) == asInt(ct["id"]) })
-	return c.find(tComms, rows, nil)
+	return c.find(tComms, func(r row) bool { return asInt(r["contact_id"]) == asInt(ct["id"]) }, nil)
 }
 
 func (c *call) communication() (row, *apiError) {
@@ -478,7 +473,7 @@ func (e *Emulator) patchCommunication(c *call) (int, any, *apiError) {
 	if aerr != nil {
 		return 0, nil, aerr
 	}
-	commit(r, vals)
+	e.st.update(tComms, r, vals)
 	c.wrote = true
 	return 200, present(tComms, r), nil
 }
@@ -500,7 +495,7 @@ func (e *Emulator) checkContactRefs(uid int64, vals map[string]any) *apiError {
 }
 
 func (e *Emulator) findContacts(c *call) (int, any, *apiError) {
-	return c.find(tContacts, e.st.where(tContacts, e.contactVisible(c.uid)), nil)
+	return c.find(tContacts, e.contactVisible(c.uid), nil)
 }
 
 func (e *Emulator) getContact(c *call) (int, any, *apiError) {
@@ -546,7 +541,7 @@ func (e *Emulator) patchContact(c *call) (int, any, *apiError) {
 	if vals["modified_at"] == nil {
 		vals["modified_at"] = c.now()
 	}
-	commit(r, vals)
+	e.st.update(tContacts, r, vals)
 	c.wrote = true
 	return 200, present(tContacts, r), nil
 }
@@ -568,8 +563,7 @@ func (e *Emulator) findAddresses(c *call) (int, any, *apiError) {
 	if aerr != nil {
 		return 0, nil, aerr
 	}
-	rows := e.st.where(tAddresses, func(r row) bool { return asInt(r["contact_id"]) == asInt(ct["id"]) })
-	return c.find(tAddresses, rows, nil)
+	return c.find(tAddresses, func(r row) bool { return asInt(r["contact_id"]) == asInt(ct["id"]) }, nil)
 }
 
 func (e *Emulator) createAddress(c *call) (int, any, *apiError) {
@@ -604,7 +598,7 @@ func (e *Emulator) patchAddress(c *call) (int, any, *apiError) {
 	if aerr != nil {
 		return 0, nil, aerr
 	}
-	commit(r, vals)
+	e.st.update(tAddresses, r, vals)
 	c.wrote = true
 	return 200, present(tAddresses, r), nil
 }
@@ -783,8 +777,8 @@ func (e *Emulator) createOffers(c *call) (int, any, *apiError) {
 	}
 	sort.SliceStable(opts, func(i, j int) bool {
 		a, b := opts[i][key], opts[j][key]
-		if (a == nil) != (b == nil) {
-			return b == nil // unset last
+		if !byTime && (a == nil) != (b == nil) {
+			return b == nil // an unranked member comes last; an unset delay is 0
 		}
 		return asInt(a) < asInt(b)
 	})
@@ -862,7 +856,7 @@ func (e *Emulator) checkRoute(uid int64, m row) *apiError {
 }
 
 func (e *Emulator) findRoutes(c *call) (int, any, *apiError) {
-	return c.find(tRoutes, e.st.where(tRoutes, ownedBy("owner_user_id", c.uid)), func(r row, _ findQuery) any { return e.presentRoute(r) })
+	return c.find(tRoutes, ownedBy("owner_user_id", c.uid), func(r row, _ findQuery) any { return e.presentRoute(r) })
 }
 
 func (e *Emulator) getRoute(c *call) (int, any, *apiError) {
@@ -900,7 +894,7 @@ func (e *Emulator) patchRoute(c *call) (int, any, *apiError) {
 	if aerr := e.checkRoute(c.uid, m); aerr != nil {
 		return 0, nil, aerr
 	}
-	commit(r, m)
+	e.st.update(tRoutes, r, m)
 	c.wrote = true
 	return 200, e.presentRoute(r), nil
 }
@@ -930,7 +924,7 @@ func (e *Emulator) checkZips(uid int64, m row) *apiError {
 }
 
 func (e *Emulator) findTeams(c *call) (int, any, *apiError) {
-	return c.find(tTeams, e.teamsOf(c.uid), nil)
+	return c.find(tTeams, teamVisible(c.uid), nil)
 }
 
 func (e *Emulator) getTeam(c *call) (int, any, *apiError) {
@@ -984,10 +978,10 @@ func (e *Emulator) patchTeam(c *call) (int, any, *apiError) {
 	}
 	if vals["order_method"] == "Rank" {
 		for _, o := range e.st.where(tOptions, func(o row) bool { return asInt(o["team_id"]) == asInt(r["id"]) }) {
-			o["mins_until_lead_offer"] = int64(0)
+			e.st.update(tOptions, o, map[string]any{"mins_until_lead_offer": int64(0)})
 		}
 	}
-	commit(r, m)
+	e.st.update(tTeams, r, m)
 	c.wrote = true
 	return 200, present(tTeams, r), nil
 }
@@ -1025,7 +1019,7 @@ func (e *Emulator) checkOption(uid int64, m row) *apiError {
 }
 
 func (e *Emulator) findOptions(c *call) (int, any, *apiError) {
-	return c.find(tOptions, e.st.where(tOptions, e.optionVisible(c.uid)), nil)
+	return c.find(tOptions, e.optionVisible(c.uid), nil)
 }
 
 func (e *Emulator) getOption(c *call) (int, any, *apiError) {
@@ -1062,7 +1056,7 @@ func (e *Emulator) patchOption(c *call) (int, any, *apiError) {
 	if aerr := e.checkOption(c.uid, m); aerr != nil {
 		return 0, nil, aerr
 	}
-	commit(r, m)
+	e.st.update(tOptions, r, m)
 	c.wrote = true
 	return 200, present(tOptions, r), nil
 }
@@ -1076,7 +1070,7 @@ func taskVisible(uid int64) func(row) bool {
 }
 
 func (e *Emulator) findTasks(c *call) (int, any, *apiError) {
-	return c.find(tTasks, e.st.where(tTasks, taskVisible(c.uid)), nil)
+	return c.find(tTasks, taskVisible(c.uid), nil)
 }
 
 func (e *Emulator) createTask(c *call) (int, any, *apiError) {

@@ -107,11 +107,23 @@ func (s *Server) as(t *testing.T, method, path, body string) response {
 // mustCreate posts body and returns the created object, failing unless 201.
 func (s *Server) mustCreate(t *testing.T, token, path, body string) map[string]any {
 	t.Helper()
+	return s.mustCreateRaw(t, token, path, body).obj(t)
+}
+
+// mustCreateRaw is mustCreate keeping the raw answer (key order included).
+func (s *Server) mustCreateRaw(t *testing.T, token, path, body string) response {
+	t.Helper()
 	r := send(t, s.URL, "POST", path, token, body)
 	if r.status != 201 {
 		t.Fatalf("POST %s: status %d, want 201: %s", path, r.status, r.body)
 	}
-	return r.obj(t)
+	return r
+}
+
+// compact is the answer's body as compact JSON.
+func (r response) compact(t *testing.T) string {
+	t.Helper()
+	return compactJSON(t, string(r.body))
 }
 
 // id reads an id field of a decoded object as a string for paths.

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -47,7 +48,7 @@ func parseQS(raw string) []qsParam {
 		key := qsDecode(k)
 		p := qsParam{value: qsDecode(v)}
 		i := strings.IndexByte(key, '[')
-		if i <= 0 {
+		if i <= 0 || !strings.Contains(key[i:], "]") { // no bracket pair: a plain key, as qs reads it
 			p.base = key
 		} else {
 			p.base = key[:i]
@@ -181,13 +182,23 @@ func queryable(s *schema, name string) bool {
 	return f != nil && f.has(fQuery)
 }
 
-// apply filters, sorts (by id when no $sort, and by id to break ties) and
-// pages rows; it returns the total before paging.
-func (q findQuery) apply(s *schema, rows []row) (int, []row) {
+// apply keeps the visible rows (visible nil: all) that match the filters,
+// sorts them (by id when no $sort, and by id to break ties) and pages
+// them; it returns the total before paging.
+func (q findQuery) apply(s *schema, t *table, visible func(row) bool) (int, []row) {
 	var kept []row
-	for _, r := range rows {
-		if q.matches(s, r) {
+	keep := func(r row) {
+		if q.matches(s, r) && (visible == nil || visible(r)) {
 			kept = append(kept, r)
+		}
+	}
+	if ids, ok := q.indexed(t); ok {
+		for id := range ids {
+			keep(t.rows[id])
+		}
+	} else {
+		for _, r := range t.rows {
+			keep(r)
 		}
 	}
 	sort.SliceStable(kept, func(i, j int) bool {
@@ -207,6 +218,22 @@ func (q findQuery) apply(s *schema, rows []row) (int, []row) {
 		kept = kept[:q.limit]
 	}
 	return total, kept
+}
+
+// indexed returns the smallest candidate set an equality on an indexed
+// field allows (every match is in it), or false to scan the table.
+func (q findQuery) indexed(t *table) (map[int64]bool, bool) {
+	var best map[int64]bool
+	found := false
+	for _, c := range q.conds {
+		if c.op != "$eq" {
+			continue
+		}
+		if ids, ok := t.candidates(c.field, c.values[0]); ok && (!found || len(ids) < len(best)) {
+			best, found = ids, true
+		}
+	}
+	return best, found
 }
 
 func (q findQuery) matches(s *schema, r row) bool {
@@ -274,16 +301,36 @@ func equalValue(f *field, v any, want string) bool {
 		}
 		return x.String() == want
 	}
+	if f != nil && f.kind == kTime {
+		want = normalTime(want)
+	}
 	return stringOf(v) == want
 }
 
 // typedFromQuery turns a query-string value into the field's type for
-// range comparisons.
+// range comparisons: integers as numbers, times in the stored layout (so
+// 2025-10-16T09:09:09Z and 2025-10-16 compare as times would).
 func typedFromQuery(f *field, s string) any {
-	if f != nil && f.kind == kInt {
+	if f == nil {
+		return s
+	}
+	switch f.kind {
+	case kInt:
 		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 			return n
 		}
+	case kTime:
+		return normalTime(s)
+	}
+	return s
+}
+
+func normalTime(s string) string {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return formatTime(t)
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return formatTime(t)
 	}
 	return s
 }

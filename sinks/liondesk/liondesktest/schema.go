@@ -32,6 +32,7 @@ const (
 	fNull                   // JSON null accepted
 	fOut                    // part of the API's answer
 	fQuery                  // may be filtered and sorted on in a find
+	fIndex                  // kString: exact-match index (the dedup keys a sync finds by)
 )
 
 const (
@@ -207,10 +208,10 @@ var schemas = map[string]*schema{
 		field{name: "assigned_user_id", kind: kInt, flags: rw, min0: true},
 		field{name: "first_name", kind: kString, flags: rw, max: 255},
 		field{name: "last_name", kind: kString, flags: rw, max: 255},
-		field{name: "email", kind: kString, flags: rw, max: 255},
-		field{name: "mobile_phone", kind: kString, flags: rw, max: 255},
-		field{name: "home_phone", kind: kString, flags: rw, max: 45},
-		field{name: "office_phone", kind: kString, flags: rw, max: 45},
+		field{name: "email", kind: kString, flags: rw | fIndex, max: 255},
+		field{name: "mobile_phone", kind: kString, flags: rw | fIndex, max: 255},
+		field{name: "home_phone", kind: kString, flags: rw | fIndex, max: 45},
+		field{name: "office_phone", kind: kString, flags: rw | fIndex, max: 45},
 		field{name: "fax", kind: kString, flags: rw, max: 45},
 		field{name: "company", kind: kString, flags: rw, max: 45},
 		field{name: "birthday", kind: kString, flags: rw, max: 45},

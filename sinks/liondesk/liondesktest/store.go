@@ -15,11 +15,57 @@ import (
 // json.Number (kFlex) or []int64 (kIDs). Every schema field is present.
 type row = map[string]any
 
-// table holds one record type and its id counter.
+// table holds one record type, its id counter, and the exact-match index
+// of its fIndex fields (field -> value -> ids). Rows change only through
+// store methods, which keep the index true.
 type table struct {
 	schema *schema
 	next   int64
 	rows   map[int64]row
+	index  map[string]map[string]map[int64]bool
+}
+
+func newTable(s *schema) *table {
+	t := &table{schema: s, next: s.start, rows: map[int64]row{}, index: map[string]map[string]map[int64]bool{}}
+	for _, f := range s.fields {
+		if f.has(fIndex) {
+			t.index[f.name] = map[string]map[int64]bool{}
+		}
+	}
+	return t
+}
+
+func (t *table) indexRow(r row, add bool) {
+	id := asInt(r["id"])
+	for name, byValue := range t.index {
+		v, ok := r[name].(string)
+		if !ok {
+			continue
+		}
+		ids := byValue[v]
+		if add {
+			if ids == nil {
+				ids = map[int64]bool{}
+				byValue[v] = ids
+			}
+			ids[id] = true
+		} else if ids != nil {
+			delete(ids, id)
+			if len(ids) == 0 {
+				delete(byValue, v)
+			}
+		}
+	}
+}
+
+// candidates returns the ids that can satisfy an equality on an indexed
+// field, and false when the field has no index.
+func (t *table) candidates(fieldName, value string) (map[int64]bool, bool) {
+	byValue, ok := t.index[fieldName]
+	if !ok {
+		return nil, false
+	}
+	return byValue[value], true
 }
 
 // store is every table. It is not safe for concurrent use; Emulator
@@ -31,13 +77,15 @@ type store struct {
 func newStore() *store {
 	st := &store{tables: map[string]*table{}}
 	for _, name := range tableOrder {
-		s := schemas[name]
-		st.tables[name] = &table{schema: s, next: s.start, rows: map[int64]row{}}
+		st.tables[name] = newTable(schemas[name])
 	}
 	return st
 }
 
 func (st *store) get(name string, id int64) row { return st.tables[name].rows[id] }
+
+// table returns a table.
+func (st *store) table(name string) *table { return st.tables[name] }
 
 // all returns a table's rows in id order.
 func (st *store) all(name string) []row {
@@ -64,6 +112,12 @@ func (st *store) where(name string, keep func(row) bool) []row {
 // insert stores values as a new record with the next id; absent fields
 // take their defaults.
 func (st *store) insert(name string, values map[string]any) row {
+	return st.insertID(name, values, 0)
+}
+
+// insertID is insert with a given id (0: the next one); the counter moves
+// past it.
+func (st *store) insertID(name string, values map[string]any, id int64) row {
 	t := st.tables[name]
 	r := row{}
 	for _, f := range t.schema.fields {
@@ -73,14 +127,35 @@ func (st *store) insert(name string, values map[string]any) row {
 			r[f.name] = f.def
 		}
 	}
-	id := t.next
-	t.next++
+	if id == 0 {
+		id = t.next
+	}
+	if id >= t.next {
+		t.next = id + 1
+	}
 	r["id"] = id
 	t.rows[id] = r
+	t.indexRow(r, true)
 	return r
 }
 
-func (st *store) remove(name string, id int64) { delete(st.tables[name].rows, id) }
+// update applies vals to a stored row.
+func (st *store) update(name string, r row, vals map[string]any) {
+	t := st.tables[name]
+	t.indexRow(r, false)
+	for k, v := range vals {
+		r[k] = v
+	}
+	t.indexRow(r, true)
+}
+
+func (st *store) remove(name string, id int64) {
+	t := st.tables[name]
+	if r := t.rows[id]; r != nil {
+		t.indexRow(r, false)
+		delete(t.rows, id)
+	}
+}
 
 // seedRecord adds one record from a Seed document: any stored field is
 // accepted, converted by its kind; an id is kept (and must be free) or
@@ -114,17 +189,7 @@ func (st *store) seedRecord(name string, raw map[string]any) error {
 	if err := st.seedDefaults(name, values); err != nil {
 		return err
 	}
-	r := st.insert(name, values)
-	if id > 0 {
-		// insert took the counter's id; move the record to the given one.
-		t.next--
-		delete(t.rows, asInt(r["id"]))
-		r["id"] = id
-		t.rows[id] = r
-		if id >= t.next {
-			t.next = id + 1
-		}
-	}
+	st.insertID(name, values, id)
 	return nil
 }
 
@@ -218,9 +283,12 @@ func (st *store) seed(data []byte) error {
 func (st *store) clone() *store {
 	c := &store{tables: map[string]*table{}}
 	for name, t := range st.tables {
-		nt := &table{schema: t.schema, next: t.next, rows: make(map[int64]row, len(t.rows))}
+		nt := newTable(t.schema)
+		nt.next = t.next
 		for id, r := range t.rows {
-			nt.rows[id] = copyRow(r)
+			c := copyRow(r)
+			nt.rows[id] = c
+			nt.indexRow(c, true)
 		}
 		c.tables[name] = nt
 	}

@@ -118,8 +118,8 @@ func csvFixtures() map[string][]byte {
 		"quoted.csv": []byte(lines("\n",
 			"id,name,note,email", // 1
 			`1,"Smith, John","He said ""hi""",john@example.com`, // 2
-			`2,Anna,"first line`, // 3
-			`second line`,        // 4
+			`2,Anna,"first line`,           // 3
+			`second line`,                  // 4
 			`third line",anna@example.com`, // 5
 			``,                             // 6: blank line
 			`3,Ragged,only three`,          // 7: 3 fields of 4

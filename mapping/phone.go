@@ -1,0 +1,110 @@
+package mapping
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// fastRegions are the regions whose national spellings the fast path
+// reads; a differential test checks it agrees with libphonenumber there.
+// Other regions always take the library's full parser.
+var fastRegions = map[string]bool{
+	"FI": true, "SE": true, "NO": true, "DK": true, "EE": true, "DE": true,
+	"NL": true, "GB": true, "FR": true, "ES": true, "US": true, "CA": true,
+}
+
+// fastParse reads the common spellings of a phone number (digits with
+// spaces, dashes, dots, slashes and brackets, with or without "+", "00" or
+// the national prefix) without libphonenumber's regex-heavy Parse, and
+// checks the result with IsValidNumber. It returns nil whenever it is not
+// sure, and the caller then uses the library's parser: the fast path may
+// only ever agree with the library, never disagree.
+func fastParse(raw, region string) *phonenumbers.PhoneNumber {
+	var buf [24]byte
+	d := buf[:0]
+	plus := false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if len(d) == len(buf) {
+				return nil
+			}
+			d = append(d, c)
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/':
+		case c == '+' && len(d) == 0 && !plus:
+			plus = true
+		default:
+			return nil // letters, extensions, other scripts: the library decides
+		}
+	}
+	digits := string(d)
+	// "00" dials abroad in every fast region but the NANP ones (011).
+	if !plus && strings.HasPrefix(digits, "00") && fastRegions[region] && region != "US" && region != "CA" {
+		plus, digits = true, digits[2:]
+	}
+	if plus {
+		return international(digits)
+	}
+	if !fastRegions[region] {
+		return nil
+	}
+	cc := phonenumbers.GetCountryCodeForRegion(region)
+	ndd := phonenumbers.GetNddPrefixForRegion(region, true)
+	nsn := digits
+	if ndd != "" && strings.HasPrefix(nsn, ndd) {
+		nsn = nsn[len(ndd):]
+	}
+	if n := build(cc, nsn); n != nil {
+		return n
+	}
+	// Written with the country code but no "+" (Excel drops it): 358401234567.
+	if !strings.HasPrefix(digits, "0") {
+		return international(digits)
+	}
+	return nil
+}
+
+func international(digits string) *phonenumbers.PhoneNumber {
+	for l := 1; l <= 3 && l < len(digits); l++ {
+		cc, err := strconv.Atoi(digits[:l])
+		if err != nil {
+			return nil
+		}
+		if phonenumbers.GetRegionCodeForCountryCode(cc) == phonenumbers.UNKNOWN_REGION {
+			continue
+		}
+		// Country codes are prefix-free: the first known one is the one.
+		nsn := digits[l:]
+		if n := build(cc, nsn); n != nil {
+			return n
+		}
+		// "+358 (0)40 ...": the national prefix written after the code.
+		region := phonenumbers.GetRegionCodeForCountryCode(cc)
+		if ndd := phonenumbers.GetNddPrefixForRegion(region, true); fastRegions[region] && ndd != "" && strings.HasPrefix(nsn, ndd) {
+			return build(cc, nsn[len(ndd):])
+		}
+		return nil
+	}
+	return nil
+}
+
+// build returns the number when it is valid; a national number with a
+// leading zero (Italy, say) is left to the library, which keeps the zero.
+func build(cc int, nsn string) *phonenumbers.PhoneNumber {
+	if len(nsn) < 4 || len(nsn) > 17 || nsn[0] == '0' {
+		return nil
+	}
+	nn, err := strconv.ParseUint(nsn, 10, 64)
+	if err != nil {
+		return nil
+	}
+	c := int32(cc)
+	n := &phonenumbers.PhoneNumber{CountryCode: &c, NationalNumber: &nn}
+	if !phonenumbers.IsValidNumber(n) {
+		return nil
+	}
+	return n
+}

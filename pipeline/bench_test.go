@@ -1,0 +1,327 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/leadsync/leadsync/config"
+	"github.com/leadsync/leadsync/mapping"
+	"github.com/leadsync/leadsync/sinks/export"
+	"github.com/leadsync/leadsync/sinks/leaddesk"
+	"github.com/leadsync/leadsync/sources/csvfile"
+	"github.com/leadsync/leadsync/sources/xlsxfile"
+	"github.com/leadsync/leadsync/state"
+)
+
+// benchMapping maps all 20 columns of the generated file to LeadDesk
+// contact fields, with phone and email normalization.
+const benchMapping = `
+list: {value: "Bench"}
+fname: {column: first_name, transform: [trim, title]}
+lname: {column: last_name, transform: [trim]}
+phone: {column: phone, transform: [phone]}
+email: {column: email, transform: [email]}
+city: city
+company: company
+other1: c07
+other2: c08
+other3: c09
+other4: c10
+other5: c11
+other6: c12
+other7: c13
+other8: c14
+other9: c15
+other10: c16
+other11: c17
+other12: c18
+other13: c19
+other14: c20
+`
+
+// GenerateBenchCSV writes rows data rows of 20 columns: names, a phone in
+// one of four spellings, a mixed-case email, and filler text.
+func GenerateBenchCSV(path string, rows int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	w := csv.NewWriter(bw)
+	header := []string{"first_name", "last_name", "phone", "email", "city", "company"}
+	for i := 7; i <= 20; i++ {
+		header = append(header, fmt.Sprintf("c%02d", i))
+	}
+	w.Write(header)
+	cities := []string{"Helsinki", "Espoo", "Tampere", "Oulu", "Turku", "Vantaa"}
+	rec := make([]string, 20)
+	for i := 0; i < rows; i++ {
+		n := 1000000 + i%8000000
+		rec[0] = fmt.Sprintf("anna%d", i%5000)
+		rec[1] = fmt.Sprintf("Virtanen%d", i%7000)
+		switch i % 4 {
+		case 0:
+			rec[2] = fmt.Sprintf("040-%07d", n)
+		case 1:
+			rec[2] = fmt.Sprintf("+358 50 %03d %04d", n/10000%1000, n%10000)
+		case 2:
+			rec[2] = fmt.Sprintf("35844%07d", n)
+		default:
+			rec[2] = fmt.Sprintf("045 %03d %04d", n/10000%1000, n%10000)
+		}
+		rec[3] = fmt.Sprintf("Lead.%d@Example.FI", i)
+		rec[4] = cities[i%len(cities)]
+		rec[5] = fmt.Sprintf("Company %d Oy", i%900)
+		for c := 6; c < 20; c++ {
+			rec[c] = fmt.Sprintf("value %d-%d", c, i%1000)
+		}
+		if err := w.Write(rec); err != nil {
+			return err
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// benchFile returns a cached generated file of rows rows.
+func benchFile(b *testing.B, rows int) string {
+	b.Helper()
+	dir := filepath.Join(os.TempDir(), "leadsync-bench")
+	os.MkdirAll(dir, 0o755)
+	p := filepath.Join(dir, fmt.Sprintf("leads-%d.csv", rows))
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	if err := GenerateBenchCSV(p+".tmp", rows); err != nil {
+		b.Fatal(err)
+	}
+	os.Rename(p+".tmp", p)
+	return p
+}
+
+func benchRows(b *testing.B) []int {
+	if s := os.Getenv("LEADSYNC_BENCH_ROWS"); s != "" {
+		var n int
+		fmt.Sscan(s, &n)
+		return []int{n}
+	}
+	return []int{100_000, 1_000_000}
+}
+
+func maxRSSMB() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Maxrss) / 1024
+}
+
+// BenchmarkPipelineCSV runs the whole pipeline (CSV source, mapping with
+// phone and email normalization, export sink, state outcomes) and reports
+// rows/s and the process's peak RSS. Run one size per process for a
+// true peak: LEADSYNC_BENCH_ROWS=1000000 go test -run - -bench PipelineCSV ./pipeline/
+func BenchmarkPipelineCSV(b *testing.B) {
+	for _, rows := range benchRows(b) {
+		b.Run(fmt.Sprintf("rows=%d", rows), func(b *testing.B) {
+			path := benchFile(b, rows)
+			doc, err := config.Parse("bench.yaml", []byte(benchMapping), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			obj, _ := leaddesk.Schema().Object("contact")
+			for b.Loop() {
+				dir := b.TempDir()
+				src, err := csvfile.Open(path, csvfile.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				m, err := mapping.Compile(doc, doc.Root, obj, mapping.Options{Header: src.Header(), SourceFile: "bench.csv", Region: "FI", Keys: []string{"phone", "email"}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				st, err := state.Open(filepath.Join(dir, "state.db"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				run, _, _ := st.BeginRun(context.Background(), state.RunSpec{Job: "bench", Fingerprint: "f", ConfigHash: "c"})
+				sink, err := export.New(filepath.Join(dir, "out.csv"), "", m.Fields())
+				if err != nil {
+					b.Fatal(err)
+				}
+				w := st.NewWriter(run.ID, nil)
+				res, err := Run(context.Background(), Config{Source: src, Mapping: m, Sink: sink, State: w})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := w.Close(); err != nil {
+					b.Fatal(err)
+				}
+				sink.Commit()
+				st.Close()
+				src.Close()
+				if res.Written != rows {
+					b.Fatalf("written %d of %d (rejected %d)", res.Written, rows, res.Rejected)
+				}
+			}
+			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric(maxRSSMB(), "peakRSS-MB")
+		})
+	}
+}
+
+// BenchmarkBareCSV reads the same file with encoding/csv alone: the
+// ceiling the pipeline is compared with.
+func BenchmarkBareCSV(b *testing.B) {
+	for _, rows := range benchRows(b) {
+		b.Run(fmt.Sprintf("rows=%d", rows), func(b *testing.B) {
+			path := benchFile(b, rows)
+			for b.Loop() {
+				f, _ := os.Open(path)
+				r := csv.NewReader(bufio.NewReaderSize(f, 1<<20))
+				r.ReuseRecord = true
+				n := 0
+				for {
+					rec, err := r.Read()
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+					_ = strings.Clone(rec[0])
+					n++
+				}
+				f.Close()
+				if n != rows+1 {
+					b.Fatalf("read %d", n)
+				}
+			}
+			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
+// benchXLSX returns a cached generated .xlsx of rows rows (20 columns, the
+// phone column stored as numbers), written with excelize's StreamWriter.
+func benchXLSX(b *testing.B, rows int) string {
+	b.Helper()
+	dir := filepath.Join(os.TempDir(), "leadsync-bench")
+	os.MkdirAll(dir, 0o755)
+	p := filepath.Join(dir, fmt.Sprintf("leads-%d.xlsx", rows))
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	f := excelize.NewFile()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	header := []any{"first_name", "last_name", "phone", "email", "city", "company"}
+	for i := 7; i <= 20; i++ {
+		header = append(header, fmt.Sprintf("c%02d", i))
+	}
+	sw.SetRow("A1", header)
+	row := make([]any, 20)
+	for i := 0; i < rows; i++ {
+		row[0] = fmt.Sprintf("anna%d", i%5000)
+		row[1] = fmt.Sprintf("Virtanen%d", i%7000)
+		row[2] = 358401000000 + i // a phone stored as a number
+		row[3] = fmt.Sprintf("Lead.%d@Example.FI", i)
+		row[4] = "Helsinki"
+		row[5] = fmt.Sprintf("Company %d Oy", i%900)
+		for c := 6; c < 20; c++ {
+			row[c] = fmt.Sprintf("value %d-%d", c, i%1000)
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sw.SetRow(cell, row); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.SaveAs(p + ".tmp.xlsx"); err != nil {
+		b.Fatal(err)
+	}
+	os.Rename(p+".tmp.xlsx", p)
+	return p
+}
+
+// BenchmarkPipelineXLSX is BenchmarkPipelineCSV on a 100,000-row XLSX;
+// compare with BenchmarkBareExcelize on the same file.
+func BenchmarkPipelineXLSX(b *testing.B) {
+	const rows = 100_000
+	path := benchXLSX(b, rows)
+	doc, _ := config.Parse("bench.yaml", []byte(benchMapping), nil)
+	obj, _ := leaddesk.Schema().Object("contact")
+	for b.Loop() {
+		dir := b.TempDir()
+		src, err := xlsxfile.Open(path, xlsxfile.Options{TmpDir: filepath.Join(dir, "tmp")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		m, err := mapping.Compile(doc, doc.Root, obj, mapping.Options{Header: src.Header(), SourceFile: "bench.xlsx", Region: "FI", Keys: []string{"phone", "email"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, _ := state.Open(filepath.Join(dir, "state.db"))
+		run, _, _ := st.BeginRun(context.Background(), state.RunSpec{Job: "bench", Fingerprint: "f", ConfigHash: "c"})
+		sink, _ := export.New(filepath.Join(dir, "out.csv"), "", m.Fields())
+		w := st.NewWriter(run.ID, nil)
+		res, err := Run(context.Background(), Config{Source: src, Mapping: m, Sink: sink, State: w})
+		if err != nil {
+			b.Fatal(err)
+		}
+		w.Close()
+		sink.Commit()
+		st.Close()
+		src.Close()
+		if res.Written != rows {
+			b.Fatalf("written %d of %d (rejected %d)", res.Written, rows, res.Rejected)
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(maxRSSMB(), "peakRSS-MB")
+}
+
+// BenchmarkBareExcelize reads the same file with excelize's row iterator
+// alone.
+func BenchmarkBareExcelize(b *testing.B) {
+	const rows = 100_000
+	path := benchXLSX(b, rows)
+	for b.Loop() {
+		f, err := excelize.OpenFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		it, err := f.Rows("Sheet1")
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for it.Next() {
+			if _, err := it.Columns(); err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		it.Close()
+		f.Close()
+		if n != rows+1 {
+			b.Fatalf("read %d", n)
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
