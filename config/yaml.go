@@ -348,6 +348,13 @@ func Closest(got string, candidates []string) string {
 	if bestD <= limit {
 		return best
 	}
+	// "Puhelinnumero" for "Puhelin": one name contains the other.
+	for _, c := range candidates {
+		lc := strings.ToLower(c)
+		if len(lc) >= 4 && len(g) >= 4 && (strings.Contains(g, lc) || strings.Contains(lc, g)) {
+			return c
+		}
+	}
 	return ""
 }
 

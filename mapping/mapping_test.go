@@ -225,7 +225,7 @@ other6: {column: Notes, transform: [{replace: {pattern: "(", with: ""}}]}
 		`job.yaml: match key mail is not a mapped field; did you mean "email"?`,
 		`job.yaml:2:8: column "Mobil" is not in the source header; did you mean "Mobile"?`,
 		`job.yaml:3:1: contact has no field "fnme"; did you mean "fname"?`,
-		`job.yaml:4:43: unknown transform "lowercase" (known: trim, lower,`,
+		`job.yaml:4:43: unknown transform "lowercase"; did you mean "lower"? (known: trim, lower,`,
 		`job.yaml:5:25: unknown key "colour"`,
 		`job.yaml:6:9: column "Budgett" is not in the source header; did you mean "Budget"?`,
 		`job.yaml:7:9: field other3 needs exactly one of column, columns, value or template`,

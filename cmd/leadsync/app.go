@@ -80,6 +80,7 @@ func newApp(e *env) *cli.App {
 			fieldsCommand(e),
 			runsCommand(e),
 			showCommand(e),
+			sandboxCommand(e),
 		},
 	}
 }

@@ -74,6 +74,12 @@
 //     Documented read-only fields in a body are ignored. Lengths documented
 //     in the field tables are enforced. Query parameters of get, create and
 //     patch requests are ignored. $select and $or are not supported.
+//   - Query semantics follow MySQL where the docs say nothing: numbers
+//     compare numerically, booleans match true/1 and false/0, times compare
+//     as times, a null field matches no condition (not even $ne or $nin),
+//     sorting puts nulls first and compares strings case-insensitively.
+//     Query strings are decoded like Node's qs: '+' is a space and a value
+//     that is not valid percent-encoding is kept as sent.
 //   - A body field naming a record the caller cannot see (contact_id,
 //     source_id, campaign_id, team_id, …) answers 400 with the field in
 //     errors; an unknown id in the path answers 404.
@@ -127,9 +133,14 @@
 //     number-coded form: order_method 1 = Rank, 2 = Time) and can be
 //     filtered on team_id, campaign_id, lead_source_id and
 //     contact_source_id. Leads cannot be listed (GET /leads answers 405).
+//   - Only the documented methods exist: tasks have find and create (GET
+//     and PATCH /tasks/:id answer 405), campaign actions find and create,
+//     campaign contacts create, contacts no DELETE.
 //   - Undocumented output fields are not invented: no created_at on leads,
 //     no owner on teams. Dump shows the internal fields (owners, members,
 //     links) too, with tokens shortened.
+//   - An injected 429 (Faults.Extra429) without a configured limit asks
+//     for a wait of one (scaled) second.
 //   - Retry-After is in whole seconds in real time; with a TimeScale below
 //     1 it is the scaled wait in fractional seconds (emulator core).
 package liondesktest

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/leadsync/leadsync/sinks/emulator"
+)
+
+func sandboxCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "sandbox",
+		Usage: "serve the four vendor emulators on loopback, with test credentials",
+		Description: "LeadDesk, Tiledesk, LionDesk and LeadSquared, each under its own path on one port,\n" +
+			"strict as the real vendors (auth, required fields, status codes, error bodies, rate limits).\n" +
+			"Faults can be injected, deterministically for a --seed. Stop with Ctrl-C.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8760", Usage: "listen on `HOST:PORT` (port 0: any free port)"},
+			&cli.BoolFlag{Name: "allow-remote", Usage: "allow a non-loopback --addr (the emulators hold test credentials)"},
+			&cli.StringFlag{Name: "fixtures", Usage: "seed from a YAML/JSON `FILE` with leaddesk, tiledesk, liondesk, leadsquared sections"},
+			&cli.Float64Flag{Name: "time-scale", Value: 1, Usage: "shrink every rate-limit window by `F` (0.01: 60 s becomes 600 ms)"},
+			&cli.Int64Flag{Name: "seed", Value: 1, Usage: "seed for injected faults"},
+			&cli.Float64Flag{Name: "error500", Usage: "answer this `FRACTION` of requests with a 500 before acting"},
+			&cli.Float64Flag{Name: "extra429", Usage: "answer this `FRACTION` of requests with the vendor's 429"},
+			&cli.Float64Flag{Name: "drop-after-write", Usage: "perform this `FRACTION` of writes, then drop the connection unanswered"},
+			&cli.Float64Flag{Name: "latency", Usage: "delay this `FRACTION` of requests by --latency-delay"},
+			&cli.DurationFlag{Name: "latency-delay", Value: 2 * time.Second, Usage: "the injected delay"},
+		},
+		Action: func(c *cli.Context) error {
+			s := emulatorSettings{
+				timeScale: c.Float64("time-scale"),
+				faults: emulator.Faults{
+					Seed: c.Int64("seed"), Error500: c.Float64("error500"), Extra429: c.Float64("extra429"),
+					DropAfterWrite: c.Float64("drop-after-write"), Latency: c.Float64("latency"), LatencyDelay: c.Duration("latency-delay"),
+				},
+			}
+			for _, f := range []string{"error500", "extra429", "drop-after-write", "latency"} {
+				if v := c.Float64(f); v < 0 || v > 1 {
+					return exitf(ExitUsage, "--%s must be a fraction between 0 and 1, not %v", f, v)
+				}
+			}
+			if s.timeScale <= 0 {
+				return exitf(ExitUsage, "--time-scale must be positive")
+			}
+			vendors := newSandboxVendors(s)
+			if p := c.String("fixtures"); p != "" {
+				if err := seedFixtures(p, vendors); err != nil {
+					return withCode(ExitUsage, err)
+				}
+			}
+			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			ln, err := emulator.Listen(ctx, c.String("addr"), c.Bool("allow-remote"))
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			base := "http://" + ln.Addr().String()
+			fmt.Fprint(e.stdout, describeSandbox(base, vendors, s))
+			srv := &http.Server{Handler: sandboxMux(vendors), ReadHeaderTimeout: 10 * time.Second}
+			go func() {
+				<-ctx.Done()
+				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				_ = srv.Shutdown(sctx)
+			}()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return withCode(ExitUsage, err)
+			}
+			return nil
+		},
+	}
+}

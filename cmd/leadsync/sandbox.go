@@ -1,0 +1,120 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/leadsync/leadsync/sinks/emulator"
+	"github.com/leadsync/leadsync/sinks/leaddesk/leaddesktest"
+	"github.com/leadsync/leadsync/sinks/leadsquared/leadsquaredtest"
+	"github.com/leadsync/leadsync/sinks/liondesk/liondesktest"
+	"github.com/leadsync/leadsync/sinks/tiledesk/tiledesktest"
+)
+
+// emulatorSettings are what every emulator takes from the command line.
+type emulatorSettings struct {
+	timeScale float64
+	faults    emulator.Faults
+}
+
+// sandboxVendor is one running emulator as the sandbox sees it.
+type sandboxVendor struct {
+	name        string
+	handler     http.Handler
+	core        *emulator.Core
+	seed        func([]byte) error
+	credentials []string
+}
+
+// newSandboxVendors builds the four emulators; cmd is the only place that
+// knows them all.
+func newSandboxVendors(s emulatorSettings) []sandboxVendor {
+	ld := leaddesktest.New(leaddesktest.Options{TimeScale: s.timeScale, Faults: s.faults})
+	td := tiledesktest.New(tiledesktest.Options{TimeScale: s.timeScale, Faults: s.faults})
+	li := liondesktest.New(liondesktest.Options{TimeScale: s.timeScale, Faults: s.faults})
+	ls := leadsquaredtest.New(leadsquaredtest.Options{TimeScale: s.timeScale, Faults: s.faults})
+	return []sandboxVendor{
+		{"leaddesk", ld.Handler(), ld.Core(), ld.Seed, ld.Credentials()},
+		{"tiledesk", td.Handler(), td.Core(), td.Seed, td.Credentials()},
+		{"liondesk", li.Handler(), li.Core(), li.Seed, li.Credentials()},
+		{"leadsquared", ls.Handler(), ls.Core(), ls.Seed, ls.Credentials()},
+	}
+}
+
+// sandboxMux serves each vendor under /<vendor>/ so one port holds all four.
+func sandboxMux(vendors []sandboxVendor) http.Handler {
+	mux := http.NewServeMux()
+	for _, v := range vendors {
+		prefix := "/" + v.name
+		mux.Handle(prefix+"/", http.StripPrefix(prefix, v.handler))
+	}
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		var names []string
+		for _, v := range vendors {
+			names = append(names, v.name)
+		}
+		emulator.WriteJSON(w, http.StatusOK, map[string]any{"vendors": names, "admin": emulator.AdminPrefix + "{stats,calls,dump,seed,reset}"})
+	})
+	return mux
+}
+
+// seedFixtures loads a YAML or JSON file with one section per vendor, each
+// in that emulator's fixture format.
+func seedFixtures(path string, vendors []sandboxVendor) error {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var sections map[string]any
+	if err := yaml.Unmarshal(src, &sections); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	known := map[string]bool{}
+	for _, v := range vendors {
+		known[v.name] = true
+		sec, ok := sections[v.name]
+		if !ok {
+			continue
+		}
+		b, err := json.Marshal(sec)
+		if err != nil {
+			return fmt.Errorf("%s: %s: %w", path, v.name, err)
+		}
+		if err := v.seed(b); err != nil {
+			return fmt.Errorf("%s: %s: %w", path, v.name, err)
+		}
+	}
+	for k := range sections {
+		if !known[k] {
+			return fmt.Errorf("%s: unknown section %q (leaddesk, tiledesk, liondesk, leadsquared)", path, k)
+		}
+	}
+	return nil
+}
+
+func describeSandbox(base string, vendors []sandboxVendor, s emulatorSettings) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "leadsync sandbox: four vendor emulators on %s (loopback; test credentials only)\n", base)
+	if s.timeScale > 0 && s.timeScale != 1 {
+		fmt.Fprintf(&b, "time scale %.4g: every rate-limit window is %.4g times its real length\n", s.timeScale, s.timeScale)
+	}
+	for _, v := range vendors {
+		w := v.core.Window()
+		limit := "no rate limit"
+		if w > 0 {
+			limit = "window " + w.Round(time.Millisecond).String()
+		}
+		fmt.Fprintf(&b, "\n%s  %s/%s  (%s)\n", v.name, base, v.name, limit)
+		for _, c := range v.credentials {
+			fmt.Fprintf(&b, "  %s\n", c)
+		}
+		fmt.Fprintf(&b, "  admin: %s/%s%s{stats,calls,dump} (GET), seed, reset (POST)\n", base, v.name, emulator.AdminPrefix)
+	}
+	return b.String()
+}
