@@ -1,0 +1,69 @@
+package report
+
+import (
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestSafeCell(t *testing.T) {
+	cases := map[string]string{
+		"=HYPERLINK(\"x\")": "'=HYPERLINK(\"x\")",
+		"@SUM(A1)":          "'@SUM(A1)",
+		"+1+cmd|' /C calc'": "'+1+cmd|' /C calc'",
+		"-2+3":              "'-2+3",
+		"\tx":               "'\tx",
+		"\rx":               "'\rx",
+		"+358 40 123 4567":  "+358 40 123 4567", // phones stay re-importable
+		"-12.5":             "-12.5",
+		"+":                 "'+",
+		"Anna":              "Anna",
+		"":                  "",
+	}
+	for in, want := range cases {
+		if got := SafeCell(in); got != want {
+			t.Errorf("SafeCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRunFiles(t *testing.T) {
+	dir := t.TempDir()
+	rf, err := NewRunFiles(dir, []string{"Name", "Phone"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf.Rejected(3, []string{"=cmd()", "12"}, "Phone", "field phone: not a valid phone number")
+	rf.Rejected(4, []string{"Ann"}, "", "ragged row")
+	rf.Rejected(5, []string{"a", "b", "c"}, "", "ragged row")
+	rf.Written(2, "create", "1001")
+	if err := rf.Close(); err != nil {
+		t.Fatal(err)
+	}
+	read := func(name string) [][]string {
+		f, _ := os.Open(filepath.Join(dir, name))
+		defer f.Close()
+		r := csv.NewReader(f)
+		r.FieldsPerRecord = -1
+		recs, err := r.ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs
+	}
+	want := [][]string{
+		{"Name", "Phone", ColRow, ColColumn, ColReason},
+		{"'=cmd()", "12", "3", "Phone", "field phone: not a valid phone number"},
+		{"Ann", "", "4", "", "ragged row"},
+		{"a", "b", "5", "", `ragged row (extra cells: ["c"])`},
+	}
+	if diff := cmp.Diff(want, read("rejected.csv")); diff != "" {
+		t.Fatalf("rejected.csv (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([][]string{{"row", "action", "vendor_id"}, {"2", "create", "1001"}}, read("written.csv")); diff != "" {
+		t.Fatalf("written.csv (-want +got):\n%s", diff)
+	}
+}
