@@ -25,9 +25,9 @@ func (f *fakeClock) Add(d time.Duration) {
 
 type store struct{ n atomic.Int64 }
 
-func (s *store) Dump() any           { return map[string]int{"n": s.n} }
-func (s *store) Seed(b []byte) error { s.n += len(b); return nil }
-func (s *store) ResetRecords()       { s.n = 0 }
+func (s *store) Dump() any           { return map[string]int64{"n": s.n.Load()} }
+func (s *store) Seed(b []byte) error { s.n.Add(int64(len(b))); return nil }
+func (s *store) ResetRecords()       { s.n.Store(0) }
 func (s *store) handler(c *Core) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		write := r.Method == http.MethodPost
