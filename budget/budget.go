@@ -1,0 +1,138 @@
+// Package budget paces calls to a vendor: at most N calls in any window of
+// length P, counted on a sliding log of send times, shared by every worker
+// of a connection. Unlike a token bucket with burst N, which lets up to 2N
+// calls into one window, the log never lets the server see N+1.
+package budget
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Clock is the time source; tests pass a fake.
+type Clock interface {
+	Now() time.Time
+	// After is time.After.
+	After(d time.Duration) <-chan time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// Budget is one connection's call budget. The zero value is not usable;
+// use New. A nil *Budget allows every call at once.
+type Budget struct {
+	calls int
+	per   time.Duration
+	clock Clock
+
+	mu       sync.Mutex
+	sent     []time.Time // send times inside the window, ascending
+	pauseEnd time.Time
+	used     int
+	first    time.Time
+	waited   time.Duration
+	paused   int
+}
+
+// New returns a budget of calls per window. margin is added to the window
+// (e.g. 50 ms) so clock skew between us and the vendor never turns the
+// N+1th call into a 429. clock nil means real time.
+func New(calls int, per, margin time.Duration, clock Clock) *Budget {
+	if clock == nil {
+		clock = realClock{}
+	}
+	return &Budget{calls: calls, per: per + margin, clock: clock}
+}
+
+// Limit describes the budget ("100/1m0s").
+func (b *Budget) Limit() (calls int, per time.Duration) {
+	if b == nil {
+		return 0, 0
+	}
+	return b.calls, b.per
+}
+
+// Wait blocks until one more call fits the budget (and any pause is
+// over), then counts it as sent. It returns ctx's error if ctx ends first.
+func (b *Budget) Wait(ctx context.Context) error {
+	if b == nil {
+		return ctx.Err()
+	}
+	for {
+		b.mu.Lock()
+		now := b.clock.Now()
+		var wait time.Duration
+		if now.Before(b.pauseEnd) {
+			wait = b.pauseEnd.Sub(now)
+		} else {
+			cut := now.Add(-b.per)
+			i := 0
+			for i < len(b.sent) && !b.sent[i].After(cut) {
+				i++
+			}
+			b.sent = b.sent[i:]
+			if len(b.sent) < b.calls {
+				b.sent = append(b.sent, now)
+				if b.used == 0 {
+					b.first = now
+				}
+				b.used++
+				b.mu.Unlock()
+				return nil
+			}
+			wait = b.sent[0].Add(b.per).Sub(now)
+		}
+		b.waited += wait
+		b.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-b.clock.After(wait):
+		}
+	}
+}
+
+// Pause stops every caller of the connection for d (a 429's Retry-After,
+// or the window when the vendor gives none). A longer pause wins.
+func (b *Budget) Pause(d time.Duration) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if end := b.clock.Now().Add(d); end.After(b.pauseEnd) {
+		b.pauseEnd = end
+		b.paused++
+	}
+}
+
+// Stats are a budget's figures for progress and reports.
+type Stats struct {
+	Calls  int           // calls let through
+	Since  time.Time     // the first call
+	Paused int           // pauses (429s) taken
+	Waited time.Duration // total time callers waited (summed over callers)
+}
+
+// Stats returns the figures so far.
+func (b *Budget) Stats() Stats {
+	if b == nil {
+		return Stats{}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return Stats{Calls: b.used, Since: b.first, Paused: b.paused, Waited: b.waited}
+}
+
+// Duration estimates how long n calls take at this budget, from idle.
+func (b *Budget) Duration(n int) time.Duration {
+	if b == nil || b.calls <= 0 || n <= b.calls {
+		return 0
+	}
+	windows := (n - 1) / b.calls
+	return time.Duration(windows) * b.per
+}

@@ -1,0 +1,279 @@
+// Package httpc is the HTTP plumbing every vendor client shares, and the
+// only retry layer in leadsync. Each call first passes the connection's
+// budget; each response is classified by the vendor's one Classifier;
+// reads are retried on transient errors with backoff; rate limits pause
+// the whole connection and are retried for reads and writes alike (a 429
+// means nothing was done); a write that may have reached the vendor is
+// never retried here: it comes back as an unknown outcome, and the engine
+// finds before it tries again.
+package httpc
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/leadsync/leadsync/budget"
+	"github.com/leadsync/leadsync/sinks"
+)
+
+// Classifier turns a response into nil (success) or a *sinks.Error. Each
+// vendor has exactly one, a pure function of status, headers and body.
+type Classifier func(op string, status int, header http.Header, body []byte) error
+
+// Client sends requests for one vendor connection.
+type Client struct {
+	BaseURL  string
+	HTTP     *http.Client // nil: a client with a 60 s timeout
+	Budget   *budget.Budget
+	Classify Classifier
+	// Header is added to every request (credentials live here or in the
+	// URL; neither is ever logged by this package).
+	Header http.Header
+	// MaxAttempts bounds tries of a read on transient errors (default 5).
+	MaxAttempts int
+	// MaxRateLimited bounds consecutive rate-limited answers to one call
+	// (default 50) so a vendor that never relents cannot hang a run.
+	MaxRateLimited int
+	// RateLimitWait is the pause when a rate-limited answer names no wait:
+	// the vendor's window (default 5 s).
+	RateLimitWait time.Duration
+	// Backoff is the wait before retry n (1-based) of a transient error;
+	// default: 250 ms doubling, capped at 15 s, with jitter.
+	Backoff func(n int) time.Duration
+	// OnRateLimited, when set, hears every rate-limited answer (for
+	// budgets that adapt, and for progress).
+	OnRateLimited func(wait time.Duration)
+}
+
+// Request is one call.
+type Request struct {
+	Op     string // for errors: "leaddesk: create contact"
+	Method string
+	Path   string // appended to BaseURL
+	Query  url.Values
+	Header http.Header
+	Body   []byte
+	// ContentType of Body ("application/json", "application/x-www-form-urlencoded").
+	ContentType string
+	// Write marks a call that changes vendor data. Writes are never
+	// retried once they may have reached the vendor, and must not use a
+	// method Go's transport replays by itself (GET, HEAD).
+	Write bool
+}
+
+// Response is a successful answer.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// ErrReplayableWrite guards against a write sent as GET: net/http would
+// silently resend it on a dropped keep-alive connection.
+var ErrReplayableWrite = errors.New("httpc: a write must not use GET or HEAD (the transport may replay it)")
+
+func (c *Client) httpClient() *http.Client {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	return &http.Client{Timeout: 60 * time.Second}
+}
+
+func (c *Client) backoff(n int) time.Duration {
+	if c.Backoff != nil {
+		return c.Backoff(n)
+	}
+	d := 250 * time.Millisecond << min(n-1, 6)
+	if d > 15*time.Second {
+		d = 15 * time.Second
+	}
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1)) //nolint:gosec // jitter
+}
+
+// Do sends req, pacing and retrying as the package doc says.
+func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
+	if req.Write && (req.Method == http.MethodGet || req.Method == http.MethodHead) {
+		return nil, ErrReplayableWrite
+	}
+	maxAttempts := c.MaxAttempts
+	if maxAttempts <= 0 {
+		maxAttempts = 5
+	}
+	maxLimited := c.MaxRateLimited
+	if maxLimited <= 0 {
+		maxLimited = 50
+	}
+	transient, limited := 0, 0
+	for {
+		if err := c.Budget.Wait(ctx); err != nil {
+			return nil, err
+		}
+		status, header, body, err := c.send(ctx, req)
+		if err != nil {
+			if ctx.Err() != nil && !req.Write {
+				return nil, ctx.Err()
+			}
+			notSent := isNotSent(err)
+			e := &sinks.Error{Class: sinks.Transient, Op: req.Op, Err: redactURLError(err), NotSent: notSent}
+			transient++
+			if (req.Write && !notSent) || transient >= maxAttempts || ctx.Err() != nil {
+				return nil, e
+			}
+			if err := sleep(ctx, c.backoff(transient)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		cerr := c.Classify(req.Op, status, header, body)
+		if cerr == nil {
+			return &Response{Status: status, Header: header, Body: body}, nil
+		}
+		var e *sinks.Error
+		if !errors.As(cerr, &e) {
+			return nil, cerr
+		}
+		switch e.Class {
+		case sinks.RateLimited:
+			limited++
+			wait := e.Wait
+			if wait <= 0 {
+				wait = c.RateLimitWait
+				if wait <= 0 {
+					wait = 5 * time.Second
+				}
+			}
+			c.Budget.Pause(wait)
+			if c.OnRateLimited != nil {
+				c.OnRateLimited(wait)
+			}
+			if limited >= maxLimited {
+				return nil, cerr
+			}
+			if c.Budget == nil {
+				if err := sleep(ctx, wait); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		case sinks.Transient:
+			transient++
+			if req.Write || transient >= maxAttempts {
+				return nil, cerr
+			}
+			if err := sleep(ctx, c.backoff(transient)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		return nil, cerr
+	}
+}
+
+func (c *Client) send(ctx context.Context, req Request) (int, http.Header, []byte, error) {
+	u := strings.TrimRight(c.BaseURL, "/") + req.Path
+	if len(req.Query) > 0 {
+		sep := "?"
+		if strings.Contains(u, "?") {
+			sep = "&"
+		}
+		u += sep + req.Query.Encode()
+	}
+	var body io.Reader
+	if req.Body != nil {
+		body = bytes.NewReader(req.Body)
+	}
+	// A write's context is detached from cancellation once sent: Ctrl-C
+	// must not cut a create in half; the client's timeout still applies.
+	sendCtx := ctx
+	if req.Write {
+		sendCtx = context.WithoutCancel(ctx)
+	}
+	hr, err := http.NewRequestWithContext(sendCtx, req.Method, u, body)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	if req.Write {
+		hr.GetBody = nil // belt and braces: never replayable
+	}
+	for k, vs := range c.Header {
+		hr.Header[k] = vs
+	}
+	for k, vs := range req.Header {
+		hr.Header[k] = vs
+	}
+	if req.ContentType != "" {
+		hr.Header.Set("Content-Type", req.ContentType)
+	}
+	hr.Header.Set("User-Agent", "leadsync")
+	resp, err := c.httpClient().Do(hr)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	return resp.StatusCode, resp.Header, b, nil
+}
+
+// isNotSent reports errors that prove the request never left: the
+// connection was refused or could not be made.
+func isNotSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	return errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// redactURLError drops the URL (which may hold a key in its query) from a
+// transport error.
+func redactURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// RetryAfter parses a Retry-After header: seconds (fractional seconds
+// are accepted, as the time-scaled emulators send them) or an HTTP date.
+func RetryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	var secs float64
+	if _, err := fmt.Sscanf(v, "%g", &secs); err == nil && secs >= 0 {
+		return time.Duration(secs * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return t.Sub(now)
+	}
+	return 0
+}

@@ -1,0 +1,164 @@
+package sinks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Fields are a record's values by field name.
+type Fields map[string]string
+
+// Key is one normalized match key of an entity: phones in E.164, emails
+// trimmed and lower-cased, ids trimmed.
+type Key struct {
+	Field string // the target field it came from ("phone")
+	Kind  string // "phone", "email" or "id"
+	Value string // normalized value
+}
+
+// Query is what Find looks for: records matching ANY of Keys. Fields holds
+// the entity's mapped values, for vendors whose find narrows by more than
+// a key (LeadDesk: phone within a calling list).
+type Query struct {
+	Keys   []Key
+	Fields Fields
+}
+
+// Record is a vendor's record as Find or Create returns it.
+type Record struct {
+	ID string
+	// Fields are the vendor's current values, in schema field names, where
+	// the API returns them; nil when the vendor returns ids only (the
+	// planner then diffs against what was last synced).
+	Fields Fields
+}
+
+// Sink writes one object of one vendor connection. Implementations are
+// safe for concurrent use; the pipeline never has one entity in flight
+// twice.
+type Sink interface {
+	// Object is the schema of what this sink writes.
+	Object() Object
+	// Scope names the connection (vendor, object, account) for the entity
+	// index, e.g. "leaddesk/contact@api.leaddesk.com". It never holds a
+	// secret.
+	Scope() string
+	// Find returns the records matching any of q's keys. It only reads.
+	// For objects the vendor cannot look up (Object().CanFind false) it
+	// returns ErrCannotFind.
+	Find(ctx context.Context, q Query) ([]Record, error)
+	// Create creates a record and returns it (at least its ID).
+	//
+	// Create may have created the record even when it returns an error
+	// (IsUnknownOutcome): callers Find before retrying, and never retry a
+	// create blindly.
+	Create(ctx context.Context, f Fields) (Record, error)
+	// Update sets the given fields of record id; fields absent from f are
+	// left alone. Update is idempotent.
+	Update(ctx context.Context, id string, f Fields) error
+}
+
+// Checker is implemented by sinks that can verify their credentials
+// before a run (one cheap read), so a bad key stops the run at once.
+type Checker interface {
+	Check(ctx context.Context) error
+}
+
+// Lister is implemented by sinks that can list every record cheaply (many
+// per call), so a planner may prefetch an index instead of one Find per
+// entity. It calls fn for each record; pages is how many calls it made.
+type Lister interface {
+	List(ctx context.Context, fn func(Record) error) (pages int, err error)
+	// ListCost estimates the calls a full listing takes.
+	ListCost(ctx context.Context) (calls int, err error)
+}
+
+// Deleter is implemented by sinks that can delete (soft or hard).
+type Deleter interface {
+	Delete(ctx context.Context, id string) error
+}
+
+// ErrCannotFind is returned by Find for objects the vendor cannot look up.
+var ErrCannotFind = errors.New("this object cannot be looked up at the vendor")
+
+// Class is how the engine reacts to a vendor error.
+type Class int
+
+// Error classes.
+const (
+	// Transient: 5xx, timeouts, connection resets: worth another try
+	// later. For a write, the outcome is unknown unless NotSent.
+	Transient Class = iota + 1
+	// RateLimited: the vendor refused for pace; nothing was done. Wait.
+	RateLimited
+	// Rejected: the vendor refused this record (permanent for the row).
+	Rejected
+	// Unauthorized: the credentials are wrong; stop the run.
+	Unauthorized
+)
+
+func (c Class) String() string {
+	switch c {
+	case Transient:
+		return "transient"
+	case RateLimited:
+		return "rate limited"
+	case Rejected:
+		return "rejected"
+	case Unauthorized:
+		return "unauthorized"
+	}
+	return "unknown"
+}
+
+// Error is a classified vendor error. Each vendor's client builds these
+// from responses in one function; everything downstream reads the class.
+type Error struct {
+	Class  Class
+	Op     string        // "leaddesk: create contact"
+	Status int           // HTTP status, 0 when there was no response
+	Code   string        // the vendor's error code (ERR_NOT_FOUND, MXDuplicateEntryException)
+	Msg    string        // the vendor's message, as it gave it
+	Wait   time.Duration // RateLimited: how long to pause (0: unknown)
+	// NotSent is true when the request provably never reached the vendor
+	// (dial refused): even a write may then be retried.
+	NotSent bool
+	Err     error // the transport error, if any
+}
+
+func (e *Error) Error() string {
+	s := e.Op + ": " + e.Class.String()
+	if e.Status != 0 {
+		s += fmt.Sprintf(" (HTTP %d)", e.Status)
+	}
+	if e.Code != "" {
+		s += ": " + e.Code
+	}
+	if e.Msg != "" && e.Msg != e.Code {
+		s += ": " + e.Msg
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ClassOf returns the class of err (0 when it is not a vendor error).
+func ClassOf(err error) Class {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Class
+	}
+	return 0
+}
+
+// IsUnknownOutcome reports whether a write may or may not have happened:
+// a transient failure after the request was sent.
+func IsUnknownOutcome(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Class == Transient && !e.NotSent
+}
