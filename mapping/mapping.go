@@ -615,3 +615,18 @@ func didYouMean(got string, candidates []string) string {
 	}
 	return ""
 }
+
+// SinkKeys returns a lead's match keys in the form sinks take them.
+func (m *Mapping) SinkKeys(l Lead) []sinks.Key {
+	var out []sinks.Key
+	for _, k := range m.keys {
+		v := l.Values[k.field]
+		if v == "" {
+			continue
+		}
+		if key, ok := normalizeKey(k.kind, v, ""); ok {
+			out = append(out, sinks.Key{Field: m.names[k.field], Kind: string(k.kind), Value: strings.TrimPrefix(key, string(k.kind)+":")})
+		}
+	}
+	return out
+}

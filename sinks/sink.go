@@ -2,8 +2,11 @@ package sinks
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -161,4 +164,16 @@ func ClassOf(err error) Class {
 func IsUnknownOutcome(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Class == Transient && !e.NotSent
+}
+
+// ScopeOf builds a Sink's Scope: vendor, object, host, and a short hash of
+// the credential so two accounts on one host never share an index entry
+// (the credential itself never appears).
+func ScopeOf(vendor, object, baseURL, credential string) string {
+	host := baseURL
+	if u, err := url.Parse(baseURL); err == nil && u.Host != "" {
+		host = u.Host + strings.TrimRight(u.Path, "/")
+	}
+	sum := sha256.Sum256([]byte(credential))
+	return fmt.Sprintf("%s/%s@%s#%x", vendor, object, host, sum[:4])
 }

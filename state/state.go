@@ -414,6 +414,14 @@ func (s *Store) OpenIntents(ctx context.Context, runID int64) ([][2]string, erro
 	return out, rows.Err()
 }
 
+// OpenIntent reports whether any run left an unresolved intent for the
+// entity and op: a write that may or may not have happened.
+func (s *Store) OpenIntent(ctx context.Context, entity, op string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM intents WHERE entity=? AND op=? AND done=0`, entity, op).Scan(&n)
+	return n > 0, err
+}
+
 // SetCursor saves a source's page cursor for a run.
 func (s *Store) SetCursor(ctx context.Context, runID int64, name, cursor string) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO cursors(run_id, name, cursor) VALUES(?,?,?)

@@ -127,7 +127,8 @@ func (w *Writer) Outcome(o Outcome) { w.ch <- item{outcome: &o} }
 // Entity queues an index update: the record's keys, hash and fields.
 func (w *Writer) Entity(e Entity) { w.ch <- item{entity: &e} }
 
-// IntentDone queues marking an intent as resolved.
+// IntentDone queues marking an entity's intents for op as resolved, in
+// every run.
 func (w *Writer) IntentDone(entity, op string) { w.ch <- item{intent: &[2]string{entity, op}} }
 
 // Sync waits until everything queued so far is committed.
@@ -298,7 +299,9 @@ func (w *Writer) commit(batch []item) error {
 				return fmt.Errorf("state: entity record: %w", err)
 			}
 		case it.intent != nil:
-			if _, err := tx.ExecContext(ctx, `UPDATE intents SET done=1 WHERE run_id=? AND entity=? AND op=?`, w.runID, it.intent[0], it.intent[1]); err != nil {
+			// Any run's intent for the entity is resolved: a later run may
+			// settle what an earlier, killed one left open.
+			if _, err := tx.ExecContext(ctx, `UPDATE intents SET done=1 WHERE entity=? AND op=?`, it.intent[0], it.intent[1]); err != nil {
 				return fmt.Errorf("state: intent: %w", err)
 			}
 		}

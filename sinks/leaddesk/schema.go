@@ -1,12 +1,24 @@
-// Package leaddesk is the LeadDesk sink: its schema (contacts in calling
-// lists with other1..other35, callbacks, agents), declared once from
-// VENDORS.md section 1.
+// Package leaddesk is the LeadDesk sink: contacts in calling lists (with
+// other1..other35), callbacks and agents (with campaign access), written
+// through LeadDesk's Original API as VENDORS.md section 1 describes it.
+//
+// The schema is declared once here; the client (client.go), the error
+// classifier (classify.go) and one sink per object (contact.go,
+// callback.go, agent.go) build on it. Tests run against the emulator in
+// leaddesktest.
 package leaddesk
 
 import (
 	"fmt"
 
 	"github.com/leadsync/leadsync/sinks"
+)
+
+// Object names.
+const (
+	ObjectContact  = "contact"
+	ObjectCallback = "callback"
+	ObjectAgent    = "agent"
 )
 
 // Schema is LeadDesk's writable objects.
@@ -22,12 +34,23 @@ func Schema() sinks.Schema {
 	}
 }
 
+// timestampLayout is LeadDesk's callback time format.
+const timestampLayout = "2006-01-02 15:04:05"
+
+func otherFields() []sinks.Field {
+	out := make([]sinks.Field, 0, 35)
+	for i := 1; i <= 35; i++ {
+		out = append(out, sinks.Field{Name: fmt.Sprintf("other%d", i), Type: sinks.String, Doc: fmt.Sprintf("free field %d", i)})
+	}
+	return out
+}
+
 func contactFields() []sinks.Field {
 	fields := []sinks.Field{
-		{Name: "phone", Type: sinks.Phone, Required: true, Doc: "contact's phone; sent as E.164 (+358...)"},
-		{Name: "fname", Type: sinks.String, Doc: "first name"},
-		{Name: "lname", Type: sinks.String, Doc: "last name"},
-		{Name: "email", Type: sinks.Email, PII: true},
+		{Name: "phone", Type: sinks.Phone, Required: true, PII: true, Doc: "contact's phone; always sent as E.164 (+358...), as LeadDesk stores phones as sent and finds them by exact match"},
+		{Name: "fname", Type: sinks.String, PII: true, Doc: "first name"},
+		{Name: "lname", Type: sinks.String, PII: true, Doc: "last name"},
+		{Name: "email", Type: sinks.Email, PII: true, Doc: "stored, but not searchable at LeadDesk: an email match key finds nothing there (the engine's state index covers it)"},
 		{Name: "www", Type: sinks.String},
 		{Name: "address", Type: sinks.String, PII: true},
 		{Name: "postcode", Type: sinks.String},
@@ -38,26 +61,25 @@ func contactFields() []sinks.Field {
 		{Name: "gender", Type: sinks.String},
 		{Name: "companyid", Type: sinks.Int, Doc: "company's LeadDesk id"},
 		{Name: "company", Type: sinks.String},
-		{Name: "vatin", Type: sinks.String},
+		{Name: "vatin", Type: sinks.String, Doc: "VAT identification number"},
 		{Name: "title", Type: sinks.String},
 		{Name: "comment", Type: sinks.String},
 	}
-	for i := 1; i <= 35; i++ {
-		fields = append(fields, sinks.Field{Name: fmt.Sprintf("other%d", i), Type: sinks.String, Doc: fmt.Sprintf("free field %d", i)})
-	}
-	return fields
+	return append(fields, otherFields()...)
 }
 
 func contactObject() sinks.Object {
 	fields := append([]sinks.Field{
-		{Name: "list", Type: sinks.String, Required: true, Doc: "calling list name or id"},
+		{Name: "list", Type: sinks.String, Required: true, Doc: "calling list name or numeric id; an id also narrows Find to that list (a name cannot: LeadDesk's find takes list ids only)"},
 	}, contactFields()...)
 	fields = append(fields,
 		sinks.Field{Name: "assign_to_agent", Type: sinks.String, Doc: "agent id or username"},
+		sinks.Field{Name: "order", Type: sinks.Enum, Enum: []string{"first", "last"}, Doc: "position in the calling list (LeadDesk's default: last)"},
 	)
 	return sinks.Object{
-		Name:      "contact",
-		Doc:       "A contact in a calling list. Found by phone (optionally with name and list), created, modified.",
+		Name: ObjectContact,
+		Doc: "A contact in a calling list. Found by phone (E.164, within the list when `list` is a numeric id); " +
+			"LeadDesk's find returns ids only and cannot search by email. Created and modified.",
 		Fields:    fields,
 		Keys:      []string{"phone", "email"},
 		CanFind:   true,
@@ -66,40 +88,60 @@ func contactObject() sinks.Object {
 }
 
 func callbackObject() sinks.Object {
+	fields := []sinks.Field{
+		{Name: "agent", Type: sinks.String, Required: true, Doc: "agent's username"},
+		{Name: "campaign", Type: sinks.String, Required: true, Doc: "campaign name"},
+		{Name: "phone", Type: sinks.Phone, Required: true, PII: true, Doc: "number the callback dials; sent as E.164"},
+		{Name: "timestamp", Type: sinks.DateTime, Required: true, Format: timestampLayout, Doc: "callback time, YYYY-MM-DD HH:MM:SS"},
+		{Name: "type", Type: sinks.Enum, Enum: []string{"private", "public"}, Doc: "private (for the agent only) or public; default private"},
+		{Name: "agent_group", Type: sinks.String, Doc: "agent group name"},
+		{Name: "comment", Type: sinks.String},
+		{Name: "contactid", Type: sinks.ID, Doc: "an existing contact's LeadDesk id; when set, LeadDesk ignores the other contact fields"},
+		{Name: "contact_list", Type: sinks.String, Doc: "contact list name"},
+		{Name: "fname", Type: sinks.String, PII: true},
+		{Name: "lname", Type: sinks.String, PII: true},
+		{Name: "address", Type: sinks.String, PII: true},
+		{Name: "city", Type: sinks.String},
+		{Name: "postcode", Type: sinks.String},
+		{Name: "country", Type: sinks.String},
+		{Name: "companyid", Type: sinks.Int, Doc: "company's LeadDesk id"},
+	}
 	return sinks.Object{
-		Name: "callback",
-		Doc:  "A scheduled callback for an agent. LeadDesk cannot find callbacks: resume relies on write intents.",
-		Fields: []sinks.Field{
-			{Name: "agent", Type: sinks.String, Required: true, Doc: "agent's username"},
-			{Name: "campaign", Type: sinks.String, Required: true, Doc: "campaign name"},
-			{Name: "phone", Type: sinks.Phone, Required: true, Doc: "number the callback dials"},
-			{Name: "timestamp", Type: sinks.DateTime, Required: true, Format: "2006-01-02 15:04:05", Doc: "callback time, YYYY-MM-DD HH:MM:SS"},
-			{Name: "type", Type: sinks.Enum, Enum: []string{"private", "public"}, Doc: "default private"},
-			{Name: "agent_group", Type: sinks.String, Doc: "agent group name"},
-			{Name: "comment", Type: sinks.String},
-			{Name: "contact_list", Type: sinks.String, Doc: "contact list name"},
-			{Name: "fname", Type: sinks.String},
-			{Name: "lname", Type: sinks.String},
-		},
-		Keys: []string{"phone"},
+		Name: ObjectCallback,
+		Doc: "A scheduled callback for an agent, with optional inline contact values. Create only: " +
+			"LeadDesk can neither find nor modify callbacks, so resume relies on write intents.",
+		Fields: append(fields, otherFields()...),
+		Keys:   []string{"phone"},
 	}
 }
 
 func agentObject() sinks.Object {
 	return sinks.Object{
-		Name: "agent",
-		Doc:  "An agent account. Found by username; created and modified.",
+		Name: ObjectAgent,
+		Doc:  "An agent account. Found by username (LeadDesk returns its id and name only); created (password required) and modified.",
 		Fields: []sinks.Field{
-			{Name: "username", Type: sinks.ID, Required: true, MaxLen: 64},
+			{Name: "username", Type: sinks.ID, Required: true, MaxLen: 64, Doc: "2-64 characters, unique"},
 			{Name: "password", Type: sinks.String, MaxLen: 64, PII: true, Doc: "6-64 characters; required to create"},
-			{Name: "name", Type: sinks.String, Required: true, MaxLen: 40, Doc: "full name"},
+			{Name: "name", Type: sinks.String, Required: true, MaxLen: 40, PII: true, Doc: "full name"},
 			{Name: "email", Type: sinks.Email, PII: true},
-			{Name: "phone", Type: sinks.Phone},
-			{Name: "lang", Type: sinks.Int, Doc: "1 EN, 4 FI, 5 SE, 7 DE, 14 NO, 17 DK, 23 NL"},
-			{Name: "time_zone", Type: sinks.String},
-			{Name: "agent_group_id", Type: sinks.Int},
-			{Name: "employment", Type: sinks.Enum, Enum: []string{"active", "inactive"}},
+			{Name: "phone", Type: sinks.Phone, PII: true},
+			{Name: "workphone", Type: sinks.String, PII: true},
+			{Name: "address", Type: sinks.String, PII: true},
+			{Name: "city", Type: sinks.String},
+			{Name: "country", Type: sinks.String},
+			{Name: "postal", Type: sinks.String, Doc: "postal code"},
+			{Name: "e_contacts", Type: sinks.String, PII: true, Doc: "emergency contact"},
+			{Name: "lang", Type: sinks.Int, Doc: "1 EN, 3 EE, 4 FI, 5 SE, 7 DE, 8 HU, 9 RO, 10 ES, 11 PL, 12 CZ, 13 SK, 14 NO, 15 RU, 17 DK, 23 NL; default 1; cannot be cleared"},
+			{Name: "time_zone", Type: sinks.String, Doc: "tz name; default Europe/Helsinki"},
+			{Name: "inbound_number", Type: sinks.String},
+			{Name: "voip_username", Type: sinks.String, Doc: "ignored when LeadDesk assigns VoIP accounts itself"},
+			{Name: "external_id", Type: sinks.String},
+			{Name: "agent_group_id", Type: sinks.Int, Doc: "agent group's LeadDesk id; cannot be cleared"},
+			{Name: "employment", Type: sinks.Enum, Enum: []string{"active", "inactive"}, Doc: "default active"},
+			{Name: "employment_start", Type: sinks.Date},
 			{Name: "office", Type: sinks.String},
+			{Name: "description", Type: sinks.String},
+			{Name: "workshift", Type: sinks.String},
 			{Name: "ssn", Type: sinks.String, PII: true},
 			{Name: "bank_acc", Type: sinks.String, PII: true},
 		},

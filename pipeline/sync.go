@@ -1,0 +1,432 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/leadsync/leadsync/mapping"
+	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sources"
+	"github.com/leadsync/leadsync/state"
+)
+
+// Actions recorded for entities written to a vendor.
+const (
+	ActionCreate    = "create"
+	ActionUpdate    = "update"
+	ActionUnchanged = "unchanged"
+	ActionAmbiguous = "ambiguous"
+	ActionNotFound  = "not_found" // update_only, and the vendor has no such record
+	ActionExists    = "exists"    // create_only, and the vendor has it already
+	ActionUncertain = "uncertain" // an earlier write may have happened; not repeated
+)
+
+// Policy is what the job decided for the cases a sync meets.
+type Policy struct {
+	Mode        string // upsert (default), create_only, update_only
+	OnAmbiguous string // skip (default), first, fail
+	OnUncertain string // skip (default), retry
+	Merge       string // later (default), first
+	// Verify re-finds every entity, even those state says are unchanged,
+	// to catch edits made in the vendor.
+	Verify bool
+	// DryRun plans with reads only: no create, no update, no intent, no
+	// index change.
+	DryRun bool
+}
+
+// Change is one field's planned change.
+type Change struct {
+	Field, Old, New string
+	// OldKnown is false when the old value is not known (the vendor does
+	// not return records and nothing was synced before).
+	OldKnown bool
+}
+
+// Decision is what the planner decided (and, outside a dry run, the
+// writer did) for one entity. Reports are built from decisions.
+type Decision struct {
+	Rows       []int  // source rows, first is the entity's own
+	MergedOn   string // the key that merged several rows ("phone:+358...")
+	Keys       []sinks.Key
+	Fields     sinks.Fields
+	Action     string
+	VendorID   string
+	Changes    []Change
+	Candidates []string // ambiguous: the vendor ids found
+	Reason     string   // rejected, skipped, uncertain: why
+	Status     string   // state.Status*
+	Calls      int      // vendor calls this entity cost
+}
+
+// SyncConfig wires a run against a vendor sink.
+type SyncConfig struct {
+	Source   sources.Source
+	Mapping  *mapping.Mapping
+	Sink     sinks.Sink
+	Store    *state.Store
+	State    *state.Writer // nil in a dry run
+	RunID    int64
+	Reporter Reporter
+	Policy   Policy
+	// Concurrency is how many entities are in flight at once (default 4).
+	Concurrency int
+	Limit       int
+	// Done lists rows a resumed run already finished.
+	Done map[int]bool
+	// OnDecision, when set, hears every decision (from several goroutines).
+	OnDecision func(Decision)
+	Progress   *Progress
+	Logger     *slog.Logger
+}
+
+// SyncResult counts what a sync did, by rows and by entities.
+type SyncResult struct {
+	Rows     int // data rows read
+	Entities int // after in-file grouping
+	Skipped  int // rows a resumed run had already done
+	// Entity counts by action.
+	Actions map[string]int
+	// Row counts by status.
+	Statuses    map[string]int
+	Interrupted bool
+	Elapsed     time.Duration
+}
+
+// Rejected is the number of rejected rows.
+func (r SyncResult) Rejected() int { return r.Statuses[state.StatusRejected] }
+
+// ErrUnauthorized stops a run: the vendor refused the credentials.
+var ErrUnauthorized = errors.New("the vendor refused the credentials")
+
+// ErrAmbiguous stops a run whose policy is on_ambiguous: fail.
+var ErrAmbiguous = errors.New("ambiguous match")
+
+// entity is one or more rows sharing a match key.
+type entity struct {
+	rows     []int
+	leads    []mapping.Lead
+	raws     [][]string
+	mergedOn string
+	keys     []sinks.Key
+	fields   sinks.Fields
+}
+
+// Sync reads the whole source, groups rows that share any match key into
+// entities (decided before any call), then plans and writes each entity
+// through the sink on a bounded pool. Row problems are data, never fatal.
+// Fatal: unauthorized (ErrUnauthorized), on_ambiguous: fail, state errors.
+func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
+	start := time.Now()
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 4
+	}
+	if cfg.Progress == nil {
+		cfg.Progress = &Progress{}
+	}
+	cfg.Progress.Started = start
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	res := SyncResult{Actions: map[string]int{}, Statuses: map[string]int{}}
+	var mu sync.Mutex
+	count := func(d Decision) {
+		mu.Lock()
+		defer mu.Unlock()
+		res.Actions[d.Action]++
+		if d.Status == state.StatusOK {
+			res.Statuses[state.StatusOK]++
+			res.Statuses[state.StatusMerged] += len(d.Rows) - 1
+		} else {
+			res.Statuses[d.Status] += len(d.Rows)
+		}
+	}
+
+	ents, err := readAndGroup(ctx, cfg, &res)
+	if err != nil {
+		return res, err
+	}
+	if ctx.Err() != nil {
+		res.Interrupted = true
+		res.Elapsed = time.Since(start)
+		return res, nil
+	}
+	res.Entities = len(ents)
+
+	p := &planner{cfg: cfg}
+	work := make(chan *entity)
+	wctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	var fatal atomic.Pointer[error]
+	for range cfg.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for e := range work {
+				d, err := p.process(wctx, e)
+				if err != nil {
+					if fatal.CompareAndSwap(nil, &err) {
+						cancel(err)
+					}
+					continue
+				}
+				if d.Status == "" {
+					continue // interrupted mid-entity: no outcome, done next run
+				}
+				if err := p.record(e, d); err != nil {
+					if fatal.CompareAndSwap(nil, &err) {
+						cancel(err)
+					}
+					continue
+				}
+				count(d)
+				if cfg.OnDecision != nil {
+					cfg.OnDecision(d)
+				}
+			}
+		}()
+	}
+dispatch:
+	for _, e := range ents {
+		select {
+		case <-ctx.Done():
+			res.Interrupted = true
+			break dispatch
+		case <-wctx.Done():
+			break dispatch
+		case work <- e:
+		}
+	}
+	close(work)
+	wg.Wait()
+	res.Elapsed = time.Since(start)
+	if f := fatal.Load(); f != nil {
+		return res, *f
+	}
+	return res, nil
+}
+
+// readAndGroup maps every row, rejects bad ones at once, and groups the
+// rest into entities by the union of their keys.
+func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) ([]*entity, error) {
+	type row struct {
+		lead mapping.Lead
+		raw  []string
+		keys []sinks.Key
+	}
+	var rows []row
+	parent := map[string]string{} // union-find over key strings
+	var find func(string) string
+	find = func(k string) string {
+		for parent[k] != k {
+			parent[k] = parent[parent[k]]
+			k = parent[k]
+		}
+		return k
+	}
+	n := 0
+	for {
+		if ctx.Err() != nil {
+			break
+		}
+		if cfg.Limit > 0 && n >= cfg.Limit {
+			break
+		}
+		rec, err := cfg.Source.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var rowErr *sources.RowError
+		if err != nil && !errors.As(err, &rowErr) {
+			if ctx.Err() != nil {
+				break
+			}
+			return nil, fmt.Errorf("read: %w", err)
+		}
+		n++
+		res.Rows++
+		cfg.Progress.Read.Add(1)
+		if rowErr == nil {
+			var lead mapping.Lead
+			lead, err = cfg.Mapping.Apply(rec)
+			if err != nil && !errors.As(err, &rowErr) {
+				return nil, err
+			}
+			if err == nil {
+				keys := cfg.Mapping.SinkKeys(lead)
+				rows = append(rows, row{lead: lead, raw: rec.Values, keys: keys})
+				for _, k := range keys {
+					ks := k.Kind + ":" + k.Value
+					if _, ok := parent[ks]; !ok {
+						parent[ks] = ks
+					}
+				}
+				for i := 1; i < len(keys); i++ {
+					a, b := find(keys[0].Kind+":"+keys[0].Value), find(keys[i].Kind+":"+keys[i].Value)
+					if a != b {
+						parent[b] = a
+					}
+				}
+				continue
+			}
+		}
+		if cfg.Done[rowErr.Row] {
+			res.Skipped++
+			continue
+		}
+		if err := rejectRow(cfg, rowErr.Row, rowErr.Raw, rowErr.Column, rowErr.Err.Error()); err != nil {
+			return nil, err
+		}
+		res.Statuses[state.StatusRejected]++
+	}
+
+	byRoot := map[string]*entity{}
+	var ents []*entity
+	for _, r := range rows {
+		var e *entity
+		if len(r.keys) > 0 {
+			root := find(r.keys[0].Kind + ":" + r.keys[0].Value)
+			e = byRoot[root]
+			if e == nil {
+				e = &entity{}
+				byRoot[root] = e
+				ents = append(ents, e)
+			} else if e.mergedOn == "" {
+				e.mergedOn = sharedKey(e.keys, r.keys)
+			}
+		} else {
+			e = &entity{}
+			ents = append(ents, e)
+		}
+		e.rows = append(e.rows, r.lead.Row)
+		e.leads = append(e.leads, r.lead)
+		e.raws = append(e.raws, r.raw)
+		e.keys = unionKeys(e.keys, r.keys)
+	}
+	names := cfg.Mapping.Fields()
+	kept := ents[:0]
+	for _, e := range ents {
+		all := true
+		for _, r := range e.rows {
+			all = all && cfg.Done[r]
+		}
+		if all && len(cfg.Done) > 0 {
+			res.Skipped += len(e.rows)
+			continue
+		}
+		e.fields = mergeFields(names, e.leads, cfg.Policy.Merge)
+		kept = append(kept, e)
+	}
+	return kept, nil
+}
+
+func sharedKey(a, b []sinks.Key) string {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return x.Kind + ":" + x.Value
+			}
+		}
+	}
+	// Joined through a third row: name any key of the new row.
+	if len(b) > 0 {
+		return b[0].Kind + ":" + b[0].Value
+	}
+	return ""
+}
+
+func unionKeys(have, add []sinks.Key) []sinks.Key {
+	for _, k := range add {
+		dup := false
+		for _, h := range have {
+			if h == k {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			have = append(have, k)
+		}
+	}
+	return have
+}
+
+// mergeFields combines an entity's rows: by default a later non-empty
+// value wins; with "first", the first non-empty value stays. Empty values
+// are never sent: an empty cell means "no data", not "clear the field".
+func mergeFields(names []string, leads []mapping.Lead, policy string) sinks.Fields {
+	f := sinks.Fields{}
+	for _, l := range leads {
+		for i, v := range l.Values {
+			if v == "" {
+				continue
+			}
+			if _, ok := f[names[i]]; ok && policy == "first" {
+				continue
+			}
+			f[names[i]] = v
+		}
+	}
+	return f
+}
+
+// ContentHash is the hash of an entity's fields that change detection
+// compares: the same fields and values give the same hash.
+func ContentHash(f sinks.Fields) string {
+	names := make([]string, 0, len(f))
+	for k := range f {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, k := range names {
+		h.Write([]byte(k))
+		h.Write([]byte{0})
+		h.Write([]byte(f[k]))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func rejectRow(cfg SyncConfig, row int, raw []string, column, reason string) error {
+	if cfg.State != nil {
+		cfg.State.Outcome(state.Outcome{Row: row, Status: state.StatusRejected, Column: column, Error: reason})
+	}
+	cfg.Progress.Rejected.Add(1)
+	if cfg.Reporter != nil {
+		if err := cfg.Reporter.Rejected(row, raw, column, reason); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+	}
+	return nil
+}
+
+func keyStrings(keys []sinks.Key) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = k.Kind + ":" + k.Value
+	}
+	return out
+}
+
+// entityID names an entity in intents and outcomes: its keys, or for a
+// keyless entity its content.
+func entityID(e *entity) string {
+	if len(e.keys) == 0 {
+		return "hash:" + ContentHash(e.fields)[:16]
+	}
+	ks := keyStrings(e.keys)
+	sort.Strings(ks)
+	return strings.Join(ks, "|")
+}
