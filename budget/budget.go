@@ -36,6 +36,7 @@ type Budget struct {
 	first    time.Time
 	waited   time.Duration
 	paused   int
+	onSend   func(time.Time) // tests: the admitted send time, under the lock
 }
 
 // New returns a budget of calls per window. margin is added to the window
@@ -81,6 +82,9 @@ func (b *Budget) Wait(ctx context.Context) error {
 					b.first = now
 				}
 				b.used++
+				if b.onSend != nil {
+					b.onSend(now)
+				}
 				b.mu.Unlock()
 				return nil
 			}

@@ -1,0 +1,132 @@
+package leadsquared
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/leadsync/leadsync/sinks/httpc"
+	"github.com/leadsync/leadsync/sinks"
+)
+
+// RateLimitWindow is the window of LeadSquared's documented limit (25 calls
+// in 5 seconds). It sends no Retry-After, so a rate-limited connection
+// pauses this long: every call of the window that was full has left it.
+const RateLimitWindow = 5 * time.Second
+
+// Exception types of LeadSquared error bodies the classifier tells apart.
+const (
+	exRateLimit    = "MXAPIRateLimitExceededException"
+	exUnauthorized = "MXUnAuthorizedAccessException"
+)
+
+// errorBody is LeadSquared's error envelope (also the success envelope's
+// Status).
+type errorBody struct {
+	Status           string `json:"Status"`
+	ExceptionType    string `json:"ExceptionType"`
+	ExceptionMessage string `json:"ExceptionMessage"`
+	IsMXException    bool   `json:"IsMXException"`
+}
+
+// Classify is LeadSquared's Classifier, pausing RateLimitWindow on a rate
+// limit. The rules, in order:
+//
+//   - rate limited (Wait = the window): HTTP 429; any status whose body's
+//     ExceptionType is MXAPIRateLimitExceededException (seen with 403 and
+//     even 200); a 403 whose message says "exceeded the limit".
+//   - unauthorized: 401, any other 403, or an MXUnAuthorizedAccessException.
+//   - transient: a 5xx whose body is not an MX…Exception (a server failure).
+//   - rejected: a 500 with an MX…Exception (LeadSquared's logic errors:
+//     missing or invalid attribute, duplicate, unknown id; the same request
+//     gets the same answer, so it is never retried), 400 (body not as the
+//     API expects), 404 (unknown API: check the URL) and any other 4xx, and
+//     a 2xx whose body says "Status": "Error".
+//   - success: any other 2xx.
+func Classify(op string, status int, header http.Header, body []byte) error {
+	return classifier(RateLimitWindow)(op, status, header, body)
+}
+
+// classifier returns the Classifier with the given pause for rate limits
+// (RateLimitWindow in production; a scaled window against a time-scaled
+// emulator).
+func classifier(wait time.Duration) httpc.Classifier {
+	return func(op string, status int, _ http.Header, body []byte) error {
+		eb, isObject := parseErrorBody(body)
+		msg := eb.ExceptionMessage
+		if msg == "" && !isObject {
+			msg = shorten(body)
+		}
+		e := &sinks.Error{Op: op, Status: status, Code: eb.ExceptionType, Msg: msg}
+		switch {
+		case status == http.StatusTooManyRequests,
+			eb.ExceptionType == exRateLimit,
+			status == http.StatusForbidden && strings.Contains(strings.ToLower(msg), "exceeded the limit"):
+			e.Class, e.Wait = sinks.RateLimited, wait
+			if e.Msg == "" {
+				e.Msg = "API calls exceeded the limit"
+			}
+		case status == http.StatusUnauthorized, status == http.StatusForbidden, eb.ExceptionType == exUnauthorized:
+			e.Class = sinks.Unauthorized
+			if e.Msg == "" {
+				e.Msg = "invalid access key or secret key, or the key's user is not active"
+			}
+		case status >= 500:
+			e.Class = sinks.Transient
+			if isMXException(eb) {
+				e.Class = sinks.Rejected
+			}
+		case status == http.StatusNotFound:
+			e.Class = sinks.Rejected
+			if e.Msg == "" {
+				e.Msg = "API not found: check the URL (host and region)"
+			}
+		case status >= 400:
+			e.Class = sinks.Rejected
+		case status >= 200 && status < 300:
+			if !strings.EqualFold(eb.Status, "Error") {
+				return nil
+			}
+			e.Class = sinks.Rejected
+		default: // 1xx, 3xx: nothing LeadSquared sends on purpose
+			e.Class = sinks.Transient
+		}
+		return e
+	}
+}
+
+// parseErrorBody reads the envelope of a JSON object body; isObject is
+// false for anything else (an array of leads, text, an empty body).
+func parseErrorBody(body []byte) (eb errorBody, isObject bool) {
+	t := bytes.TrimSpace(body)
+	if len(t) == 0 || t[0] != '{' {
+		return errorBody{}, false
+	}
+	if err := json.Unmarshal(t, &eb); err != nil {
+		return errorBody{}, false
+	}
+	return eb, true
+}
+
+// isMXException tells LeadSquared's logic errors (MX…Exception) from
+// failures of the server itself.
+func isMXException(eb errorBody) bool {
+	return eb.IsMXException || strings.HasPrefix(eb.ExceptionType, "MX")
+}
+
+// shorten keeps an unexpected body readable in an error message.
+func shorten(body []byte) string {
+	s := strings.TrimSpace(string(body))
+	const max = 200
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
