@@ -57,13 +57,17 @@ type Sink struct {
 	Vendor string `yaml:"vendor"`
 	Object string `yaml:"object"`
 	// Vendor connections.
-	URL       string  `yaml:"url"`
-	APIKey    string  `yaml:"api_key"`
-	AccessKey string  `yaml:"access_key"`
-	SecretKey string  `yaml:"secret_key"`
-	Token     string  `yaml:"token"`
-	Project   string  `yaml:"project"`
-	Budget    *Budget `yaml:"budget"`
+	URL       string `yaml:"url"`
+	APIKey    string `yaml:"api_key"`
+	AccessKey string `yaml:"access_key"`
+	SecretKey string `yaml:"secret_key"`
+	Token     string `yaml:"token"`
+	Project   string `yaml:"project"`
+	Email     string `yaml:"email"`
+	Password  string `yaml:"password"`
+	// CountryCode is LeadSquared's account default ("+91").
+	CountryCode string  `yaml:"country_code"`
+	Budget      *Budget `yaml:"budget"`
 	// Export sinks.
 	Format string `yaml:"format"` // csv or jsonl; empty = from the path's extension
 	Path   string `yaml:"path"`

@@ -6,11 +6,12 @@ import (
 	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sinks/export"
 	"github.com/leadsync/leadsync/sinks/leaddesk"
+	"github.com/leadsync/leadsync/sinks/tiledesk"
 )
 
 // Every declared schema passes its own checks.
 func TestSchemas(t *testing.T) {
-	for _, s := range []sinks.Schema{leaddesk.Schema(), export.Schema()} {
+	for _, s := range []sinks.Schema{leaddesk.Schema(), export.Schema(), tiledesk.Schema()} {
 		if err := s.Check(); err != nil {
 			t.Error(err)
 		}

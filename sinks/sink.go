@@ -56,7 +56,9 @@ type Sink interface {
 	//
 	// Create may have created the record even when it returns an error
 	// (IsUnknownOutcome): callers Find before retrying, and never retry a
-	// create blindly.
+	// create blindly. A create that takes several calls may return a
+	// Record with an ID together with an error: the record exists but is
+	// incomplete, and the caller finishes it with Update.
 	Create(ctx context.Context, f Fields) (Record, error)
 	// Update sets the given fields of record id; fields absent from f are
 	// left alone. Update is idempotent.

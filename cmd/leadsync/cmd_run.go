@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"syscall"
 	"time"
@@ -32,7 +33,8 @@ func runCommand(e *env) *cli.Command {
 			"Ctrl-C stops reading, commits what is done, and exits with code 3.",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "fresh", Usage: "start a new run even if the last one is unfinished"},
-			&cli.IntFlag{Name: "concurrency", Usage: "mapping workers (default: number of CPUs)"},
+			&cli.BoolFlag{Name: "verify", Usage: "find every entity at the vendor again, even those state says are unchanged"},
+			&cli.IntFlag{Name: "concurrency", Usage: "workers: mapping (export) or entities in flight (vendors; default 4)"},
 			&cli.IntFlag{Name: "limit", Usage: "stop after `N` data rows"},
 			&cli.StringFlag{Name: "report", Usage: "write the run's reports to `DIR` (default: beside the state database)"},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format on stderr: text or json"},
@@ -53,17 +55,49 @@ type summary struct {
 	RunID    int64          `json:"run_id"`
 	Resumed  bool           `json:"resumed"`
 	Status   string         `json:"status"`
+	Sink     string         `json:"sink"`
 	Rows     int            `json:"rows"`
+	Entities int            `json:"entities,omitempty"`
 	Written  int            `json:"written"`
 	Rejected int            `json:"rejected"`
+	Actions  map[string]int `json:"actions,omitempty"`
+	Calls    int            `json:"calls,omitempty"`
+	Budget   string         `json:"budget,omitempty"`
 	Seconds  float64        `json:"seconds"`
 	RowsPerS float64        `json:"rows_per_second"`
 	Output   string         `json:"output,omitempty"`
 	Reports  string         `json:"reports"`
 	Counts   map[string]int `json:"counts"`
+	Message  string         `json:"message,omitempty"`
+}
+
+// runState is what both kinds of run share once the job is prepared.
+type runState struct {
+	c         *cli.Context
+	e         *env
+	p         *prepared
+	logger    *slog.Logger
+	store     *state.Store
+	run       state.Run
+	resumed   bool
+	files     *report.RunFiles
+	reportDir string
+	conc      int
+}
+
+// runOutcome is what a run reports back for the summary and exit code.
+type runOutcome struct {
+	rows, written, rejected, entities, calls int
+	actions                                  map[string]int
+	unsettled                                int // failed or uncertain rows: the run is not finished
+	interrupted                              bool
+	output, budget                           string
+	err                                      error
+	exit                                     int // a fatal error's exit code
 }
 
 func runJob(c *cli.Context, e *env, path string) error {
+	started := time.Now()
 	logger, err := newLogger(e, c.String("log-format"))
 	if err != nil {
 		return withCode(ExitUsage, err)
@@ -74,11 +108,13 @@ func runJob(c *cli.Context, e *env, path string) error {
 	}
 	defer p.Close()
 	job := p.job
-	if job.Sink.Vendor != "export" {
-		return exitf(ExitUsage, "%s: sink vendor %q cannot be written yet; the export sink (vendor: export) is available", job.Doc.File, job.Sink.Vendor)
-	}
-	if job.Sink.Path == "" {
-		return withCode(ExitUsage, config.Errors{job.Doc.At(job.Doc.NodeAt("$.sink"), "sink.path is required for the export sink")})
+	var ve vendorEntry
+	if job.Sink.Vendor == "export" {
+		if job.Sink.Path == "" {
+			return withCode(ExitUsage, config.Errors{job.Doc.At(job.Doc.NodeAt("$.sink"), "sink.path is required for the export sink")})
+		}
+	} else if ve, err = lookupVendor(job.Sink.Vendor); err != nil || ve.open == nil {
+		return exitf(ExitUsage, "%s: sink vendor %q cannot be written", job.Doc.File, job.Sink.Vendor)
 	}
 
 	fp, err := fingerprint(job.Source.Path)
@@ -92,10 +128,15 @@ func runJob(c *cli.Context, e *env, path string) error {
 	defer store.Close()
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	c.Context = ctx
 
+	sinkDesc := job.Sink.Vendor + ":" + job.Sink.Path
+	if job.Sink.Vendor != "export" {
+		sinkDesc = job.Sink.Vendor + "/" + p.object.Name + " " + redactURL(job.Sink.URL)
+	}
 	runRec, resumed, err := store.BeginRun(ctx, state.RunSpec{
 		Job: job.Name, Fingerprint: fp, ConfigHash: configHash(job), Fresh: c.Bool("fresh"),
-		Input: job.Source.Path, Sink: job.Sink.Vendor + ":" + job.Sink.Path,
+		Input: job.Source.Path, Sink: sinkDesc,
 	})
 	if err != nil {
 		return withCode(ExitUsage, err)
@@ -115,23 +156,85 @@ func runJob(c *cli.Context, e *env, path string) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	sink, err := export.New(job.Sink.Path, job.Sink.Format, p.mapping.Fields())
-	if err != nil {
-		files.Close()
-		return withCode(ExitUsage, err)
-	}
-	logger.Info("run started", "job", job.Name, "run", runRec.ID, "resumed", resumed, "input", job.Source.Path, "sink", job.Sink.Vendor, "state", job.State)
-
-	writer := store.NewWriter(runRec.ID, nil)
-	prog := &pipeline.Progress{}
-	stopProgress := startProgress(e, logger, prog, c.Bool("quiet"))
 	conc := c.Int("concurrency")
 	if conc == 0 {
 		conc = job.Concurrency
 	}
+	rs := &runState{c: c, e: e, p: p, logger: logger, store: store, run: runRec, resumed: resumed, files: files, reportDir: reportDir, conc: conc}
+	logger.Info("run started", "job", job.Name, "run", runRec.ID, "resumed", resumed, "input", job.Source.Path, "sink", sinkDesc, "state", job.State)
+
+	var out runOutcome
+	if job.Sink.Vendor == "export" {
+		out = runExport(ctx, rs)
+	} else {
+		out = runVendor(ctx, rs, ve)
+	}
+	if err := files.Close(); err != nil && out.err == nil {
+		out.err = err
+	}
+	counts, _ := store.CountOutcomes(context.Background(), runRec.ID)
+	status := state.RunDone
+	switch {
+	case out.err != nil || out.unsettled > 0:
+		status = state.RunFailed
+	case out.interrupted:
+		status = state.RunInterrupted
+	case out.rejected > 0:
+		status = state.RunRejected
+	}
+	msg := ""
+	if out.err != nil {
+		msg = out.err.Error()
+	}
+	if err := store.FinishRun(context.Background(), runRec.ID, status, counts, msg); err != nil && out.err == nil {
+		out.err = err
+	}
+	elapsed := time.Since(started)
+	sum := summary{
+		Job: job.Name, RunID: runRec.ID, Resumed: resumed, Status: status, Sink: sinkDesc, Rows: out.rows, Entities: out.entities,
+		Written: out.written, Rejected: out.rejected, Actions: out.actions, Calls: out.calls, Budget: out.budget,
+		Seconds: elapsed.Seconds(), Reports: reportDir, Counts: counts, Message: msg,
+	}
+	if elapsed > 0 {
+		sum.RowsPerS = float64(out.rows) / elapsed.Seconds()
+	}
+	if status == state.RunDone || status == state.RunRejected {
+		sum.Output = out.output
+	}
+	writeSummaryJSON(reportDir, sum)
+	printSummary(e, sum)
+	logger.Info("run finished", "run", runRec.ID, "status", status, "rows", out.rows, "written", out.written, "rejected", out.rejected, "calls", out.calls)
+
+	switch {
+	case out.err != nil:
+		code := out.exit
+		if code == 0 {
+			code = ExitUsage
+		}
+		return withCode(code, fmt.Errorf("run %d stopped: %w", runRec.ID, out.err))
+	case out.interrupted:
+		fmt.Fprintf(e.stderr, "interrupted; resume with: leadsync run %s\n", path)
+		return &exitError{code: ExitInterrupted, err: errors.New("")}
+	case out.unsettled > 0:
+		return &exitError{code: ExitRejected, err: fmt.Errorf("%d rows could not be settled (failed or uncertain; see leadsync show %d); run again to retry them", out.unsettled, runRec.ID)}
+	case out.rejected > 0:
+		return &exitError{code: ExitRejected, err: fmt.Errorf("%d rows rejected; fix them in %s and run again", out.rejected, filepath.Join(reportDir, "rejected.csv"))}
+	}
+	return nil
+}
+
+func runExport(ctx context.Context, rs *runState) runOutcome {
+	job := rs.p.job
+	sink, err := export.New(job.Sink.Path, job.Sink.Format, rs.p.mapping.Fields())
+	if err != nil {
+		return runOutcome{err: err}
+	}
+	writer := rs.store.NewWriter(rs.run.ID, nil)
+	prog := &pipeline.Progress{}
+	stopProgress := startProgress(rs.e, rs.logger, prog, rs.c.Bool("quiet"), nil)
 	res, runErr := pipeline.Run(ctx, pipeline.Config{
-		Source: p.source, Mapping: p.mapping, Sink: sink, State: writer, Reporter: files,
-		Concurrency: conc, Limit: c.Int("limit"), Progress: prog, Logger: logger,
+		Source: rs.p.source, Mapping: rs.p.mapping, Sink: sink, State: writer, Reporter: rs.files,
+		Concurrency: rs.conc, Limit: rs.c.Int("limit"), Progress: prog, Logger: rs.logger,
 	})
 	stopProgress()
 	if runErr == nil && !res.Interrupted {
@@ -139,54 +242,10 @@ func runJob(c *cli.Context, e *env, path string) error {
 	} else {
 		_ = sink.Abort()
 	}
-	if err := files.Close(); err != nil && runErr == nil {
-		runErr = err
-	}
 	if err := writer.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
-	counts, _ := store.CountOutcomes(context.Background(), runRec.ID)
-	status := state.RunDone
-	switch {
-	case runErr != nil:
-		status = state.RunFailed
-	case res.Interrupted:
-		status = state.RunInterrupted
-	case res.Rejected > 0:
-		status = state.RunRejected
-	}
-	msg := ""
-	if runErr != nil {
-		msg = runErr.Error()
-	}
-	if err := store.FinishRun(context.Background(), runRec.ID, status, counts, msg); err != nil && runErr == nil {
-		runErr = err
-	}
-
-	sum := summary{
-		Job: job.Name, RunID: runRec.ID, Resumed: resumed, Status: status, Rows: res.Rows, Written: res.Written,
-		Rejected: res.Rejected, Seconds: res.Elapsed.Seconds(), Reports: reportDir, Counts: counts,
-	}
-	if res.Elapsed > 0 {
-		sum.RowsPerS = float64(res.Rows) / res.Elapsed.Seconds()
-	}
-	if status == state.RunDone || status == state.RunRejected {
-		sum.Output = sink.Path()
-	}
-	writeSummaryJSON(reportDir, sum)
-	printSummary(e, sum, files)
-	logger.Info("run finished", "run", runRec.ID, "status", status, "rows", res.Rows, "written", res.Written, "rejected", res.Rejected, "elapsed", res.Elapsed.Round(time.Millisecond))
-
-	switch {
-	case runErr != nil:
-		return withCode(ExitUsage, fmt.Errorf("run %d failed: %w", runRec.ID, runErr))
-	case res.Interrupted:
-		fmt.Fprintf(e.stderr, "interrupted; resume with: leadsync run %s\n", path)
-		return &exitError{code: ExitInterrupted, err: errors.New("")}
-	case res.Rejected > 0:
-		return &exitError{code: ExitRejected, err: fmt.Errorf("%d rows rejected; fix them in %s and run again", res.Rejected, filepath.Join(reportDir, "rejected.csv"))}
-	}
-	return nil
+	return runOutcome{rows: res.Rows, written: res.Written, rejected: res.Rejected, interrupted: res.Interrupted, output: sink.Path(), err: runErr}
 }
 
 func writeSummaryJSON(dir string, s summary) {
@@ -194,20 +253,42 @@ func writeSummaryJSON(dir string, s summary) {
 	_ = os.WriteFile(filepath.Join(dir, "summary.json"), append(b, '\n'), 0o644)
 }
 
-func printSummary(e *env, s summary, files *report.RunFiles) {
+func printSummary(e *env, s summary) {
 	w := e.stdout
 	fmt.Fprintf(w, "job %s, run %d", s.Job, s.RunID)
 	if s.Resumed {
 		fmt.Fprint(w, " (resumed)")
 	}
 	fmt.Fprintf(w, ": %s\n", s.Status)
-	fmt.Fprintf(w, "  rows      %d\n  written   %d\n  rejected  %d\n", s.Rows, s.Written, s.Rejected)
+	fmt.Fprintf(w, "  rows      %d\n", s.Rows)
+	if s.Entities > 0 {
+		fmt.Fprintf(w, "  entities  %d", s.Entities)
+		names := make([]string, 0, len(s.Actions))
+		for k := range s.Actions {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for i, k := range names {
+			sep := ", "
+			if i == 0 {
+				sep = " ("
+			}
+			fmt.Fprintf(w, "%s%s %d", sep, k, s.Actions[k])
+		}
+		if len(names) > 0 {
+			fmt.Fprint(w, ")")
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "  written   %d\n  rejected  %d\n", s.Written, s.Rejected)
+	if s.Calls > 0 || s.Budget != "" {
+		fmt.Fprintf(w, "  calls     %d (budget %s)\n", s.Calls, s.Budget)
+	}
 	fmt.Fprintf(w, "  time      %.2fs (%.0f rows/s)\n", s.Seconds, s.RowsPerS)
 	if s.Output != "" {
 		fmt.Fprintf(w, "  output    %s\n", s.Output)
 	}
 	fmt.Fprintf(w, "  reports   %s (summary.json, written.csv, rejected.csv)\n", s.Reports)
-	_ = files
 }
 
 func newLogger(e *env, format string) (*slog.Logger, error) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
 	"time"
@@ -8,12 +9,13 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/leadsync/leadsync/budget"
 	"github.com/leadsync/leadsync/pipeline"
 )
 
 // startProgress shows a live bar when stderr is a terminal, and periodic
 // log lines otherwise (cron, CI). It returns a function that stops it.
-func startProgress(e *env, logger *slog.Logger, p *pipeline.Progress, quiet bool) (stop func()) {
+func startProgress(e *env, logger *slog.Logger, p *pipeline.Progress, quiet bool, b *budget.Budget) (stop func()) {
 	if quiet {
 		return func() {}
 	}
@@ -40,7 +42,10 @@ func startProgress(e *env, logger *slog.Logger, p *pipeline.Progress, quiet bool
 					_ = bar.Finish()
 					return
 				case <-t.C:
-					_ = bar.Set64(p.Read.Load())
+					_ = bar.Set64(p.Written.Load() + p.Rejected.Load())
+					if b != nil {
+						bar.Describe(fmt.Sprintf("rows (%d calls)", b.Stats().Calls))
+					}
 				}
 			}
 		}()
@@ -56,7 +61,7 @@ func startProgress(e *env, logger *slog.Logger, p *pipeline.Progress, quiet bool
 				case <-t.C:
 					el := time.Since(p.Started).Seconds()
 					logger.Info("progress", "read", p.Read.Load(), "written", p.Written.Load(), "rejected", p.Rejected.Load(),
-						"rows_per_second", int(float64(p.Read.Load())/el))
+						"rows_per_second", int(float64(p.Read.Load())/el), "calls", b.Stats().Calls)
 				}
 			}
 		}()

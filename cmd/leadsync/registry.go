@@ -4,23 +4,94 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/leadsync/leadsync/budget"
+	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sinks/export"
 	"github.com/leadsync/leadsync/sinks/leaddesk"
+	"github.com/leadsync/leadsync/sinks/leaddesk/leaddesktest"
+	"github.com/leadsync/leadsync/sinks/leadsquared"
+	"github.com/leadsync/leadsync/sinks/leadsquared/leadsquaredtest"
+	"github.com/leadsync/leadsync/sinks/liondesk"
+	"github.com/leadsync/leadsync/sinks/liondesk/liondesktest"
+	"github.com/leadsync/leadsync/sinks/tiledesk"
+	"github.com/leadsync/leadsync/sinks/tiledesk/tiledesktest"
 )
+
+// sandboxEmulator is an in-process emulator server.
+type sandboxEmulator interface {
+	Dump() any
+	Seed([]byte) error
+	Close()
+}
+
+// sinkConfig is what the registry passes a vendor to open a sink.
+type sinkConfig struct {
+	sink   config.Sink
+	object string
+	region string
+	budget *budget.Budget
+}
 
 // vendorEntry is one sink the command line knows. The registry is built
 // here, explicitly: cmd is the only package that knows every vendor.
 type vendorEntry struct {
-	name   string
-	schema func() sinks.Schema
+	name          string
+	schema        func() sinks.Schema
+	defaultBudget func() (int, time.Duration)
+	open          func(sinkConfig) (sinks.Sink, error)
+	// sandbox starts the vendor's emulator in-process and returns its URL,
+	// its test credentials and the emulator (for persistence).
+	sandbox func() (url string, creds config.Sink, emu sandboxEmulator)
 }
 
 func registry() []vendorEntry {
 	return []vendorEntry{
 		{name: "export", schema: export.Schema},
-		{name: "leaddesk", schema: leaddesk.Schema},
+		{
+			name: "leaddesk", schema: leaddesk.Schema, defaultBudget: leaddesk.DefaultBudget,
+			open: func(c sinkConfig) (sinks.Sink, error) {
+				return leaddesk.New(leaddesk.Config{URL: c.sink.URL, Object: c.object, APIKey: c.sink.APIKey, Region: c.region, Budget: c.budget})
+			},
+			sandbox: func() (string, config.Sink, sandboxEmulator) {
+				s := leaddesktest.NewServer(leaddesktest.Options{})
+				return s.URL, config.Sink{APIKey: leaddesktest.TestAPIKey}, s
+			},
+		},
+		{
+			name: "tiledesk", schema: tiledesk.Schema, defaultBudget: tiledesk.DefaultBudget,
+			open: func(c sinkConfig) (sinks.Sink, error) {
+				return tiledesk.New(tiledesk.Config{URL: c.sink.URL, Object: c.object, Project: c.sink.Project, Token: c.sink.Token,
+					Email: c.sink.Email, Password: c.sink.Password, Region: c.region, Budget: c.budget})
+			},
+			sandbox: func() (string, config.Sink, sandboxEmulator) {
+				s := tiledesktest.NewServer(tiledesktest.Options{})
+				return s.URL + "/v3", config.Sink{Project: tiledesktest.TestProjectID, Token: tiledesktest.TestToken}, s
+			},
+		},
+		{
+			name: "liondesk", schema: liondesk.Schema, defaultBudget: liondesk.DefaultBudget,
+			open: func(c sinkConfig) (sinks.Sink, error) {
+				return liondesk.New(liondesk.Config{URL: c.sink.URL, Object: c.object, Token: c.sink.Token, Region: c.region, Budget: c.budget})
+			},
+			sandbox: func() (string, config.Sink, sandboxEmulator) {
+				s := liondesktest.NewServer(liondesktest.Options{})
+				return s.URL, config.Sink{Token: liondesktest.TestToken}, s
+			},
+		},
+		{
+			name: "leadsquared", schema: leadsquared.Schema, defaultBudget: leadsquared.DefaultBudget,
+			open: func(c sinkConfig) (sinks.Sink, error) {
+				return leadsquared.New(leadsquared.Config{URL: c.sink.URL, Object: c.object, AccessKey: c.sink.AccessKey, SecretKey: c.sink.SecretKey,
+					CountryCode: c.sink.CountryCode, Region: c.region, Budget: c.budget})
+			},
+			sandbox: func() (string, config.Sink, sandboxEmulator) {
+				s := leadsquaredtest.NewServer(leadsquaredtest.Options{})
+				return s.URL, config.Sink{AccessKey: leadsquaredtest.TestAccessKey, SecretKey: leadsquaredtest.TestSecretKey, CountryCode: leadsquaredtest.TestDefaultCountryCode}, s
+			},
+		},
 	}
 }
 

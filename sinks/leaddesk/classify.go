@@ -20,7 +20,6 @@ const (
 	CodeNotFound        = "ERR_NOT_FOUND"
 	CodeArgumentMissing = "ERR_ARGUMENT_MISSING"
 	CodeArgumentInvalid = "ERR_ARGUMENT_INVALID"
-	CodeUndefined       = "ERR_UNDEFINED"
 )
 
 // maxMsg bounds a message taken from an unexpected body (an HTML error

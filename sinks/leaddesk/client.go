@@ -101,11 +101,14 @@ func newClient(cfg Config) (*client, error) {
 		base = DefaultURL
 	}
 	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("leaddesk: url %q is not an http(s) URL", base)
+	if err != nil {
+		return nil, errors.New("leaddesk: the url does not parse") // it may hold a secret: not echoed
 	}
-	if u.RawQuery != "" || u.User != nil {
-		return nil, errors.New("leaddesk: the url must not hold a query or user info (the key goes in api_key)")
+	if u.RawQuery != "" || u.User != nil || u.Fragment != "" {
+		return nil, errors.New("leaddesk: the url must not hold a query, fragment or user info (the key goes in api_key)")
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("leaddesk: url %q is not an http(s) URL", base)
 	}
 	if strings.TrimSpace(cfg.APIKey) == "" {
 		return nil, errors.New("leaddesk: the api key is required")

@@ -74,7 +74,7 @@ func contactObject() sinks.Object {
 	}, contactFields()...)
 	fields = append(fields,
 		sinks.Field{Name: "assign_to_agent", Type: sinks.String, Doc: "agent id or username"},
-		sinks.Field{Name: "order", Type: sinks.Enum, Enum: []string{"first", "last"}, Doc: "position in the calling list (LeadDesk's default: last)"},
+		sinks.Field{Name: "order", Type: sinks.Enum, Enum: []string{"first", "last"}, Doc: "position in the calling list, default last (modify: connector; create: Original API, as a third-party client sends it)"},
 	)
 	return sinks.Object{
 		Name: ObjectContact,

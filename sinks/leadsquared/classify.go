@@ -8,8 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/leadsync/leadsync/sinks/httpc"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/httpc"
 )
 
 // RateLimitWindow is the window of LeadSquared's documented limit (25 calls
@@ -38,13 +38,15 @@ type errorBody struct {
 //   - rate limited (Wait = the window): HTTP 429; any status whose body's
 //     ExceptionType is MXAPIRateLimitExceededException (seen with 403 and
 //     even 200); a 403 whose message says "exceeded the limit".
-//   - unauthorized: 401, any other 403, or an MXUnAuthorizedAccessException.
+//   - unauthorized (stops the run): 401, any other 403, an
+//     MXUnAuthorizedAccessException, and 404 (unknown API: the URL is not
+//     a LeadSquared API host, so every call would fail alike).
 //   - transient: a 5xx whose body is not an MX…Exception (a server failure).
 //   - rejected: a 500 with an MX…Exception (LeadSquared's logic errors:
 //     missing or invalid attribute, duplicate, unknown id; the same request
 //     gets the same answer, so it is never retried), 400 (body not as the
-//     API expects), 404 (unknown API: check the URL) and any other 4xx, and
-//     a 2xx whose body says "Status": "Error".
+//     API expects) and any other 4xx, and a 2xx whose body says
+//     "Status": "Error".
 //   - success: any other 2xx.
 func Classify(op string, status int, header http.Header, body []byte) error {
 	return classifier(RateLimitWindow)(op, status, header, body)
@@ -55,16 +57,19 @@ func Classify(op string, status int, header http.Header, body []byte) error {
 // emulator).
 func classifier(wait time.Duration) httpc.Classifier {
 	return func(op string, status int, _ http.Header, body []byte) error {
-		eb, isObject := parseErrorBody(body)
+		eb := parseErrorBody(body)
+		if status >= 200 && status < 300 && !strings.EqualFold(eb.Status, "Error") && eb.ExceptionType != exRateLimit {
+			return nil
+		}
 		msg := eb.ExceptionMessage
-		if msg == "" && !isObject {
+		if msg == "" {
 			msg = shorten(body)
 		}
 		e := &sinks.Error{Op: op, Status: status, Code: eb.ExceptionType, Msg: msg}
 		switch {
 		case status == http.StatusTooManyRequests,
 			eb.ExceptionType == exRateLimit,
-			status == http.StatusForbidden && strings.Contains(strings.ToLower(msg), "exceeded the limit"):
+			status == http.StatusForbidden && strings.Contains(strings.ToLower(string(body)), "exceeded the limit"):
 			e.Class, e.Wait = sinks.RateLimited, wait
 			if e.Msg == "" {
 				e.Msg = "API calls exceeded the limit"
@@ -74,22 +79,20 @@ func classifier(wait time.Duration) httpc.Classifier {
 			if e.Msg == "" {
 				e.Msg = "invalid access key or secret key, or the key's user is not active"
 			}
+		case status == http.StatusNotFound:
+			// Every call of the connection would get the same: stop the run.
+			e.Class = sinks.Unauthorized
+			if e.Msg == "" {
+				e.Msg = "API not found: check the URL (the account's regional API host)"
+			}
 		case status >= 500:
 			e.Class = sinks.Transient
 			if isMXException(eb) {
 				e.Class = sinks.Rejected
 			}
-		case status == http.StatusNotFound:
-			e.Class = sinks.Rejected
-			if e.Msg == "" {
-				e.Msg = "API not found: check the URL (host and region)"
-			}
 		case status >= 400:
 			e.Class = sinks.Rejected
-		case status >= 200 && status < 300:
-			if !strings.EqualFold(eb.Status, "Error") {
-				return nil
-			}
+		case status >= 200 && status < 300: // "Status": "Error"
 			e.Class = sinks.Rejected
 		default: // 1xx, 3xx: nothing LeadSquared sends on purpose
 			e.Class = sinks.Transient
@@ -98,17 +101,15 @@ func classifier(wait time.Duration) httpc.Classifier {
 	}
 }
 
-// parseErrorBody reads the envelope of a JSON object body; isObject is
-// false for anything else (an array of leads, text, an empty body).
-func parseErrorBody(body []byte) (eb errorBody, isObject bool) {
+// parseErrorBody reads the envelope of a JSON object body; anything else
+// (an array of leads, text, an empty body) has none.
+func parseErrorBody(body []byte) errorBody {
+	var eb errorBody
 	t := bytes.TrimSpace(body)
-	if len(t) == 0 || t[0] != '{' {
-		return errorBody{}, false
+	if len(t) == 0 || t[0] != '{' || json.Unmarshal(t, &eb) != nil {
+		return errorBody{}
 	}
-	if err := json.Unmarshal(t, &eb); err != nil {
-		return errorBody{}, false
-	}
-	return eb, true
+	return eb
 }
 
 // isMXException tells LeadSquared's logic errors (MX…Exception) from
@@ -120,9 +121,9 @@ func isMXException(eb errorBody) bool {
 // shorten keeps an unexpected body readable in an error message.
 func shorten(body []byte) string {
 	s := strings.TrimSpace(string(body))
-	const max = 200
-	if len(s) > max {
-		cut := max
+	const limit = 200
+	if len(s) > limit {
+		cut := limit
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
 			cut--
 		}

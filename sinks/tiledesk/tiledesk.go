@@ -143,8 +143,10 @@ func authorization(cfg Config) (string, error) {
 		if cfg.Email == "" || cfg.Password == "" {
 			return "", fmt.Errorf("tiledesk: Basic authentication needs both an email and a password")
 		}
-		if strings.Contains(cfg.Email, ":") {
-			return "", fmt.Errorf("tiledesk: the email must not contain a colon")
+		// passport-http splits the decoded header at colons and keeps
+		// only the text between the first and the second as the password.
+		if strings.Contains(cfg.Email, ":") || strings.Contains(cfg.Password, ":") {
+			return "", fmt.Errorf("tiledesk: Basic authentication cannot carry an email or password containing a colon (Tiledesk cuts it there): use a token")
 		}
 		return "Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.Email+":"+cfg.Password)), nil
 	}

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/leadsync/leadsync/budget"
+	"github.com/leadsync/leadsync/config"
+	"github.com/leadsync/leadsync/pipeline"
+	"github.com/leadsync/leadsync/sinks"
+)
+
+// connection is an open vendor sink with its budget.
+type connection struct {
+	sink   sinks.Sink
+	budget *budget.Budget
+	desc   string // "100/1m0s" or "none"
+	close  func()
+}
+
+// budgetMargin keeps the client's window a little longer than the
+// vendor's, so network jitter never lets the vendor count N+1 in a window.
+func budgetMargin(per time.Duration) time.Duration {
+	return max(per/100, 2*time.Millisecond)
+}
+
+// connect opens the job's sink: the vendor's client, or with url
+// "sandbox" the vendor's emulator in-process, with test credentials filled
+// in and its records kept beside the state database between runs, so the
+// sandbox behaves like one lasting vendor account.
+func connect(job *config.Job, ve vendorEntry, object string, logger *slog.Logger) (*connection, error) {
+	sc := job.Sink
+	conn := &connection{close: func() {}}
+	sandbox := strings.EqualFold(sc.URL, "sandbox")
+	if sandbox {
+		url, creds, emu := ve.sandbox()
+		stop, err := persistSandbox(filepath.Join(filepath.Dir(job.State), "sandbox", ve.name+".json"), emu, logger)
+		if err != nil {
+			emu.Close()
+			return nil, err
+		}
+		conn.close = stop
+		sc = fillCredentials(sc, creds)
+		sc.URL = url
+	}
+	calls, per := 0, time.Duration(0)
+	if sc.Budget != nil {
+		calls = sc.Budget.Calls
+		per, _ = sc.Budget.Window()
+	} else if ve.defaultBudget != nil {
+		calls, per = ve.defaultBudget()
+	}
+	if calls > 0 && per > 0 {
+		conn.budget = budget.New(calls, per, budgetMargin(per), nil)
+		conn.desc = fmt.Sprintf("%d/%s", calls, per)
+	} else {
+		// No documented limit: count calls, pace nothing; 429s still pause.
+		conn.budget = budget.New(math.MaxInt32, time.Second, 0, nil)
+		conn.desc = "none (the vendor documents no limit; set sink.budget to cap calls)"
+	}
+	s, err := ve.open(sinkConfig{sink: sc, object: object, region: job.Region, budget: conn.budget})
+	if err != nil {
+		conn.close()
+		return nil, err
+	}
+	conn.sink = s
+	if sandbox {
+		conn.sink = sandboxSink{Sink: s, scope: ve.name + "/" + object + "@sandbox"}
+	}
+	return conn, nil
+}
+
+// sandboxSink gives a sandbox sink a scope that survives the emulator's
+// changing port.
+type sandboxSink struct {
+	sinks.Sink
+	scope string
+}
+
+func (s sandboxSink) Scope() string { return s.scope }
+
+// Check forwards to the sink's own check, when it has one.
+func (s sandboxSink) Check(ctx context.Context) error {
+	if c, ok := s.Sink.(sinks.Checker); ok {
+		return c.Check(ctx)
+	}
+	return nil
+}
+
+// persistSandbox loads the emulator's records from path (when there) and
+// returns a stop function that saves them and closes the emulator. Only
+// what the runs added is saved: entries equal to the fresh emulator's own
+// fixtures are left out, so seeding never collides with them. Records an
+// emulator cannot take back are dropped with a warning: the sandbox then
+// starts empty, as it would the first time.
+func persistSandbox(path string, emu sandboxEmulator, logger *slog.Logger) (stop func(), err error) {
+	fresh, _ := json.Marshal(emu.Dump())
+	if b, err := os.ReadFile(path); err == nil {
+		if added, ok := subtractJSON(b, fresh); ok {
+			if err := emu.Seed(added); err != nil {
+				logger.Warn("sandbox records could not be loaded; starting the sandbox empty", "file", path, "error", err)
+			}
+		}
+	}
+	return func() {
+		defer emu.Close()
+		b, err := json.Marshal(emu.Dump())
+		if err != nil {
+			return
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
+			_ = os.WriteFile(path, b, 0o644)
+		}
+	}, nil
+}
+
+// subtractJSON returns the tables of saved (an object of arrays) without
+// the entries that base holds identically.
+func subtractJSON(saved, base []byte) ([]byte, bool) {
+	var s, b map[string]json.RawMessage
+	if json.Unmarshal(saved, &s) != nil || json.Unmarshal(base, &b) != nil {
+		return nil, false
+	}
+	out := map[string][]json.RawMessage{}
+	for table, raw := range s {
+		var entries, baseEntries []json.RawMessage
+		if json.Unmarshal(raw, &entries) != nil {
+			continue
+		}
+		_ = json.Unmarshal(b[table], &baseEntries)
+		have := map[string]bool{}
+		for _, e := range baseEntries {
+			have[string(e)] = true
+		}
+		for _, e := range entries {
+			if !have[string(e)] {
+				out[table] = append(out[table], e)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, false
+	}
+	r, err := json.Marshal(out)
+	return r, err == nil
+}
+
+// fillCredentials uses the emulator's test credentials where the job has none.
+func fillCredentials(have, test config.Sink) config.Sink {
+	pick := func(a, b string) string {
+		if a != "" {
+			return a
+		}
+		return b
+	}
+	have.APIKey = pick(have.APIKey, test.APIKey)
+	have.AccessKey = pick(have.AccessKey, test.AccessKey)
+	have.SecretKey = pick(have.SecretKey, test.SecretKey)
+	have.Token = pick(have.Token, test.Token)
+	have.Project = pick(have.Project, test.Project)
+	have.Email = pick(have.Email, test.Email)
+	have.Password = pick(have.Password, test.Password)
+	have.CountryCode = pick(have.CountryCode, test.CountryCode)
+	return have
+}
+
+// credentialHint names the variables the job's credentials came from,
+// never their values.
+func credentialHint(job *config.Job) string {
+	var parts []string
+	for _, k := range []string{"api_key", "access_key", "secret_key", "token", "email", "password"} {
+		if v := job.EnvVar("$.sink." + k); v != "" {
+			parts = append(parts, fmt.Sprintf("sink.%s from $%s", k, v))
+		}
+	}
+	if len(parts) == 0 {
+		return "check the sink's credentials in " + job.Doc.File
+	}
+	return "check " + strings.Join(parts, ", ")
+}
+
+func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
+	job := rs.p.job
+	conn, err := connect(job, ve, rs.p.object.Name, rs.logger)
+	if err != nil {
+		return runOutcome{err: err, exit: ExitUsage}
+	}
+	defer conn.close()
+	out := runOutcome{budget: conn.desc}
+	if ch, ok := conn.sink.(sinks.Checker); ok {
+		if err := ch.Check(ctx); err != nil {
+			if sinks.ClassOf(err) == sinks.Unauthorized {
+				return runOutcome{err: fmt.Errorf("%s refused the credentials: %s", job.Sink.Vendor, credentialHint(job)), exit: ExitAuth, budget: conn.desc}
+			}
+			if ctx.Err() != nil {
+				out.interrupted = true
+				return out
+			}
+			return runOutcome{err: fmt.Errorf("%s: connection check failed: %w", job.Sink.Vendor, err), exit: ExitUsage, budget: conn.desc}
+		}
+	}
+	var done map[int]bool
+	if rs.resumed {
+		if done, err = rs.store.DoneRows(ctx, rs.run.ID); err != nil {
+			return runOutcome{err: err}
+		}
+	}
+	writer := rs.store.NewWriter(rs.run.ID, nil)
+	prog := &pipeline.Progress{}
+	stopProgress := startProgress(rs.e, rs.logger, prog, rs.c.Bool("quiet"), conn.budget)
+	conc := rs.conc
+	if conc <= 0 {
+		conc = 4
+	}
+	res, err := pipeline.Sync(ctx, pipeline.SyncConfig{
+		Source: rs.p.source, Mapping: rs.p.mapping, Sink: conn.sink, Store: rs.store, State: writer, RunID: rs.run.ID,
+		Reporter: rs.files, Concurrency: conc, Limit: rs.c.Int("limit"), Done: done, Progress: prog, Logger: rs.logger,
+		Policy: pipeline.Policy{
+			Mode: job.Mode, OnAmbiguous: job.Match.OnAmbiguous, OnUncertain: job.OnUncertain, Merge: job.Merge,
+			Verify: rs.c.Bool("verify"),
+		},
+	})
+	stopProgress()
+	if werr := writer.Close(); werr != nil && err == nil {
+		err = werr
+	}
+	out.rows, out.entities, out.actions = res.Rows, res.Entities, res.Actions
+	out.written = res.Statuses["ok"] + res.Statuses["merged"]
+	out.rejected = res.Rejected()
+	out.unsettled = res.Statuses["failed"] + res.Statuses["uncertain"]
+	out.interrupted = res.Interrupted
+	out.calls = conn.budget.Stats().Calls
+	switch {
+	case errors.Is(err, pipeline.ErrUnauthorized):
+		out.err, out.exit = fmt.Errorf("%s refused the credentials during the run: %s", job.Sink.Vendor, credentialHint(job)), ExitAuth
+	case errors.Is(err, pipeline.ErrAmbiguous):
+		out.err, out.exit = err, ExitRejected
+	case err != nil:
+		out.err = err
+	}
+	return out
+}
+
+// redactURL keeps scheme, host and path of a sink URL for display.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	return u.Scheme + "://" + u.Host + u.Path
+}
