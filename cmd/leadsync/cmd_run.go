@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -51,24 +52,26 @@ func runCommand(e *env) *cli.Command {
 
 // summary is the run summary written to stdout and summary.json.
 type summary struct {
-	Job      string         `json:"job"`
-	RunID    int64          `json:"run_id"`
-	Resumed  bool           `json:"resumed"`
-	Status   string         `json:"status"`
-	Sink     string         `json:"sink"`
-	Rows     int            `json:"rows"`
-	Entities int            `json:"entities,omitempty"`
-	Written  int            `json:"written"`
-	Rejected int            `json:"rejected"`
-	Actions  map[string]int `json:"actions,omitempty"`
-	Calls    int            `json:"calls,omitempty"`
-	Budget   string         `json:"budget,omitempty"`
-	Seconds  float64        `json:"seconds"`
-	RowsPerS float64        `json:"rows_per_second"`
-	Output   string         `json:"output,omitempty"`
-	Reports  string         `json:"reports"`
-	Counts   map[string]int `json:"counts"`
-	Message  string         `json:"message,omitempty"`
+	Job       string         `json:"job"`
+	RunID     int64          `json:"run_id"`
+	Resumed   bool           `json:"resumed"`
+	Status    string         `json:"status"`
+	Sink      string         `json:"sink"`
+	Rows      int            `json:"rows"`
+	Entities  int            `json:"entities,omitempty"`
+	Written   int            `json:"written"`
+	Rejected  int            `json:"rejected"`
+	Uncertain int            `json:"uncertain,omitempty"`
+	Failed    int            `json:"failed,omitempty"`
+	Actions   map[string]int `json:"actions,omitempty"`
+	Calls     int            `json:"calls,omitempty"`
+	Budget    string         `json:"budget,omitempty"`
+	Seconds   float64        `json:"seconds"`
+	RowsPerS  float64        `json:"rows_per_second"`
+	Output    string         `json:"output,omitempty"`
+	Reports   string         `json:"reports"`
+	Counts    map[string]int `json:"counts"`
+	Message   string         `json:"message,omitempty"`
 }
 
 // runState is what both kinds of run share once the job is prepared.
@@ -172,7 +175,11 @@ func runJob(c *cli.Context, e *env, path string) error {
 	if err := files.Close(); err != nil && out.err == nil {
 		out.err = err
 	}
+	// The run's totals come from state, so a resumed run reports all its
+	// rows, not only this invocation's.
 	counts, _ := store.CountOutcomes(context.Background(), runRec.ID)
+	tot := totals(counts)
+	out.written, out.rejected, out.unsettled = tot.written, tot.rejected, tot.failed
 	status := state.RunDone
 	switch {
 	case out.err != nil || out.unsettled > 0:
@@ -191,8 +198,8 @@ func runJob(c *cli.Context, e *env, path string) error {
 	}
 	elapsed := time.Since(started)
 	sum := summary{
-		Job: job.Name, RunID: runRec.ID, Resumed: resumed, Status: status, Sink: sinkDesc, Rows: out.rows, Entities: out.entities,
-		Written: out.written, Rejected: out.rejected, Actions: out.actions, Calls: out.calls, Budget: out.budget,
+		Job: job.Name, RunID: runRec.ID, Resumed: resumed, Status: status, Sink: sinkDesc, Rows: max(out.rows, tot.rows), Entities: out.entities,
+		Written: out.written, Rejected: out.rejected, Uncertain: tot.uncertain, Failed: tot.failed, Actions: out.actions, Calls: out.calls, Budget: out.budget,
 		Seconds: elapsed.Seconds(), Reports: reportDir, Counts: counts, Message: msg,
 	}
 	if elapsed > 0 {
@@ -216,7 +223,9 @@ func runJob(c *cli.Context, e *env, path string) error {
 		fmt.Fprintf(e.stderr, "interrupted; resume with: leadsync run %s\n", path)
 		return &exitError{code: ExitInterrupted, err: errors.New("")}
 	case out.unsettled > 0:
-		return &exitError{code: ExitRejected, err: fmt.Errorf("%d rows could not be settled (failed or uncertain; see leadsync show %d); run again to retry them", out.unsettled, runRec.ID)}
+		return &exitError{code: ExitRejected, err: fmt.Errorf("%d rows failed for a passing reason (see leadsync show %d); run the same command again to retry them", out.unsettled, runRec.ID)}
+	case tot.uncertain > 0:
+		return &exitError{code: ExitRejected, err: fmt.Errorf("%d rows are uncertain: sent, but the answer was lost, and the vendor cannot be asked (see leadsync show %d; on_uncertain: retry sends them again)", tot.uncertain, runRec.ID)}
 	case out.rejected > 0:
 		return &exitError{code: ExitRejected, err: fmt.Errorf("%d rows rejected; fix them in %s and run again", out.rejected, filepath.Join(reportDir, "rejected.csv"))}
 	}
@@ -246,6 +255,28 @@ func runExport(ctx context.Context, rs *runState) runOutcome {
 		runErr = err
 	}
 	return runOutcome{rows: res.Rows, written: res.Written, rejected: res.Rejected, interrupted: res.Interrupted, output: sink.Path(), err: runErr}
+}
+
+// outcomeTotals sums a run's outcome counts ("ok/create": 3, ...).
+type outcomeTotals struct{ rows, written, rejected, uncertain, failed int }
+
+func totals(counts state.Counts) outcomeTotals {
+	var t outcomeTotals
+	for k, n := range counts {
+		t.rows += n
+		st, _, _ := strings.Cut(k, "/")
+		switch st {
+		case state.StatusOK, state.StatusMerged:
+			t.written += n
+		case state.StatusRejected:
+			t.rejected += n
+		case state.StatusUncertain:
+			t.uncertain += n
+		case state.StatusFailed:
+			t.failed += n
+		}
+	}
+	return t
 }
 
 func writeSummaryJSON(dir string, s summary) {
@@ -281,6 +312,12 @@ func printSummary(e *env, s summary) {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "  written   %d\n  rejected  %d\n", s.Written, s.Rejected)
+	if s.Uncertain > 0 {
+		fmt.Fprintf(w, "  uncertain %d\n", s.Uncertain)
+	}
+	if s.Failed > 0 {
+		fmt.Fprintf(w, "  failed    %d (retried by the next run)\n", s.Failed)
+	}
 	if s.Calls > 0 || s.Budget != "" {
 		fmt.Fprintf(w, "  calls     %d (budget %s)\n", s.Calls, s.Budget)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -64,7 +65,7 @@ func registry() []vendorEntry {
 			name: "tiledesk", schema: tiledesk.Schema, defaultBudget: tiledesk.DefaultBudget,
 			open: func(c sinkConfig) (sinks.Sink, error) {
 				return tiledesk.New(tiledesk.Config{URL: c.sink.URL, Object: c.object, Project: c.sink.Project, Token: c.sink.Token,
-					Email: c.sink.Email, Password: c.sink.Password, Region: c.region, Budget: c.budget})
+					Email: c.sink.Email, Password: c.sink.Password, Region: c.region, Budget: c.budget, RateLimitWait: window(c.budget)})
 			},
 			sandbox: func() (string, config.Sink, sandboxEmulator) {
 				s := tiledesktest.NewServer(tiledesktest.Options{})
@@ -85,7 +86,7 @@ func registry() []vendorEntry {
 			name: "leadsquared", schema: leadsquared.Schema, defaultBudget: leadsquared.DefaultBudget,
 			open: func(c sinkConfig) (sinks.Sink, error) {
 				return leadsquared.New(leadsquared.Config{URL: c.sink.URL, Object: c.object, AccessKey: c.sink.AccessKey, SecretKey: c.sink.SecretKey,
-					CountryCode: c.sink.CountryCode, Region: c.region, Budget: c.budget})
+					CountryCode: c.sink.CountryCode, Region: c.region, Budget: c.budget, RateLimitWait: window(c.budget)})
 			},
 			sandbox: func() (string, config.Sink, sandboxEmulator) {
 				s := leadsquaredtest.NewServer(leadsquaredtest.Options{})
@@ -93,6 +94,16 @@ func registry() []vendorEntry {
 			},
 		},
 	}
+}
+
+// window is a budget's window: the pause after a rate-limited answer that
+// names no wait (0 leaves the vendor's default).
+func window(b *budget.Budget) time.Duration {
+	calls, per := b.Limit()
+	if calls <= 0 || calls == math.MaxInt32 {
+		return 0
+	}
+	return per
 }
 
 func lookupVendor(name string) (vendorEntry, error) {

@@ -236,7 +236,6 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 	out.rows, out.entities, out.actions = res.Rows, res.Entities, res.Actions
 	out.written = res.Statuses["ok"] + res.Statuses["merged"]
 	out.rejected = res.Rejected()
-	out.unsettled = res.Statuses["failed"] + res.Statuses["uncertain"]
 	out.interrupted = res.Interrupted
 	out.calls = conn.budget.Stats().Calls
 	switch {

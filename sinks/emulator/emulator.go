@@ -199,7 +199,8 @@ func (c *Core) Reset() {
 }
 
 // InjectNext queues one fault (one of the Fault* names) for the next request
-// to op; an empty op matches any operation.
+// to op; an empty op matches any operation. A queued drop-after-write
+// waits for the next write.
 func (c *Core) InjectNext(op, fault string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -293,7 +294,7 @@ func (c *Core) decide(m Meta, now time.Time) decision {
 		c.maxSeen[m.Credential]++ // unlimited: the figure is the total
 	}
 
-	queued := c.takeOneShot(m.Op)
+	queued := c.takeOneShot(m.Op, m.Write)
 	roll := func(p float64, kind string) bool {
 		if queued == kind {
 			return true
@@ -322,9 +323,14 @@ func (c *Core) decide(m Meta, now time.Time) decision {
 	return d
 }
 
-func (c *Core) takeOneShot(op string) string {
+// takeOneShot dequeues the next injected fault for op. A drop-after-write
+// stays queued until a write comes: it cannot apply to a read.
+func (c *Core) takeOneShot(op string, write bool) string {
 	for _, key := range []string{op, ""} {
 		if q := c.oneShot[key]; len(q) > 0 {
+			if q[0] == FaultDropAfterWrite && !write {
+				continue
+			}
 			c.oneShot[key] = q[1:]
 			return q[0]
 		}

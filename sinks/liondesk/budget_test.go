@@ -2,6 +2,7 @@ package liondesk
 
 import (
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -15,21 +16,21 @@ import (
 // A burst of concurrent calls through one budgeted sink stays inside the
 // emulator's opt-in limit: no 429, and no window sees more than the limit.
 func TestBudgetKeepsABurstUnderTheLimit(t *testing.T) {
-	const limit = 5
-	// A 10 s window scaled to 200 ms.
-	srv := newServer(t, liondesktest.Options{TimeScale: 0.02, Limit: &emulator.Limit{Calls: limit, Per: 10 * time.Second}})
+	const limit, calls = 5, 15
+	// A 10 s window scaled to 400 ms.
+	srv := newServer(t, liondesktest.Options{TimeScale: 0.04, Limit: &emulator.Limit{Calls: limit, Per: 10 * time.Second}})
 	window := srv.Core().Window()
 	// The budget stamps a call when it lets it go; the emulator counts it
-	// when it arrives. Scheduling jitter between the two (milliseconds
-	// under -race) can bring two arrivals closer than the window, so the
-	// budget gets the small margin budget.New offers for that skew (with
-	// 0 this test sees a 429 in most runs).
-	s, err := New(Config{URL: srv.URL, Object: ObjectContact, Token: liondesktest.TestToken, Region: "US",
-		Budget: budget.New(limit, window, window/20, nil)})
+	// when it arrives. A stall in between (a new connection, a descheduled
+	// goroutine: up to ~100 ms on a loaded machine under -race) can bring
+	// two arrivals closer than the window, so the budget gets the margin
+	// budget.New offers for that skew; with 0 this test sees 429s.
+	b := budget.New(limit, window, window/4, nil)
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: calls}}
+	s, err := New(Config{URL: srv.URL, Object: ObjectContact, Token: liondesktest.TestToken, Region: "US", Budget: b, HTTP: hc})
 	if err != nil {
 		t.Fatal(err)
 	}
-	const calls = 20
 	var wg sync.WaitGroup
 	errs := make(chan error, calls)
 	for i := range calls {
@@ -58,8 +59,8 @@ func TestBudgetKeepsABurstUnderTheLimit(t *testing.T) {
 	if got := srv.Core().MaxInWindow(liondesktest.TestToken); got > limit || got < limit-1 {
 		t.Fatalf("MaxInWindow %d, want at most %d (and near it)", got, limit)
 	}
-	if st.Requests["contact.find"] != calls {
-		t.Fatalf("%d finds, want %d", st.Requests["contact.find"], calls)
+	if st.Requests["contact.find"] != calls || b.Stats().Calls != calls {
+		t.Fatalf("%d finds, %d budgeted calls, want %d", st.Requests["contact.find"], b.Stats().Calls, calls)
 	}
 }
 
