@@ -72,6 +72,7 @@ func (p *planner) process(ctx context.Context, e *entity) (Decision, error) {
 		return p.createUnfindable(ctx, d, e, hash)
 	}
 
+	sort.Slice(matches, func(i, j int) bool { return lessID(matches[i].ID, matches[j].ID) })
 	switch {
 	case len(matches) == 0:
 		if cfg.Policy.Mode == "update_only" {
@@ -91,7 +92,6 @@ func (p *planner) process(ctx context.Context, e *entity) (Decision, error) {
 		return d, nil
 	}
 	if len(matches) > 1 {
-		sort.Slice(matches, func(i, j int) bool { return lessID(matches[i].ID, matches[j].ID) })
 		for _, m := range matches {
 			d.Candidates = append(d.Candidates, m.ID)
 		}
