@@ -14,12 +14,13 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/leadsync/leadsync/config"
+	"github.com/leadsync/leadsync/phone"
 	"github.com/leadsync/leadsync/sinks"
 )
 
 // Sentinel causes of row errors, for errors.Is.
 var (
-	ErrInvalidPhone = errors.New("not a valid phone number")
+	ErrInvalidPhone = phone.ErrInvalid
 	ErrInvalidEmail = errors.New("not a valid email address")
 	ErrInvalidDate  = errors.New("not a date in a known format")
 	ErrRequired     = errors.New("required value is empty")
@@ -62,7 +63,7 @@ func (c *compiler) compileTransform(n ast.Node, f sinks.Field) (transform, bool)
 	case "collapse":
 		return func(s string) (string, error) { return collapseSpaces(s), nil }, c.noArg(name, arg)
 	case "digits":
-		return func(s string) (string, error) { return digitsOnly(s), nil }, c.noArg(name, arg)
+		return func(s string) (string, error) { return phone.Digits(s), nil }, c.noArg(name, arg)
 	case "email":
 		return func(s string) (string, error) { return NormalizeEmail(s) }, c.noArg(name, arg)
 	case "phone":
@@ -163,7 +164,7 @@ func (c *compiler) phoneTransform(arg ast.Node) (transform, bool) {
 		if strings.TrimSpace(s) == "" {
 			return "", nil
 		}
-		num, err := parsePhone(s, region)
+		num, err := phone.Parse(s, region)
 		if err != nil {
 			return "", err
 		}
@@ -172,38 +173,8 @@ func (c *compiler) phoneTransform(arg ast.Node) (transform, bool) {
 }
 
 // NormalizePhone returns the E.164 form of a phone number, reading it in
-// region when it has no country code. "+358 40 123 4567", "040-1234567"
-// (region FI) and "358401234567" are all "+358401234567". Numbers that are
-// not valid are an error, never a key.
-func NormalizePhone(s, region string) (string, error) {
-	num, err := parsePhone(s, region)
-	if err != nil {
-		return "", err
-	}
-	return phonenumbers.Format(num, phonenumbers.E164), nil
-}
-
-func parsePhone(s, region string) (*phonenumbers.PhoneNumber, error) {
-	raw := strings.TrimSpace(s)
-	if n := fastParse(raw, region); n != nil {
-		return n, nil
-	}
-	num, err := phonenumbers.Parse(raw, region)
-	if err == nil && phonenumbers.IsValidNumber(num) {
-		return num, nil
-	}
-	// A number written with its country code but without "+" (as Excel
-	// keeps phones stored as numbers: 358401234567).
-	if d := digitsOnly(raw); len(d) >= 8 && !strings.HasPrefix(raw, "+") && !strings.HasPrefix(d, "0") {
-		if n2, err2 := phonenumbers.Parse("+"+d, ""); err2 == nil && phonenumbers.IsValidNumber(n2) {
-			return n2, nil
-		}
-	}
-	if region == "" && !strings.HasPrefix(raw, "+") {
-		return nil, fmt.Errorf("%w: %q has no country code and the job sets no region", ErrInvalidPhone, s)
-	}
-	return nil, fmt.Errorf("%w: %q", ErrInvalidPhone, s)
-}
+// region when it has no country code (see package phone).
+func NormalizePhone(s, region string) (string, error) { return phone.Normalize(s, region) }
 
 // NormalizeEmail trims, lower-cases and checks an address; an empty value
 // stays empty.
@@ -409,16 +380,6 @@ func titleCase(s string) string {
 
 func collapseSpaces(s string) string {
 	return strings.Join(strings.Fields(s), " ")
-}
-
-func digitsOnly(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 func truncateRunes(s string, n int) string {

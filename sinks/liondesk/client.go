@@ -220,23 +220,18 @@ func likeExact(s string) string {
 }
 
 // findByName returns the records of path (lead-sources, contact-sources,
-// campaigns, teams) whose name equals name. exact uses the equality
-// filter (case-sensitive where the server compares so); otherwise an
-// escaped $like and a case-insensitive comparison.
-func (c *Client) findByName(ctx context.Context, op, path, name string, exact bool) ([]map[string]any, error) {
+// campaigns, teams) whose name equals name ignoring case, as a MySQL
+// unique index compares: an escaped name[$like] find, checked again here.
+func (c *Client) findByName(ctx context.Context, op, path, name string) ([]map[string]any, error) {
 	q := url.Values{}
-	if exact {
-		q.Set("name", name)
-	} else {
-		q.Set("name[$like]", likeExact(name))
-	}
+	q.Set("name[$like]", likeExact(strings.TrimSpace(name)))
 	var out []map[string]any
 	err := c.findAll(ctx, op, path, q, func(raw json.RawMessage) error {
 		m, err := decodeObject(raw)
 		if err != nil {
 			return err
 		}
-		if n, _ := m["name"].(string); (exact && n == name) || (!exact && strings.EqualFold(n, name)) {
+		if n, _ := m["name"].(string); strings.EqualFold(strings.TrimSpace(n), strings.TrimSpace(name)) {
 			out = append(out, m)
 		}
 		return nil

@@ -39,31 +39,49 @@ type StepError struct {
 	ContactID      int64 // 0 when no contact was found or created
 	ContactCreated bool  // the submission created the contact
 	LeadID         int64 // 0 when the lead was not created
-	Err            error
+	// Uncertain: the failed step was a write whose answer was lost, so it
+	// may have happened.
+	Uncertain bool
+	Err       error
 }
 
 func (e *StepError) Error() string {
-	var b strings.Builder
-	b.WriteString("liondesk: submit lead: " + e.Step + " failed")
+	var left []string
 	switch {
 	case e.LeadID != 0:
-		fmt.Fprintf(&b, " after lead %d was created for contact %d", e.LeadID, e.ContactID)
-		if e.Step == StepStartCampaign {
-			b.WriteString(" (the route's campaign was not started for the contact and no lead offers were sent; do not resubmit the lead)")
-		} else {
-			b.WriteString(" (the lead's offers were not sent; do not resubmit the lead)")
+		left = append(left, fmt.Sprintf("lead %d was created for contact %d", e.LeadID, e.ContactID))
+		switch {
+		case e.Step == StepStartCampaign && e.Uncertain:
+			left = append(left, "the route's campaign may have started for the contact", "no lead offers were sent")
+		case e.Step == StepStartCampaign:
+			left = append(left, "the route's campaign was not started for the contact", "no lead offers were sent")
+		case e.Uncertain:
+			left = append(left, "its lead offers may have been sent")
+		default:
+			left = append(left, "its lead offers were not sent")
 		}
+		left = append(left, "do not resubmit the lead")
 	case e.ContactCreated:
-		fmt.Fprintf(&b, " (contact %d was created, the lead was not)", e.ContactID)
+		left = append(left, fmt.Sprintf("contact %d was created", e.ContactID))
 	case e.ContactID != 0:
-		fmt.Fprintf(&b, " (existing contact %d, the lead was not created)", e.ContactID)
+		left = append(left, fmt.Sprintf("existing contact %d", e.ContactID))
+	case e.Step == StepCreateContact && e.Uncertain:
+		left = append(left, "the contact may have been created")
 	default:
-		b.WriteString(" (nothing was written)")
+		left = append(left, "nothing was written")
 	}
+	if e.LeadID == 0 && (e.ContactID != 0 || e.Uncertain) {
+		if e.Step == StepCreateLead && e.Uncertain {
+			left = append(left, "the lead may have been created")
+		} else {
+			left = append(left, "the lead was not created")
+		}
+	}
+	s := "liondesk: submit lead: " + e.Step + " failed (" + strings.Join(left, "; ") + ")"
 	if e.Err != nil {
-		b.WriteString(": " + e.Err.Error())
+		s += ": " + e.Err.Error()
 	}
-	return b.String()
+	return s
 }
 
 func (e *StepError) Unwrap() error { return e.Err }
@@ -151,17 +169,22 @@ type submission struct {
 }
 
 func (sub *submission) fail(step string, err error) *StepError {
+	uncertain := sinks.IsUnknownOutcome(err)
 	if sub.leadID != 0 && sinks.ClassOf(err) != sinks.Unauthorized {
 		// The lead exists: whatever went wrong, resubmitting would
 		// duplicate it.
 		var se *sinks.Error
 		if errors.As(err, &se) {
-			err = &sinks.Error{Class: sinks.Rejected, Op: se.Op, Status: se.Status, Code: se.Code, Msg: se.Msg, Err: se}
+			msg := se.Msg
+			if se.Class != sinks.Rejected {
+				msg = strings.TrimSpace(se.Class.String() + ": " + msg)
+			}
+			err = &sinks.Error{Class: sinks.Rejected, Op: se.Op, Status: se.Status, Code: se.Code, Msg: msg, Err: se.Err}
 		} else {
 			err = &sinks.Error{Class: sinks.Rejected, Op: "liondesk: " + step, Err: err}
 		}
 	}
-	return &StepError{Step: step, ContactID: sub.contactID, ContactCreated: sub.contactCreated, LeadID: sub.leadID, Err: err}
+	return &StepError{Step: step, ContactID: sub.contactID, ContactCreated: sub.contactCreated, LeadID: sub.leadID, Uncertain: uncertain, Err: err}
 }
 
 // Create submits a lead as LionDesk's walkthrough does: it resolves
@@ -169,7 +192,8 @@ func (sub *submission) fail(step string, err error) *StepError {
 // lead routes (once per sink); finds the contact by email, then
 // mobile_phone, home_phone, office_phone (the oldest match of the first
 // key that finds one; a found contact is left as it is) or creates it with
-// the contact fields and contact_source; creates the lead (POST /leads);
+// the contact fields and contact_source (a found contact keeps its own
+// source, and LionDesk routes by that); creates the lead (POST /leads);
 // starts the campaign of the lead route LionDesk matched for the contact
 // (POST /campaigns/:id/contacts; a found contact already in that campaign
 // counts as started); and, when the lead went to a Team Rollout route,
@@ -254,18 +278,33 @@ func (s *leadSink) Create(ctx context.Context, f sinks.Fields) (sinks.Record, er
 		return sinks.Record{}, sub.fail(StepCreateLead, &sinks.Error{Class: sinks.Transient, Op: "liondesk: " + StepCreateLead, Msg: "the answer carries no lead id"})
 	}
 	rec := sinks.Record{ID: strconv.FormatInt(sub.leadID, 10)}
-	target := stringOf(lead["distribution_target"])
-	if target == "" {
+	// LionDesk answers with the routing it applied (distribution_target,
+	// null when no route took the lead); leadsync's own match names the
+	// route, hence the campaign. They must agree. An answer without the
+	// field (not seen, but the docs do not promise it) leaves leadsync's
+	// match in charge.
+	if v, ok := lead["distribution_target"]; ok {
+		got := stringOf(v)
+		want := ""
+		if rt != nil {
+			want = rt.Target
+		}
+		if got != want {
+			matched := "no route"
+			if rt != nil {
+				matched = fmt.Sprintf("route %d (%s)", rt.ID, rt.Target)
+			}
+			if got == "" {
+				got = "no route"
+			}
+			return rec, sub.fail(StepStartCampaign, invalid(StepStartCampaign,
+				"LionDesk routed the lead to %s, but leadsync matched %s (did the lead routes change during the run?)", got, matched))
+		}
+	}
+	if rt == nil {
 		return rec, nil // no route took the lead: nothing to start
 	}
-	if rt == nil || rt.Target != target {
-		want := "no route"
-		if rt != nil {
-			want = fmt.Sprintf("route %d (%s)", rt.ID, rt.Target)
-		}
-		return rec, sub.fail(StepStartCampaign, invalid(StepStartCampaign,
-			"LionDesk routed the lead to %s, but leadsync matched %s: the lead routes changed during the run?", target, want))
-	}
+	target := rt.Target
 
 	// Start the route's campaign for the contact.
 	if rt.CampaignID != 0 {

@@ -383,7 +383,7 @@ func (st *setup) contactSource(ctx context.Context, name string) (int64, error) 
 	if id, ok := st.sources[key]; ok {
 		return id, nil
 	}
-	recs, err := st.c.findByName(ctx, "find contact source", "/contact-sources", name, false)
+	recs, err := st.c.findByName(ctx, "find contact source", "/contact-sources", name)
 	if err != nil {
 		return 0, fmt.Errorf("liondesk setup: contact source %q: %w", name, err)
 	}
@@ -408,7 +408,7 @@ func (st *setup) contactSource(ctx context.Context, name string) (int64, error) 
 // campaign finds (preferring the caller's own over LionDesk's defaults)
 // or creates a campaign, then its actions.
 func (st *setup) campaign(ctx context.Context, cs CampaignSpec) error {
-	recs, err := st.c.findByName(ctx, "find campaign", "/campaigns", cs.Name, false)
+	recs, err := st.c.findByName(ctx, "find campaign", "/campaigns", cs.Name)
 	if err != nil {
 		return err
 	}
@@ -559,7 +559,7 @@ func (a ActionSpec) matches(m map[string]any) bool {
 
 // findTeam resolves a team the caller created or belongs to, by name.
 func (st *setup) findTeam(ctx context.Context, name string) (map[string]any, error) {
-	recs, err := st.c.findByName(ctx, "find team", "/teams", name, false)
+	recs, err := st.c.findByName(ctx, "find team", "/teams", name)
 	if err != nil {
 		return nil, err
 	}
@@ -725,7 +725,7 @@ func stringOrNull(v any) string {
 // campaign, target and team when they differ, or creates it.
 func (st *setup) route(ctx context.Context, rs RouteSpec) error {
 	var leadSource int64
-	recs, err := st.c.findByName(ctx, "find lead source", "/lead-sources", rs.LeadSource, false)
+	recs, err := st.c.findByName(ctx, "find lead source", "/lead-sources", rs.LeadSource)
 	if err != nil {
 		return err
 	}
@@ -740,7 +740,7 @@ func (st *setup) route(ctx context.Context, rs RouteSpec) error {
 	}
 	campaign, ok := st.campaigns[strings.ToLower(strings.TrimSpace(rs.Campaign))]
 	if !ok {
-		recs, err := st.c.findByName(ctx, "find campaign", "/campaigns", rs.Campaign, false)
+		recs, err := st.c.findByName(ctx, "find campaign", "/campaigns", rs.Campaign)
 		if err != nil {
 			return err
 		}

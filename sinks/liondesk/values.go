@@ -182,7 +182,7 @@ func pickByName(recs []map[string]any, name string) map[string]any {
 // leadSourceID resolves a lead source name (cached; 0 = no such source).
 func (s *base) leadSourceID(ctx context.Context, name string) (int64, error) {
 	id, err := s.leadSources.get(strings.ToLower(name), func() (int64, error) {
-		recs, err := s.c.findByName(ctx, "find lead source", "/lead-sources", name, false)
+		recs, err := s.c.findByName(ctx, "find lead source", "/lead-sources", name)
 		if err != nil {
 			return 0, err
 		}
@@ -201,7 +201,7 @@ func (s *base) leadSourceID(ctx context.Context, name string) (int64, error) {
 // (cached; a missing one is Rejected: `leadsync setup` creates sources).
 func (s *base) contactSourceID(ctx context.Context, name string) (int64, error) {
 	id, err := s.contactSources.get(strings.ToLower(name), func() (int64, error) {
-		recs, err := s.c.findByName(ctx, "find contact source", "/contact-sources", name, false)
+		recs, err := s.c.findByName(ctx, "find contact source", "/contact-sources", name)
 		if err != nil {
 			return 0, err
 		}

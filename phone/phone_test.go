@@ -1,4 +1,4 @@
-package mapping
+package phone
 
 import (
 	"fmt"
@@ -14,7 +14,7 @@ func libraryE164(raw, region string) string {
 	if n, err := phonenumbers.Parse(raw, region); err == nil && phonenumbers.IsValidNumber(n) {
 		return phonenumbers.Format(n, phonenumbers.E164)
 	}
-	d := digitsOnly(raw)
+	d := Digits(raw)
 	if len(d) >= 8 && raw[0] != '+' && d[0] != '0' {
 		if n, err := phonenumbers.Parse("+"+d, ""); err == nil && phonenumbers.IsValidNumber(n) {
 			return phonenumbers.Format(n, phonenumbers.E164)
@@ -87,7 +87,7 @@ func FuzzPhone(f *testing.F) {
 		if len(region) != 2 {
 			region = "FI"
 		}
-		got, err := NormalizePhone(in, region)
+		got, err := Normalize(in, region)
 		if err != nil {
 			return
 		}
@@ -97,18 +97,18 @@ func FuzzPhone(f *testing.F) {
 			}
 		}
 		// A normalized number normalizes to itself.
-		if again, err := NormalizePhone(got, region); err != nil || again != got {
+		if again, err := Normalize(got, region); err != nil || again != got {
 			t.Fatalf("%q -> %q -> %q, %v", in, got, again, err)
 		}
 	})
 }
 
-func BenchmarkNormalizePhone(b *testing.B) {
+func BenchmarkNormalize(b *testing.B) {
 	ins := []string{"040-1234567", "+358 50 123 4567", "358441234567", "045 123 4567"}
 	i := 0
 	for b.Loop() {
 		i++
-		if _, err := NormalizePhone(ins[i%4], "FI"); err != nil {
+		if _, err := Normalize(ins[i%4], "FI"); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,6 +1,13 @@
-package mapping
+// Package phone normalizes phone numbers to E.164 with libphonenumber
+// (nyaruka/phonenumbers), the one way leadsync reads phones on both sides
+// of a match: in source files and in what vendors return. A fast path
+// reads the common spellings without the library's regex-heavy parser and
+// is tested never to disagree with it.
+package phone
 
 import (
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -107,4 +114,55 @@ func build(cc int, nsn string) *phonenumbers.PhoneNumber {
 		return nil
 	}
 	return n
+}
+
+// ErrInvalid is the cause of every error for a number that is not valid.
+var ErrInvalid = errors.New("not a valid phone number")
+
+// NormalizePhone returns the E.164 form of a phone number, reading it in
+// region when it has no country code. "+358 40 123 4567", "040-1234567"
+// (region FI) and "358401234567" are all "+358401234567". Numbers that are
+// not valid are an error, never a key.
+func Normalize(s, region string) (string, error) {
+	num, err := Parse(s, region)
+	if err != nil {
+		return "", err
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+// Parse reads a number in region (when it has no country code) and
+// checks it is valid.
+func Parse(s, region string) (*phonenumbers.PhoneNumber, error) {
+	raw := strings.TrimSpace(s)
+	region = strings.ToUpper(strings.TrimSpace(region))
+	if n := fastParse(raw, region); n != nil {
+		return n, nil
+	}
+	num, err := phonenumbers.Parse(raw, region)
+	if err == nil && phonenumbers.IsValidNumber(num) {
+		return num, nil
+	}
+	// A number written with its country code but without "+" (as Excel
+	// keeps phones stored as numbers: 358401234567).
+	if d := Digits(raw); len(d) >= 8 && !strings.HasPrefix(raw, "+") && !strings.HasPrefix(d, "0") {
+		if n2, err2 := phonenumbers.Parse("+"+d, ""); err2 == nil && phonenumbers.IsValidNumber(n2) {
+			return n2, nil
+		}
+	}
+	if region == "" && !strings.HasPrefix(raw, "+") {
+		return nil, fmt.Errorf("%w: %q has no country code and the job sets no region", ErrInvalid, s)
+	}
+	return nil, fmt.Errorf("%w: %q", ErrInvalid, s)
+}
+
+// Digits keeps the ASCII digits of s.
+func Digits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
