@@ -30,13 +30,24 @@ type Budget struct {
 	clock Clock
 
 	mu       sync.Mutex
-	sent     []time.Time // send times inside the window, ascending
+	sent     []*stamp // calls still in the window, and calls in flight
 	pauseEnd time.Time
 	used     int
 	first    time.Time
 	waited   time.Duration
 	paused   int
 	onSend   func(time.Time) // tests: the admitted send time, under the lock
+	answered chan struct{}   // closed (and replaced) when a call in flight is answered
+}
+
+// stamp is one call's time in the log. While the call is in flight it
+// counts as happening now; when its answer arrives, it is stamped with
+// that time: the latest moment the vendor can have received it. So the
+// vendor's own window, counted on arrival, never sees more than the limit,
+// whatever the network's jitter.
+type stamp struct {
+	at       time.Time
+	inFlight bool
 }
 
 // New returns a budget of calls per window. margin is added to the window
@@ -58,10 +69,12 @@ func (b *Budget) Limit() (calls int, per time.Duration) {
 }
 
 // Wait blocks until one more call fits the budget (and any pause is
-// over), then counts it as sent. It returns ctx's error if ctx ends first.
-func (b *Budget) Wait(ctx context.Context) error {
+// over), then counts it as sent. The caller must call done when the
+// call's answer (or failure) arrives. It returns ctx's error if ctx ends
+// first.
+func (b *Budget) Wait(ctx context.Context) (done func(), err error) {
 	if b == nil {
-		return ctx.Err()
+		return func() {}, ctx.Err()
 	}
 	for {
 		b.mu.Lock()
@@ -71,13 +84,20 @@ func (b *Budget) Wait(ctx context.Context) error {
 			wait = b.pauseEnd.Sub(now)
 		} else {
 			cut := now.Add(-b.per)
-			i := 0
-			for i < len(b.sent) && !b.sent[i].After(cut) {
-				i++
+			kept := b.sent[:0]
+			var oldest time.Time
+			for _, st := range b.sent {
+				if st.inFlight || st.at.After(cut) {
+					kept = append(kept, st)
+					if !st.inFlight && (oldest.IsZero() || st.at.Before(oldest)) {
+						oldest = st.at
+					}
+				}
 			}
-			b.sent = b.sent[i:]
+			b.sent = kept
 			if len(b.sent) < b.calls {
-				b.sent = append(b.sent, now)
+				st := &stamp{at: now, inFlight: true}
+				b.sent = append(b.sent, st)
 				if b.used == 0 {
 					b.first = now
 				}
@@ -86,16 +106,43 @@ func (b *Budget) Wait(ctx context.Context) error {
 					b.onSend(now)
 				}
 				b.mu.Unlock()
-				return nil
+				return func() { b.done(st) }, nil
 			}
-			wait = b.sent[0].Add(b.per).Sub(now)
+			if oldest.IsZero() {
+				// Every counted call is in flight: wait for an answer.
+				if b.answered == nil {
+					b.answered = make(chan struct{})
+				}
+				ch := b.answered
+				b.mu.Unlock()
+				select {
+				case <-ctx.Done():
+					return func() {}, ctx.Err()
+				case <-ch:
+				}
+				continue
+			}
+			wait = oldest.Add(b.per).Sub(now)
 		}
 		b.waited += wait
 		b.mu.Unlock()
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return func() {}, ctx.Err()
 		case <-b.clock.After(wait):
+		}
+	}
+}
+
+func (b *Budget) done(st *stamp) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if st.inFlight {
+		st.inFlight = false
+		st.at = b.clock.Now()
+		if b.answered != nil {
+			close(b.answered)
+			b.answered = nil
 		}
 	}
 }

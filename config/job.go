@@ -27,6 +27,10 @@ type Job struct {
 	// Merge decides how rows of one entity combine: later (default: a later
 	// non-empty value wins) or first.
 	Merge string `yaml:"merge"`
+	// Mirror deletes, after a successful run, the records leadsync created
+	// earlier that the source no longer has (sinks that can delete;
+	// never on an empty source).
+	Mirror bool `yaml:"mirror"`
 	// OnUncertain handles a write whose outcome is unknown where the vendor
 	// cannot find: skip (default, reported) or retry.
 	OnUncertain string `yaml:"on_uncertain"`

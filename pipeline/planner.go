@@ -220,6 +220,14 @@ func (p *planner) createUnfindable(ctx context.Context, d Decision, e *entity, h
 	}
 	d.Calls++
 	rec, err := cfg.Sink.Create(ctx, e.fields)
+	if err != nil && rec.ID != "" {
+		// Created, and a follow-up step failed: never send it again.
+		d.VendorID = rec.ID
+		cfg.State.IntentDone(id, ActionCreate)
+		p.remember(d, e, hash)
+		d.Status, d.Reason = state.StatusFailed, fmt.Sprintf("created as %s, but a follow-up step failed (not repeated): %v", rec.ID, err)
+		return d, nil
+	}
 	if err != nil {
 		if sinks.IsUnknownOutcome(err) {
 			d.Action, d.Status = ActionUncertain, state.StatusUncertain
@@ -259,7 +267,8 @@ func (p *planner) remember(d Decision, e *entity, hash string) {
 	if p.cfg.Policy.DryRun || p.cfg.State == nil || d.VendorID == "" {
 		return
 	}
-	p.cfg.State.Entity(state.Entity{Scope: p.cfg.Sink.Scope(), VendorID: d.VendorID, Keys: keyStrings(e.keys), ContentHash: hash, Fields: e.fields})
+	p.cfg.State.Entity(state.Entity{Scope: p.cfg.Sink.Scope(), VendorID: d.VendorID, Keys: keyStrings(e.keys), ContentHash: hash, Fields: e.fields,
+		Created: d.Action == ActionCreate})
 }
 
 // record commits the decision's row outcomes and report lines.

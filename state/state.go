@@ -65,6 +65,7 @@ CREATE TABLE IF NOT EXISTS records (
 	fields       TEXT NOT NULL DEFAULT '{}',
 	run_id       INTEGER NOT NULL,
 	synced_at    TEXT NOT NULL,
+	created      INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (scope, vendor_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS intents (
@@ -349,6 +350,9 @@ type Entity struct {
 	Keys        []string
 	ContentHash string
 	Fields      map[string]string // values last written
+	// Created is true when leadsync created the record (mirror mode only
+	// ever deletes those).
+	Created bool
 }
 
 // LookupKeys returns the vendor ids the index holds for any of keys
@@ -386,6 +390,51 @@ func (s *Store) Record(ctx context.Context, scope, vendorID string) (Entity, boo
 	}
 	_ = json.Unmarshal([]byte(fields), &e.Fields)
 	return e, true, nil
+}
+
+// CreatedRecords lists the vendor ids in scope that leadsync created.
+func (s *Store) CreatedRecords(ctx context.Context, scope string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT vendor_id FROM records WHERE scope=? AND created=1 ORDER BY vendor_id`, scope)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// RunVendorIDs lists the vendor ids a run's outcomes name.
+func (s *Store) RunVendorIDs(ctx context.Context, runID int64) (map[string]bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT vendor_id FROM outcomes WHERE run_id=? AND vendor_id<>''`, runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
+// Forget drops a deleted record and its keys from the index.
+func (s *Store) Forget(ctx context.Context, scope, vendorID string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM entity_keys WHERE scope=? AND vendor_id=?`, scope, vendorID); err != nil {
+		return err
+	}
+	_, err := s.db.ExecContext(ctx, `DELETE FROM records WHERE scope=? AND vendor_id=?`, scope, vendorID)
+	return err
 }
 
 // PutIntent commits, before a write the vendor cannot look up afterwards,

@@ -281,9 +281,9 @@ func (w *Writer) commit(batch []item) error {
 					return err
 				}
 				defer keySt.Close()
-				if recSt, err = tx.PrepareContext(ctx, `INSERT INTO records(scope, vendor_id, content_hash, fields, run_id, synced_at) VALUES(?,?,?,?,?,?)
+				if recSt, err = tx.PrepareContext(ctx, `INSERT INTO records(scope, vendor_id, content_hash, fields, run_id, synced_at, created) VALUES(?,?,?,?,?,?,?)
 					ON CONFLICT(scope, vendor_id) DO UPDATE SET content_hash=excluded.content_hash, fields=excluded.fields,
-					run_id=excluded.run_id, synced_at=excluded.synced_at`); err != nil {
+					run_id=excluded.run_id, synced_at=excluded.synced_at, created=MAX(created, excluded.created)`); err != nil {
 					return err
 				}
 				defer recSt.Close()
@@ -295,7 +295,11 @@ func (w *Writer) commit(batch []item) error {
 				}
 			}
 			fields, _ := json.Marshal(e.Fields)
-			if _, err := recSt.ExecContext(ctx, e.Scope, e.VendorID, e.ContentHash, string(fields), w.runID, stamp); err != nil {
+			created := 0
+			if e.Created {
+				created = 1
+			}
+			if _, err := recSt.ExecContext(ctx, e.Scope, e.VendorID, e.ContentHash, string(fields), w.runID, stamp, created); err != nil {
 				return fmt.Errorf("state: entity record: %w", err)
 			}
 		case it.intent != nil:

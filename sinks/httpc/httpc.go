@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -53,6 +54,8 @@ type Client struct {
 	// OnRateLimited, when set, hears every rate-limited answer (for
 	// budgets that adapt, and for progress).
 	OnRateLimited func(wait time.Duration)
+
+	once sync.Once
 }
 
 // Request is one call.
@@ -83,10 +86,17 @@ type Response struct {
 var ErrReplayableWrite = errors.New("httpc: a write must not use GET or HEAD (the transport may replay it)")
 
 func (c *Client) httpClient() *http.Client {
-	if c.HTTP != nil {
-		return c.HTTP
-	}
-	return &http.Client{Timeout: 60 * time.Second}
+	c.once.Do(func() {
+		if c.HTTP != nil {
+			return
+		}
+		// Keep a connection per worker: Go's default keeps 2 per host,
+		// so 16 workers would dial most calls anew.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 64
+		c.HTTP = &http.Client{Timeout: 60 * time.Second, Transport: tr}
+	})
+	return c.HTTP
 }
 
 func (c *Client) backoff(n int) time.Duration {
@@ -115,10 +125,12 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	}
 	transient, limited := 0, 0
 	for {
-		if err := c.Budget.Wait(ctx); err != nil {
+		done, err := c.Budget.Wait(ctx)
+		if err != nil {
 			return nil, err
 		}
 		status, header, body, err := c.send(ctx, req)
+		done()
 		if err != nil {
 			if ctx.Err() != nil && !req.Write {
 				return nil, ctx.Err()
