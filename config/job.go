@@ -24,6 +24,9 @@ type Job struct {
 	Region string `yaml:"region"`
 	// Mapping is either the mapping itself or the path of a mapping file.
 	Mapping ast.Node `yaml:"mapping"`
+	// Setup is the vendor's declarative setup (`leadsync setup JOB`),
+	// decoded by the vendor.
+	Setup ast.Node `yaml:"setup"`
 	// Merge decides how rows of one entity combine: later (default: a later
 	// non-empty value wins) or first.
 	Merge string `yaml:"merge"`

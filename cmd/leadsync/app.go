@@ -81,6 +81,7 @@ func newApp(e *env) *cli.App {
 			runsCommand(e),
 			showCommand(e),
 			sandboxCommand(e),
+			setupCommand(e),
 		},
 	}
 }

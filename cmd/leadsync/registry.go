@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strings"
@@ -46,6 +48,9 @@ type vendorEntry struct {
 	// sandbox starts the vendor's emulator in-process and returns its URL,
 	// its test credentials and the emulator (for persistence).
 	sandbox func() (url string, creds config.Sink, emu sandboxEmulator)
+	// setup ensures the job's declared vendor setup exists (nil: the
+	// vendor has nothing to set up).
+	setup func(ctx context.Context, c sinkConfig, spec func(v any) error, dryRun bool, w io.Writer) (changed bool, err error)
 }
 
 func registry() []vendorEntry {
@@ -76,6 +81,22 @@ func registry() []vendorEntry {
 			name: "liondesk", schema: liondesk.Schema, defaultBudget: liondesk.DefaultBudget,
 			open: func(c sinkConfig) (sinks.Sink, error) {
 				return liondesk.New(liondesk.Config{URL: c.sink.URL, Object: c.object, Token: c.sink.Token, Region: c.region, Budget: c.budget})
+			},
+			setup: func(ctx context.Context, c sinkConfig, decode func(v any) error, dryRun bool, w io.Writer) (bool, error) {
+				var spec liondesk.SetupSpec
+				if err := decode(&spec); err != nil {
+					return false, err
+				}
+				spec.DryRun = dryRun
+				client, err := liondesk.NewClient(liondesk.Config{URL: c.sink.URL, Token: c.sink.Token, Region: c.region, Budget: c.budget})
+				if err != nil {
+					return false, err
+				}
+				res, err := liondesk.Setup(ctx, client, spec)
+				for _, it := range res.Items {
+					fmt.Fprintln(w, " ", it)
+				}
+				return res.Changed(), err
 			},
 			sandbox: func() (string, config.Sink, sandboxEmulator) {
 				s := liondesktest.NewServer(liondesktest.Options{})

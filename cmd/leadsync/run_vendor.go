@@ -21,6 +21,7 @@ import (
 
 // connection is an open vendor sink with its budget.
 type connection struct {
+	cfg    sinkConfig // as resolved (sandbox URL and credentials filled in)
 	sink   sinks.Sink
 	budget *budget.Budget
 	desc   string // "100/1m0s" or "none"
@@ -45,6 +46,9 @@ func connect(job *config.Job, ve vendorEntry, object string, logger *slog.Logger
 	sandbox := strings.EqualFold(sc.URL, "sandbox")
 	if sandbox {
 		url, creds, emu := ve.sandbox()
+		if logger == nil {
+			logger = slog.New(slog.DiscardHandler)
+		}
 		stop, err := persistSandbox(filepath.Join(filepath.Dir(job.State), "sandbox", ve.name+".json"), emu, logger)
 		if err != nil {
 			emu.Close()
@@ -69,7 +73,11 @@ func connect(job *config.Job, ve vendorEntry, object string, logger *slog.Logger
 		conn.budget = budget.New(math.MaxInt32, time.Second, 0, nil)
 		conn.desc = "none (the vendor documents no limit; set sink.budget to cap calls)"
 	}
-	s, err := ve.open(sinkConfig{sink: sc, object: object, region: job.Region, budget: conn.budget})
+	conn.cfg = sinkConfig{sink: sc, object: object, region: job.Region, budget: conn.budget}
+	if ve.open == nil {
+		return conn, nil
+	}
+	s, err := ve.open(conn.cfg)
 	if err != nil {
 		conn.close()
 		return nil, err
@@ -234,6 +242,19 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 	stopProgress()
 	if werr := writer.Close(); werr != nil && err == nil {
 		err = werr
+	}
+	if err == nil && !res.Interrupted && job.Mirror {
+		mres, merr := pipeline.Mirror(ctx, conn.sink, rs.store, rs.run.ID, false)
+		for _, id := range mres.Deleted {
+			res.Actions["deleted"]++
+			rs.logger.Info("mirror: deleted", "vendor_id", id)
+		}
+		for id, why := range mres.Failed {
+			rs.logger.Warn("mirror: could not delete", "vendor_id", id, "error", why)
+		}
+		if merr != nil {
+			err = merr
+		}
 	}
 	out.rows, out.entities, out.actions = res.Rows, res.Entities, res.Actions
 	out.written = res.Statuses["ok"] + res.Statuses["merged"]
