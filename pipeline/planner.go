@@ -37,7 +37,7 @@ func (p *planner) process(ctx context.Context, e *entity) (Decision, error) {
 	hash := ContentHash(e.fields)
 
 	// State first: a known record with the same content costs nothing.
-	ids, err := cfg.Store.LookupKeys(ctx, scope, keyStrings(e.keys))
+	ids, err := cfg.Store.LookupKeys(ctx, scope, indexKeys(e))
 	if err != nil {
 		return d, fmt.Errorf("state: %w", err)
 	}
@@ -267,7 +267,7 @@ func (p *planner) remember(d Decision, e *entity, hash string) {
 	if p.cfg.Policy.DryRun || p.cfg.State == nil || d.VendorID == "" {
 		return
 	}
-	p.cfg.State.Entity(state.Entity{Scope: p.cfg.Sink.Scope(), VendorID: d.VendorID, Keys: keyStrings(e.keys), ContentHash: hash, Fields: e.fields,
+	p.cfg.State.Entity(state.Entity{Scope: p.cfg.Sink.Scope(), VendorID: d.VendorID, Keys: indexKeys(e), ContentHash: hash, Fields: e.fields,
 		Created: d.Action == ActionCreate})
 }
 
@@ -310,6 +310,15 @@ func (p *planner) record(e *entity, d Decision) error {
 		}
 	}
 	return nil
+}
+
+// indexKeys are the keys an entity is known by in state: its match keys,
+// or, in a job that declares none, its content.
+func indexKeys(e *entity) []string {
+	if len(e.keys) == 0 {
+		return []string{entityID(e)}
+	}
+	return keyStrings(e.keys)
 }
 
 // diff lists the fields whose values differ from what the vendor has

@@ -265,6 +265,13 @@ func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) ([]*enti
 			}
 			if err == nil {
 				keys := cfg.Mapping.SinkKeys(lead)
+				if names, _ := cfg.Mapping.KeyFields(); len(keys) == 0 && len(names) > 0 {
+					// Written, it could never be matched again: every run
+					// would create it anew.
+					rowErr = &sources.RowError{Row: rec.Row, Raw: rec.Values,
+						Err: fmt.Errorf("no match key: none of %s has a value, so the row cannot be matched against existing records", strings.Join(names, ", "))}
+					goto rejected
+				}
 				rows = append(rows, row{lead: lead, raw: rec.Values, keys: keys})
 				for _, k := range keys {
 					ks := k.Kind + ":" + k.Value
@@ -281,6 +288,7 @@ func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) ([]*enti
 				continue
 			}
 		}
+	rejected:
 		if cfg.Done[rowErr.Row] {
 			res.Skipped++
 			continue

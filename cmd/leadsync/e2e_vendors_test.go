@@ -156,3 +156,60 @@ func TestE2ELeadSquaredCallLogs(t *testing.T) {
 		t.Errorf("re-run summary:\n%s", r.stdout)
 	}
 }
+
+// Mirror mode: leads this tool created that left the source are soft
+// deleted; a lead someone else created is never touched; a source with no
+// valid row deletes nothing.
+func TestE2ETiledeskMirror(t *testing.T) {
+	srv := tiledesktest.NewServer(tiledesktest.Options{TimeScale: 0.001})
+	defer srv.Close()
+	seed := fmt.Sprintf(`{"leads":[{"_id":"66d1e4c0aaaaaaaaaaaaaaa9","fullname":"Not Ours","email":"other@example.fi","id_project":"%s"}]}`, tiledesktest.TestProjectID)
+	if err := srv.Seed([]byte(seed)); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	job := writeFile(t, dir, "job.yaml", strings.Replace(tiledeskJob, "region: FI", "region: FI\nmirror: true", 1))
+	env := map[string]string{"TD_URL": srv.URL + "/v3", "TD_PROJECT": tiledesktest.TestProjectID, "TD_TOKEN": tiledesktest.TestToken}
+	writeFile(t, dir, "leads.csv", people(10))
+	if r := runApp(t, env, "run", "--quiet", job); r.code != ExitRejected {
+		t.Fatalf("first run %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// People 0..7 stay; 8 and 9 leave the file.
+	all := people(10)
+	lines := strings.Split(strings.TrimSpace(all), "\n")
+	var kept []string
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "Person8;") && !strings.HasPrefix(l, "Person9;") {
+			kept = append(kept, l)
+		}
+	}
+	writeFile(t, dir, "leads.csv", strings.Join(kept, "\n")+"\n")
+	r := runApp(t, env, "run", "--quiet", job)
+	if !strings.Contains(r.stdout, "deleted 2") {
+		t.Fatalf("second run:\n%s%s", r.stdout, r.stderr)
+	}
+	live := map[string]bool{}
+	for _, l := range srv.Leads() {
+		if !l.Deleted() {
+			live[l.Email] = true
+		}
+	}
+	if live["p8@example.fi"] || live["p9@example.fi"] || !live["p6@example.fi"] || !live["other@example.fi"] {
+		t.Fatalf("live leads after mirror: %v", live)
+	}
+	// A file with nothing valid must never wipe the vendor.
+	writeFile(t, dir, "leads.csv", "First;Last;Phone;Email;Agent;Campaign\nBroken;Row;12;bad;;c1\n")
+	r = runApp(t, env, "run", "--quiet", job)
+	if r.code == 0 || !strings.Contains(r.stderr, "no valid row") {
+		t.Fatalf("empty source: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	n := 0
+	for _, l := range srv.Leads() {
+		if !l.Deleted() {
+			n++
+		}
+	}
+	if n != 9 { // p0..p7, plus the lead that is not ours
+		t.Fatalf("%d live leads after an empty run, want 9", n)
+	}
+}
