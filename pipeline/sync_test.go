@@ -333,3 +333,18 @@ func TestSyncDryRunWritesNothing(t *testing.T) {
 		}
 	}
 }
+
+// A row with none of the declared keys could never be matched again: it
+// is rejected, not created anew on every run.
+func TestSyncRejectsKeylessRows(t *testing.T) {
+	sink := newFake(true)
+	env := newSyncEnv(t, sink.obj)
+	res, err := env.sync(t, sink, [][]string{{"Nobody", "", "", "Oulu"}, {"A", "0401234567", "", ""}}, Policy{}, 1)
+	if err != nil || res.Rejected() != 1 || len(sink.recs) != 1 {
+		t.Fatalf("%+v %v %v", res, err, sink.recs)
+	}
+	outs, _ := env.store.Outcomes(context.Background(), 1, state.StatusRejected)
+	if len(outs) != 1 || outs[0].Row != 2 || !strings.Contains(outs[0].Error, "no match key: none of phone, email has a value") {
+		t.Fatalf("outcomes %+v", outs)
+	}
+}
