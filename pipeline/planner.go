@@ -157,9 +157,10 @@ func (p *planner) create(ctx context.Context, d Decision, e *entity, hash string
 		}
 		if rec.ID != "" {
 			// Created, but not completely (a follow-up call failed): the
-			// record exists, so finish it with an update next time.
+			// record exists; what it holds is unknown, so the next run
+			// diffs every field and finishes it with an update.
 			d.VendorID = rec.ID
-			p.remember(d, e, "incomplete")
+			p.rememberUnknown(d, e)
 			return p.failed(d, err)
 		}
 		if !sinks.IsUnknownOutcome(err) || !p.cfg.Sink.Object().CanFind || len(e.keys) == 0 {
@@ -260,6 +261,15 @@ func (p *planner) failed(d Decision, err error) (Decision, error) {
 		d.Status, d.Reason = state.StatusFailed, err.Error()
 	}
 	return d, nil
+}
+
+// rememberUnknown indexes a record whose content is not known.
+func (p *planner) rememberUnknown(d Decision, e *entity) {
+	if p.cfg.Policy.DryRun || p.cfg.State == nil || d.VendorID == "" {
+		return
+	}
+	p.cfg.State.Entity(state.Entity{Scope: p.cfg.Sink.Scope(), VendorID: d.VendorID, Keys: indexKeys(e), ContentHash: "incomplete",
+		Created: d.Action == ActionCreate})
 }
 
 // remember queues the index update for a written or confirmed entity.

@@ -3,6 +3,7 @@ package leaddesk
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -75,6 +76,10 @@ func (s *AgentSink) Find(ctx context.Context, q sinks.Query) ([]sinks.Record, er
 // (sinks.IsUnknownOutcome); find by username before trying again.
 func (s *AgentSink) Create(ctx context.Context, f sinks.Fields) (sinks.Record, error) {
 	const op = "leaddesk: create agent"
+	f, access, err := splitAccess(op, f)
+	if err != nil {
+		return sinks.Record{}, err
+	}
 	for _, req := range []string{"username", "password", "name"} {
 		if strings.TrimSpace(f[req]) == "" {
 			return sinks.Record{}, rejected(op, CodeArgumentMissing, req)
@@ -99,7 +104,59 @@ func (s *AgentSink) Create(ctx context.Context, f sinks.Fields) (sinks.Record, e
 	if id == "" {
 		return sinks.Record{}, unexpected(op, "created, but the answer has no id")
 	}
+	if err := s.applyAccess(ctx, id, access); err != nil {
+		// The agent exists: the caller finishes it with Update.
+		return sinks.Record{ID: id}, fmt.Errorf("agent %s created, campaign access not set: %w", id, err)
+	}
 	return sinks.Record{ID: id}, nil
+}
+
+// campaignAccess is a roster's campaign changes for one agent.
+type campaignAccess struct{ add, remove []string }
+
+// splitAccess takes the roster fields out of f (they are not agent
+// fields) and checks their ids.
+func splitAccess(op string, f sinks.Fields) (sinks.Fields, campaignAccess, error) {
+	var a campaignAccess
+	if f["campaigns_add"] == "" && f["campaigns_remove"] == "" {
+		delete(f, "campaigns_add")
+		delete(f, "campaigns_remove")
+		return f, a, nil
+	}
+	rest := sinks.Fields{}
+	for k, v := range f {
+		rest[k] = v
+	}
+	for field, dst := range map[string]*[]string{"campaigns_add": &a.add, "campaigns_remove": &a.remove} {
+		for _, id := range strings.Split(rest[field], ",") {
+			id = strings.TrimSpace(id)
+			if id == "" {
+				continue
+			}
+			if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
+				return nil, a, rejected(op, CodeArgumentInvalid, field)
+			}
+			*dst = append(*dst, id)
+		}
+		delete(rest, field)
+	}
+	return rest, a, nil
+}
+
+// applyAccess sets the roster's campaign access; each call is idempotent
+// at LeadDesk (adding twice or removing a missing access succeeds).
+func (s *AgentSink) applyAccess(ctx context.Context, agentID string, a campaignAccess) error {
+	for _, c := range a.add {
+		if err := s.SetCampaignAccess(ctx, agentID, c, true); err != nil {
+			return err
+		}
+	}
+	for _, c := range a.remove {
+		if err := s.SetCampaignAccess(ctx, agentID, c, false); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Update modifies agent id with the fields of f only. An empty value
@@ -111,13 +168,21 @@ func (s *AgentSink) Update(ctx context.Context, id string, f sinks.Fields) error
 	if err != nil || n <= 0 {
 		return rejected(op, CodeArgumentInvalid, "id")
 	}
-	body, err := s.body(op, f, false)
-	if err != nil || len(body) == 0 {
+	f, access, err := splitAccess(op, f)
+	if err != nil {
 		return err
 	}
-	body["id"] = n
-	_, err = s.c.call(ctx, op, "agent", "modify", nil, body, true, false)
-	return err
+	body, err := s.body(op, f, false)
+	if err != nil {
+		return err
+	}
+	if len(body) > 0 {
+		body["id"] = n
+		if _, err := s.c.call(ctx, op, "agent", "modify", nil, body, true, false); err != nil {
+			return err
+		}
+	}
+	return s.applyAccess(ctx, id, access)
 }
 
 // body builds the sections of a create or modify body. lang travels as a

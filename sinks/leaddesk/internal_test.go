@@ -3,15 +3,16 @@ package leaddesk
 import "testing"
 
 // Every agent field of the schema has a place in the create/modify body,
-// and nothing else does.
+// and nothing else does; the roster fields are calls of their own.
 func TestAgentSectionsCoverSchema(t *testing.T) {
 	obj, _ := Schema().Object(ObjectAgent)
+	roster := map[string]bool{"campaigns_add": true, "campaigns_remove": true}
 	for _, name := range obj.FieldNames() {
-		if agentSections[name] == "" {
+		if agentSections[name] == "" && !roster[name] {
 			t.Errorf("agent field %s has no section", name)
 		}
 	}
-	if len(agentSections) != len(obj.Fields) {
+	if len(agentSections)+len(roster) != len(obj.Fields) {
 		t.Errorf("%d sections for %d fields", len(agentSections), len(obj.Fields))
 	}
 }

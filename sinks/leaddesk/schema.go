@@ -144,6 +144,8 @@ func agentObject() sinks.Object {
 			{Name: "workshift", Type: sinks.String},
 			{Name: "ssn", Type: sinks.String, PII: true},
 			{Name: "bank_acc", Type: sinks.String, PII: true},
+			{Name: "campaigns_add", Type: sinks.String, Doc: "roster: campaign ids (comma-separated) the agent gets access to, after create or modify"},
+			{Name: "campaigns_remove", Type: sinks.String, Doc: "roster: campaign ids (comma-separated) whose access is removed"},
 		},
 		Keys:      []string{"username"},
 		CanFind:   true,
