@@ -227,6 +227,9 @@ func Compile(doc *config.Doc, node ast.Node, obj sinks.Object, opts Options) (*M
 	return m, nil
 }
 
+// KindOf is how a field's values are normalized as match keys.
+func KindOf(f sinks.Field) KeyKind { return keyKind(f) }
+
 func keyKind(f sinks.Field) KeyKind {
 	switch f.Type {
 	case sinks.Phone:

@@ -24,7 +24,7 @@ type MirrorResult struct {
 // anyone else are never touched. It refuses when the run wrote nothing.
 func Mirror(ctx context.Context, sink sinks.Sink, store *state.Store, runID int64, dryRun bool) (MirrorResult, error) {
 	res := MirrorResult{Failed: map[string]string{}}
-	del, ok := sink.(sinks.Deleter)
+	del, ok := sinks.As[sinks.Deleter](sink)
 	if !ok {
 		return res, fmt.Errorf("mirror: %s cannot delete", sink.Object().Name)
 	}

@@ -16,6 +16,9 @@ import (
 // state: each call of process is independent.
 type planner struct {
 	cfg SyncConfig
+	// index, when the planner prefetched the vendor's records, answers
+	// first finds without a call.
+	index *index
 	// recordMu serializes reports: a Reporter is called from one
 	// goroutine at a time.
 	recordMu sync.Mutex
@@ -58,6 +61,8 @@ func (p *planner) process(ctx context.Context, e *entity) (Decision, error) {
 
 	var matches []sinks.Record
 	switch {
+	case obj.CanFind && len(e.keys) > 0 && p.index != nil:
+		matches = p.index.find(e.keys) // prefetched: no call
 	case obj.CanFind && len(e.keys) > 0:
 		matches, err = p.find(ctx, &d, e)
 		if err != nil {
@@ -261,6 +266,21 @@ func (p *planner) failed(d Decision, err error) (Decision, error) {
 		d.Status, d.Reason = state.StatusFailed, err.Error()
 	}
 	return d, nil
+}
+
+// knownUnchanged reports whether state alone settles the entity: one
+// known record with the same content.
+func (p *planner) knownUnchanged(ctx context.Context, e *entity) (bool, error) {
+	if p.cfg.Policy.Verify {
+		return false, nil
+	}
+	scope := p.cfg.Sink.Scope()
+	ids, err := p.cfg.Store.LookupKeys(ctx, scope, indexKeys(e))
+	if err != nil || len(ids) != 1 {
+		return false, err
+	}
+	rec, ok, err := p.cfg.Store.Record(ctx, scope, ids[0])
+	return ok && rec.ContentHash == ContentHash(e.fields), err
 }
 
 // rememberUnknown indexes a record whose content is not known.

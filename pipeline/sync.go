@@ -86,6 +86,10 @@ type SyncConfig struct {
 	Done map[int]bool
 	// OnDecision, when set, hears every decision (from several goroutines).
 	OnDecision func(Decision)
+	// OnPlan, when set, hears the forecast before the first write.
+	OnPlan func(Plan)
+	// Region is the default phone region, for keys read from listings.
+	Region string
 	Progress   *Progress
 	Logger     *slog.Logger
 }
@@ -101,6 +105,7 @@ type SyncResult struct {
 	Statuses    map[string]int
 	Interrupted bool
 	Elapsed     time.Duration
+	Plan        Plan
 }
 
 // Rejected is the number of rejected rows.
@@ -120,6 +125,7 @@ type entity struct {
 	mergedOn string
 	keys     []sinks.Key
 	fields   sinks.Fields
+	known    bool // state says unchanged (set by the plan)
 }
 
 // Sync reads the whole source, groups rows that share any match key into
@@ -164,6 +170,21 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 	res.Entities = len(ents)
 
 	p := &planner{cfg: cfg}
+	pl, err := p.plan(ctx, ents, cfg.Region)
+	if err != nil {
+		if sinks.ClassOf(err) == sinks.Unauthorized {
+			return res, fmt.Errorf("%w: %v", ErrUnauthorized, err)
+		}
+		if ctx.Err() != nil {
+			res.Interrupted = true
+			return res, nil
+		}
+		return res, fmt.Errorf("plan: %w", err)
+	}
+	res.Plan = pl
+	if cfg.OnPlan != nil {
+		cfg.OnPlan(pl)
+	}
 	work := make(chan *entity)
 	wctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
 	defer cancel(nil)

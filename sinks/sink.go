@@ -179,3 +179,26 @@ func ScopeOf(vendor, object, baseURL, credential string) string {
 	sum := sha256.Sum256([]byte(credential))
 	return fmt.Sprintf("%s/%s@%s#%x", vendor, object, host, sum[:4])
 }
+
+// Unwrapper is implemented by sinks that wrap another (to change its
+// Scope, say); As looks through them.
+type Unwrapper interface {
+	Unwrap() Sink
+}
+
+// As finds an optional interface (Checker, Lister, Deleter) on s or on
+// the sinks it wraps.
+func As[T any](s Sink) (T, bool) {
+	for s != nil {
+		if t, ok := s.(T); ok {
+			return t, true
+		}
+		u, ok := s.(Unwrapper)
+		if !ok {
+			break
+		}
+		s = u.Unwrap()
+	}
+	var zero T
+	return zero, false
+}

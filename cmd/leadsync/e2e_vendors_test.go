@@ -75,6 +75,12 @@ func TestE2ETiledesk(t *testing.T) {
 	if !strings.Contains(r.stdout, "ambiguous 1") {
 		t.Errorf("summary lacks the ambiguous entity:\n%s", r.stdout)
 	}
+	// 200 entities: listing (one count, one page) is cheaper than 200
+	// finds, so the planner prefetched; finds only follow lost answers.
+	st := srv.Core().Stats()
+	if lists := st.Requests[tiledesktest.OpList]; lists > 2+st.Faults[emulator.FaultDropAfterWrite] {
+		t.Errorf("%d list calls for %d dropped writes: the planner did not prefetch", lists, st.Faults[emulator.FaultDropAfterWrite])
+	}
 }
 
 const leadsquaredJob = `name: e2e-calls

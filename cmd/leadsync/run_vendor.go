@@ -98,13 +98,8 @@ type sandboxSink struct {
 
 func (s sandboxSink) Scope() string { return s.scope }
 
-// Check forwards to the sink's own check, when it has one.
-func (s sandboxSink) Check(ctx context.Context) error {
-	if c, ok := s.Sink.(sinks.Checker); ok {
-		return c.Check(ctx)
-	}
-	return nil
-}
+// Unwrap gives sinks.As the vendor's sink and its optional interfaces.
+func (s sandboxSink) Unwrap() sinks.Sink { return s.Sink }
 
 // persistSandbox loads the emulator's records from path (when there) and
 // returns a stop function that saves them and closes the emulator. Only
@@ -206,7 +201,7 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 	}
 	defer conn.close()
 	out := runOutcome{budget: conn.desc}
-	if ch, ok := conn.sink.(sinks.Checker); ok {
+	if ch, ok := sinks.As[sinks.Checker](conn.sink); ok {
 		if err := ch.Check(ctx); err != nil {
 			if sinks.ClassOf(err) == sinks.Unauthorized {
 				return runOutcome{err: fmt.Errorf("%s refused the credentials: %s", job.Sink.Vendor, credentialHint(job)), exit: ExitAuth, budget: conn.desc}
@@ -234,6 +229,17 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 	res, err := pipeline.Sync(ctx, pipeline.SyncConfig{
 		Source: rs.p.source, Mapping: rs.p.mapping, Sink: conn.sink, Store: rs.store, State: writer, RunID: rs.run.ID,
 		Reporter: rs.files, Concurrency: conc, Limit: rs.c.Int("limit"), Done: done, Progress: prog, Logger: rs.logger,
+		Region: job.Region,
+		OnPlan: func(pl pipeline.Plan) {
+			msg := pl.String()
+			if calls, per := conn.budget.Limit(); calls > 0 && calls < math.MaxInt32 {
+				msg += fmt.Sprintf(": about %s at %d/%s", conn.budget.Duration(pl.Calls).Round(time.Second), calls, per.Round(time.Millisecond))
+			}
+			rs.logger.Info("plan", "entities", pl.Entities, "unchanged", pl.Known, "need_find", pl.NeedFind, "list_pages", pl.ListPages, "calls", pl.Calls)
+			if !rs.c.Bool("quiet") {
+				fmt.Fprintln(rs.e.stderr, "plan:", msg)
+			}
+		},
 		Policy: pipeline.Policy{
 			Mode: job.Mode, OnAmbiguous: job.Match.OnAmbiguous, OnUncertain: job.OnUncertain, Merge: job.Merge,
 			Verify: rs.c.Bool("verify"),

@@ -1,0 +1,103 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/leadsync/leadsync/mapping"
+	"github.com/leadsync/leadsync/sinks"
+)
+
+// Plan is the planner's forecast before the first write: how many
+// entities need the vendor, and the calls that takes.
+type Plan struct {
+	Entities  int // after grouping
+	Known     int // unchanged by state: no call
+	NeedFind  int // entities the vendor must be asked about
+	ListPages int // when the planner lists everything instead (0: it does not)
+	// Calls is the estimate: lookups (finds or list pages) plus one write
+	// per entity that may need one. Multi-call writes (a Tiledesk create
+	// and its PUT, a LionDesk lead submission) cost more.
+	Calls int
+}
+
+// String reads like "needs ~2,410 calls (1,205 finds + up to 1,205 writes)".
+func (p Plan) String() string {
+	look := fmt.Sprintf("%d finds", p.NeedFind)
+	if p.ListPages > 0 {
+		look = fmt.Sprintf("%d list pages instead of %d finds", p.ListPages, p.NeedFind)
+	}
+	return fmt.Sprintf("%d entities, %d unchanged by state; needs ~%d calls (%s + up to %d writes)", p.Entities, p.Known, p.Calls, look, p.NeedFind)
+}
+
+// index is a prefetched listing of the vendor's records by match key.
+type index struct {
+	mu    sync.Mutex
+	byKey map[string][]sinks.Record
+}
+
+func (ix *index) find(keys []sinks.Key) []sinks.Record {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	var out []sinks.Record
+	seen := map[string]bool{}
+	for _, k := range keys {
+		for _, r := range ix.byKey[k.Kind+":"+k.Value] {
+			if !seen[r.ID] {
+				seen[r.ID] = true
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// plan checks state for every entity (no call), then decides whether
+// listing the vendor's records costs fewer calls than one find per
+// entity; when it does, it lists them into an index.
+func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan, error) {
+	pl := Plan{Entities: len(ents)}
+	obj := p.cfg.Sink.Object()
+	for _, e := range ents {
+		known, err := p.knownUnchanged(ctx, e)
+		if err != nil {
+			return pl, err
+		}
+		e.known = known
+		switch {
+		case known:
+			pl.Known++
+		case obj.CanFind && len(e.keys) > 0:
+			pl.NeedFind++
+		}
+	}
+	lookups := pl.NeedFind
+	lister, ok := sinks.As[sinks.Lister](p.cfg.Sink)
+	if ok && pl.NeedFind > 1 {
+		cost, err := lister.ListCost(ctx)
+		if err == nil && cost < pl.NeedFind {
+			ix := &index{byKey: map[string][]sinks.Record{}}
+			pages, err := lister.List(ctx, func(r sinks.Record) error {
+				for _, name := range obj.Keys {
+					f, _ := obj.Field(name)
+					if key, ok := mapping.Key(mapping.KindOf(f), r.Fields[name], region); ok {
+						ix.byKey[key] = append(ix.byKey[key], r)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return pl, err
+			}
+			p.index = ix
+			pl.ListPages = pages
+			lookups = cost + 1 // the count, then the pages
+		}
+	}
+	pl.Calls = lookups + pl.NeedFind
+	if !obj.CanFind {
+		pl.Calls = pl.Entities - pl.Known
+	}
+	return pl, nil
+}
