@@ -89,9 +89,9 @@ type SyncConfig struct {
 	// OnPlan, when set, hears the forecast before the first write.
 	OnPlan func(Plan)
 	// Region is the default phone region, for keys read from listings.
-	Region string
-	Progress   *Progress
-	Logger     *slog.Logger
+	Region   string
+	Progress *Progress
+	Logger   *slog.Logger
 }
 
 // SyncResult counts what a sync did, by rows and by entities.

@@ -232,8 +232,8 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 		Region: job.Region,
 		OnPlan: func(pl pipeline.Plan) {
 			msg := pl.String()
-			if calls, per := conn.budget.Limit(); calls > 0 && calls < math.MaxInt32 {
-				msg += fmt.Sprintf(": about %s at %d/%s", conn.budget.Duration(pl.Calls).Round(time.Second), calls, per.Round(time.Millisecond))
+			if calls, _ := conn.budget.Limit(); calls > 0 && calls < math.MaxInt32 {
+				msg += fmt.Sprintf(": about %s at %s", conn.budget.Duration(pl.Calls).Round(time.Second), conn.desc)
 			}
 			rs.logger.Info("plan", "entities", pl.Entities, "unchanged", pl.Known, "need_find", pl.NeedFind, "list_pages", pl.ListPages, "calls", pl.Calls)
 			if !rs.c.Bool("quiet") {
