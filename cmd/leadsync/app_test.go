@@ -27,6 +27,11 @@ type result struct {
 
 func runApp(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
+	return runAppB(env, args...)
+}
+
+// runAppB runs the app in-process (for benchmarks too).
+func runAppB(env map[string]string, args ...string) result {
 	var out, errb bytes.Buffer
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	code := run(append([]string{"leadsync"}, args...), strings.NewReader(""), &out, &errb, lookup)

@@ -12,7 +12,7 @@ import (
 )
 
 // writeFile writes a test file and returns its path.
-func writeFile(t *testing.T, dir, name, body string) string {
+func writeFile(t testing.TB, dir, name, body string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
@@ -20,6 +20,8 @@ func writeFile(t *testing.T, dir, name, body string) string {
 	}
 	return p
 }
+
+func writeFileB(b *testing.B, dir, name, body string) string { return writeFile(b, dir, name, body) }
 
 // people writes n people with messy phones; every 10th appears twice in
 // another spelling; one row has a broken phone; one names an unknown
