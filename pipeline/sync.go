@@ -89,7 +89,11 @@ type SyncConfig struct {
 	// OnPlan, when set, hears the forecast before the first write.
 	OnPlan func(Plan)
 	// Region is the default phone region, for keys read from listings.
-	Region   string
+	Region string
+	// Grace is how long entities in flight may go on after ctx is
+	// cancelled (Ctrl-C) before their reads are cut too (default 15 s).
+	// A write already sent is never cut: it finishes or times out.
+	Grace    time.Duration
 	Progress *Progress
 	Logger   *slog.Logger
 }
@@ -188,6 +192,23 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 	work := make(chan *entity)
 	wctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
 	defer cancel(nil)
+	grace := cfg.Grace
+	if grace <= 0 {
+		grace = 15 * time.Second
+	}
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-wctx.Done():
+			return
+		}
+		cfg.Logger.Info("stopping: no new entities; waiting for those in flight", "grace", grace)
+		select {
+		case <-time.After(grace):
+			cancel(errors.New("grace period over"))
+		case <-wctx.Done():
+		}
+	}()
 	var wg sync.WaitGroup
 	var fatal atomic.Pointer[error]
 	for range cfg.Concurrency {

@@ -40,6 +40,7 @@ func runCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "report", Usage: "write the run's reports to `DIR` (default: beside the state database)"},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format on stderr: text or json"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
+			&cli.DurationFlag{Name: "grace", Value: 15 * time.Second, Usage: "on Ctrl-C, how long entities in flight may finish before the run stops"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {

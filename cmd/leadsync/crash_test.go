@@ -136,3 +136,50 @@ func TestCrashResume(t *testing.T) {
 		}
 	}
 }
+
+// Ctrl-C during a vendor run: no new entity starts, those in flight
+// finish, state is committed, exit code 3 with the resume command; the
+// same command then finishes the run with nothing doubled.
+func TestInterruptVendorRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	srv := leaddesktest.NewServer(leaddesktest.Options{TimeScale: 0.005})
+	defer srv.Close()
+	dir := t.TempDir()
+	const n = 400
+	writeFile(t, dir, "leads.csv", people(n))
+	job := writeFile(t, dir, "job.yaml", strings.Replace(leaddeskJob, "per: 60ms", "per: 300ms", 1))
+	env := append(os.Environ(), "LD_URL="+srv.URL, "LD_KEY="+leaddesktest.TestAPIKey)
+	cmd := exec.Command(bin, "run", "--quiet", "--concurrency", "8", job)
+	cmd.Env = env
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(800 * time.Millisecond)
+	cmd.Process.Signal(os.Interrupt)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != ExitInterrupted || !strings.Contains(stderr.String(), "resume with: leadsync run") {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	partial := len(srv.Contacts())
+	if partial == 0 || partial >= n-1 {
+		t.Fatalf("%d contacts after the interrupt: the test did not interrupt mid-run", partial)
+	}
+	cmd = exec.Command(bin, "run", "--quiet", job)
+	cmd.Env = env
+	out, _ := cmd.CombinedOutput()
+	if !strings.Contains(string(out), "(resumed)") {
+		t.Fatalf("second run did not resume:\n%s", out)
+	}
+	byPhone := map[string]int{}
+	for _, c := range srv.Contacts() {
+		byPhone[c.Phone]++
+	}
+	if len(srv.Contacts()) != n-1 || len(byPhone) != n-1 {
+		t.Fatalf("%d contacts, %d distinct phones, want %d", len(srv.Contacts()), len(byPhone), n-1)
+	}
+}

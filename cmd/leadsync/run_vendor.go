@@ -229,7 +229,7 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 	res, err := pipeline.Sync(ctx, pipeline.SyncConfig{
 		Source: rs.p.source, Mapping: rs.p.mapping, Sink: conn.sink, Store: rs.store, State: writer, RunID: rs.run.ID,
 		Reporter: rs.files, Concurrency: conc, Limit: rs.c.Int("limit"), Done: done, Progress: prog, Logger: rs.logger,
-		Region: job.Region,
+		Region: job.Region, Grace: rs.c.Duration("grace"),
 		OnPlan: func(pl pipeline.Plan) {
 			msg := pl.String()
 			if calls, _ := conn.budget.Limit(); calls > 0 && calls < math.MaxInt32 {
