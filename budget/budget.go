@@ -37,6 +37,9 @@ type Budget struct {
 	waited   time.Duration
 	paused   int
 	onSend   func(time.Time) // tests: the admitted send time, under the lock
+	// adaptive budgets learn the limit from the vendor's 429s.
+	adaptive  bool
+	lastShift time.Time
 	answered chan struct{}   // closed (and replaced) when a call in flight is answered
 }
 
@@ -60,6 +63,22 @@ func New(calls int, per, margin time.Duration, clock Clock) *Budget {
 	return &Budget{calls: calls, per: per + margin, clock: clock}
 }
 
+// unlimited is the call count of a budget with no known limit.
+const unlimited = 1 << 30
+
+// NewAdaptive returns a budget for a vendor whose limit is unknown. It
+// lets calls through freely until the vendor answers 429; then it limits
+// itself to three quarters of the calls the vendor accepted in the window
+// before (the window being the 429's wait, at least a second), lowers
+// the limit by a quarter on each further 429, and raises it by one call
+// per quiet window, so it settles just under the vendor's real limit.
+func NewAdaptive(clock Clock) *Budget {
+	if clock == nil {
+		clock = realClock{}
+	}
+	return &Budget{calls: unlimited, per: time.Second, clock: clock, adaptive: true}
+}
+
 // Limit describes the budget ("100/1m0s").
 func (b *Budget) Limit() (calls int, per time.Duration) {
 	if b == nil {
@@ -79,6 +98,10 @@ func (b *Budget) Wait(ctx context.Context) (done func(), err error) {
 	for {
 		b.mu.Lock()
 		now := b.clock.Now()
+		if b.adaptive && b.calls < unlimited && now.Sub(b.lastShift) > b.per {
+			b.calls++ // a quiet window: probe one call higher
+			b.lastShift = now
+		}
 		var wait time.Duration
 		if now.Before(b.pauseEnd) {
 			wait = b.pauseEnd.Sub(now)
@@ -155,11 +178,38 @@ func (b *Budget) Pause(d time.Duration) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if end := b.clock.Now().Add(d); end.After(b.pauseEnd) {
+	now := b.clock.Now()
+	if b.adaptive {
+		b.learn(now, d)
+	}
+	if end := now.Add(d); end.After(b.pauseEnd) {
 		b.pauseEnd = end
 		b.paused++
 	}
 }
+
+// learn lowers an adaptive budget after a 429 (under b.mu).
+func (b *Budget) learn(now time.Time, wait time.Duration) {
+	if now.Sub(b.lastShift) < b.per/2 && b.calls < unlimited {
+		return // one 429 burst, one lesson
+	}
+	if b.calls >= unlimited {
+		b.per = max(wait, time.Second)
+		accepted := 0
+		for _, st := range b.sent {
+			if !st.inFlight && st.at.After(now.Add(-b.per)) {
+				accepted++
+			}
+		}
+		b.calls = max(1, accepted*3/4)
+	} else {
+		b.calls = max(1, b.calls*3/4)
+	}
+	b.lastShift = now
+}
+
+// Adaptive reports whether the budget learns its limit.
+func (b *Budget) Adaptive() bool { return b != nil && b.adaptive }
 
 // Stats are a budget's figures for progress and reports.
 type Stats struct {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leadsync/leadsync/sinks/emulator"
 	"github.com/leadsync/leadsync/sinks/liondesk/liondesktest"
@@ -149,5 +150,36 @@ func TestE2ELionDeskContacts(t *testing.T) {
 	}
 	if srv.Core().Stats().Faults[emulator.FaultDropAfterWrite] == 0 {
 		t.Fatal("no write was dropped; the test proves nothing")
+	}
+}
+
+// LionDesk documents no rate limit, but a real account has one: with no
+// budget configured, the run learns it from the 429s it gets, sends few
+// of them, and still finishes every row.
+func TestE2EAdaptiveBudget(t *testing.T) {
+	srv := liondesktest.NewServer(liondesktest.Options{TimeScale: 0.1, Limit: &emulator.Limit{Calls: 20, Per: time.Second}})
+	defer srv.Close()
+	dir := t.TempDir()
+	const n = 40
+	writeFile(t, dir, "leads.csv", strings.ReplaceAll(people(n), ";", ","))
+	job := writeFile(t, dir, "job.yaml", liondeskContactJob)
+	env := map[string]string{"LI_URL": srv.URL, "LI_TOKEN": liondesktest.TestToken}
+	r := runApp(t, env, "run", "--quiet", "--concurrency", "8", job)
+	if r.code != ExitRejected {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	byEmail := map[string]int{}
+	for _, c := range srv.Contacts() {
+		byEmail[c.Email]++
+	}
+	for i := 0; i < n; i++ {
+		if byEmail[fmt.Sprintf("p%d@example.fi", i)] != 1 {
+			t.Fatalf("p%d: %d contacts", i, byEmail[fmt.Sprintf("p%d@example.fi", i)])
+		}
+	}
+	st := srv.Core().Stats()
+	t.Logf("%d requests, %d 429s", st.TotalRequests(), st.RateLimited)
+	if st.RateLimited > st.TotalRequests()/10 {
+		t.Fatalf("%d of %d requests got 429: the budget did not adapt", st.RateLimited, st.TotalRequests())
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"sort"
 	"strings"
 	"time"
@@ -120,10 +119,10 @@ func registry() []vendorEntry {
 // window is a budget's window: the pause after a rate-limited answer that
 // names no wait (0 leaves the vendor's default).
 func window(b *budget.Budget) time.Duration {
-	calls, per := b.Limit()
-	if calls <= 0 || calls == math.MaxInt32 {
-		return 0
+	if b.Adaptive() {
+		return time.Second // no window known: probe again after a second
 	}
+	_, per := b.Limit()
 	return per
 }
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -69,9 +68,9 @@ func connect(job *config.Job, ve vendorEntry, object string, logger *slog.Logger
 		conn.budget = budget.New(calls, per, budgetMargin(per), nil)
 		conn.desc = fmt.Sprintf("%d/%s", calls, per)
 	} else {
-		// No documented limit: count calls, pace nothing; 429s still pause.
-		conn.budget = budget.New(math.MaxInt32, time.Second, 0, nil)
-		conn.desc = "none (the vendor documents no limit; set sink.budget to cap calls)"
+		// No documented limit: learn it from the vendor's 429s.
+		conn.budget = budget.NewAdaptive(nil)
+		conn.desc = "adaptive (no documented limit: learned from 429s; set sink.budget to cap calls)"
 	}
 	conn.cfg = sinkConfig{sink: sc, object: object, region: job.Region, budget: conn.budget}
 	if ve.open == nil {
@@ -232,7 +231,7 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 		Region: job.Region, Grace: rs.c.Duration("grace"),
 		OnPlan: func(pl pipeline.Plan) {
 			msg := pl.String()
-			if calls, _ := conn.budget.Limit(); calls > 0 && calls < math.MaxInt32 {
+			if !conn.budget.Adaptive() {
 				msg += fmt.Sprintf(": about %s at %s", conn.budget.Duration(pl.Calls).Round(time.Second), conn.desc)
 			}
 			rs.logger.Info("plan", "entities", pl.Entities, "unchanged", pl.Known, "need_find", pl.NeedFind, "list_pages", pl.ListPages, "calls", pl.Calls)
