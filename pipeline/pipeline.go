@@ -72,7 +72,9 @@ type Progress struct {
 	Read     atomic.Int64 // records read (bad rows included)
 	Written  atomic.Int64
 	Rejected atomic.Int64
-	Started  time.Time
+	// Planned is the forecast number of vendor calls (0: no forecast).
+	Planned atomic.Int64
+	Started time.Time
 }
 
 // Result is what a run did.

@@ -13,8 +13,32 @@ import (
 	"github.com/leadsync/leadsync/pipeline"
 )
 
-// startProgress shows a live bar when stderr is a terminal, and periodic
-// log lines otherwise (cron, CI). It returns a function that stops it.
+// eta estimates the time left: the calls still planned at the budget's
+// pace (which the budget guarantees a run keeps), or, for export runs and
+// adaptive budgets, at the pace observed so far.
+func eta(p *pipeline.Progress, b *budget.Budget) (time.Duration, bool) {
+	planned := p.Planned.Load()
+	if b == nil || planned <= 0 {
+		return 0, false
+	}
+	used := int64(b.Stats().Calls)
+	left := planned - used
+	if left <= 0 {
+		return 0, true
+	}
+	if !b.Adaptive() {
+		return b.Duration(int(left)), true
+	}
+	el := time.Since(p.Started)
+	if used == 0 || el <= 0 {
+		return 0, false
+	}
+	return time.Duration(float64(el) * float64(left) / float64(used)), true
+}
+
+// startProgress shows a live bar when stderr is a terminal (rows, rows/s,
+// calls used of the plan, the ETA the budget implies), and periodic log
+// lines otherwise (cron, CI). It returns a function that stops it.
 func startProgress(e *env, logger *slog.Logger, p *pipeline.Progress, quiet bool, b *budget.Budget) (stop func()) {
 	if quiet {
 		return func() {}
@@ -34,7 +58,7 @@ func startProgress(e *env, logger *slog.Logger, p *pipeline.Progress, quiet bool
 		)
 		go func() {
 			defer close(finished)
-			t := time.NewTicker(100 * time.Millisecond)
+			t := time.NewTicker(200 * time.Millisecond)
 			defer t.Stop()
 			for {
 				select {
@@ -44,7 +68,14 @@ func startProgress(e *env, logger *slog.Logger, p *pipeline.Progress, quiet bool
 				case <-t.C:
 					_ = bar.Set64(p.Written.Load() + p.Rejected.Load())
 					if b != nil {
-						bar.Describe(fmt.Sprintf("rows (%d calls)", b.Stats().Calls))
+						desc := fmt.Sprintf("rows, %d calls", b.Stats().Calls)
+						if pl := p.Planned.Load(); pl > 0 {
+							desc = fmt.Sprintf("rows, %d of ~%d calls", b.Stats().Calls, pl)
+						}
+						if left, ok := eta(p, b); ok {
+							desc += fmt.Sprintf(", ETA %s", left.Round(time.Second))
+						}
+						bar.Describe(desc)
 					}
 				}
 			}
@@ -60,8 +91,15 @@ func startProgress(e *env, logger *slog.Logger, p *pipeline.Progress, quiet bool
 					return
 				case <-t.C:
 					el := time.Since(p.Started).Seconds()
-					logger.Info("progress", "read", p.Read.Load(), "written", p.Written.Load(), "rejected", p.Rejected.Load(),
-						"rows_per_second", int(float64(p.Read.Load())/el), "calls", b.Stats().Calls)
+					attrs := []any{"read", p.Read.Load(), "written", p.Written.Load(), "rejected", p.Rejected.Load(),
+						"rows_per_second", int(float64(p.Read.Load()) / el)}
+					if b != nil {
+						attrs = append(attrs, "calls", b.Stats().Calls, "planned_calls", p.Planned.Load())
+						if left, ok := eta(p, b); ok {
+							attrs = append(attrs, "eta", left.Round(time.Second).String())
+						}
+					}
+					logger.Info("progress", attrs...)
 				}
 			}
 		}()

@@ -230,6 +230,7 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 		Reporter: rs.files, Concurrency: conc, Limit: rs.c.Int("limit"), Done: done, Progress: prog, Logger: rs.logger,
 		Region: job.Region, Grace: rs.c.Duration("grace"),
 		OnPlan: func(pl pipeline.Plan) {
+			prog.Planned.Store(int64(pl.Calls))
 			msg := pl.String()
 			if !conn.budget.Adaptive() {
 				msg += fmt.Sprintf(": about %s at %s", conn.budget.Duration(pl.Calls).Round(time.Second), conn.desc)
