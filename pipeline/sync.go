@@ -88,6 +88,9 @@ type SyncConfig struct {
 	OnDecision func(Decision)
 	// OnPlan, when set, hears the forecast before the first write.
 	OnPlan func(Plan)
+	// Check, when set, verifies the connection before the first call the
+	// plan needs; a run that state settles entirely makes no call at all.
+	Check func(context.Context) error
 	// Region is the default phone region, for keys read from listings.
 	Region string
 	// Grace is how long entities in flight may go on after ctx is
@@ -188,6 +191,18 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 	res.Plan = pl
 	if cfg.OnPlan != nil {
 		cfg.OnPlan(pl)
+	}
+	if cfg.Check != nil && pl.Known < pl.Entities {
+		if err := cfg.Check(ctx); err != nil {
+			if sinks.ClassOf(err) == sinks.Unauthorized {
+				return res, fmt.Errorf("%w: %v", ErrUnauthorized, err)
+			}
+			if ctx.Err() != nil {
+				res.Interrupted = true
+				return res, nil
+			}
+			return res, fmt.Errorf("connection check: %w", err)
+		}
 	}
 	work := make(chan *entity)
 	wctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))

@@ -127,6 +127,7 @@ const (
 	RunRejected    = "done_with_rejects" // finished; some rows were rejected
 	RunInterrupted = "interrupted"       // stopped; resumable
 	RunFailed      = "failed"            // stopped by an error that is not a row's
+	RunDryRun      = "dry_run"           // planned only; wrote nothing
 )
 
 // Run is one execution of a job (a resumed run keeps its id).

@@ -35,6 +35,8 @@ func runCommand(e *env) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "fresh", Usage: "start a new run even if the last one is unfinished"},
 			&cli.BoolFlag{Name: "verify", Usage: "find every entity at the vendor again, even those state says are unchanged"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "read only: plan every entity (finds, no writes), print the forecast and what would be done"},
+			&cli.BoolFlag{Name: "json", Usage: "print the run summary as JSON on stdout (progress and logs stay on stderr)"},
 			&cli.IntFlag{Name: "concurrency", Usage: "workers: mapping (export) or entities in flight (vendors; default 4)"},
 			&cli.IntFlag{Name: "limit", Usage: "stop after `N` data rows"},
 			&cli.StringFlag{Name: "report", Usage: "write the run's reports to `DIR` (default: beside the state database)"},
@@ -73,6 +75,7 @@ type summary struct {
 	Reports   string         `json:"reports"`
 	Counts    map[string]int `json:"counts"`
 	Message   string         `json:"message,omitempty"`
+	DryRun    bool           `json:"dry_run,omitempty"`
 }
 
 // runState is what both kinds of run share once the job is prepared.
@@ -94,6 +97,7 @@ type runOutcome struct {
 	rows, written, rejected, entities, calls int
 	actions                                  map[string]int
 	unsettled                                int // failed or uncertain rows: the run is not finished
+	dryStatuses                              map[string]int
 	interrupted                              bool
 	output, budget                           string
 	err                                      error
@@ -113,6 +117,9 @@ func runJob(c *cli.Context, e *env, path string) error {
 	defer p.Close()
 	job := p.job
 	var ve vendorEntry
+	if c.Bool("dry-run") && job.Sink.Vendor == "export" {
+		return exitf(ExitUsage, "--dry-run plans vendor writes; an export sink writes only a file (validate checks the job)")
+	}
 	if job.Sink.Vendor == "export" {
 		if job.Sink.Path == "" {
 			return withCode(ExitUsage, config.Errors{job.Doc.At(job.Doc.NodeAt("$.sink"), "sink.path is required for the export sink")})
@@ -179,10 +186,20 @@ func runJob(c *cli.Context, e *env, path string) error {
 	// The run's totals come from state, so a resumed run reports all its
 	// rows, not only this invocation's.
 	counts, _ := store.CountOutcomes(context.Background(), runRec.ID)
+	if out.dryStatuses != nil {
+		counts = state.Counts{}
+		for k, v := range out.dryStatuses {
+			if v > 0 {
+				counts[k] = v
+			}
+		}
+	}
 	tot := totals(counts)
 	out.written, out.rejected, out.unsettled = tot.written, tot.rejected, tot.failed
 	status := state.RunDone
 	switch {
+	case out.dryStatuses != nil && out.err == nil:
+		status = state.RunDryRun
 	case out.err != nil || out.unsettled > 0:
 		status = state.RunFailed
 	case out.interrupted:
@@ -201,7 +218,7 @@ func runJob(c *cli.Context, e *env, path string) error {
 	sum := summary{
 		Job: job.Name, RunID: runRec.ID, Resumed: resumed, Status: status, Sink: sinkDesc, Rows: max(out.rows, tot.rows), Entities: out.entities,
 		Written: out.written, Rejected: out.rejected, Uncertain: tot.uncertain, Failed: tot.failed, Actions: out.actions, Calls: out.calls, Budget: out.budget,
-		Seconds: elapsed.Seconds(), Reports: reportDir, Counts: counts, Message: msg,
+		Seconds: elapsed.Seconds(), Reports: reportDir, Counts: counts, Message: msg, DryRun: c.Bool("dry-run"),
 	}
 	if elapsed > 0 {
 		sum.RowsPerS = float64(out.rows) / elapsed.Seconds()
@@ -210,7 +227,12 @@ func runJob(c *cli.Context, e *env, path string) error {
 		sum.Output = out.output
 	}
 	writeSummaryJSON(reportDir, sum)
-	printSummary(e, sum)
+	if c.Bool("json") {
+		b, _ := json.MarshalIndent(sum, "", "  ")
+		fmt.Fprintln(e.stdout, string(b))
+	} else {
+		printSummary(e, sum)
+	}
 	logger.Info("run finished", "run", runRec.ID, "status", status, "rows", out.rows, "written", out.written, "rejected", out.rejected, "calls", out.calls)
 
 	switch {

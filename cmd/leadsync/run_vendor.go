@@ -16,6 +16,7 @@ import (
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/pipeline"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/state"
 )
 
 // connection is an open vendor sink with its budget.
@@ -200,25 +201,18 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 	}
 	defer conn.close()
 	out := runOutcome{budget: conn.desc}
-	if ch, ok := sinks.As[sinks.Checker](conn.sink); ok {
-		if err := ch.Check(ctx); err != nil {
-			if sinks.ClassOf(err) == sinks.Unauthorized {
-				return runOutcome{err: fmt.Errorf("%s refused the credentials: %s", job.Sink.Vendor, credentialHint(job)), exit: ExitAuth, budget: conn.desc}
-			}
-			if ctx.Err() != nil {
-				out.interrupted = true
-				return out
-			}
-			return runOutcome{err: fmt.Errorf("%s: connection check failed: %w", job.Sink.Vendor, err), exit: ExitUsage, budget: conn.desc}
-		}
-	}
 	var done map[int]bool
 	if rs.resumed {
 		if done, err = rs.store.DoneRows(ctx, rs.run.ID); err != nil {
 			return runOutcome{err: err}
 		}
 	}
+	dry := rs.c.Bool("dry-run")
 	writer := rs.store.NewWriter(rs.run.ID, nil)
+	var stateWriter *state.Writer
+	if !dry {
+		stateWriter = writer
+	}
 	prog := &pipeline.Progress{}
 	stopProgress := startProgress(rs.e, rs.logger, prog, rs.c.Bool("quiet"), conn.budget)
 	conc := rs.conc
@@ -226,9 +220,15 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 		conc = 4
 	}
 	res, err := pipeline.Sync(ctx, pipeline.SyncConfig{
-		Source: rs.p.source, Mapping: rs.p.mapping, Sink: conn.sink, Store: rs.store, State: writer, RunID: rs.run.ID,
+		Source: rs.p.source, Mapping: rs.p.mapping, Sink: conn.sink, Store: rs.store, State: stateWriter, RunID: rs.run.ID,
 		Reporter: rs.files, Concurrency: conc, Limit: rs.c.Int("limit"), Done: done, Progress: prog, Logger: rs.logger,
 		Region: job.Region, Grace: rs.c.Duration("grace"),
+		Check: func(ctx context.Context) error {
+			if ch, ok := sinks.As[sinks.Checker](conn.sink); ok {
+				return ch.Check(ctx)
+			}
+			return nil
+		},
 		OnPlan: func(pl pipeline.Plan) {
 			prog.Planned.Store(int64(pl.Calls))
 			msg := pl.String()
@@ -242,12 +242,19 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 		},
 		Policy: pipeline.Policy{
 			Mode: job.Mode, OnAmbiguous: job.Match.OnAmbiguous, OnUncertain: job.OnUncertain, Merge: job.Merge,
-			Verify: rs.c.Bool("verify"),
+			Verify: rs.c.Bool("verify"), DryRun: dry,
 		},
 	})
 	stopProgress()
 	if werr := writer.Close(); werr != nil && err == nil {
 		err = werr
+	}
+	if dry {
+		// A dry run writes no outcome: its counts are the plan's.
+		out.rows, out.entities, out.actions = res.Rows, res.Entities, res.Actions
+		out.calls = conn.budget.Stats().Calls
+		out.dryStatuses = res.Statuses
+		return out
 	}
 	if err == nil && !res.Interrupted && job.Mirror {
 		mres, merr := pipeline.Mirror(ctx, conn.sink, rs.store, rs.run.ID, false)
@@ -269,7 +276,7 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 	out.calls = conn.budget.Stats().Calls
 	switch {
 	case errors.Is(err, pipeline.ErrUnauthorized):
-		out.err, out.exit = fmt.Errorf("%s refused the credentials during the run: %s", job.Sink.Vendor, credentialHint(job)), ExitAuth
+		out.err, out.exit = fmt.Errorf("%s refused the credentials: %s", job.Sink.Vendor, credentialHint(job)), ExitAuth
 	case errors.Is(err, pipeline.ErrAmbiguous):
 		out.err, out.exit = err, ExitRejected
 	case err != nil:
