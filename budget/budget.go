@@ -40,7 +40,7 @@ type Budget struct {
 	// adaptive budgets learn the limit from the vendor's 429s.
 	adaptive  bool
 	lastShift time.Time
-	answered chan struct{}   // closed (and replaced) when a call in flight is answered
+	answered  chan struct{} // closed (and replaced) when a call in flight is answered
 }
 
 // stamp is one call's time in the log. While the call is in flight it
