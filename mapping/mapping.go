@@ -104,6 +104,16 @@ func (m *Mapping) KeyFields() (names []string, kinds []KeyKind) {
 	return names, kinds
 }
 
+// ColumnsOf returns the source column indexes a field is read from.
+func (m *Mapping) ColumnsOf(field string) []int {
+	for _, f := range m.fields {
+		if f.name == field {
+			return append([]int(nil), f.columns...)
+		}
+	}
+	return nil
+}
+
 // Value returns the lead's value of a field ("" when not mapped).
 func (m *Mapping) Value(l Lead, name string) string {
 	for i, n := range m.names {

@@ -36,7 +36,7 @@ func (p *planner) process(ctx context.Context, e *entity) (Decision, error) {
 	sink := cfg.Sink
 	obj := sink.Object()
 	scope := sink.Scope()
-	d := Decision{Rows: e.rows, MergedOn: e.mergedOn, Keys: e.keys, Fields: e.fields}
+	d := Decision{ID: entityID(e), Rows: e.rows, MergedOn: e.mergedOn, Keys: e.keys, Fields: e.fields}
 	hash := ContentHash(e.fields)
 
 	// State first: a known record with the same content costs nothing.
@@ -122,6 +122,9 @@ func (p *planner) process(ctx context.Context, e *entity) (Decision, error) {
 		d.Action, d.Status, d.Reason = ActionExists, state.StatusSkipped, fmt.Sprintf("%s %s cannot be updated at the vendor", obj.Name, m.ID)
 		return d, nil
 	}
+	if aside, ok := p.setAside(d); ok {
+		return aside, nil
+	}
 	changed := sinks.Fields{}
 	for _, c := range d.Changes {
 		changed[c.Field] = c.New
@@ -151,6 +154,9 @@ func (p *planner) create(ctx context.Context, d Decision, e *entity, hash string
 	if p.cfg.Policy.DryRun {
 		d.Status = state.StatusOK
 		return d, nil
+	}
+	if aside, ok := p.setAside(d); ok {
+		return aside, nil
 	}
 	for attempt := 1; ; attempt++ {
 		d.Calls++
@@ -221,6 +227,9 @@ func (p *planner) createUnfindable(ctx context.Context, d Decision, e *entity, h
 		d.Status = state.StatusOK
 		return d, nil
 	}
+	if aside, ok := p.setAside(d); ok {
+		return aside, nil
+	}
 	if err := cfg.Store.PutIntent(ctx, cfg.RunID, id, ActionCreate, hash); err != nil {
 		return d, fmt.Errorf("state: intent: %w", err)
 	}
@@ -266,6 +275,23 @@ func (p *planner) failed(d Decision, err error) (Decision, error) {
 		d.Status, d.Reason = state.StatusFailed, err.Error()
 	}
 	return d, nil
+}
+
+// ActionSetAside is an entity a plan did not foresee as it is now.
+const ActionSetAside = "set_aside"
+
+// setAside asks Policy.Approve about a write; ok is true when the entity
+// is set aside instead.
+func (p *planner) setAside(d Decision) (Decision, bool) {
+	if p.cfg.Policy.Approve == nil {
+		return d, false
+	}
+	ok, reason := p.cfg.Policy.Approve(d)
+	if ok {
+		return d, false
+	}
+	d.Action, d.Status, d.Reason = ActionSetAside, state.StatusSkipped, reason
+	return d, true
 }
 
 // knownUnchanged reports whether state alone settles the entity: one

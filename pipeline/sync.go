@@ -40,6 +40,10 @@ type Policy struct {
 	// Verify re-finds every entity, even those state says are unchanged,
 	// to catch edits made in the vendor.
 	Verify bool
+	// Approve, when set, is asked before every write with the decision
+	// as planned now; false sets the entity aside with the reason (run
+	// --plan: apply exactly what a reviewed plan said).
+	Approve func(Decision) (ok bool, reason string)
 	// DryRun plans with reads only: no create, no update, no intent, no
 	// index change.
 	DryRun bool
@@ -56,6 +60,7 @@ type Change struct {
 // Decision is what the planner decided (and, outside a dry run, the
 // writer did) for one entity. Reports are built from decisions.
 type Decision struct {
+	ID         string // the entity's name: its keys (entityID)
 	Rows       []int  // source rows, first is the entity's own
 	MergedOn   string // the key that merged several rows ("phone:+358...")
 	Keys       []sinks.Key

@@ -27,6 +27,8 @@ type RunFiles struct {
 	written      *csvFile
 	RejectedRows int
 	WrittenRows  int
+	// Mask, when set, masks the cell of source column i (personal data).
+	Mask func(i int, v string) string
 }
 
 type csvFile struct {
@@ -90,6 +92,9 @@ func (r *RunFiles) Rejected(row int, raw []string, column, reason string) error 
 		v := ""
 		if i < len(raw) {
 			v = raw[i]
+		}
+		if r.Mask != nil {
+			v = r.Mask(i, v)
 		}
 		cells = append(cells, SafeCell(v))
 	}

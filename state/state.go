@@ -161,6 +161,9 @@ type RunSpec struct {
 	Input       string // for history display
 	Sink        string // for history display
 	Fresh       bool   // start over even when a resumable run exists
+	// DryRun starts a run record of its own that leaves any unfinished
+	// run resumable.
+	DryRun bool
 }
 
 // BeginRun continues the job's last run when it stopped unfinished on the
@@ -171,19 +174,23 @@ func (s *Store) BeginRun(ctx context.Context, spec RunSpec) (run Run, resumed bo
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return Run{}, false, err
 	}
-	if err == nil && !spec.Fresh && last.Resumable() && last.Fingerprint == spec.Fingerprint && last.ConfigHash == spec.ConfigHash {
+	if err == nil && !spec.Fresh && !spec.DryRun && last.Resumable() && last.Fingerprint == spec.Fingerprint && last.ConfigHash == spec.ConfigHash {
 		if _, err := s.db.ExecContext(ctx, `UPDATE runs SET status=?, ended_at=NULL WHERE id=?`, RunRunning, last.ID); err != nil {
 			return Run{}, false, fmt.Errorf("state: resume run %d: %w", last.ID, err)
 		}
 		last.Status = RunRunning
 		return last, true, nil
 	}
-	if err == nil && last.Status == RunRunning {
+	if err == nil && last.Status == RunRunning && !spec.DryRun {
 		// A crashed run on other input or config: it will never resume.
 		_, _ = s.db.ExecContext(ctx, `UPDATE runs SET status=?, message=? WHERE id=?`, RunInterrupted, "superseded by a later run", last.ID)
 	}
+	status := RunRunning
+	if spec.DryRun {
+		status = RunDryRun
+	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO runs(job, fingerprint, config_hash, started_at, status, input, sink) VALUES(?,?,?,?,?,?,?)`,
-		spec.Job, spec.Fingerprint, spec.ConfigHash, s.stamp(), RunRunning, spec.Input, spec.Sink)
+		spec.Job, spec.Fingerprint, spec.ConfigHash, s.stamp(), status, spec.Input, spec.Sink)
 	if err != nil {
 		return Run{}, false, fmt.Errorf("state: new run: %w", err)
 	}
@@ -219,7 +226,8 @@ func scanRun(sc interface{ Scan(...any) error }) (Run, error) {
 }
 
 func (s *Store) lastRun(ctx context.Context, job string) (Run, error) {
-	return scanRun(s.db.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs WHERE job=? ORDER BY id DESC LIMIT 1`, job))
+	// Dry runs never resume nor stand in the way of a run that should.
+	return scanRun(s.db.QueryRowContext(ctx, `SELECT `+runCols+` FROM runs WHERE job=? AND status<>? ORDER BY id DESC LIMIT 1`, job, RunDryRun))
 }
 
 // Run returns one run.

@@ -75,6 +75,7 @@ func newApp(e *env) *cli.App {
 		ExitErrHandler:  func(*cli.Context, error) {}, // run() maps errors to codes
 		Commands: []*cli.Command{
 			runCommand(e),
+			diffCommand(e),
 			validateCommand(e),
 			inspectCommand(e),
 			fieldsCommand(e),

@@ -20,6 +20,7 @@ import (
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/pipeline"
 	"github.com/leadsync/leadsync/report"
+	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sinks/export"
 	"github.com/leadsync/leadsync/state"
 )
@@ -37,6 +38,8 @@ func runCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "verify", Usage: "find every entity at the vendor again, even those state says are unchanged"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "read only: plan every entity (finds, no writes), print the forecast and what would be done"},
 			&cli.BoolFlag{Name: "json", Usage: "print the run summary as JSON on stdout (progress and logs stay on stderr)"},
+			&cli.StringFlag{Name: "plan", Usage: "apply exactly the plan in `FILE` (from leadsync diff --plan); entities that changed since are set aside"},
+			&cli.BoolFlag{Name: "mask-pii", Usage: "mask personal data (PII fields, the local part of emails) in the reports"},
 			&cli.IntFlag{Name: "concurrency", Usage: "workers: mapping (export) or entities in flight (vendors; default 4)"},
 			&cli.IntFlag{Name: "limit", Usage: "stop after `N` data rows"},
 			&cli.StringFlag{Name: "report", Usage: "write the run's reports to `DIR` (default: beside the state database)"},
@@ -48,7 +51,9 @@ func runCommand(e *env) *cli.Command {
 			if c.NArg() != 1 {
 				return exitf(ExitUsage, "run needs one job file: leadsync run JOB.yaml")
 			}
-			return runJob(c, e, c.Args().First())
+			return runJob(c, e, c.Args().First(), runOpts{
+				dryRun: c.Bool("dry-run"), planIn: c.String("plan"), maskPII: c.Bool("mask-pii"),
+			})
 		},
 	}
 }
@@ -90,6 +95,8 @@ type runState struct {
 	files     *report.RunFiles
 	reportDir string
 	conc      int
+	opts      runOpts
+	inputHash string
 }
 
 // runOutcome is what a run reports back for the summary and exit code.
@@ -104,7 +111,16 @@ type runOutcome struct {
 	exit                                     int // a fatal error's exit code
 }
 
-func runJob(c *cli.Context, e *env, path string) error {
+// runOpts are what distinguish run, run --dry-run, diff and run --plan.
+type runOpts struct {
+	dryRun  bool   // plan with reads only, write the diff reports
+	planOut string // diff --plan: also write the plan here
+	planIn  string // run --plan: apply this plan exactly
+	maskPII bool
+	outDir  string // diff --out
+}
+
+func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	started := time.Now()
 	logger, err := newLogger(e, c.String("log-format"))
 	if err != nil {
@@ -117,7 +133,7 @@ func runJob(c *cli.Context, e *env, path string) error {
 	defer p.Close()
 	job := p.job
 	var ve vendorEntry
-	if c.Bool("dry-run") && job.Sink.Vendor == "export" {
+	if (opts.dryRun || opts.planIn != "") && job.Sink.Vendor == "export" {
 		return exitf(ExitUsage, "--dry-run plans vendor writes; an export sink writes only a file (validate checks the job)")
 	}
 	if job.Sink.Vendor == "export" {
@@ -146,7 +162,7 @@ func runJob(c *cli.Context, e *env, path string) error {
 		sinkDesc = job.Sink.Vendor + "/" + p.object.Name + " " + redactURL(job.Sink.URL)
 	}
 	runRec, resumed, err := store.BeginRun(ctx, state.RunSpec{
-		Job: job.Name, Fingerprint: fp, ConfigHash: configHash(job), Fresh: c.Bool("fresh"),
+		Job: job.Name, Fingerprint: fp, ConfigHash: configHash(job), Fresh: c.Bool("fresh"), DryRun: opts.dryRun,
 		Input: job.Source.Path, Sink: sinkDesc,
 	})
 	if err != nil {
@@ -160,6 +176,9 @@ func runJob(c *cli.Context, e *env, path string) error {
 	defer release()
 
 	reportDir := c.String("report")
+	if opts.outDir != "" {
+		reportDir = opts.outDir
+	}
 	if reportDir == "" {
 		reportDir = filepath.Join(filepath.Dir(job.State), "runs", strconv.FormatInt(runRec.ID, 10))
 	}
@@ -167,11 +186,15 @@ func runJob(c *cli.Context, e *env, path string) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
+	if opts.maskPII {
+		files.Mask = columnMask(p)
+	}
 	conc := c.Int("concurrency")
 	if conc == 0 {
 		conc = job.Concurrency
 	}
-	rs := &runState{c: c, e: e, p: p, logger: logger, store: store, run: runRec, resumed: resumed, files: files, reportDir: reportDir, conc: conc}
+	rs := &runState{c: c, e: e, p: p, logger: logger, store: store, run: runRec, resumed: resumed, files: files, reportDir: reportDir, conc: conc,
+		opts: opts, inputHash: fp}
 	logger.Info("run started", "job", job.Name, "run", runRec.ID, "resumed", resumed, "input", job.Source.Path, "sink", sinkDesc, "state", job.State)
 
 	var out runOutcome
@@ -218,7 +241,7 @@ func runJob(c *cli.Context, e *env, path string) error {
 	sum := summary{
 		Job: job.Name, RunID: runRec.ID, Resumed: resumed, Status: status, Sink: sinkDesc, Rows: max(out.rows, tot.rows), Entities: out.entities,
 		Written: out.written, Rejected: out.rejected, Uncertain: tot.uncertain, Failed: tot.failed, Actions: out.actions, Calls: out.calls, Budget: out.budget,
-		Seconds: elapsed.Seconds(), Reports: reportDir, Counts: counts, Message: msg, DryRun: c.Bool("dry-run"),
+		Seconds: elapsed.Seconds(), Reports: reportDir, Counts: counts, Message: msg, DryRun: opts.dryRun,
 	}
 	if elapsed > 0 {
 		sum.RowsPerS = float64(out.rows) / elapsed.Seconds()
@@ -278,6 +301,26 @@ func runExport(ctx context.Context, rs *runState) runOutcome {
 		runErr = err
 	}
 	return runOutcome{rows: res.Rows, written: res.Written, rejected: res.Rejected, interrupted: res.Interrupted, output: sink.Path(), err: runErr}
+}
+
+// columnMask masks the source columns that feed PII or email fields.
+func columnMask(p *prepared) func(int, string) string {
+	kinds := map[int]sinks.FieldType{}
+	for _, name := range p.mapping.Fields() {
+		f, ok := p.object.Field(name)
+		if !ok || !(f.PII || f.Type == sinks.Email) {
+			continue
+		}
+		for _, i := range p.mapping.ColumnsOf(name) {
+			kinds[i] = f.Type
+		}
+	}
+	return func(i int, v string) string {
+		if t, ok := kinds[i]; ok && v != "" {
+			return report.MaskValue(t, v)
+		}
+		return v
+	}
 }
 
 // outcomeTotals sums a run's outcome counts ("ok/create": 3, ...).

@@ -207,7 +207,21 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 			return runOutcome{err: err}
 		}
 	}
-	dry := rs.c.Bool("dry-run")
+	dry := rs.opts.dryRun
+	var diff *diffCollector
+	var reporter pipeline.Reporter = rs.files
+	if dry {
+		diff = newDiffCollector(rs, conn)
+		reporter = diff
+	}
+	var approve func(pipeline.Decision) (bool, string)
+	if rs.opts.planIn != "" {
+		plan, err := loadPlan(rs.opts.planIn, rs.inputHash, job.Name)
+		if err != nil {
+			return runOutcome{err: err, exit: ExitUsage}
+		}
+		approve = planApprover(plan)
+	}
 	writer := rs.store.NewWriter(rs.run.ID, nil)
 	var stateWriter *state.Writer
 	if !dry {
@@ -221,7 +235,7 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 	}
 	res, err := pipeline.Sync(ctx, pipeline.SyncConfig{
 		Source: rs.p.source, Mapping: rs.p.mapping, Sink: conn.sink, Store: rs.store, State: stateWriter, RunID: rs.run.ID,
-		Reporter: rs.files, Concurrency: conc, Limit: rs.c.Int("limit"), Done: done, Progress: prog, Logger: rs.logger,
+		Reporter: reporter, Concurrency: conc, Limit: rs.c.Int("limit"), Done: done, Progress: prog, Logger: rs.logger,
 		Region: job.Region, Grace: rs.c.Duration("grace"),
 		Check: func(ctx context.Context) error {
 			if ch, ok := sinks.As[sinks.Checker](conn.sink); ok {
@@ -242,7 +256,12 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 		},
 		Policy: pipeline.Policy{
 			Mode: job.Mode, OnAmbiguous: job.Match.OnAmbiguous, OnUncertain: job.OnUncertain, Merge: job.Merge,
-			Verify: rs.c.Bool("verify"), DryRun: dry,
+			Verify: rs.c.Bool("verify"), DryRun: dry, Approve: approve,
+		},
+		OnDecision: func(d pipeline.Decision) {
+			if diff != nil {
+				diff.decision(d)
+			}
 		},
 	})
 	stopProgress()
@@ -254,6 +273,14 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 		out.rows, out.entities, out.actions = res.Rows, res.Entities, res.Actions
 		out.calls = conn.budget.Stats().Calls
 		out.dryStatuses = res.Statuses
+		if err == nil && !res.Interrupted {
+			if werr := diff.write(res.Plan); werr != nil {
+				err = werr
+			}
+		}
+		if err != nil {
+			out.err = err
+		}
 		return out
 	}
 	if err == nil && !res.Interrupted && job.Mirror {

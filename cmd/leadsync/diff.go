@@ -1,0 +1,186 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/leadsync/leadsync/pipeline"
+	"github.com/leadsync/leadsync/report"
+)
+
+// diffCollector gathers a dry run's decisions and rejected rows into a
+// report.Diff; it forwards row reports to the run's files as well.
+type diffCollector struct {
+	rs   *runState
+	conn *connection
+	mu   sync.Mutex
+	d    report.Diff
+}
+
+func newDiffCollector(rs *runState, conn *connection) *diffCollector {
+	job := rs.p.job
+	return &diffCollector{rs: rs, conn: conn, d: report.Diff{
+		SchemaVersion: report.DiffSchemaVersion, Job: job.Name, Sink: job.Sink.Vendor + "/" + rs.p.object.Name,
+		Input: job.Source.Path, InputHash: rs.inputHash, GeneratedAt: time.Now().UTC().Format(time.RFC3339),
+	}}
+}
+
+// Rejected records a row rejected before any call (pipeline.Reporter).
+func (c *diffCollector) Rejected(row int, raw []string, column, reason string) error {
+	c.mu.Lock()
+	c.d.Rejected = append(c.d.Rejected, report.RejectedRow{Row: row, Column: column, Reason: reason})
+	c.mu.Unlock()
+	return c.rs.files.Rejected(row, raw, column, reason)
+}
+
+// Written forwards to the run's files (pipeline.Reporter).
+func (c *diffCollector) Written(row int, action, id string) error {
+	return c.rs.files.Written(row, action, id)
+}
+
+func (c *diffCollector) decision(d pipeline.Decision) {
+	e := report.Entity{ID: d.ID, Rows: d.Rows, MergedOn: d.MergedOn, Action: d.Action, VendorID: d.VendorID, Candidates: d.Candidates, Reason: d.Reason}
+	if len(d.Rows) == 1 {
+		e.MergedOn = ""
+	}
+	for _, ch := range d.Changes {
+		e.Changes = append(e.Changes, report.Change{Field: ch.Field, Old: ch.Old, New: ch.New, OldKnown: ch.OldKnown})
+	}
+	c.mu.Lock()
+	c.d.Entities = append(c.d.Entities, e)
+	c.mu.Unlock()
+}
+
+// write puts diff.json, diff.csv, diff.html (and review.csv when some
+// entity is ambiguous) in the report folder, the plan where asked, and
+// the summary on the terminal.
+func (c *diffCollector) write(pl pipeline.Plan) error {
+	c.d.Forecast = report.Forecast{Entities: pl.Entities, Unchanged: pl.Known, Calls: pl.Calls, Budget: c.conn.desc}
+	if !c.conn.budget.Adaptive() {
+		c.d.Forecast.Duration = c.conn.budget.Duration(pl.Calls).Round(time.Second).String()
+	}
+	c.d.Sort()
+	if c.rs.opts.planOut != "" {
+		// The plan keeps real values: it is matched against the vendor.
+		if err := writeFileWith(c.rs.opts.planOut, func(f *os.File) error { return c.d.WriteJSON(f) }); err != nil {
+			return err
+		}
+	}
+	if c.rs.opts.maskPII {
+		c.d.MaskPII(c.rs.p.object)
+	}
+	dir := c.rs.reportDir
+	files := map[string]func(f *os.File) error{
+		"diff.json": func(f *os.File) error { return c.d.WriteJSON(f) },
+		"diff.csv":  func(f *os.File) error { return c.d.WriteCSV(f) },
+		"diff.html": func(f *os.File) error { return c.d.WriteHTML(f) },
+	}
+	if c.d.Counts["ambiguous"] > 0 {
+		files["review.csv"] = func(f *os.File) error { return c.d.WriteReviewCSV(f) }
+	}
+	for name, fn := range files {
+		if err := writeFileWith(filepath.Join(dir, name), fn); err != nil {
+			return err
+		}
+	}
+	if !c.rs.c.Bool("json") {
+		c.d.WriteText(c.rs.e.stdout)
+		fmt.Fprintf(c.rs.e.stdout, "  report     %s (diff.html, diff.json, diff.csv)\n", dir)
+	}
+	return nil
+}
+
+func writeFileWith(path string, fn func(f *os.File) error) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := fn(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// loadPlan reads a plan and checks it was made for this job and input.
+func loadPlan(path, inputHash, job string) (*report.Diff, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	plan, err := report.ReadDiff(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if plan.Job != job {
+		return nil, fmt.Errorf("%s is a plan for job %q, not %q", path, plan.Job, job)
+	}
+	if plan.InputHash != inputHash {
+		return nil, fmt.Errorf("%s was made for another version of the input file; make a new plan with leadsync diff --plan", path)
+	}
+	if plan.PIIMasked {
+		return nil, fmt.Errorf("%s has masked values and cannot be applied; make the plan without --mask-pii", path)
+	}
+	return plan, nil
+}
+
+// planApprover allows a write only when the entity's decision now is the
+// one the plan foresaw: the same action, the same vendor record, the same
+// field changes. Anything else is set aside and reported.
+func planApprover(plan *report.Diff) func(pipeline.Decision) (bool, string) {
+	byID := map[string]report.Entity{}
+	for _, e := range plan.Entities {
+		byID[e.ID] = e
+	}
+	return func(d pipeline.Decision) (bool, string) {
+		want, ok := byID[d.ID]
+		if !ok {
+			return false, "not in the plan"
+		}
+		got := describe(d.Action, d.VendorID, changesOf(d))
+		planned := describe(want.Action, want.VendorID, want.Changes)
+		if got != planned {
+			return false, fmt.Sprintf("changed since the plan: planned %s, now %s", planned, got)
+		}
+		return true, ""
+	}
+}
+
+func changesOf(d pipeline.Decision) []report.Change {
+	var out []report.Change
+	for _, c := range d.Changes {
+		out = append(out, report.Change{Field: c.Field, Old: c.Old, New: c.New, OldKnown: c.OldKnown})
+	}
+	return out
+}
+
+// describe renders an action for comparison and messages:
+// "update 48001 (city Oulu->Espoo)".
+func describe(action, id string, changes []report.Change) string {
+	parts := make([]string, 0, len(changes))
+	for _, c := range changes {
+		if c.OldKnown {
+			parts = append(parts, fmt.Sprintf("%s %q->%q", c.Field, c.Old, c.New))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s ->%q", c.Field, c.New))
+		}
+	}
+	sort.Strings(parts)
+	s := action
+	if id != "" {
+		s += " " + id
+	}
+	if len(parts) > 0 {
+		s += " (" + strings.Join(parts, ", ") + ")"
+	}
+	return s
+}

@@ -1,0 +1,248 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/leadsync/leadsync/sinks"
+)
+
+// DiffSchemaVersion is the version of the diff JSON schema. Fields are
+// only ever added; a change that breaks readers bumps it.
+const DiffSchemaVersion = 1
+
+// Diff is the dry-run report: what a run would do to every entity. Its
+// JSON form is documented in README ("Diff report") and is also the plan
+// file that `run --plan` applies.
+type Diff struct {
+	SchemaVersion int            `json:"schema_version"`
+	Job           string         `json:"job"`
+	Sink          string         `json:"sink"`  // vendor/object
+	Input         string         `json:"input"` // the source file
+	InputHash     string         `json:"input_sha256"`
+	GeneratedAt   string         `json:"generated_at"` // RFC 3339, UTC
+	PIIMasked     bool           `json:"pii_masked"`
+	Forecast      Forecast       `json:"forecast"`
+	Counts        map[string]int `json:"counts"` // entities by action, plus "rejected_rows"
+	Entities      []Entity       `json:"entities"`
+	Rejected      []RejectedRow  `json:"rejected"`
+}
+
+// Forecast is the calls the real run needs and their time at the budget.
+type Forecast struct {
+	Entities  int    `json:"entities"`
+	Unchanged int    `json:"unchanged"`
+	Calls     int    `json:"calls"`
+	Budget    string `json:"budget"`
+	Duration  string `json:"duration,omitempty"` // "24m0s"; empty when the budget adapts
+}
+
+// Entity is one planned entity.
+type Entity struct {
+	ID         string   `json:"id"`   // the entity's keys, as the engine names it
+	Rows       []int    `json:"rows"` // the first is the entity's own; others merged into it
+	MergedOn   string   `json:"merged_on,omitempty"`
+	Action     string   `json:"action"` // create, update, unchanged, ambiguous, rejected, not_found, exists, uncertain
+	VendorID   string   `json:"vendor_id,omitempty"`
+	Changes    []Change `json:"changes,omitempty"`
+	Candidates []string `json:"candidates,omitempty"` // ambiguous: the vendor ids that match
+	Reason     string   `json:"reason,omitempty"`
+}
+
+// Change is one field's planned change; Old is empty and OldKnown false
+// when the vendor returns no record and nothing was synced before.
+type Change struct {
+	Field    string `json:"field"`
+	Old      string `json:"old"`
+	New      string `json:"new"`
+	OldKnown bool   `json:"old_known"`
+}
+
+// RejectedRow is a row the run would reject before any call.
+type RejectedRow struct {
+	Row    int    `json:"row"`
+	Column string `json:"column,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// Sort orders entities by their first row and fills Counts.
+func (d *Diff) Sort() {
+	sort.Slice(d.Entities, func(i, j int) bool { return firstRow(d.Entities[i]) < firstRow(d.Entities[j]) })
+	sort.Slice(d.Rejected, func(i, j int) bool { return d.Rejected[i].Row < d.Rejected[j].Row })
+	d.Counts = map[string]int{}
+	for _, e := range d.Entities {
+		d.Counts[e.Action]++
+	}
+	if len(d.Rejected) > 0 {
+		d.Counts["rejected_rows"] = len(d.Rejected)
+	}
+}
+
+func firstRow(e Entity) int {
+	if len(e.Rows) == 0 {
+		return 0
+	}
+	return e.Rows[0]
+}
+
+// MaskPII replaces the values of the object's PII fields: an email keeps
+// its domain ("•••@example.fi"), anything else becomes "•••". Keys in
+// entity ids are masked the same way.
+func (d *Diff) MaskPII(obj sinks.Object) {
+	d.PIIMasked = true
+	mask := func(field, v string) string {
+		if v == "" {
+			return v
+		}
+		f, ok := obj.Field(field)
+		if !ok || !(f.PII || f.Type == sinks.Email) {
+			return v
+		}
+		return MaskValue(f.Type, v)
+	}
+	for i := range d.Entities {
+		e := &d.Entities[i]
+		for j := range e.Changes {
+			c := &e.Changes[j]
+			c.Old, c.New = mask(c.Field, c.Old), mask(c.Field, c.New)
+		}
+		e.ID = maskKeys(e.ID)
+		e.MergedOn = maskKeys(e.MergedOn)
+	}
+}
+
+// MaskValue masks one value: the local part of an email, or all of it.
+func MaskValue(t sinks.FieldType, v string) string {
+	if t == sinks.Email {
+		if at := strings.LastIndexByte(v, '@'); at > 0 {
+			return "•••" + v[at:]
+		}
+	}
+	return "•••"
+}
+
+func maskKeys(id string) string {
+	parts := strings.Split(id, "|")
+	for i, p := range parts {
+		if rest, ok := strings.CutPrefix(p, "email:"); ok {
+			parts[i] = "email:" + MaskValue(sinks.Email, rest)
+		}
+	}
+	return strings.Join(parts, "|")
+}
+
+// WriteJSON writes the documented JSON form.
+func (d *Diff) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(d)
+}
+
+// ReadDiff reads a diff (a plan file).
+func ReadDiff(r io.Reader) (*Diff, error) {
+	var d Diff
+	if err := json.NewDecoder(r).Decode(&d); err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	if d.SchemaVersion != DiffSchemaVersion {
+		return nil, fmt.Errorf("plan: schema version %d, this leadsync reads %d", d.SchemaVersion, DiffSchemaVersion)
+	}
+	return &d, nil
+}
+
+// CSV columns of the diff: one line per changed field, one line for an
+// entity without field changes, one line per rejected row.
+var diffCSVHeader = []string{"rows", "action", "vendor_id", "field", "old", "new", "candidates", "merged_on", "reason"}
+
+// WriteCSV writes the diff as CSV, every cell formula-safe.
+func (d *Diff) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(diffCSVHeader); err != nil {
+		return err
+	}
+	for _, e := range d.Entities {
+		base := []string{joinRows(e.Rows), e.Action, e.VendorID}
+		tail := []string{strings.Join(e.Candidates, " "), e.MergedOn, e.Reason}
+		if len(e.Changes) == 0 {
+			if err := cw.Write(SafeRow(append(append(base, "", "", ""), tail...))); err != nil {
+				return err
+			}
+			continue
+		}
+		for _, c := range e.Changes {
+			old := c.Old
+			if !c.OldKnown {
+				old = ""
+			}
+			if err := cw.Write(SafeRow(append(append(append([]string{}, base...), c.Field, old, c.New), tail...))); err != nil {
+				return err
+			}
+		}
+	}
+	for _, r := range d.Rejected {
+		if err := cw.Write(SafeRow([]string{strconv.Itoa(r.Row), "rejected", "", r.Column, "", "", "", "", r.Reason})); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteReviewCSV writes the ambiguous entities for a person to decide:
+// the rows, the candidate vendor ids and the reason. Nothing ambiguous is
+// ever guessed into a create.
+func (d *Diff) WriteReviewCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"rows", "keys", "candidates", "reason"})
+	for _, e := range d.Entities {
+		if e.Action != "ambiguous" {
+			continue
+		}
+		cw.Write(SafeRow([]string{joinRows(e.Rows), e.ID, strings.Join(e.Candidates, " "), e.Reason}))
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteText writes the terminal summary.
+func (d *Diff) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "diff of job %s -> %s (%s)\n", d.Job, d.Sink, d.Input)
+	order := []string{"create", "update", "unchanged", "ambiguous", "not_found", "exists", "uncertain", "rejected"}
+	for _, a := range order {
+		if n := d.Counts[a]; n > 0 {
+			fmt.Fprintf(w, "  %-10s %d\n", a, n)
+		}
+	}
+	if n := d.Counts["rejected_rows"]; n > 0 {
+		fmt.Fprintf(w, "  %-10s %d rows (bad values)\n", "rejected", n)
+	}
+	merged := 0
+	for _, e := range d.Entities {
+		if len(e.Rows) > 1 {
+			merged += len(e.Rows) - 1
+		}
+	}
+	if merged > 0 {
+		fmt.Fprintf(w, "  %-10s %d rows merged into other rows' entities\n", "merged", merged)
+	}
+	f := d.Forecast
+	fmt.Fprintf(w, "  forecast   ~%d calls", f.Calls)
+	if f.Duration != "" {
+		fmt.Fprintf(w, ": about %s at %s", f.Duration, f.Budget)
+	}
+	fmt.Fprintln(w)
+}
+
+func joinRows(rows []int) string {
+	s := make([]string, len(rows))
+	for i, r := range rows {
+		s[i] = strconv.Itoa(r)
+	}
+	return strings.Join(s, " ")
+}
