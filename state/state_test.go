@@ -178,3 +178,23 @@ func TestIntentsAndCursors(t *testing.T) {
 		t.Fatalf("cursor %q", c)
 	}
 }
+
+// A dry run neither resumes an unfinished run nor stands in its way.
+func TestDryRunLeavesResumeAlone(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	spec := RunSpec{Job: "j", Fingerprint: "f", ConfigHash: "c"}
+	r1, _, _ := s.BeginRun(ctx, spec)
+	s.FinishRun(ctx, r1.ID, RunInterrupted, nil, "")
+	dry := spec
+	dry.DryRun = true
+	r2, resumed, _ := s.BeginRun(ctx, dry)
+	if resumed || r2.ID == r1.ID || r2.Status != RunDryRun {
+		t.Fatalf("dry run: %+v resumed=%v", r2, resumed)
+	}
+	s.FinishRun(ctx, r2.ID, RunDryRun, nil, "")
+	r3, resumed, _ := s.BeginRun(ctx, spec)
+	if !resumed || r3.ID != r1.ID {
+		t.Fatalf("after a dry run the interrupted run did not resume: %+v", r3)
+	}
+}
