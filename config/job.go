@@ -47,15 +47,39 @@ type Job struct {
 	Dir string `yaml:"-"`
 }
 
-// Source says where records come from.
+// Source says where records come from: a file, or (for migrations) a
+// vendor's API read page by page.
 type Source struct {
-	// Type is csv or xlsx; when empty it is taken from the path's extension.
+	// Type is csv, xlsx, tiledesk, liondesk or leadsquared; when empty it
+	// is taken from the path's extension.
 	Type      string `yaml:"type"`
 	Path      string `yaml:"path"`
 	Delimiter string `yaml:"delimiter"`  // csv: one of , ; | \t or "tab"; empty = detect
 	Encoding  string `yaml:"encoding"`   // csv: utf-8, utf-16le, utf-16be, windows-1252; empty = detect
 	Sheet     string `yaml:"sheet"`      // xlsx: name or #index; empty = first
 	HeaderRow int    `yaml:"header_row"` // 1-based; default 1
+	// API sources: the connection (as in sink) and what to read.
+	URL         string  `yaml:"url"`
+	Project     string  `yaml:"project"`
+	Token       string  `yaml:"token"`
+	Email       string  `yaml:"email"`
+	Password    string  `yaml:"password"`
+	AccessKey   string  `yaml:"access_key"`
+	SecretKey   string  `yaml:"secret_key"`
+	CountryCode string  `yaml:"country_code"`
+	Budget      *Budget `yaml:"budget"`
+	Status      string  `yaml:"status"`    // tiledesk: only leads of this status
+	Addresses   bool    `yaml:"addresses"` // liondesk: read each contact's address too (a call each)
+	Lookups     string  `yaml:"lookups"`   // leadsquared: a file of emails or phones, one a line
+}
+
+// IsAPI reports whether the source is a vendor's API.
+func (s Source) IsAPI() bool {
+	switch s.Type {
+	case "tiledesk", "liondesk", "leadsquared":
+		return true
+	}
+	return false
 }
 
 // Sink says where records go. Keys a vendor does not use are rejected when
@@ -76,7 +100,7 @@ type Sink struct {
 	CountryCode string  `yaml:"country_code"`
 	Budget      *Budget `yaml:"budget"`
 	// Export sinks.
-	Format string `yaml:"format"` // csv or jsonl; empty = from the path's extension
+	Format string `yaml:"format"` // csv, jsonl or xlsx; empty = from the path's extension
 	Path   string `yaml:"path"`
 	Schema string `yaml:"schema"` // vendor/object whose schema the export follows; empty = any fields
 }
@@ -102,7 +126,7 @@ var (
 	Ambiguities = []string{"skip", "first", "fail"}
 	Uncertains  = []string{"skip", "retry"}
 	Merges      = []string{"later", "first"}
-	SourceTypes = []string{"csv", "xlsx"}
+	SourceTypes = []string{"csv", "xlsx", "tiledesk", "liondesk", "leadsquared"}
 )
 
 // LoadJob reads, checks and normalizes a job file. Every problem it can see
@@ -149,14 +173,18 @@ func (d *Doc) Job() (*Job, error) {
 	if j.Name == "" {
 		j.Name = strings.TrimSuffix(filepath.Base(d.File), filepath.Ext(d.File))
 	}
-	need("$.source.path", j.Source.Path, "the input file")
+	if !j.Source.IsAPI() {
+		need("$.source.path", j.Source.Path, "the input file")
+	} else if j.Source.Type == "leadsquared" {
+		need("$.source.lookups", j.Source.Lookups, "a file of emails or phones to look up")
+	}
 	if j.Source.Type == "" && j.Source.Path != "" {
 		j.Source.Type = strings.TrimPrefix(strings.ToLower(filepath.Ext(j.Source.Path)), ".")
 		if j.Source.Type == "tsv" || j.Source.Type == "txt" {
 			j.Source.Type = "csv"
 		}
 	}
-	if j.Source.Path != "" {
+	if j.Source.Path != "" || j.Source.Type != "" {
 		oneOf("$.source.type", &j.Source.Type, "", SourceTypes)
 	}
 	if j.Source.HeaderRow < 0 {
@@ -188,6 +216,7 @@ func (d *Doc) Job() (*Job, error) {
 		return nil, err
 	}
 	j.Source.Path = j.Resolve(j.Source.Path)
+	j.Source.Lookups = j.Resolve(j.Source.Lookups)
 	if j.Sink.Path != "" {
 		j.Sink.Path = j.Resolve(j.Sink.Path)
 	}

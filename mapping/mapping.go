@@ -163,7 +163,17 @@ func (c *compiler) addErr(err error) {
 // mapping file relative to doc's folder) for object obj. All problems are
 // returned together as config.Errors.
 func Compile(doc *config.Doc, node ast.Node, obj sinks.Object, opts Options) (*Mapping, error) {
-	if path, ok := config.Scalar(node); ok && path != "" {
+	if name, ok := config.Scalar(node); ok && strings.HasPrefix(name, PresetPrefix) {
+		src, err := Preset(strings.TrimPrefix(name, PresetPrefix))
+		if err != nil {
+			return nil, config.Errors{doc.At(node, "%v", err)}
+		}
+		pdoc, err := config.Parse(name, src, opts.Lookup)
+		if err != nil {
+			return nil, err
+		}
+		doc, node = pdoc, pdoc.Root
+	} else if path, ok := config.Scalar(node); ok && path != "" {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(filepath.Dir(doc.File), path)
 		}

@@ -31,6 +31,16 @@ type Diff struct {
 	Counts        map[string]int `json:"counts"` // entities by action, plus "rejected_rows"
 	Entities      []Entity       `json:"entities"`
 	Rejected      []RejectedRow  `json:"rejected"`
+	// Sides is set by reconcile: how many entities each side holds.
+	Sides *Sides `json:"sides,omitempty"`
+}
+
+// Sides counts a reconciliation's two sides.
+type Sides struct {
+	SourceRows     int  `json:"source_rows"`
+	SourceEntities int  `json:"source_entities"`
+	TargetRecords  int  `json:"target_records"` // -1 when the target cannot be listed
+	TargetListed   bool `json:"target_listed"`
 }
 
 // Forecast is the calls the real run needs and their time at the budget.

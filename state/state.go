@@ -83,6 +83,12 @@ CREATE TABLE IF NOT EXISTS cursors (
 	cursor TEXT NOT NULL,
 	PRIMARY KEY (run_id, name)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS staged (
+	run_id INTEGER NOT NULL,
+	seq    INTEGER NOT NULL,
+	vals   TEXT NOT NULL,
+	PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS locks (
 	job         TEXT PRIMARY KEY,
 	run_id      INTEGER NOT NULL,
@@ -478,6 +484,64 @@ func (s *Store) OpenIntent(ctx context.Context, entity, op string) (bool, error)
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM intents WHERE entity=? AND op=? AND done=0`, entity, op).Scan(&n)
 	return n > 0, err
+}
+
+// StagePage saves one page of an API source: its records (numbered from
+// seq) and the cursor of the next page, in one transaction, so a resumed
+// run replays exactly what was read and goes on from the next page.
+func (s *Store) StagePage(ctx context.Context, runID int64, name string, seq int, records [][]string, next string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO staged(run_id, seq, vals) VALUES(?,?,?)`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for i, r := range records {
+		b, _ := json.Marshal(r)
+		if _, err := st.ExecContext(ctx, runID, seq+i, string(b)); err != nil {
+			return fmt.Errorf("state: stage: %w", err)
+		}
+	}
+	done := next
+	if done == "" {
+		done = CursorEnd // the source is read to the end
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO cursors(run_id, name, cursor) VALUES(?,?,?)
+		ON CONFLICT(run_id, name) DO UPDATE SET cursor=excluded.cursor`, runID, name, done); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// CursorEnd is the cursor StagePage saves once the source is exhausted.
+const CursorEnd = "\x00end"
+
+// Staged calls fn for every staged record of a run, in order.
+func (s *Store) Staged(ctx context.Context, runID int64, fn func(seq int, values []string) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, vals FROM staged WHERE run_id=? ORDER BY seq`, runID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq int
+		var raw string
+		if err := rows.Scan(&seq, &raw); err != nil {
+			return err
+		}
+		var vals []string
+		if err := json.Unmarshal([]byte(raw), &vals); err != nil {
+			return err
+		}
+		if err := fn(seq, vals); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // SetCursor saves a source's page cursor for a run.

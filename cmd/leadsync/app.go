@@ -83,6 +83,8 @@ func newApp(e *env) *cli.App {
 			showCommand(e),
 			sandboxCommand(e),
 			setupCommand(e),
+			reconcileCommand(e),
+			presetsCommand(e),
 		},
 	}
 }

@@ -12,17 +12,19 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sources"
 	"github.com/leadsync/leadsync/sources/csvfile"
+	"github.com/leadsync/leadsync/sources/staged"
 	"github.com/leadsync/leadsync/sources/xlsxfile"
 )
 
 func inspectCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:      "inspect",
-		Usage:     "show a file's columns, detected encoding and delimiter, sample rows and a suggested mapping",
-		ArgsUsage: "FILE",
+		Usage:     "show a file's (or a job's vendor source's) columns, detected encoding and delimiter, sample rows and a suggested mapping",
+		ArgsUsage: "FILE | JOB.yaml",
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "rows", Value: 5, Usage: "sample `N` rows"},
 			&cli.StringFlag{Name: "sheet", Usage: "xlsx: sheet name or #index"},
@@ -43,6 +45,22 @@ func inspect(c *cli.Context, e *env, path string) error {
 	var src sources.Source
 	ext := strings.ToLower(filepath.Ext(path))
 	switch ext {
+	case ".yaml", ".yml":
+		// A job whose source is a vendor's API: its fields and a sample.
+		job, err := config.LoadJob(path, e.lookup)
+		if err != nil {
+			return withCode(ExitUsage, err)
+		}
+		if !job.Source.IsAPI() {
+			return inspect(c, e, job.Source.Path)
+		}
+		api, err := openAPISource(e, job)
+		if err != nil {
+			return withCode(ExitUsage, err)
+		}
+		defer api.close()
+		src = staged.New(job.Source.Type, api.pager, nil, 0)
+		fmt.Fprintf(w, "source     %s %s (vendor API)\n", job.Source.Type, redactURL(job.Source.URL))
 	case ".xlsx", ".xlsm":
 		sheets, err := xlsxfile.Sheets(path)
 		if err != nil {

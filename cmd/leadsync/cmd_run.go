@@ -22,6 +22,7 @@ import (
 	"github.com/leadsync/leadsync/report"
 	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sinks/export"
+	"github.com/leadsync/leadsync/sources/staged"
 	"github.com/leadsync/leadsync/state"
 )
 
@@ -81,6 +82,9 @@ type summary struct {
 	Counts    map[string]int `json:"counts"`
 	Message   string         `json:"message,omitempty"`
 	DryRun    bool           `json:"dry_run,omitempty"`
+	// A migration's source connection.
+	SourceCalls  int    `json:"source_calls,omitempty"`
+	SourceBudget string `json:"source_budget,omitempty"`
 }
 
 // runState is what both kinds of run share once the job is prepared.
@@ -105,6 +109,8 @@ type runOutcome struct {
 	actions                                  map[string]int
 	unsettled                                int // failed or uncertain rows: the run is not finished
 	dryStatuses                              map[string]int
+	srcCalls                                 int
+	srcBudget                                string
 	interrupted                              bool
 	output, budget                           string
 	err                                      error
@@ -144,8 +150,10 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		return exitf(ExitUsage, "%s: sink vendor %q cannot be written", job.Doc.File, job.Sink.Vendor)
 	}
 
-	fp, err := fingerprint(job.Source.Path)
-	if err != nil {
+	var fp string
+	if p.api != nil {
+		fp = apiFingerprint(job)
+	} else if fp, err = fingerprint(job.Source.Path); err != nil {
 		return withCode(ExitUsage, err)
 	}
 	store, err := state.Open(job.State)
@@ -163,7 +171,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	}
 	runRec, resumed, err := store.BeginRun(ctx, state.RunSpec{
 		Job: job.Name, Fingerprint: fp, ConfigHash: configHash(job), Fresh: c.Bool("fresh"), DryRun: opts.dryRun,
-		Input: job.Source.Path, Sink: sinkDesc,
+		Input: sourceDesc(job), Sink: sinkDesc,
 	})
 	if err != nil {
 		return withCode(ExitUsage, err)
@@ -182,6 +190,10 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	if reportDir == "" {
 		reportDir = filepath.Join(filepath.Dir(job.State), "runs", strconv.FormatInt(runRec.ID, 10))
 	}
+	if p.api != nil {
+		// Pages are staged in this run's state: a resumed run replays them.
+		p.source = staged.New(job.Source.Type, p.api.pager, store, runRec.ID)
+	}
 	files, err := report.NewRunFiles(reportDir, p.mapping.Header())
 	if err != nil {
 		return withCode(ExitUsage, err)
@@ -195,7 +207,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	}
 	rs := &runState{c: c, e: e, p: p, logger: logger, store: store, run: runRec, resumed: resumed, files: files, reportDir: reportDir, conc: conc,
 		opts: opts, inputHash: fp}
-	logger.Info("run started", "job", job.Name, "run", runRec.ID, "resumed", resumed, "input", job.Source.Path, "sink", sinkDesc, "state", job.State)
+	logger.Info("run started", "job", job.Name, "run", runRec.ID, "resumed", resumed, "input", sourceDesc(job), "sink", sinkDesc, "state", job.State)
 
 	var out runOutcome
 	if job.Sink.Vendor == "export" {
@@ -205,6 +217,9 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	}
 	if err := files.Close(); err != nil && out.err == nil {
 		out.err = err
+	}
+	if p.api != nil {
+		out.srcCalls, out.srcBudget = p.api.budget.Stats().Calls, p.api.desc
 	}
 	// The run's totals come from state, so a resumed run reports all its
 	// rows, not only this invocation's.
@@ -241,6 +256,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	sum := summary{
 		Job: job.Name, RunID: runRec.ID, Resumed: resumed, Status: status, Sink: sinkDesc, Rows: max(out.rows, tot.rows), Entities: out.entities,
 		Written: out.written, Rejected: out.rejected, Uncertain: tot.uncertain, Failed: tot.failed, Actions: out.actions, Calls: out.calls, Budget: out.budget,
+		SourceCalls: out.srcCalls, SourceBudget: out.srcBudget,
 		Seconds: elapsed.Seconds(), Reports: reportDir, Counts: counts, Message: msg, DryRun: opts.dryRun,
 	}
 	if elapsed > 0 {
@@ -323,6 +339,14 @@ func columnMask(p *prepared) func(int, string) string {
 	}
 }
 
+// sourceDesc names the input for history and logs.
+func sourceDesc(job *config.Job) string {
+	if job.Source.IsAPI() {
+		return job.Source.Type + " " + redactURL(job.Source.URL)
+	}
+	return job.Source.Path
+}
+
 // outcomeTotals sums a run's outcome counts ("ok/create": 3, ...).
 type outcomeTotals struct{ rows, written, rejected, uncertain, failed int }
 
@@ -386,6 +410,9 @@ func printSummary(e *env, s summary) {
 	}
 	if s.Calls > 0 || s.Budget != "" {
 		fmt.Fprintf(w, "  calls     %d (budget %s)\n", s.Calls, s.Budget)
+	}
+	if s.SourceBudget != "" {
+		fmt.Fprintf(w, "  source    %d calls (budget %s)\n", s.SourceCalls, s.SourceBudget)
 	}
 	fmt.Fprintf(w, "  time      %.2fs (%.0f rows/s)\n", s.Seconds, s.RowsPerS)
 	if s.Output != "" {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/mapping"
@@ -20,16 +21,28 @@ import (
 // prepared is a job ready to run: parsed, source open, mapping compiled.
 type prepared struct {
 	job     *config.Job
-	source  sources.Source
+	source  sources.Source // a file source; an API source is staged once the run exists
+	api     *apiSource     // the vendor API a migration reads, or nil
 	object  sinks.Object
 	mapping *mapping.Mapping
 }
 
 func (p *prepared) Close() error {
+	if p.api != nil {
+		p.api.close()
+	}
 	if p.source != nil {
 		return p.source.Close()
 	}
 	return nil
+}
+
+// header is the source's column names.
+func (p *prepared) header() []string {
+	if p.api != nil {
+		return p.api.pager.Header()
+	}
+	return p.source.Header()
 }
 
 // prepare loads a job and everything it needs before the first row. Every
@@ -51,18 +64,24 @@ func prepare(e *env, path string) (*prepared, error) {
 	if err != nil {
 		errs = append(errs, job.Doc.At(job.Doc.NodeAt("$.sink"), "%v", err))
 	}
-	src, err := openSource(job)
-	if err != nil {
-		errs = append(errs, job.Doc.At(job.Doc.NodeAt("$.source.path"), "%v", err))
+	if job.Source.IsAPI() {
+		p.api, err = openAPISource(e, job)
+		if err != nil {
+			errs = append(errs, job.Doc.At(job.Doc.NodeAt("$.source"), "%v", err))
+		}
+	} else {
+		p.source, err = openSource(job)
+		if err != nil {
+			errs = append(errs, job.Doc.At(job.Doc.NodeAt("$.source.path"), "%v", err))
+		}
 	}
-	p.source = src
 	if len(errs) > 0 {
 		p.Close()
 		return nil, errs.Err()
 	}
 	p.mapping, err = mapping.Compile(job.Doc, job.Mapping, p.object, mapping.Options{
-		Header:     src.Header(),
-		SourceFile: filepath.Base(job.Source.Path),
+		Header:     p.header(),
+		SourceFile: sourceName(job),
 		Region:     job.Region,
 		Keys:       job.Match.Keys,
 		KeysNode:   job.Doc.NodeAt("$.match.keys"),
@@ -73,6 +92,14 @@ func prepare(e *env, path string) (*prepared, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// sourceName names the source in row errors: the file, or the vendor.
+func sourceName(job *config.Job) string {
+	if job.Source.IsAPI() {
+		return job.Source.Type
+	}
+	return filepath.Base(job.Source.Path)
 }
 
 func openSource(job *config.Job) (sources.Source, error) {
@@ -124,6 +151,11 @@ func configHash(job *config.Job) string {
 	h := sha256.New()
 	for _, p := range []string{job.Doc.File, mappingFile(job)} {
 		if p == "" {
+			continue
+		}
+		if name, ok := strings.CutPrefix(filepath.Base(p), mapping.PresetPrefix); ok {
+			b, _ := mapping.Preset(name) // a preset: its content, as shipped
+			h.Write(b)
 			continue
 		}
 		if b, err := os.ReadFile(p); err == nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/leadsync/leadsync/sinks/liondesk/liondesktest"
 	"github.com/leadsync/leadsync/sinks/tiledesk"
 	"github.com/leadsync/leadsync/sinks/tiledesk/tiledesktest"
+	"github.com/leadsync/leadsync/sources"
 )
 
 // sandboxEmulator is an in-process emulator server.
@@ -50,6 +51,8 @@ type vendorEntry struct {
 	// setup ensures the job's declared vendor setup exists (nil: the
 	// vendor has nothing to set up).
 	setup func(ctx context.Context, c sinkConfig, spec func(v any) error, dryRun bool, w io.Writer) (changed bool, err error)
+	// pager reads the vendor as a migration source (nil: it cannot be one).
+	pager func(sourceConfig) (sources.Pager, error)
 }
 
 func registry() []vendorEntry {
@@ -74,6 +77,10 @@ func registry() []vendorEntry {
 			sandbox: func() (string, config.Sink, sandboxEmulator) {
 				s := tiledesktest.NewServer(tiledesktest.Options{})
 				return s.URL + "/v3", config.Sink{Project: tiledesktest.TestProjectID, Token: tiledesktest.TestToken}, s
+			},
+			pager: func(c sourceConfig) (sources.Pager, error) {
+				return tiledesk.NewPager(tiledesk.SourceConfig{URL: c.src.URL, Project: c.src.Project, Token: c.src.Token,
+					Email: c.src.Email, Password: c.src.Password, Region: c.region, Status: c.src.Status, Budget: c.budget})
 			},
 		},
 		{

@@ -159,6 +159,8 @@ func subtractJSON(saved, base []byte) ([]byte, bool) {
 	return r, err == nil
 }
 
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
 // fillCredentials uses the emulator's test credentials where the job has none.
 func fillCredentials(have, test config.Sink) config.Sink {
 	pick := func(a, b string) string {

@@ -1,5 +1,6 @@
-// Package export is the file sink: mapped records written as CSV or JSONL,
-// for previews, staging (vendor -> file -> review -> vendor) and backups.
+// Package export is the file sink: mapped records written as CSV, JSONL or
+// XLSX, for previews, staging (vendor -> file -> review -> vendor) and
+// backups.
 // Output goes to a temporary file renamed into place on Commit, so an
 // interrupted run never leaves half a file where the last good one was.
 package export
@@ -20,7 +21,7 @@ import (
 )
 
 // Formats the export sink writes.
-var Formats = []string{"csv", "jsonl"}
+var Formats = []string{"csv", "jsonl", "xlsx"}
 
 // Schema is the export sink's own schema: one open object, "record",
 // that accepts any field. A job can instead follow a vendor's schema
@@ -28,7 +29,7 @@ var Formats = []string{"csv", "jsonl"}
 func Schema() sinks.Schema {
 	return sinks.Schema{
 		Vendor: "export",
-		Doc:    "Files of mapped records (CSV or JSONL).",
+		Doc:    "Files of mapped records (CSV, JSONL or XLSX).",
 		Objects: []sinks.Object{{
 			Name: "record",
 			Doc:  "Any fields, written as strings in mapping order.",
@@ -45,12 +46,13 @@ type Sink struct {
 	csv    *csv.Writer
 	fields []string
 	json   bool
+	xlsx   *xlsxWriter
 	n      int
 	obj    map[string]string
 }
 
-// New creates the temporary output for path; format is csv, jsonl, or ""
-// (taken from the extension).
+// New creates the temporary output for path; format is csv, jsonl, xlsx,
+// or "" (taken from the extension).
 func New(path, format string, fields []string) (*Sink, error) {
 	if format == "" {
 		format = strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
@@ -58,8 +60,8 @@ func New(path, format string, fields []string) (*Sink, error) {
 			format = "jsonl"
 		}
 	}
-	if format != "csv" && format != "jsonl" {
-		return nil, fmt.Errorf("export: format %q: use csv or jsonl", format)
+	if format != "csv" && format != "jsonl" && format != "xlsx" {
+		return nil, fmt.Errorf("export: format %q: use csv, jsonl or xlsx", format)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
@@ -69,13 +71,26 @@ func New(path, format string, fields []string) (*Sink, error) {
 		return nil, fmt.Errorf("export: %w", err)
 	}
 	s := &Sink{path: path, tmp: tmp, buf: bufio.NewWriterSize(tmp, 1<<20), fields: fields, json: format == "jsonl"}
-	if !s.json {
+	switch {
+	case format == "xlsx":
+		// excelize's spill file goes beside the output, not to a /tmp that
+		// may be memory, in a folder of its own that Commit and Abort remove.
+		dir, err := os.MkdirTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmpdir")
+		if err != nil {
+			s.Abort()
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		if s.xlsx, err = newXLSX(dir, fields); err != nil { // removes dir
+			s.Abort()
+			return nil, fmt.Errorf("export: %w", err)
+		}
+	case !s.json:
 		s.csv = csv.NewWriter(s.buf)
 		if err := s.csv.Write(fields); err != nil {
 			s.Abort()
 			return nil, fmt.Errorf("export: %w", err)
 		}
-	} else {
+	default:
 		s.obj = make(map[string]string, len(fields))
 	}
 	return s, nil
@@ -83,6 +98,13 @@ func New(path, format string, fields []string) (*Sink, error) {
 
 // Write appends one record; the id is its 1-based record number in the file.
 func (s *Sink) Write(_ context.Context, l mapping.Lead) (string, error) {
+	if s.xlsx != nil {
+		if err := s.xlsx.write(l.Values); err != nil {
+			return "", fmt.Errorf("export: %w", err)
+		}
+		s.n++
+		return strconv.Itoa(s.n), nil
+	}
 	s.n++
 	if s.json {
 		// encoding/json sorts map keys: stable output whatever the order.
@@ -105,6 +127,19 @@ func (s *Sink) Write(_ context.Context, l mapping.Lead) (string, error) {
 
 // Commit flushes and renames the file into place.
 func (s *Sink) Commit() error {
+	if s.xlsx != nil {
+		err := s.xlsx.save(s.buf)
+		if err == nil {
+			// The workbook is all in buf and tmp now: drop excelize's
+			// temporary files before the rename.
+			err = s.xlsx.close()
+			s.xlsx = nil
+		}
+		if err != nil {
+			s.Abort()
+			return fmt.Errorf("export: %w", err)
+		}
+	}
 	if s.csv != nil {
 		s.csv.Flush()
 		if err := s.csv.Error(); err != nil {
@@ -129,10 +164,19 @@ func (s *Sink) Commit() error {
 	return nil
 }
 
-// Abort removes the temporary file.
+// Abort removes the temporary file (and an XLSX export's temporary folder).
 func (s *Sink) Abort() error {
 	s.tmp.Close()
-	return os.Remove(s.tmp.Name())
+	var xerr error
+	if s.xlsx != nil {
+		xerr = s.xlsx.close()
+		s.xlsx = nil
+	}
+	err := os.Remove(s.tmp.Name())
+	if err == nil {
+		err = xerr
+	}
+	return err
 }
 
 // Path is the final output path.

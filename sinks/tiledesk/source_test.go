@@ -1,0 +1,348 @@
+package tiledesk_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadsync/leadsync/budget"
+	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/emulator"
+	"github.com/leadsync/leadsync/sinks/tiledesk"
+	"github.com/leadsync/leadsync/sinks/tiledesk/tiledesktest"
+	"github.com/leadsync/leadsync/sources"
+)
+
+func sourceServer(t *testing.T, opts tiledesktest.Options) *tiledesktest.Server {
+	t.Helper()
+	if opts.TimeScale == 0 {
+		opts.TimeScale = 0.001
+	}
+	s := tiledesktest.NewServer(opts)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func sourceConfig(s *tiledesktest.Server) tiledesk.SourceConfig {
+	return tiledesk.SourceConfig{
+		URL: s.URL + "/v3", Project: tiledesktest.TestProjectID,
+		Email: tiledesktest.TestEmail, Password: tiledesktest.TestPassword,
+		PageSize: 5, HTTP: s.Client(),
+	}
+}
+
+func newPager(t *testing.T, cfg tiledesk.SourceConfig) sources.Pager {
+	t.Helper()
+	p, err := tiledesk.NewPager(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func testCtx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+// leadID is the _id of seeded lead n.
+func leadID(n int) string { return fmt.Sprintf("66f1a2b3c4d5e6f7%08x", n) }
+
+// seedLeads stores n live leads of the test project, inserted in a
+// shuffled order (so only a sort by _id reads them in id order), plus two
+// soft-deleted leads, one temporary lead and one lead of another project.
+func seedLeads(t *testing.T, s *tiledesktest.Server, n int) {
+	t.Helper()
+	var docs []map[string]any
+	for i := range n {
+		docs = append(docs, map[string]any{
+			"_id": leadID(i), "id_project": tiledesktest.TestProjectID,
+			"lead_id": fmt.Sprintf("crm-%04d", i), "fullname": fmt.Sprintf("Lead %d", i),
+			"email": fmt.Sprintf("Lead%d@Example.com", i), "phone": fmt.Sprintf("333 123 %04d", i),
+			"tags": []string{"vip", fmt.Sprintf("t%d", i)}, "attributes": map[string]any{"z": i, "a": "x"},
+		})
+	}
+	rand.New(rand.NewPCG(7, 7)).Shuffle(len(docs), func(i, j int) { docs[i], docs[j] = docs[j], docs[i] })
+	extra := []map[string]any{
+		{"_id": leadID(9000), "id_project": tiledesktest.TestProjectID, "fullname": "Deleted 1", "status": 1000},
+		{"_id": leadID(9001), "id_project": tiledesktest.TestProjectID, "fullname": "Deleted 2", "status": 1000},
+		{"_id": leadID(9002), "id_project": tiledesktest.TestProjectID, "fullname": "Temporary", "status": 50},
+		{"_id": leadID(9003), "id_project": tiledesktest.TestOtherProjectID, "fullname": "Elsewhere"},
+	}
+	b, err := json.Marshal(map[string]any{"leads": append(docs, extra...)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Seed(b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readFrom reads every page from cursor on: the records, and the cursor
+// each page started at.
+func readFrom(t *testing.T, p sources.Pager, cursor string) (recs [][]string, cursors []string) {
+	t.Helper()
+	for range 1000 {
+		page, next, err := p.Page(testCtx(t), cursor)
+		if err != nil {
+			t.Fatalf("page %q: %v", cursor, err)
+		}
+		for _, r := range page {
+			if len(r) != len(p.Header()) {
+				t.Fatalf("record of %d values, header of %d", len(r), len(p.Header()))
+			}
+		}
+		recs = append(recs, page...)
+		cursors = append(cursors, cursor)
+		if next == "" {
+			return recs, cursors
+		}
+		cursor = next
+	}
+	t.Fatal("no last page")
+	return nil, nil
+}
+
+func column(t *testing.T, p sources.Pager, recs [][]string, name string) []string {
+	t.Helper()
+	i := slices.Index(p.Header(), name)
+	if i < 0 {
+		t.Fatalf("no column %s in %v", name, p.Header())
+	}
+	out := make([]string, len(recs))
+	for j, r := range recs {
+		out[j] = r[i]
+	}
+	return out
+}
+
+func TestPagerHeader(t *testing.T) {
+	s := sourceServer(t, tiledesktest.Options{})
+	p := newPager(t, sourceConfig(s))
+	want := "lead_id,fullname,email,phone,company,note,streetAddress,city,region,zipcode,country,tags,attributes,status,_id,createdAt,updatedAt"
+	if got := strings.Join(p.Header(), ","); got != want {
+		t.Fatalf("header %s", got)
+	}
+	p.Header()[0] = "changed"
+	if p.Header()[0] != "lead_id" {
+		t.Fatal("Header is not a copy")
+	}
+	if n := s.Core().Stats().TotalRequests(); n != 0 {
+		t.Fatalf("%d calls before the first page", n)
+	}
+}
+
+// Every live lead of the project once, in _id order, one call per page,
+// values as stored.
+func TestPagerReadsEveryLeadOnce(t *testing.T) {
+	for _, n := range []int{23, 20, 0} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			s := sourceServer(t, tiledesktest.Options{})
+			seedLeads(t, s, n)
+			p := newPager(t, sourceConfig(s))
+			recs, cursors := readFrom(t, p, "")
+			ids := column(t, p, recs, "_id")
+			var want []string
+			for i := range n {
+				want = append(want, leadID(i))
+			}
+			if !slices.Equal(ids, want) {
+				t.Fatalf("ids %v\nwant %v", ids, want)
+			}
+			pages := max(1, (n+4)/5)
+			if len(cursors) != pages || s.Core().Stats().Requests[tiledesktest.OpList] != pages {
+				t.Fatalf("cursors %v, %d calls, want %d pages of one call", cursors, s.Core().Stats().Requests[tiledesktest.OpList], pages)
+			}
+			if n > 0 && cursors[1] != "1" {
+				t.Fatalf("cursors %v, want page numbers", cursors)
+			}
+			// Deterministic: the same cursor reads the same page.
+			again, _ := readFrom(t, p, "")
+			if !slices.EqualFunc(recs, again, slices.Equal) {
+				t.Fatal("a second read differs")
+			}
+		})
+	}
+}
+
+func TestPagerValues(t *testing.T) {
+	s := sourceServer(t, tiledesktest.Options{})
+	if err := s.Seed([]byte(`{"leads":[{"_id":"66d1e4c0aaaaaaaaaaaaaaa1","id_project":"` + tiledesktest.TestProjectID + `",
+		"lead_id":" ext-1 ","fullname":"Giulia Romano","email":"Giulia.Romano@Example.it","phone":"333 123 4567",
+		"tags":["vip","b2b"],"attributes":{"z":1.5,"a":{"b":"<x>"}},"company":"","note":null,"city":"Roma",
+		"createdAt":"2025-10-02T08:15:30.512Z","updatedAt":"2025-10-03T09:00:00.000Z"},
+		{"_id":"66d1e4c0aaaaaaaaaaaaaaa2","id_project":"` + tiledesktest.TestProjectID + `","fullname":"Bare","attributes":{}}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	p := newPager(t, sourceConfig(s))
+	recs, _ := readFrom(t, p, "")
+	if len(recs) != 2 {
+		t.Fatalf("%d records", len(recs))
+	}
+	got := map[string]string{}
+	for i, name := range p.Header() {
+		got[name] = recs[0][i]
+	}
+	want := map[string]string{
+		"lead_id": " ext-1 ", "fullname": "Giulia Romano", "email": "Giulia.Romano@Example.it", "phone": "333 123 4567",
+		"company": "", "note": "", "streetAddress": "", "city": "Roma", "region": "", "zipcode": "", "country": "",
+		"tags": "vip,b2b", "attributes": `{"a":{"b":"<x>"},"z":1.5}`, "status": "100",
+		"_id": "66d1e4c0aaaaaaaaaaaaaaa1", "createdAt": "2025-10-02T08:15:30.512Z", "updatedAt": "2025-10-03T09:00:00.000Z",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+	bare := map[string]string{}
+	for i, name := range p.Header() {
+		bare[name] = recs[1][i]
+	}
+	if bare["attributes"] != "" || bare["tags"] != "" || bare["fullname"] != "Bare" || bare["lead_id"] == "" {
+		t.Fatalf("bare lead %v", bare)
+	}
+}
+
+// A migration killed after some pages resumes at its saved cursor and
+// reads exactly the rest.
+func TestPagerResumesFromSavedCursor(t *testing.T) {
+	s := sourceServer(t, tiledesktest.Options{})
+	seedLeads(t, s, 23)
+	all, _ := readFrom(t, newPager(t, sourceConfig(s)), "")
+	first := newPager(t, sourceConfig(s))
+	var done [][]string
+	cursor := ""
+	for range 2 {
+		page, next, err := first.Page(testCtx(t), cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done = append(done, page...)
+		cursor = next
+	}
+	before := s.Core().Stats().Requests[tiledesktest.OpList]
+	rest, _ := readFrom(t, newPager(t, sourceConfig(s)), cursor) // a new process
+	if !slices.EqualFunc(append(done, rest...), all, slices.Equal) {
+		t.Fatalf("resumed read: %d + %d records, want the %d of a full read in order", len(done), len(rest), len(all))
+	}
+	if calls := s.Core().Stats().Requests[tiledesktest.OpList] - before; calls != 3 {
+		t.Fatalf("resume took %d calls, want 3 (pages 2, 3, 4)", calls)
+	}
+	for _, bad := range []string{"x", "-1", "1.5"} {
+		if _, _, err := first.Page(testCtx(t), bad); err == nil {
+			t.Errorf("cursor %q: no error", bad)
+		}
+	}
+}
+
+func TestPagerStatusFilter(t *testing.T) {
+	s := sourceServer(t, tiledesktest.Options{})
+	seedLeads(t, s, 7)
+	for status, want := range map[string][]string{
+		"1000": {leadID(9000), leadID(9001)},
+		"50":   {leadID(9002)},
+		"100":  {leadID(0), leadID(1), leadID(2), leadID(3), leadID(4), leadID(5), leadID(6)},
+	} {
+		cfg := sourceConfig(s)
+		cfg.Status = status
+		p := newPager(t, cfg)
+		recs, _ := readFrom(t, p, "")
+		if ids := column(t, p, recs, "_id"); !slices.Equal(ids, want) {
+			t.Errorf("status %s: ids %v, want %v", status, ids, want)
+		}
+		for _, st := range column(t, p, recs, "status") {
+			if st != status {
+				t.Errorf("status %s: a lead with status %s", status, st)
+			}
+		}
+	}
+	cfg := sourceConfig(s)
+	cfg.Status = "deleted"
+	if _, err := tiledesk.NewPager(cfg); err == nil {
+		t.Fatal("status deleted: no error")
+	}
+}
+
+func TestPagerBadCredentials(t *testing.T) {
+	s := sourceServer(t, tiledesktest.Options{})
+	seedLeads(t, s, 3)
+	for name, change := range map[string]func(*tiledesk.SourceConfig){
+		"wrong password": func(c *tiledesk.SourceConfig) { c.Password = "wrong" },
+		"unknown token":  func(c *tiledesk.SourceConfig) { c.Email, c.Password, c.Token = "", "", "not-a-token" },
+		"not a member":   func(c *tiledesk.SourceConfig) { c.Email, c.Password = tiledesktest.TestOutsiderEmail, tiledesktest.TestOutsiderPassword },
+		"no project":     func(c *tiledesk.SourceConfig) { c.Project = "65aa00112233445566770000" },
+	} {
+		cfg := sourceConfig(s)
+		change(&cfg)
+		recs, next, err := newPager(t, cfg).Page(testCtx(t), "")
+		if sinks.ClassOf(err) != sinks.Unauthorized || recs != nil || next != "" {
+			t.Errorf("%s: %v (class %v), %d records, next %q; want Unauthorized", name, err, sinks.ClassOf(err), len(recs), next)
+		}
+		if err != nil && strings.Contains(err.Error(), "wrong") {
+			t.Errorf("%s: the error repeats the password: %v", name, err)
+		}
+	}
+	// JWT works as well as Basic.
+	cfg := sourceConfig(s)
+	cfg.Email, cfg.Password, cfg.Token = "", "", tiledesktest.TestToken
+	if recs, _ := readFrom(t, newPager(t, cfg), ""); len(recs) != 3 {
+		t.Fatalf("JWT read %d records", len(recs))
+	}
+}
+
+// Transient answers are retried by httpc: the page is still read once.
+func TestPagerRetriesTransientErrors(t *testing.T) {
+	s := sourceServer(t, tiledesktest.Options{})
+	seedLeads(t, s, 6)
+	s.Core().InjectNext(tiledesktest.OpList, emulator.FaultError500)
+	recs, _ := readFrom(t, newPager(t, sourceConfig(s)), "")
+	if len(recs) != 6 {
+		t.Fatalf("%d records", len(recs))
+	}
+	if n := s.Core().Stats().Requests[tiledesktest.OpList]; n != 3 {
+		t.Fatalf("%d calls, want 3 (2 pages + 1 retry)", n)
+	}
+}
+
+// A read with a small budget never puts more calls into one of the
+// vendor's windows than the budget allows, and draws no 429.
+func TestPagerKeepsItsBudget(t *testing.T) {
+	const limit = 3
+	s := sourceServer(t, tiledesktest.Options{Limit: &emulator.Limit{Calls: limit, Per: time.Second}, TimeScale: 0.05})
+	seedLeads(t, s, 23)
+	window := s.Core().Window()
+	cfg := sourceConfig(s)
+	cfg.PageSize = 2
+	cfg.Budget = budget.New(limit, window, window/10, nil)
+	recs, cursors := readFrom(t, newPager(t, cfg), "")
+	if len(recs) != 23 || len(cursors) != 12 {
+		t.Fatalf("%d records in %d pages", len(recs), len(cursors))
+	}
+	st := s.Core().Stats()
+	cred := tiledesktest.BasicAuthorization(tiledesktest.TestEmail, tiledesktest.TestPassword)
+	if max := s.Core().MaxInWindow(cred); st.RateLimited != 0 || max > limit || max < limit-1 || st.TotalRequests() != 12 {
+		t.Fatalf("429s %d, max in window %d (limit %d), requests %d", st.RateLimited, s.Core().MaxInWindow(cred), limit, st.TotalRequests())
+	}
+	if cfg.Budget.Stats().Calls != 12 {
+		t.Fatalf("budget counted %d calls", cfg.Budget.Stats().Calls)
+	}
+}
+
+func TestNewPagerRefusesBadConfig(t *testing.T) {
+	for name, cfg := range map[string]tiledesk.SourceConfig{
+		"no credentials": {Project: tiledesktest.TestProjectID},
+		"bad project":    {Project: "p1", Token: "t"},
+		"bad url":        {URL: "ftp://x", Project: tiledesktest.TestProjectID, Token: "t"},
+		"negative page":  {Project: tiledesktest.TestProjectID, Token: "t", PageSize: -1},
+	} {
+		if _, err := tiledesk.NewPager(cfg); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
