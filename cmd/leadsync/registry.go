@@ -108,12 +108,19 @@ func registry() []vendorEntry {
 				s := liondesktest.NewServer(liondesktest.Options{})
 				return s.URL, config.Sink{Token: liondesktest.TestToken}, s
 			},
+			pager: func(c sourceConfig) (sources.Pager, error) {
+				return liondesk.NewPager(liondesk.SourceConfig{URL: c.src.URL, Token: c.src.Token, Region: c.region, Addresses: c.src.Addresses, Budget: c.budget})
+			},
 		},
 		{
 			name: "leadsquared", schema: leadsquared.Schema, defaultBudget: leadsquared.DefaultBudget,
 			open: func(c sinkConfig) (sinks.Sink, error) {
 				return leadsquared.New(leadsquared.Config{URL: c.sink.URL, Object: c.object, AccessKey: c.sink.AccessKey, SecretKey: c.sink.SecretKey,
 					CountryCode: c.sink.CountryCode, Region: c.region, Budget: c.budget, RateLimitWait: window(c.budget)})
+			},
+			pager: func(c sourceConfig) (sources.Pager, error) {
+				return leadsquared.NewPager(leadsquared.SourceConfig{URL: c.src.URL, AccessKey: c.src.AccessKey, SecretKey: c.src.SecretKey,
+					CountryCode: c.src.CountryCode, Region: c.region, Lookups: c.lookups, Budget: c.budget})
 			},
 			sandbox: func() (string, config.Sink, sandboxEmulator) {
 				s := leadsquaredtest.NewServer(leadsquaredtest.Options{})

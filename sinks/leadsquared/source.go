@@ -103,9 +103,10 @@ type lookup struct {
 // Entries that are neither an email nor contain a digit are refused here,
 // naming their position (never their value). Errors of calls are the
 // connection's classified errors (*sinks.Error): Unauthorized for a wrong
-// key pair, host or deactivated user; rate limits pause the connection for
-// the budget's window (RateLimitWindow without one; LeadSquared names no
-// wait) and are retried; other transient errors are retried by httpc.
+// key pair, host or deactivated user; a rate limit pauses the connection
+// for RateLimitWindow (LeadSquared names no wait; a fixed budget with a
+// shorter window, as against a time-scaled emulator, pauses that window)
+// and the call is retried; other transient errors are retried by httpc.
 func NewPager(cfg SourceConfig) (sources.Pager, error) {
 	host, err := baseURL(cfg.URL)
 	if err != nil {
@@ -125,8 +126,10 @@ func NewPager(cfg SourceConfig) (sources.Pager, error) {
 	if err != nil {
 		return nil, err
 	}
+	// LeadSquared names no wait: pause its window, or a fixed budget's
+	// shorter one (a time-scaled emulator's).
 	wait := RateLimitWindow
-	if _, per := cfg.Budget.Limit(); per > 0 {
+	if _, per := cfg.Budget.Limit(); per > 0 && per < wait && !cfg.Budget.Adaptive() {
 		wait = per
 	}
 	header := http.Header{}

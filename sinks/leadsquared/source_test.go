@@ -366,3 +366,21 @@ func TestPagerKeepsItsBudget(t *testing.T) {
 		t.Fatalf("429s %d, max in window %d (limit %d), requests %d", st.RateLimited, got, limit, st.TotalRequests())
 	}
 }
+
+// A rate-limited answer (a budget above the vendor's limit) pauses the
+// connection and the lookup is retried: no page is lost.
+func TestPagerRetriesRateLimited(t *testing.T) {
+	srv := sourceServer(t, leadsquaredtest.Options{TimeScale: 0.002, Limit: &emulator.Limit{Calls: 2, Per: 5 * time.Second}})
+	window := srv.Core().Window()
+	lookups := []string{"asha.rao@example.com", "ben.ortiz@example.com", "9988776655", "nobody@example.com", "919876543210", "asha.rao@example.com"}
+	cfg := sourceConfig(srv, lookups...)
+	cfg.Budget = budget.New(6, window, 0, nil) // three times what the vendor allows
+	pages := readPages(t, newPager(t, cfg), "")
+	if got := ids(flat(pages)); !slices.Equal(got, []string{leadsquaredtest.TestLeadID, leadsquaredtest.TestLeadID2, leadsquaredtest.TestLeadID3}) {
+		t.Fatalf("ids %v", got)
+	}
+	st := srv.Core().Stats()
+	if st.RateLimited == 0 || st.TotalRequests() != len(lookups)+st.RateLimited {
+		t.Fatalf("%d 429s, %d requests: want some 429s, each retried once answered", st.RateLimited, st.TotalRequests())
+	}
+}

@@ -69,6 +69,7 @@ var _ sources.Pager = (*Pager)(nil)
 // when the page is empty, short, or reaches the count Tiledesk reports
 // with every page, so N leads take ceil(N / PageSize) calls (one when
 // there are none).
+//
 // Tiledesk pages by skip: a lead deleted (or restored) while a migration
 // runs shifts later leads by one, which may repeat or skip one lead at a
 // page boundary.

@@ -275,8 +275,10 @@ func TestPagerBadCredentials(t *testing.T) {
 	for name, change := range map[string]func(*tiledesk.SourceConfig){
 		"wrong password": func(c *tiledesk.SourceConfig) { c.Password = "wrong" },
 		"unknown token":  func(c *tiledesk.SourceConfig) { c.Email, c.Password, c.Token = "", "", "not-a-token" },
-		"not a member":   func(c *tiledesk.SourceConfig) { c.Email, c.Password = tiledesktest.TestOutsiderEmail, tiledesktest.TestOutsiderPassword },
-		"no project":     func(c *tiledesk.SourceConfig) { c.Project = "65aa00112233445566770000" },
+		"not a member": func(c *tiledesk.SourceConfig) {
+			c.Email, c.Password = tiledesktest.TestOutsiderEmail, tiledesktest.TestOutsiderPassword
+		},
+		"no project": func(c *tiledesk.SourceConfig) { c.Project = "65aa00112233445566770000" },
 	} {
 		cfg := sourceConfig(s)
 		change(&cfg)
