@@ -176,3 +176,19 @@ func TestInspectVendorSource(t *testing.T) {
 		}
 	}
 }
+
+// A source that refuses its token stops the migration with exit code 4,
+// naming the variable.
+func TestMigrationSourceUnauthorized(t *testing.T) {
+	src := liondesktest.NewServer(liondesktest.Options{TimeScale: 0.05})
+	defer src.Close()
+	dst := tiledesktest.NewServer(tiledesktest.Options{TimeScale: 0.05})
+	defer dst.Close()
+	dir := t.TempDir()
+	job := writeFile(t, dir, "job.yaml", migrationJob)
+	env := map[string]string{"SRC_URL": src.URL, "SRC_TOKEN": "not-a-token", "DST_URL": dst.URL + "/v3", "DST_PROJECT": tiledesktest.TestProjectID, "DST_TOKEN": tiledesktest.TestToken}
+	r := runApp(t, env, "run", "--quiet", job)
+	if r.code != ExitAuth || !strings.Contains(r.stderr, "SRC_TOKEN") || strings.Contains(r.stderr, "not-a-token") {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+}

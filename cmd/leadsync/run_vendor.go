@@ -45,34 +45,15 @@ func connect(job *config.Job, ve vendorEntry, object string, logger *slog.Logger
 	conn := &connection{close: func() {}}
 	sandbox := strings.EqualFold(sc.URL, "sandbox")
 	if sandbox {
-		url, creds, emu := ve.sandbox()
-		if logger == nil {
-			logger = slog.New(slog.DiscardHandler)
-		}
-		stop, err := persistSandbox(filepath.Join(filepath.Dir(job.State), "sandbox", ve.name+".json"), emu, logger)
+		url, creds, stop, err := startSandbox(job, ve, logger)
 		if err != nil {
-			emu.Close()
 			return nil, err
 		}
 		conn.close = stop
 		sc = fillCredentials(sc, creds)
 		sc.URL = url
 	}
-	calls, per := 0, time.Duration(0)
-	if sc.Budget != nil {
-		calls = sc.Budget.Calls
-		per, _ = sc.Budget.Window()
-	} else if ve.defaultBudget != nil {
-		calls, per = ve.defaultBudget()
-	}
-	if calls > 0 && per > 0 {
-		conn.budget = budget.New(calls, per, budgetMargin(per), nil)
-		conn.desc = fmt.Sprintf("%d/%s", calls, per)
-	} else {
-		// No documented limit: learn it from the vendor's 429s.
-		conn.budget = budget.NewAdaptive(nil)
-		conn.desc = "adaptive (no documented limit: learned from 429s; set sink.budget to cap calls)"
-	}
+	conn.budget, conn.desc = connectionBudget(sc.Budget, ve)
 	conn.cfg = sinkConfig{sink: sc, object: object, region: job.Region, budget: conn.budget}
 	if ve.open == nil {
 		return conn, nil
@@ -87,6 +68,38 @@ func connect(job *config.Job, ve vendorEntry, object string, logger *slog.Logger
 		conn.sink = sandboxSink{Sink: s, scope: ve.name + "/" + object + "@sandbox"}
 	}
 	return conn, nil
+}
+
+// startSandbox starts the vendor's emulator in-process with the records
+// kept in the job's state folder, and returns how to stop (and save) it.
+func startSandbox(job *config.Job, ve vendorEntry, logger *slog.Logger) (url string, creds config.Sink, stop func(), err error) {
+	if logger == nil {
+		logger = discardLogger()
+	}
+	url, creds, emu := ve.sandbox()
+	stop, err = persistSandbox(filepath.Join(filepath.Dir(job.State), "sandbox", ve.name+".json"), emu, logger)
+	if err != nil {
+		emu.Close()
+		return "", config.Sink{}, nil, err
+	}
+	return url, creds, stop, nil
+}
+
+// connectionBudget builds a connection's budget: the job's, else the
+// vendor's documented one, else an adaptive one.
+func connectionBudget(b *config.Budget, ve vendorEntry) (*budget.Budget, string) {
+	calls, per := 0, time.Duration(0)
+	if b != nil {
+		calls = b.Calls
+		per, _ = b.Window()
+	} else if ve.defaultBudget != nil {
+		calls, per = ve.defaultBudget()
+	}
+	if calls > 0 && per > 0 {
+		return budget.New(calls, per, budgetMargin(per), nil), fmt.Sprintf("%d/%s", calls, per)
+	}
+	// No documented limit: learn it from the vendor's 429s.
+	return budget.NewAdaptive(nil), "adaptive (no documented limit: learned from 429s; set a budget to cap calls)"
 }
 
 // sandboxSink gives a sandbox sink a scope that survives the emulator's
@@ -180,17 +193,20 @@ func fillCredentials(have, test config.Sink) config.Sink {
 	return have
 }
 
-// credentialHint names the variables the job's credentials came from,
+// credentialHint names the variables the sink's credentials came from,
 // never their values.
-func credentialHint(job *config.Job) string {
+func credentialHint(job *config.Job) string { return credentialHintAt(job, "sink") }
+
+// credentialHintAt does it for the sink or the source.
+func credentialHintAt(job *config.Job, side string) string {
 	var parts []string
 	for _, k := range []string{"api_key", "access_key", "secret_key", "token", "email", "password"} {
-		if v := job.EnvVar("$.sink." + k); v != "" {
-			parts = append(parts, fmt.Sprintf("sink.%s from $%s", k, v))
+		if v := job.EnvVar("$." + side + "." + k); v != "" {
+			parts = append(parts, fmt.Sprintf("%s.%s from $%s", side, k, v))
 		}
 	}
 	if len(parts) == 0 {
-		return "check the sink's credentials in " + job.Doc.File
+		return "check the " + side + "'s credentials in " + job.Doc.File
 	}
 	return "check " + strings.Join(parts, ", ")
 }
@@ -306,6 +322,9 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 	switch {
 	case errors.Is(err, pipeline.ErrUnauthorized):
 		out.err, out.exit = fmt.Errorf("%s refused the credentials: %s", job.Sink.Vendor, credentialHint(job)), ExitAuth
+	case sinks.ClassOf(err) == sinks.Unauthorized:
+		// The source's vendor refused (a migration's read side).
+		out.err, out.exit = fmt.Errorf("the source %s refused the credentials: %s", job.Source.Type, credentialHintAt(job, "source")), ExitAuth
 	case errors.Is(err, pipeline.ErrAmbiguous):
 		out.err, out.exit = err, ExitRejected
 	case err != nil:

@@ -6,9 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/leadsync/leadsync/budget"
 	"github.com/leadsync/leadsync/config"
@@ -43,30 +41,15 @@ func openAPISource(e *env, job *config.Job) (*apiSource, error) {
 	src := job.Source
 	a := &apiSource{close: func() {}}
 	if strings.EqualFold(src.URL, "sandbox") {
-		url, creds, emu := ve.sandbox()
-		stop, err := persistSandbox(filepath.Join(filepath.Dir(job.State), "sandbox", ve.name+".json"), emu, discardLogger())
+		url, creds, stop, err := startSandbox(job, ve, nil)
 		if err != nil {
-			emu.Close()
 			return nil, err
 		}
 		a.close = stop
 		src = fillSourceCredentials(src, creds)
 		src.URL = url
 	}
-	calls, per := 0, time.Duration(0)
-	if src.Budget != nil {
-		calls = src.Budget.Calls
-		per, _ = src.Budget.Window()
-	} else if ve.defaultBudget != nil {
-		calls, per = ve.defaultBudget()
-	}
-	if calls > 0 && per > 0 {
-		a.budget = budget.New(calls, per, budgetMargin(per), nil)
-		a.desc = fmt.Sprintf("%d/%s", calls, per)
-	} else {
-		a.budget = budget.NewAdaptive(nil)
-		a.desc = "adaptive"
-	}
+	a.budget, a.desc = connectionBudget(src.Budget, ve)
 	var lookups []string
 	if src.Lookups != "" {
 		if lookups, err = readLines(src.Lookups); err != nil {
