@@ -270,6 +270,3 @@ func parentPath(p string) string {
 	}
 	return p[:i]
 }
-
-// String describes a budget as "100/60s".
-func (b Budget) String() string { return fmt.Sprintf("%d/%s", b.Calls, b.Per) }

@@ -114,16 +114,6 @@ func (m *Mapping) ColumnsOf(field string) []int {
 	return nil
 }
 
-// Value returns the lead's value of a field ("" when not mapped).
-func (m *Mapping) Value(l Lead, name string) string {
-	for i, n := range m.names {
-		if n == name {
-			return l.Values[i]
-		}
-	}
-	return ""
-}
-
 // spec is a field as written in YAML.
 type spec struct {
 	Column    string     `yaml:"column"`

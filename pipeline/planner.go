@@ -37,14 +37,20 @@ func (p *planner) process(ctx context.Context, e *entity) (Decision, error) {
 	obj := sink.Object()
 	scope := sink.Scope()
 	d := Decision{ID: entityID(e), Rows: e.rows, MergedOn: e.mergedOn, Keys: e.keys, Fields: e.fields}
+	if e.knownID != "" {
+		// The plan found it unchanged in state: no query, no call.
+		d.Action, d.VendorID, d.Status = ActionUnchanged, e.knownID, state.StatusOK
+		return d, nil
+	}
 	hash := ContentHash(e.fields)
 
-	// State first: a known record with the same content costs nothing.
+	// What state knows: the records the keys name and what was last
+	// written to them (the diff's base where the vendor returns no values).
 	ids, err := cfg.Store.LookupKeys(ctx, scope, indexKeys(e))
 	if err != nil {
 		return d, fmt.Errorf("state: %w", err)
 	}
-	var synced map[string]sinks.Fields = map[string]sinks.Fields{}
+	synced := map[string]sinks.Fields{}
 	for _, id := range ids {
 		rec, ok, err := cfg.Store.Record(ctx, scope, id)
 		if err != nil {
@@ -52,10 +58,6 @@ func (p *planner) process(ctx context.Context, e *entity) (Decision, error) {
 		}
 		if ok {
 			synced[id] = rec.Fields
-			if len(ids) == 1 && rec.ContentHash == hash && !cfg.Policy.Verify {
-				d.Action, d.VendorID, d.Status = ActionUnchanged, id, state.StatusOK
-				return d, nil
-			}
 		}
 	}
 
@@ -294,19 +296,22 @@ func (p *planner) setAside(d Decision) (Decision, bool) {
 	return d, true
 }
 
-// knownUnchanged reports whether state alone settles the entity: one
-// known record with the same content.
-func (p *planner) knownUnchanged(ctx context.Context, e *entity) (bool, error) {
+// knownUnchanged returns the vendor id when state alone settles the
+// entity (one known record with the same content), else "".
+func (p *planner) knownUnchanged(ctx context.Context, e *entity) (string, error) {
 	if p.cfg.Policy.Verify {
-		return false, nil
+		return "", nil
 	}
 	scope := p.cfg.Sink.Scope()
 	ids, err := p.cfg.Store.LookupKeys(ctx, scope, indexKeys(e))
 	if err != nil || len(ids) != 1 {
-		return false, err
+		return "", err
 	}
 	rec, ok, err := p.cfg.Store.Record(ctx, scope, ids[0])
-	return ok && rec.ContentHash == ContentHash(e.fields), err
+	if err != nil || !ok || rec.ContentHash != ContentHash(e.fields) {
+		return "", err
+	}
+	return ids[0], nil
 }
 
 // rememberUnknown indexes a record whose content is not known.

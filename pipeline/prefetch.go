@@ -60,13 +60,13 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 	pl := Plan{Entities: len(ents)}
 	obj := p.cfg.Sink.Object()
 	for _, e := range ents {
-		known, err := p.knownUnchanged(ctx, e)
+		id, err := p.knownUnchanged(ctx, e)
 		if err != nil {
 			return pl, err
 		}
-		e.known = known
+		e.knownID = id
 		switch {
-		case known:
+		case id != "":
 			pl.Known++
 		case obj.CanFind && len(e.keys) > 0:
 			pl.NeedFind++

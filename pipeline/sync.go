@@ -137,7 +137,7 @@ type entity struct {
 	mergedOn string
 	keys     []sinks.Key
 	fields   sinks.Fields
-	known    bool // state says unchanged (set by the plan)
+	knownID  string // state says unchanged: the vendor id (set by the plan)
 }
 
 // Sync reads the whole source, groups rows that share any match key into

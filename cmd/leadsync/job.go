@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -171,5 +170,3 @@ func mappingFile(job *config.Job) string {
 	}
 	return ""
 }
-
-var errInterrupted = errors.New("interrupted")

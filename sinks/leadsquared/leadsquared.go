@@ -59,45 +59,19 @@ func New(cfg Config) (sinks.Sink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("leadsquared: %w", err)
 	}
-	host, err := baseURL(cfg.URL)
-	if err != nil {
-		return nil, err
-	}
-	var missing []string
-	if strings.TrimSpace(cfg.AccessKey) == "" {
-		missing = append(missing, "access key")
-	}
-	if strings.TrimSpace(cfg.SecretKey) == "" {
-		missing = append(missing, "secret key")
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("leadsquared: no %s", strings.Join(missing, " and no "))
-	}
-	ph, err := newPhones(cfg.CountryCode, cfg.Region)
-	if err != nil {
-		return nil, err
-	}
 	wait := cfg.RateLimitWait
 	if wait <= 0 {
 		wait = RateLimitWindow
 	}
-	header := http.Header{}
-	header.Set("x-LSQ-AccessKey", cfg.AccessKey)
-	header.Set("x-LSQ-SecretKey", cfg.SecretKey)
+	c, host, err := newClient(connection{URL: cfg.URL, AccessKey: cfg.AccessKey, SecretKey: cfg.SecretKey,
+		CountryCode: cfg.CountryCode, Region: cfg.Region, Budget: cfg.Budget, HTTP: cfg.HTTP}, wait)
+	if err != nil {
+		return nil, err
+	}
 	b := base{
 		obj:   obj,
 		scope: sinks.ScopeOf("leadsquared", obj.Name, host, cfg.AccessKey),
-		c: &client{
-			http: &httpc.Client{
-				BaseURL:       host,
-				HTTP:          cfg.HTTP,
-				Budget:        cfg.Budget,
-				Classify:      classifier(wait),
-				Header:        header,
-				RateLimitWait: wait,
-			},
-			phones: ph,
-		},
+		c:     c,
 	}
 	switch obj.Name {
 	case ObjectLead:
@@ -107,6 +81,51 @@ func New(cfg Config) (sinks.Sink, error) {
 	default: // ObjectAgentPopup
 		return &callSink{base: b, op: "leadsquared: show agent popup", path: pathShowAgentPopup}, nil
 	}
+}
+
+// connection is what a sink and a pager share to reach one account.
+type connection struct {
+	URL, AccessKey, SecretKey, CountryCode, Region string
+	Budget                                         *budget.Budget
+	HTTP                                           *http.Client
+}
+
+// newClient checks a connection's settings and builds its client; the
+// keys travel only in headers. wait is the pause after a rate limit
+// (LeadSquared names none). It returns the API host too.
+func newClient(cn connection, wait time.Duration) (*client, string, error) {
+	host, err := baseURL(cn.URL)
+	if err != nil {
+		return nil, "", err
+	}
+	var missing []string
+	if strings.TrimSpace(cn.AccessKey) == "" {
+		missing = append(missing, "access key")
+	}
+	if strings.TrimSpace(cn.SecretKey) == "" {
+		missing = append(missing, "secret key")
+	}
+	if len(missing) > 0 {
+		return nil, "", fmt.Errorf("leadsquared: no %s", strings.Join(missing, " and no "))
+	}
+	ph, err := newPhones(cn.CountryCode, cn.Region)
+	if err != nil {
+		return nil, "", err
+	}
+	header := http.Header{}
+	header.Set("x-LSQ-AccessKey", cn.AccessKey)
+	header.Set("x-LSQ-SecretKey", cn.SecretKey)
+	return &client{
+		http: &httpc.Client{
+			BaseURL:       host,
+			HTTP:          cn.HTTP,
+			Budget:        cn.Budget,
+			Classify:      classifier(wait),
+			Header:        header,
+			RateLimitWait: wait,
+		},
+		phones: ph,
+	}, host, nil
 }
 
 // baseURL checks the configured host and drops a trailing "/v2" (the paths

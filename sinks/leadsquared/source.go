@@ -10,7 +10,6 @@ import (
 	"sync"
 
 	"github.com/leadsync/leadsync/budget"
-	"github.com/leadsync/leadsync/sinks/httpc"
 	"github.com/leadsync/leadsync/sources"
 )
 
@@ -108,45 +107,20 @@ type lookup struct {
 // shorter window, as against a time-scaled emulator, pauses that window)
 // and the call is retried; other transient errors are retried by httpc.
 func NewPager(cfg SourceConfig) (sources.Pager, error) {
-	host, err := baseURL(cfg.URL)
-	if err != nil {
-		return nil, err
-	}
-	var missing []string
-	if strings.TrimSpace(cfg.AccessKey) == "" {
-		missing = append(missing, "access key")
-	}
-	if strings.TrimSpace(cfg.SecretKey) == "" {
-		missing = append(missing, "secret key")
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("leadsquared: no %s", strings.Join(missing, " and no "))
-	}
-	ph, err := newPhones(cfg.CountryCode, cfg.Region)
-	if err != nil {
-		return nil, err
-	}
 	// LeadSquared names no wait: pause its window, or a fixed budget's
 	// shorter one (a time-scaled emulator's).
 	wait := RateLimitWindow
 	if _, per := cfg.Budget.Limit(); per > 0 && per < wait && !cfg.Budget.Adaptive() {
 		wait = per
 	}
-	header := http.Header{}
-	header.Set("x-LSQ-AccessKey", cfg.AccessKey)
-	header.Set("x-LSQ-SecretKey", cfg.SecretKey)
+	c, _, err := newClient(connection{URL: cfg.URL, AccessKey: cfg.AccessKey, SecretKey: cfg.SecretKey,
+		CountryCode: cfg.CountryCode, Region: cfg.Region, Budget: cfg.Budget, HTTP: cfg.HTTP}, wait)
+	if err != nil {
+		return nil, err
+	}
+	ph := c.phones
 	p := &Pager{
-		c: &client{
-			http: &httpc.Client{
-				BaseURL:       host,
-				HTTP:          cfg.HTTP,
-				Budget:        cfg.Budget,
-				Classify:      classifier(wait),
-				Header:        header,
-				RateLimitWait: wait,
-			},
-			phones: ph,
-		},
+		c:          c,
 		lookups:    make([]lookup, len(cfg.Lookups)),
 		firstEmail: map[string]int{},
 		phoneAt:    map[string][]int{},

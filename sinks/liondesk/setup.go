@@ -182,9 +182,8 @@ var (
 		"Agent Task - Email Reminder", "Agent Task - Call Reminder",
 		"Agent Task - Text Reminder", "Agent Task - No Reminder",
 	}
-	timingTypes         = []string{"Delay by Day and Time", "Delay by Minutes", "Exact Date and Time", "Recurring"}
-	distributionTargets = []string{"Myself", "Team Rollout"}
-	orderMethods        = []string{"Rank", "Time"}
+	timingTypes  = []string{"Delay by Day and Time", "Delay by Minutes", "Exact Date and Time", "Recurring"}
+	orderMethods = []string{"Rank", "Time"}
 )
 
 // Validate reports every problem of the spec at once, before any call.
