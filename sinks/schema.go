@@ -6,7 +6,10 @@ package sinks
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+
+	"github.com/leadsync/leadsync/phone"
 )
 
 // FieldType is the kind of value a field holds; it decides validation and,
@@ -24,6 +27,8 @@ const (
 	DateTime FieldType = "datetime" // the vendor's timestamp format (Field.Format)
 	Enum     FieldType = "enum"     // one of Field.Enum
 	ID       FieldType = "id"       // an external identifier, compared trimmed
+	Tags     FieldType = "tags"     // a comma-separated set: order, spaces and repeats do not matter
+	Number   FieldType = "number"   // a decimal number, compared as a number ("10" = "10.0")
 )
 
 // Field is one writable field of an object.
@@ -37,6 +42,52 @@ type Field struct {
 	Doc      string
 	// PII marks fields that reports mask when asked to.
 	PII bool
+}
+
+// Canonical is v as the vendor means it, for comparing and hashing: phones
+// in E.164 (when they parse), e-mails trimmed and lower-cased, tags as a
+// sorted set, numbers as numbers, ids trimmed. Other values are as given.
+func (f Field) Canonical(v string) string {
+	switch f.Type {
+	case Phone:
+		if p, err := phone.Normalize(v, ""); err == nil {
+			return p
+		}
+		return strings.TrimSpace(v)
+	case Email:
+		return strings.ToLower(strings.TrimSpace(v))
+	case ID:
+		return strings.TrimSpace(v)
+	case Tags:
+		return canonicalTags(v)
+	case Int, Number:
+		if x, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+			return strconv.FormatFloat(x, 'f', -1, 64)
+		}
+		return strings.TrimSpace(v)
+	}
+	return v
+}
+
+// Equal reports whether a and b are the same value as the vendor means it.
+func (f Field) Equal(a, b string) bool {
+	return a == b || f.Canonical(a) == f.Canonical(b)
+}
+
+func canonicalTags(v string) string {
+	parts := strings.Split(v, ",")
+	out := parts[:0]
+	seen := map[string]bool{}
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		if p == "" || seen[p] {
+			continue
+		}
+		seen[p] = true
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
 }
 
 // Object is one kind of record a sink writes.
@@ -54,13 +105,28 @@ type Object struct {
 	// and change it; without Find, dedup relies on state and intents.
 	CanFind   bool
 	CanUpdate bool
+	// Event objects (a call log, a callback) are things that happened, not
+	// people: an entity is one event, identified by all of EventKey's
+	// values together (or by the job's match keys, all together), so two
+	// events of one person are two writes and only rows of the same event
+	// merge.
+	Event    bool
+	EventKey []string
 }
 
 // Field returns the named field. An open object returns a string field for
-// any name.
+// any name. A field declared as "prefix.*" (Tiledesk "attributes.*")
+// stands for every name under that prefix; the returned field carries the
+// asked name.
 func (o Object) Field(name string) (Field, bool) {
 	for _, f := range o.Fields {
 		if f.Name == name {
+			return f, true
+		}
+	}
+	for _, f := range o.Fields {
+		if p, ok := strings.CutSuffix(f.Name, "*"); ok && strings.HasPrefix(name, p) && len(name) > len(p) {
+			f.Name = name
 			return f, true
 		}
 	}
@@ -134,6 +200,14 @@ func (s Schema) Check() error {
 			if !seen[k] && !o.Open {
 				problems = append(problems, fmt.Sprintf("%s.%s: key %s is not a field", s.Vendor, o.Name, k))
 			}
+		}
+		for _, k := range o.EventKey {
+			if !seen[k] {
+				problems = append(problems, fmt.Sprintf("%s.%s: event key %s is not a field", s.Vendor, o.Name, k))
+			}
+		}
+		if o.Event && len(o.EventKey) == 0 {
+			problems = append(problems, fmt.Sprintf("%s.%s: an event object needs an EventKey", s.Vendor, o.Name))
 		}
 	}
 	if len(problems) > 0 {

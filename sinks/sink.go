@@ -35,6 +35,12 @@ type Record struct {
 	// Fields are the vendor's current values, in schema field names, where
 	// the API returns them; nil when the vendor returns ids only (the
 	// planner then diffs against what was last synced).
+	//
+	// From Create, nil means "every field sent is set". Non-nil Fields are
+	// what the vendor holds after the create (Tiledesk's POST ignores
+	// phone, company, ...): the engine compares them with what it wanted
+	// and sends the rest with Update, so a create never leaves a record
+	// half-written. A create that the vendor does in one call returns nil.
 	Fields Fields
 }
 
@@ -52,13 +58,14 @@ type Sink interface {
 	// For objects the vendor cannot look up (Object().CanFind false) it
 	// returns ErrCannotFind.
 	Find(ctx context.Context, q Query) ([]Record, error)
-	// Create creates a record and returns it (at least its ID).
+	// Create creates a record and returns it (at least its ID). It makes
+	// ONE write call: what the vendor's create does not take, the engine
+	// sends with Update (see Record.Fields), and writes of several
+	// dependent calls are a Flow.
 	//
 	// Create may have created the record even when it returns an error
 	// (IsUnknownOutcome): callers Find before retrying, and never retry a
-	// create blindly. A create that takes several calls may return a
-	// Record with an ID together with an error: the record exists but is
-	// incomplete, and the caller finishes it with Update.
+	// create blindly.
 	Create(ctx context.Context, f Fields) (Record, error)
 	// Update sets the given fields of record id; fields absent from f are
 	// left alone. Update is idempotent.
@@ -78,6 +85,80 @@ type Lister interface {
 	List(ctx context.Context, fn func(Record) error) (pages int, err error)
 	// ListCost estimates the calls a full listing takes.
 	ListCost(ctx context.Context) (calls int, err error)
+}
+
+// Step is one call (or find-or-create) of a write that takes several
+// dependent calls, as a Flow declares it.
+type Step struct {
+	Name string
+	// Idempotent steps may simply be sent again after a lost or failed
+	// answer (a find-or-create, a PUT).
+	Idempotent bool
+	// Verifiable steps that are not idempotent can be checked after a lost
+	// answer: Flow.Verify says whether the step happened.
+	Verifiable bool
+}
+
+// Flow is implemented by sinks whose write of one entity is a sequence of
+// dependent calls (LionDesk's lead submission: contact, lead, campaign
+// start, lead offers). The engine runs the steps in order, remembers in
+// state each step's result as soon as it has it, commits an intent right
+// before each non-idempotent call is sent, and after a lost answer,
+// failure or kill resumes at the first step not known to be done: an
+// idempotent step is sent again, a verifiable one checked, and any other
+// is reported uncertain. A step is never sent twice unless it is
+// idempotent or verified not to have happened.
+//
+// Sinks that implement Flow still implement Create (for tests and for
+// tools); the engine uses the steps.
+type Flow interface {
+	// Steps lists the steps of the write of f, in order.
+	Steps(f Fields) []Step
+	// Do performs one step. done holds the results of the earlier steps
+	// by name (the ids they returned). A step that does not apply to this
+	// entity returns ErrStepSkipped.
+	Do(ctx context.Context, step string, f Fields, done map[string]string) (result string, err error)
+	// Verify checks whether a Verifiable step whose answer was lost
+	// happened, and returns its result when it did.
+	Verify(ctx context.Context, step string, f Fields, done map[string]string) (result string, happened bool, err error)
+}
+
+// ErrStepSkipped is returned by Flow.Do for a step that does not apply
+// (no campaign on the route, no team to offer the lead to).
+var ErrStepSkipped = errors.New("step does not apply")
+
+type beforeWriteKey struct{}
+
+// WithBeforeWrite returns a context whose writes call fn after the budget
+// has admitted them and right before they are sent. The engine commits
+// its intent there, so a kill leaves uncertain only the calls in flight.
+// When fn fails, the call is not sent.
+func WithBeforeWrite(ctx context.Context, fn func() error) context.Context {
+	return context.WithValue(ctx, beforeWriteKey{}, fn)
+}
+
+// BeforeWrite is called by a client (sinks/httpc does it for every write)
+// after budget admission, right before sending a write.
+func BeforeWrite(ctx context.Context) error {
+	if fn, ok := ctx.Value(beforeWriteKey{}).(func() error); ok && fn != nil {
+		return fn()
+	}
+	return nil
+}
+
+type entityKey struct{}
+
+// WithEntity names the entity a call is for. Sinks may derive a
+// deterministic external id from it (Tiledesk lead_id), so a create whose
+// answer was lost is found exactly.
+func WithEntity(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, entityKey{}, id)
+}
+
+// EntityOf returns the entity named by WithEntity, or "".
+func EntityOf(ctx context.Context) string {
+	id, _ := ctx.Value(entityKey{}).(string)
+	return id
 }
 
 // Deleter is implemented by sinks that can delete (soft or hard).
@@ -127,8 +208,12 @@ type Error struct {
 	Code   string        // the vendor's error code (ERR_NOT_FOUND, MXDuplicateEntryException)
 	Msg    string        // the vendor's message, as it gave it
 	Wait   time.Duration // RateLimited: how long to pause (0: unknown)
-	// NotSent is true when the request provably never reached the vendor
-	// (dial refused): even a write may then be retried.
+	// NotSent is true when the write provably did not happen: the request
+	// never reached the vendor (dial refused), or the vendor answered that
+	// the call failed where its documents say such an answer means nothing
+	// was done (LeadSquared's 500 "the API call failed", LeadDesk's 500
+	// "internal; report or retry later"). Even a non-idempotent write may
+	// then be sent again.
 	NotSent bool
 	Err     error // the transport error, if any
 }

@@ -3,9 +3,11 @@
 // budget; each response is classified by the vendor's one Classifier;
 // reads are retried on transient errors with backoff; rate limits pause
 // the whole connection and are retried for reads and writes alike (a 429
-// means nothing was done); a write that may have reached the vendor is
+// means nothing was done); so are writes the vendor answered as failed
+// (sinks.Error.NotSent); a write that may have reached the vendor is
 // never retried here: it comes back as an unknown outcome, and the engine
-// finds before it tries again.
+// finds before it tries again. Every write calls sinks.BeforeWrite once
+// the budget has admitted it, right before it is sent.
 package httpc
 
 import (
@@ -129,6 +131,14 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		if err != nil {
 			return nil, err
 		}
+		if req.Write {
+			// Admitted: the engine commits its intent now, right before
+			// the call leaves (a kill before this point sent nothing).
+			if err := sinks.BeforeWrite(ctx); err != nil {
+				done()
+				return nil, err
+			}
+		}
 		status, header, body, err := c.send(ctx, req)
 		done()
 		if err != nil {
@@ -179,7 +189,10 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 			continue
 		case sinks.Transient:
 			transient++
-			if req.Write || transient >= maxAttempts {
+			// A write is sent again only when the vendor's answer says it
+			// did nothing (NotSent); otherwise its outcome is unknown and
+			// the engine decides (find, verify, or uncertain).
+			if (req.Write && !e.NotSent) || transient >= maxAttempts {
 				return nil, cerr
 			}
 			if err := sleep(ctx, c.backoff(transient)); err != nil {
