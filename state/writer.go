@@ -55,7 +55,6 @@ func (w *Writer) Entity(e Entity) { w.ch <- item{entity: &e} }
 // that the vendor refused an entity.
 func (w *Writer) Refusal(r Refusal) { w.ch <- item{refusal: &r} }
 
-
 // Sync waits until everything queued so far is committed.
 func (w *Writer) Sync() error {
 	ch := make(chan error, 1)
@@ -247,5 +246,3 @@ func (w *Writer) commit(batch []item) error {
 	}
 	return tx.Commit()
 }
-
-
