@@ -62,17 +62,17 @@ func runCommand(e *env) *cli.Command {
 
 // summary is the run summary written to stdout and summary.json.
 type summary struct {
-	Job       string         `json:"job"`
-	RunID     int64          `json:"run_id"`
-	Resumed   bool           `json:"resumed"`
-	Status    string         `json:"status"`
-	Sink      string         `json:"sink"`
-	Rows      int            `json:"rows"`
-	Entities  int            `json:"entities,omitempty"`
-	Written   int            `json:"written"`
-	Rejected  int            `json:"rejected"`
-	Uncertain int            `json:"uncertain,omitempty"`
-	Failed    int            `json:"failed,omitempty"`
+	Job       string `json:"job"`
+	RunID     int64  `json:"run_id"`
+	Resumed   bool   `json:"resumed"`
+	Status    string `json:"status"`
+	Sink      string `json:"sink"`
+	Rows      int    `json:"rows"`
+	Entities  int    `json:"entities,omitempty"`
+	Written   int    `json:"written"`
+	Rejected  int    `json:"rejected"`
+	Uncertain int    `json:"uncertain,omitempty"`
+	Failed    int    `json:"failed,omitempty"`
 	// Retried counts entities tried again within the run; Failures counts
 	// by reason the entities whose retries were spent; Unsettled lists the
 	// failed and uncertain rows with their reasons.
