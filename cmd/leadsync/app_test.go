@@ -272,3 +272,29 @@ func TestInterruptExitCode(t *testing.T) {
 		t.Fatalf("resume: %v\n%s", err, out)
 	}
 }
+
+// Flags after the job file work (`leadsync run JOB --dry-run`), with
+// their values, and the help shows EXIT CODES once however many apps are
+// built.
+func TestFlagsAfterArguments(t *testing.T) {
+	app := newApp(&env{stdout: io.Discard, stderr: io.Discard})
+	got := flagsFirst(app, []string{"leadsync", "run", "job.yaml", "--dry-run", "--concurrency", "16", "--plan=p.json", "-q"})
+	want := []string{"leadsync", "run", "--dry-run", "--concurrency", "16", "--plan=p.json", "-q", "job.yaml"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("got %q", got)
+	}
+	if got := flagsFirst(app, []string{"leadsync", "run", "--", "-odd.yaml"}); strings.Join(got, " ") != "leadsync run -- -odd.yaml" {
+		t.Fatalf("after --: %q", got)
+	}
+	dir := copyExample(t)
+	r := runApp(t, nil, "run", filepath.Join(dir, "job.yaml"), "--json", "--concurrency", "2")
+	if r.code == ExitUsage || !strings.HasPrefix(strings.TrimSpace(r.stdout), "{") {
+		t.Fatalf("run JOB --json: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for range 3 {
+		newApp(&env{stdout: io.Discard, stderr: io.Discard})
+	}
+	if h := runApp(t, nil, "--help"); strings.Count(h.stdout, "EXIT CODES") != 1 {
+		t.Fatalf("EXIT CODES %d times:\n%s", strings.Count(h.stdout, "EXIT CODES"), h.stdout)
+	}
+}
