@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -72,11 +73,22 @@ func newApp(e *env) *cli.App {
 		Usage:                 "sync lead files (CSV, XLSX) into LeadDesk, Tiledesk, LionDesk and LeadSquared, resumably and without duplicates",
 		Description: "A job file (YAML) names a source, a sink and a mapping. `leadsync validate JOB` checks it,\n" +
 			"`leadsync run JOB` runs or resumes it, `leadsync inspect FILE` suggests a mapping.",
-		Reader:          e.stdin,
-		Writer:          e.stdout,
-		ErrWriter:       e.stderr,
-		HideHelpCommand: true,
-		ExitErrHandler:  func(*cli.Context, error) {}, // run() maps errors to codes
+		Reader:               e.stdin,
+		Writer:               e.stdout,
+		ErrWriter:            e.stderr,
+		HideHelpCommand:      true,
+		Version:              version(),
+		Suggest:              true,
+		EnableBashCompletion: true,
+		CommandNotFound: func(c *cli.Context, name string) {
+			msg := fmt.Sprintf("unknown command %q", name)
+			if s := cli.SuggestCommand(c.App.Commands, name); s != "" {
+				msg += "; " + strings.TrimSpace(s)
+			}
+			c.App.Metadata["notFound"] = msg + " (leadsync --help lists the commands)"
+		},
+		Metadata:       map[string]any{},
+		ExitErrHandler: func(*cli.Context, error) {}, // run() maps errors to codes
 		Commands: []*cli.Command{
 			runCommand(e),
 			diffCommand(e),
@@ -89,8 +101,38 @@ func newApp(e *env) *cli.App {
 			setupCommand(e),
 			reconcileCommand(e),
 			presetsCommand(e),
+			completionCommand(e),
+			manCommand(e),
 		},
 	}
+}
+
+// version is the module version and VCS revision the binary was built
+// from ("v1.2.0", "(devel) rev 0163b1a, modified").
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = ", modified"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev != "" {
+		v += " rev " + rev + modified
+	}
+	return v + " (" + bi.GoVersion + ")"
 }
 
 // run executes the app and returns the process exit code.
@@ -98,6 +140,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(s
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, lookup: lookup}
 	app := newApp(e)
 	err := app.Run(flagsFirst(app, args))
+	if msg, ok := app.Metadata["notFound"].(string); ok {
+		fmt.Fprintln(stderr, "leadsync:", msg)
+		return ExitUsage
+	}
 	if err == nil {
 		return ExitOK
 	}

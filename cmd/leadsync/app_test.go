@@ -298,3 +298,28 @@ func TestFlagsAfterArguments(t *testing.T) {
 		t.Fatalf("EXIT CODES %d times:\n%s", strings.Count(h.stdout, "EXIT CODES"), h.stdout)
 	}
 }
+
+// --version names the build; a mistyped command or flag gets a
+// suggestion and exit 2; completion scripts and the man page print.
+func TestCLIConventions(t *testing.T) {
+	if r := runApp(t, nil, "--version"); r.code != 0 || !strings.Contains(r.stdout, "leadsync version") || !strings.Contains(r.stdout, "go1.") {
+		t.Fatalf("--version: %d %q", r.code, r.stdout)
+	}
+	if r := runApp(t, nil, "valdate", "x.yaml"); r.code != ExitUsage || !strings.Contains(r.stderr, `unknown command "valdate"`) || !strings.Contains(r.stderr, `"validate"`) {
+		t.Fatalf("mistyped command: %d %q", r.code, r.stderr)
+	}
+	if r := runApp(t, nil, "run", "--dry-runn", "x.yaml"); r.code != ExitUsage || !strings.Contains(r.stdout+r.stderr, `"--dry-run"`) {
+		t.Fatalf("mistyped flag: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	for _, sh := range []string{"bash", "zsh", "fish"} {
+		if r := runApp(t, nil, "completion", sh); r.code != 0 || !strings.Contains(r.stdout, "leadsync") {
+			t.Fatalf("completion %s: %d %q", sh, r.code, r.stderr)
+		}
+	}
+	if r := runApp(t, nil, "man"); r.code != 0 || !strings.Contains(r.stdout, ".TH leadsync") {
+		t.Fatalf("man: %d", r.code)
+	}
+	if r := runApp(t, nil, "run", "--help"); strings.Contains(r.stdout, "(default: 0)") {
+		t.Fatalf("help shows a misleading default:\n%s", r.stdout)
+	}
+}
