@@ -212,10 +212,11 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		Input: sourceDesc(job), Sink: sinkDesc,
 	})
 	if err != nil {
-		return withCode(ExitUsage, err)
+		return withCode(ExitUsage, store.Fault(err))
 	}
 	release, err := store.Lock(ctx, job.Name, runRec.ID)
 	if err != nil {
+		err = store.Fault(err)
 		_ = store.FinishRun(context.Background(), runRec.ID, state.RunInterrupted, nil, "not started: "+err.Error())
 		return withCode(ExitUsage, err)
 	}
@@ -256,6 +257,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	if err := files.Close(); err != nil && out.err == nil {
 		out.err = err
 	}
+	out.err = explainFault(store.Fault(out.err))
 	if p.api != nil {
 		out.srcCalls, out.srcBudget = p.api.budget.Stats().Calls, p.api.desc
 	}
@@ -288,7 +290,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		msg = out.err.Error()
 	}
 	if err := store.FinishRun(context.Background(), runRec.ID, status, counts, msg); err != nil && out.err == nil {
-		out.err = err
+		out.err = store.Fault(err)
 	}
 	elapsed := time.Since(started)
 	sum := summary{
@@ -343,6 +345,8 @@ func runExport(ctx context.Context, rs *runState) runOutcome {
 		return runOutcome{err: err}
 	}
 	writer := rs.store.NewWriter(rs.run.ID, nil)
+	ctx, stopWatch := stopOnStateFault(ctx, writer)
+	defer stopWatch()
 	prog := &pipeline.Progress{}
 	stopProgress := startProgress(rs.e, rs.logger, prog, rs.c.Bool("quiet"), nil)
 	res, runErr := pipeline.Run(ctx, pipeline.Config{

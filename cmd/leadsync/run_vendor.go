@@ -241,6 +241,8 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 		approve = planApprover(plan)
 	}
 	writer := rs.store.NewWriter(rs.run.ID, nil)
+	ctx, stopWatch := stopOnStateFault(ctx, writer)
+	defer stopWatch()
 	var stateWriter *state.Writer
 	if !dry {
 		stateWriter = writer
