@@ -38,7 +38,7 @@ func leadObject() sinks.Object {
 			{Name: "region", Type: sinks.String},
 			{Name: "zipcode", Type: sinks.String},
 			{Name: "country", Type: sinks.String},
-			{Name: "tags", Type: sinks.String, Doc: "comma-separated; replaces the lead's tags (an empty value clears them)"},
+			{Name: "tags", Type: sinks.Tags, Doc: "comma-separated; replaces the lead's tags (an empty value clears them)"},
 			{Name: "attributes", Type: sinks.String, Doc: `custom attributes as a JSON object, e.g. {"source":"webform"}; replaces the whole object. Found leads report it as compact JSON with sorted keys`},
 			{Name: "status", Type: sinks.Enum, Enum: []string{"100", "50", "1000"}, Doc: "100 normal (default), 50 temporary, 1000 deleted"},
 		},
