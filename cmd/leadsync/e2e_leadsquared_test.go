@@ -322,3 +322,112 @@ func diffCounts(a, b map[string]int) map[string]int {
 	}
 	return out
 }
+
+const leadsquaredLeadJob = `name: e2e-ls-leads
+source: {path: leads.csv}
+sink:
+  vendor: leadsquared
+  object: lead
+  url: ${LS_URL}
+  access_key: ${LS_ACCESS}
+  secret_key: ${LS_SECRET}
+  country_code: "+91"
+  budget: {calls: 25, per: 50ms}
+region: IN
+match: {keys: [EmailAddress, Phone]}
+mapping:
+  FirstName: First
+  LastName: Last
+  EmailAddress: Email
+  Phone: Phone
+  Company: Company
+`
+
+// TestE2ELeadSquaredLeadUpdate: existing leads whose company changed get
+// a Lead.Update (VENDORS.md 4.7), unchanged ones none, new people are
+// created once, under the same faults at concurrency 16, in one
+// invocation; a re-run writes nothing.
+func TestE2ELeadSquaredLeadUpdate(t *testing.T) {
+	srv := leadsquaredtest.NewServer(leadsquaredtest.Options{TimeScale: 0.01,
+		Faults: emulator.Faults{Seed: 5, DropAfterWrite: 0.10, Error500: 0.05, Extra429: 0.01}})
+	defer srv.Close()
+	const existing, changed, fresh = 30, 20, 30
+	var seed strings.Builder
+	seed.WriteString(`{"Leads":[`)
+	for i := range existing {
+		if i > 0 {
+			seed.WriteString(",")
+		}
+		fmt.Fprintf(&seed, `{"FirstName":"Old","LastName":"P%d","EmailAddress":"old%d@example.com","Phone":"+91-98400%05d","Company":"Old Co"}`, i, i, i)
+	}
+	seed.WriteString("]}")
+	if err := srv.Seed([]byte(seed.String())); err != nil {
+		t.Fatal(err)
+	}
+	var file strings.Builder
+	file.WriteString("First,Last,Email,Phone,Company\n")
+	for i := range existing {
+		company := "Old Co"
+		if i < changed {
+			company = fmt.Sprintf("New Co %d", i)
+		}
+		// Keys in other spellings than the vendor holds them.
+		fmt.Fprintf(&file, "Old,P%d,OLD%d@Example.com,098400 %05d,%s\n", i, i, i, company)
+	}
+	for i := range fresh {
+		fmt.Fprintf(&file, "New,Q%d,new%d@example.com,+91 98500 %05d,Fresh Co\n", i, i, i)
+	}
+	dir := t.TempDir()
+	writeFile(t, dir, "leads.csv", file.String())
+	job := writeFile(t, dir, "job.yaml", leadsquaredLeadJob)
+	env := map[string]string{"LS_URL": srv.URL, "LS_ACCESS": leadsquaredtest.TestAccessKey, "LS_SECRET": leadsquaredtest.TestSecretKey}
+
+	r := runApp(t, env, "run", "--quiet", "--concurrency", "16", job)
+	st := srv.Core().Stats()
+	t.Logf("run 1: exit %d; faults %v; requests %v", r.code, st.Faults, st.Requests)
+	if r.code != ExitOK {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if st.Faults[emulator.FaultDropAfterWrite] == 0 {
+		t.Fatal("no answer was lost: the test proves nothing")
+	}
+	byEmail := map[string][]leadsquaredtest.Lead{}
+	for _, l := range srv.Leads() {
+		byEmail[l.EmailAddress] = append(byEmail[l.EmailAddress], l)
+	}
+	for i := range existing {
+		ls := byEmail[fmt.Sprintf("old%d@example.com", i)]
+		if len(ls) != 1 {
+			t.Errorf("old%d: %d leads", i, len(ls))
+			continue
+		}
+		want := "Old Co"
+		if i < changed {
+			want = fmt.Sprintf("New Co %d", i)
+		}
+		if ls[0].Company != want {
+			t.Errorf("old%d: company %q, want %q", i, ls[0].Company, want)
+		}
+		if i >= changed && !ls[0].ModifiedOn.IsZero() {
+			t.Errorf("old%d: unchanged, but updated", i)
+		}
+	}
+	for i := range fresh {
+		ls := byEmail[fmt.Sprintf("new%d@example.com", i)]
+		if len(ls) != 1 || ls[0].Company != "Fresh Co" || ls[0].Phone != fmt.Sprintf("+91-98500%05d", i) {
+			t.Errorf("new%d: %+v", i, ls)
+		}
+	}
+	if n := len(srv.Leads()); n != 3+existing+fresh {
+		t.Errorf("%d leads, want %d", n, 3+existing+fresh)
+	}
+	if u := st.Writes[leadsquaredtest.OpLeadUpdate]; u < changed {
+		t.Errorf("%d updates stored, want at least the %d changed leads", u, changed)
+	}
+
+	before := srv.Core().Stats().TotalWrites()
+	r = runApp(t, env, "run", "--quiet", "--concurrency", "16", job)
+	if r.code != ExitOK || srv.Core().Stats().TotalWrites() != before {
+		t.Errorf("re-run: exit %d, %d writes\n%s%s", r.code, srv.Core().Stats().TotalWrites()-before, r.stdout, r.stderr)
+	}
+}
