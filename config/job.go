@@ -37,6 +37,9 @@ type Job struct {
 	// OnUncertain handles a write whose outcome is unknown where the vendor
 	// cannot find: skip (default, reported) or retry.
 	OnUncertain string `yaml:"on_uncertain"`
+	// Retry bounds how an entity whose calls fail transiently (5xx,
+	// timeouts, lost answers) is tried again within one run.
+	Retry Retry `yaml:"retry"`
 	// State is the state database; default .leadsync/state.db beside the job file.
 	State       string `yaml:"state"`
 	Concurrency int    `yaml:"concurrency"`
@@ -113,6 +116,22 @@ type Budget struct {
 
 // Window parses Per.
 func (b Budget) Window() (time.Duration, error) { return time.ParseDuration(b.Per) }
+
+// Retry is a job's retry bounds: attempts per entity and the total time
+// one entity may spend (a duration such as 10m); zero values take the
+// defaults (8 tries, 10 minutes).
+type Retry struct {
+	Attempts int    `yaml:"attempts"`
+	MaxTime  string `yaml:"max_time"`
+}
+
+// MaxDuration parses MaxTime (0 when empty).
+func (r Retry) MaxDuration() (time.Duration, error) {
+	if r.MaxTime == "" {
+		return 0, nil
+	}
+	return time.ParseDuration(r.MaxTime)
+}
 
 // Match declares the match keys (target fields) and the ambiguity policy.
 type Match struct {
@@ -198,6 +217,12 @@ func (d *Doc) Job() (*Job, error) {
 	oneOf("$.match.on_ambiguous", &j.Match.OnAmbiguous, "skip", Ambiguities)
 	oneOf("$.on_uncertain", &j.OnUncertain, "skip", Uncertains)
 	oneOf("$.merge", &j.Merge, "later", Merges)
+	if j.Retry.Attempts < 0 || j.Retry.Attempts > 100 {
+		errs = append(errs, d.At(d.NodeAt("$.retry.attempts"), "retry.attempts must be between 1 and 100 (tries of one entity within a run)"))
+	}
+	if w, err := j.Retry.MaxDuration(); err != nil || w < 0 {
+		errs = append(errs, d.At(d.NodeAt("$.retry.max_time"), "retry.max_time must be a duration such as 10m"))
+	}
 	if j.Sink.Budget != nil {
 		if j.Sink.Budget.Calls <= 0 {
 			errs = append(errs, d.At(d.NodeAt("$.sink.budget"), "sink.budget.calls must be a positive number of calls"))

@@ -376,6 +376,8 @@ func (c *compiler) compileField(name string, p *ast.MappingValueNode) *field {
 		}
 	case sinks.Int:
 		f.autoNorm = checkInt
+	case sinks.Number:
+		f.autoNorm = checkNumber
 	case sinks.Enum:
 		f.autoNorm = enumCheck(sf.Enum)
 	case sinks.Date:
@@ -396,6 +398,18 @@ func transformName(n ast.Node) string {
 		return config.Key(p[0])
 	}
 	return ""
+}
+
+// checkNumber accepts a decimal number ("98112", "-3.5", "1e3") as given.
+func checkNumber(v string) (string, error) {
+	t := strings.TrimSpace(v)
+	if t == "" {
+		return "", nil
+	}
+	if _, err := strconv.ParseFloat(t, 64); err != nil {
+		return "", fmt.Errorf("not a number: %q", v)
+	}
+	return t, nil
 }
 
 func checkInt(v string) (string, error) {

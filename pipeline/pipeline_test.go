@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/leadsync/leadsync/config"
@@ -50,13 +51,24 @@ func (s *memSource) Next(ctx context.Context) (sources.Record, error) {
 }
 
 type recorder struct {
+	mu       sync.Mutex
 	rejected []int
+	why      []string
 	written  []int
 }
 
 func (r *recorder) Rejected(row int, raw []string, column, reason string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.rejected = append(r.rejected, row)
+	r.why = append(r.why, reason)
 	return nil
+}
+
+func (r *recorder) reasons() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.why, "\n")
 }
 func (r *recorder) Written(row int, action, id string) error {
 	r.written = append(r.written, row)

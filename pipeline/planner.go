@@ -31,7 +31,7 @@ const maxCreateAttempts = 3
 // process plans an entity and, outside a dry run, writes it. A returned
 // error is fatal for the run; everything else is in the decision. A
 // decision with no Status means the run was interrupted mid-entity.
-func (p *planner) process(ctx context.Context, e *entity) (Decision, error) {
+func (p *planner) process(ctx context.Context, e *entity, attempt int) (Decision, error) {
 	cfg := p.cfg
 	sink := cfg.Sink
 	obj := sink.Object()
@@ -42,7 +42,14 @@ func (p *planner) process(ctx context.Context, e *entity) (Decision, error) {
 		d.Action, d.VendorID, d.Status = ActionUnchanged, e.knownID, state.StatusOK
 		return d, nil
 	}
+	if e.refused != "" {
+		// Refused before with this very content: not sent again.
+		d.Action, d.Status, d.Reason = ActionRefused, state.StatusRejected, e.refused
+		return d, nil
+	}
+	ctx = sinks.WithEntity(ctx, d.ID)
 	hash := ContentHash(e.fields)
+	flow, isFlow := sinks.As[sinks.Flow](sink)
 
 	// What state knows: the records the keys name and what was last
 	// written to them (the diff's base where the vendor returns no values).
@@ -63,8 +70,12 @@ func (p *planner) process(ctx context.Context, e *entity) (Decision, error) {
 
 	var matches []sinks.Record
 	switch {
-	case obj.CanFind && len(e.keys) > 0 && p.index != nil:
-		matches = p.index.find(e.keys) // prefetched: no call
+	case isFlow && len(ids) == 0:
+		return p.runSteps(ctx, d, e, hash, flow)
+	case obj.CanFind && len(e.keys) > 0 && p.index != nil && attempt == 1:
+		// Prefetched: no call. A retry never trusts the listing: an
+		// earlier attempt may have created the record since.
+		matches = p.index.find(e.keys)
 	case obj.CanFind && len(e.keys) > 0:
 		matches, err = p.find(ctx, &d, e)
 		if err != nil {
@@ -76,7 +87,7 @@ func (p *planner) process(ctx context.Context, e *entity) (Decision, error) {
 			matches = append(matches, sinks.Record{ID: id})
 		}
 	case !obj.CanFind:
-		return p.createUnfindable(ctx, d, e, hash)
+		return p.runSteps(ctx, d, e, hash, nil)
 	}
 
 	sort.Slice(matches, func(i, j int) bool { return lessID(matches[i].ID, matches[j].ID) })
@@ -109,7 +120,7 @@ func (p *planner) process(ctx context.Context, e *entity) (Decision, error) {
 		return d, nil
 	}
 	d.VendorID = m.ID
-	d.Changes = diff(e.fields, m.Fields, synced[m.ID])
+	d.Changes = diff(obj, e.fields, m.Fields, synced[m.ID])
 	if len(d.Changes) == 0 {
 		d.Action, d.Status = ActionUnchanged, state.StatusOK
 		p.remember(d, e, hash)
@@ -127,17 +138,58 @@ func (p *planner) process(ctx context.Context, e *entity) (Decision, error) {
 	if aside, ok := p.setAside(d); ok {
 		return aside, nil
 	}
-	changed := sinks.Fields{}
-	for _, c := range d.Changes {
-		changed[c.Field] = c.New
-	}
-	d.Calls++
-	if err := cfg.Sink.Update(ctx, m.ID, changed); err != nil {
+	if err := p.update(ctx, &d, d.Changes); err != nil {
 		return p.failed(d, err)
 	}
 	d.Status = state.StatusOK
 	p.remember(d, e, hash)
 	return d, nil
+}
+
+// update sends the changed fields of d's record.
+func (p *planner) update(ctx context.Context, d *Decision, changes []Change) error {
+	changed := sinks.Fields{}
+	for _, c := range changes {
+		changed[c.Field] = c.New
+	}
+	d.Calls++
+	return p.cfg.Sink.Update(ctx, d.VendorID, changed)
+}
+
+// complete finishes a record the create made: what the vendor holds after
+// it (have) is compared with what the entity wants, and the rest is sent
+// with one Update. have nil with known true means the create set
+// everything; with known false (a record found after a lost answer, from
+// a vendor that returns ids only) nothing is known, so every field is
+// sent: Update is idempotent.
+func (p *planner) complete(ctx context.Context, d *Decision, e *entity, have sinks.Fields, known bool) error {
+	if have == nil && known {
+		return nil
+	}
+	obj := p.cfg.Sink.Object()
+	var missing []Change
+	for _, c := range diff(obj, e.fields, have, nil) {
+		if f, ok := obj.Field(c.Field); ok && isKeyField(obj, f.Name) && have == nil {
+			continue // found by it: the record has it
+		}
+		missing = append(missing, c)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if !obj.CanUpdate {
+		return nil
+	}
+	return p.update(ctx, d, missing)
+}
+
+func isKeyField(obj sinks.Object, name string) bool {
+	for _, k := range obj.Keys {
+		if k == name {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *planner) find(ctx context.Context, d *Decision, e *entity) ([]sinks.Record, error) {
@@ -164,17 +216,16 @@ func (p *planner) create(ctx context.Context, d Decision, e *entity, hash string
 		d.Calls++
 		rec, err := p.cfg.Sink.Create(ctx, e.fields)
 		if err == nil {
-			d.VendorID, d.Status = rec.ID, state.StatusOK
+			d.VendorID = rec.ID
+			if err := p.complete(ctx, &d, e, rec.Fields, true); err != nil {
+				// The record exists but is not finished: the next attempt
+				// (in this run) finds it and sends what is missing.
+				p.rememberUnknown(d, e)
+				return p.failed(d, fmt.Errorf("created %s, but completing it failed: %w", rec.ID, err))
+			}
+			d.Status = state.StatusOK
 			p.remember(d, e, hash)
 			return d, nil
-		}
-		if rec.ID != "" {
-			// Created, but not completely (a follow-up call failed): the
-			// record exists; what it holds is unknown, so the next run
-			// diffs every field and finishes it with an update.
-			d.VendorID = rec.ID
-			p.rememberUnknown(d, e)
-			return p.failed(d, err)
 		}
 		if !sinks.IsUnknownOutcome(err) || !p.cfg.Sink.Object().CanFind || len(e.keys) == 0 {
 			return p.failed(d, err)
@@ -185,7 +236,13 @@ func (p *planner) create(ctx context.Context, d Decision, e *entity, hash string
 		}
 		switch len(found) {
 		case 1:
-			d.VendorID, d.Status = found[0].ID, state.StatusOK
+			// The lost create happened: finish it, never create again.
+			d.VendorID = found[0].ID
+			if err := p.complete(ctx, &d, e, found[0].Fields, false); err != nil {
+				p.rememberUnknown(d, e)
+				return p.failed(d, fmt.Errorf("created %s (its answer was lost), but completing it failed: %w", d.VendorID, err))
+			}
+			d.Status = state.StatusOK
 			p.remember(d, e, hash)
 			return d, nil
 		case 0:
@@ -205,66 +262,169 @@ func (p *planner) create(ctx context.Context, d Decision, e *entity, hash string
 	}
 }
 
-// createUnfindable writes a record the vendor cannot look up afterwards
-// (a call log, a callback): an intent is committed first, so a crash
-// after the call leaves an uncertain entity instead of a silent duplicate.
-func (p *planner) createUnfindable(ctx context.Context, d Decision, e *entity, hash string) (Decision, error) {
+// createStep is the one step of a write the vendor cannot look up
+// afterwards (a call log, a callback): Sink.Create, not idempotent.
+var createStep = sinks.Step{Name: "create"}
+
+// runSteps writes an entity the vendor cannot look up, or whose write is
+// a Flow of several calls. Each step's intent is committed right before
+// its call leaves (sinks.BeforeWrite, after the budget admitted it) and
+// its result as soon as it is in, so after a lost answer, a failure or a
+// kill the write resumes at the first step not known to be done: an
+// idempotent step is sent again, a verifiable one checked, any other is
+// uncertain (sent, answer lost: it may have happened). A step is never
+// sent twice otherwise.
+func (p *planner) runSteps(ctx context.Context, d Decision, e *entity, hash string, flow sinks.Flow) (Decision, error) {
 	cfg := p.cfg
+	scope := cfg.Sink.Scope()
 	d.Action = ActionCreate
 	for name, v := range e.fields {
 		d.Changes = append(d.Changes, Change{Field: name, New: v})
 	}
 	sortChanges(d.Changes)
-	id := entityID(e)
-	open, err := cfg.Store.OpenIntent(ctx, id, ActionCreate)
+	steps := []sinks.Step{createStep}
+	if flow != nil {
+		steps = flow.Steps(e.fields)
+	}
+	known, err := cfg.Store.Steps(ctx, scope, d.ID)
 	if err != nil {
 		return d, fmt.Errorf("state: %w", err)
 	}
-	if open && cfg.Policy.OnUncertain != "retry" {
-		d.Action, d.Status = ActionUncertain, state.StatusUncertain
-		d.Reason = "an earlier run sent this record and never saw the answer; it may exist at the vendor (on_uncertain: skip). Check, then run with on_uncertain: retry to send it again"
-		return d, nil
+	done := map[string]string{}
+	primary := ""
+	approved := false
+	for _, st := range steps {
+		if primary == "" && (!st.Idempotent || st.Name == steps[len(steps)-1].Name) {
+			primary = st.Name
+		}
+		k := known[st.Name]
+		if k.State == state.StepDone {
+			done[st.Name] = k.Result
+			continue
+		}
+		if k.State == state.StepSent {
+			switch {
+			case st.Idempotent:
+				// Sent before, answer unknown: sending it again is harmless.
+			case st.Verifiable && flow != nil:
+				d.Calls++
+				res, happened, err := flow.Verify(ctx, st.Name, e.fields, done)
+				if err != nil {
+					return p.failed(d, fmt.Errorf("checking whether step %q happened: %w", st.Name, err))
+				}
+				if happened {
+					if err := p.markStep(ctx, d.ID, st.Name, state.StepDone, res, hash); err != nil {
+						return d, err
+					}
+					done[st.Name] = res
+					continue
+				}
+			case cfg.Policy.OnUncertain == "retry":
+			default:
+				d.Action, d.Status = ActionUncertain, state.StatusUncertain
+				d.Reason = uncertainReason(st.Name, len(steps), k.RunID, cfg.RunID)
+				return d, nil
+			}
+		}
+		if cfg.Policy.DryRun {
+			continue
+		}
+		if !approved {
+			if aside, ok := p.setAside(d); ok {
+				return aside, nil
+			}
+			approved = true
+		}
+		sent := false
+		sctx := sinks.WithBeforeWrite(ctx, func() error {
+			sent = true
+			return p.markStep(ctx, d.ID, st.Name, state.StepSent, "", hash)
+		})
+		d.Calls++
+		var res string
+		if flow != nil {
+			res, err = flow.Do(sctx, st.Name, e.fields, done)
+		} else {
+			var rec sinks.Record
+			rec, err = cfg.Sink.Create(sctx, e.fields)
+			res = rec.ID
+		}
+		if errors.Is(err, sinks.ErrStepSkipped) {
+			err, res = nil, ""
+		}
+		if err != nil {
+			if sinks.IsUnknownOutcome(err) && sent && !st.Idempotent && !st.Verifiable {
+				d.Action, d.Status = ActionUncertain, state.StatusUncertain
+				d.Reason = fmt.Sprintf("step %q was sent, but the vendor's answer was lost: it may have happened, so it is not sent again (on_uncertain: skip): %v", st.Name, err)
+				return d, nil
+			}
+			if sent && !sinks.IsUnknownOutcome(err) {
+				// Refused, or answered as not done: nothing happened.
+				if cerr := cfg.Store.ClearStep(context.WithoutCancel(ctx), scope, d.ID, st.Name); cerr != nil {
+					return d, fmt.Errorf("state: %w", cerr)
+				}
+			}
+			if len(done) > 0 {
+				err = fmt.Errorf("step %q failed (done: %s): %w", st.Name, doneList(steps, done), err)
+			}
+			return p.failed(d, err)
+		}
+		if err := p.markStep(ctx, d.ID, st.Name, state.StepDone, res, hash); err != nil {
+			return d, err
+		}
+		done[st.Name] = res
 	}
+	d.Status = state.StatusOK
 	if cfg.Policy.DryRun {
-		d.Status = state.StatusOK
 		return d, nil
 	}
-	if aside, ok := p.setAside(d); ok {
-		return aside, nil
+	d.VendorID = done[primary]
+	if d.VendorID == "" {
+		d.VendorID = d.ID
 	}
-	if err := cfg.Store.PutIntent(ctx, cfg.RunID, id, ActionCreate, hash); err != nil {
-		return d, fmt.Errorf("state: intent: %w", err)
-	}
-	d.Calls++
-	rec, err := cfg.Sink.Create(ctx, e.fields)
-	if err != nil && rec.ID != "" {
-		// Created, and a follow-up step failed: never send it again.
-		d.VendorID = rec.ID
-		cfg.State.IntentDone(id, ActionCreate)
-		p.remember(d, e, hash)
-		d.Status, d.Reason = state.StatusFailed, fmt.Sprintf("created as %s, but a follow-up step failed (not repeated): %v", rec.ID, err)
-		return d, nil
-	}
-	if err != nil {
-		if sinks.IsUnknownOutcome(err) {
-			d.Action, d.Status = ActionUncertain, state.StatusUncertain
-			d.Reason = "sent, but the vendor's answer was lost: " + err.Error()
-			return d, nil
-		}
-		if sinks.ClassOf(err) == sinks.Rejected || sinks.ClassOf(err) == sinks.RateLimited {
-			cfg.State.IntentDone(id, ActionCreate) // certainly not written
-		}
-		return p.failed(d, err)
-	}
-	d.VendorID, d.Status = rec.ID, state.StatusOK
-	cfg.State.IntentDone(id, ActionCreate)
 	p.remember(d, e, hash)
 	return d, nil
+}
+
+func (p *planner) markStep(ctx context.Context, entity, step, st, result, hash string) error {
+	// Recorded even when the run is being stopped: the call happened.
+	ctx = context.WithoutCancel(ctx)
+	if err := p.cfg.Store.MarkStep(ctx, p.cfg.RunID, p.cfg.Sink.Scope(), entity, step, state.Step{State: st, Result: result, Hash: hash}); err != nil {
+		return fmt.Errorf("state: step %s: %w", step, err)
+	}
+	return nil
+}
+
+func uncertainReason(step string, steps int, sentIn, now int64) string {
+	what := "this record"
+	if steps > 1 {
+		what = fmt.Sprintf("step %q of this write", step)
+	}
+	when := "an earlier attempt"
+	if sentIn != now {
+		when = fmt.Sprintf("run %d", sentIn)
+	}
+	return fmt.Sprintf("%s sent %s and never saw the answer; it may exist at the vendor, so it is not sent again (on_uncertain: skip). Check, then run with on_uncertain: retry to send it again", when, what)
+}
+
+func doneList(steps []sinks.Step, done map[string]string) string {
+	var out []string
+	for _, st := range steps {
+		if r, ok := done[st.Name]; ok {
+			if r != "" {
+				out = append(out, st.Name+" "+r)
+			} else {
+				out = append(out, st.Name+" (not needed)")
+			}
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // failed turns a vendor error into the entity's decision, or into a fatal
 // error when the credentials are refused.
 func (p *planner) failed(d Decision, err error) (Decision, error) {
+	d.cause = err
 	switch {
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		d.Status = "" // interrupted: no outcome; the next run does it
@@ -273,6 +433,7 @@ func (p *planner) failed(d Decision, err error) (Decision, error) {
 		return d, fmt.Errorf("%w: %v", ErrUnauthorized, err)
 	case sinks.ClassOf(err) == sinks.Rejected:
 		d.Status, d.Reason = state.StatusRejected, err.Error()
+		p.refuse(d, err)
 	default:
 		d.Status, d.Reason = state.StatusFailed, err.Error()
 	}
@@ -323,6 +484,15 @@ func (p *planner) rememberUnknown(d Decision, e *entity) {
 		Created: d.Action == ActionCreate})
 }
 
+// refuse remembers that the vendor refused the entity with this content,
+// so an unchanged re-run reports it again without a call.
+func (p *planner) refuse(d Decision, err error) {
+	if p.cfg.Policy.DryRun || p.cfg.State == nil {
+		return
+	}
+	p.cfg.State.Refusal(state.Refusal{Scope: p.cfg.Sink.Scope(), Entity: d.ID, ContentHash: ContentHash(d.Fields), Reason: err.Error()})
+}
+
 // remember queues the index update for a written or confirmed entity.
 func (p *planner) remember(d Decision, e *entity, hash string) {
 	if p.cfg.Policy.DryRun || p.cfg.State == nil || d.VendorID == "" {
@@ -330,6 +500,9 @@ func (p *planner) remember(d Decision, e *entity, hash string) {
 	}
 	p.cfg.State.Entity(state.Entity{Scope: p.cfg.Sink.Scope(), VendorID: d.VendorID, Keys: indexKeys(e), ContentHash: hash, Fields: e.fields,
 		Created: d.Action == ActionCreate})
+	if e.wasRefused {
+		p.cfg.State.Refusal(state.Refusal{Scope: p.cfg.Sink.Scope(), Entity: d.ID})
+	}
 }
 
 // record commits the decision's row outcomes and report lines.
@@ -361,10 +534,16 @@ func (p *planner) record(e *entity, d Decision) error {
 					return fmt.Errorf("report: %w", err)
 				}
 			}
-		case state.StatusRejected:
-			cfg.Progress.Rejected.Add(1)
+		case state.StatusRejected, state.StatusFailed, state.StatusUncertain:
+			// Every row that did not make it is in rejected.csv with why.
+			reason := d.Reason
+			if d.Status == state.StatusRejected {
+				cfg.Progress.Rejected.Add(1)
+			} else {
+				reason = d.Status + ": " + reason
+			}
 			if cfg.Reporter != nil {
-				if err := cfg.Reporter.Rejected(row, e.raws[i], "", d.Reason); err != nil {
+				if err := cfg.Reporter.Rejected(row, e.raws[i], "", reason); err != nil {
 					return fmt.Errorf("report: %w", err)
 				}
 			}
@@ -385,17 +564,18 @@ func indexKeys(e *entity) []string {
 // diff lists the fields whose values differ from what the vendor has
 // (where its API returned the record) or else from what was last synced.
 // A field neither side knows counts as a change.
-func diff(want, vendor, synced sinks.Fields) []Change {
+func diff(obj sinks.Object, want, vendor, synced sinks.Fields) []Change {
 	var out []Change
 	for k, v := range want {
+		f, _ := obj.Field(k)
 		if old, ok := vendor[k]; ok {
-			if old != v {
+			if !f.Equal(old, v) {
 				out = append(out, Change{Field: k, Old: old, New: v, OldKnown: true})
 			}
 			continue
 		}
 		if old, ok := synced[k]; ok {
-			if old != v {
+			if !f.Equal(old, v) {
 				out = append(out, Change{Field: k, Old: old, New: v, OldKnown: true})
 			}
 			continue

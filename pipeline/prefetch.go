@@ -14,6 +14,7 @@ import (
 type Plan struct {
 	Entities  int // after grouping
 	Known     int // unchanged by state: no call
+	Refused   int // refused before with the same content: no call
 	NeedFind  int // entities the vendor must be asked about
 	ListPages int // when the planner lists everything instead (0: it does not)
 	// Calls is the estimate: lookups (finds or list pages) plus one write
@@ -59,12 +60,25 @@ func (ix *index) find(keys []sinks.Key) []sinks.Record {
 func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan, error) {
 	pl := Plan{Entities: len(ents)}
 	obj := p.cfg.Sink.Object()
+	scope := p.cfg.Sink.Scope()
 	for _, e := range ents {
 		id, err := p.knownUnchanged(ctx, e)
 		if err != nil {
 			return pl, err
 		}
 		e.knownID = id
+		if id == "" {
+			ref, ok, err := p.cfg.Store.Refusal(ctx, scope, entityID(e))
+			if err != nil {
+				return pl, err
+			}
+			if ok && ref.ContentHash == ContentHash(e.fields) && !p.cfg.Policy.RetryRejected {
+				e.refused = fmt.Sprintf("refused by the vendor in run %d, and unchanged since, so not sent again (run --retry-rejected to send it): %s", ref.RunID, ref.Reason)
+				pl.Refused++
+				continue
+			}
+			e.wasRefused = ok
+		}
 		switch {
 		case id != "":
 			pl.Known++
@@ -77,11 +91,14 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 	if ok && pl.NeedFind > 1 {
 		cost, err := lister.ListCost(ctx)
 		if err == nil && cost < pl.NeedFind {
+			// Every match key of the job is a find key: a record found by
+			// any of them (phone on Tiledesk, not only the schema's
+			// e-mail and lead_id) is a match.
 			ix := &index{byKey: map[string][]sinks.Record{}}
+			names, kinds := p.cfg.Mapping.KeyFields()
 			pages, err := lister.List(ctx, func(r sinks.Record) error {
-				for _, name := range obj.Keys {
-					f, _ := obj.Field(name)
-					if key, ok := mapping.Key(mapping.KindOf(f), r.Fields[name], region); ok {
+				for i, name := range names {
+					if key, ok := mapping.Key(kinds[i], r.Fields[name], region); ok {
 						ix.byKey[key] = append(ix.byKey[key], r)
 					}
 				}
@@ -97,7 +114,7 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 	}
 	pl.Calls = lookups + pl.NeedFind
 	if !obj.CanFind {
-		pl.Calls = pl.Entities - pl.Known
+		pl.Calls = pl.Entities - pl.Known - pl.Refused
 	}
 	return pl, nil
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -29,6 +31,7 @@ const (
 	ActionNotFound  = "not_found" // update_only, and the vendor has no such record
 	ActionExists    = "exists"    // create_only, and the vendor has it already
 	ActionUncertain = "uncertain" // an earlier write may have happened; not repeated
+	ActionRefused   = "refused"   // the vendor refused this content before; not sent again
 )
 
 // Policy is what the job decided for the cases a sync meets.
@@ -47,6 +50,49 @@ type Policy struct {
 	// DryRun plans with reads only: no create, no update, no intent, no
 	// index change.
 	DryRun bool
+	// RetryRejected sends again entities the vendor refused before with
+	// the same content (by default they are reported again, no call).
+	RetryRejected bool
+	// Retry bounds how an entity whose calls fail transiently is tried
+	// again within the run.
+	Retry Retry
+}
+
+// Retry bounds retries of one entity within a run: a transient failure
+// (5xx, timeout, reset, lost answer) of a find or an idempotent write is
+// tried again with backoff, creates through find-before-retry, until
+// Attempts or MaxTime is spent. Every call still passes the budget.
+type Retry struct {
+	Attempts int           // tries of one entity (default 8)
+	MaxTime  time.Duration // from its first try (default 10 min)
+	// Backoff is the pause before try n+1 (default 200 ms doubling,
+	// capped at 20 s, with jitter).
+	Backoff func(n int) time.Duration
+}
+
+func (r Retry) attempts() int {
+	if r.Attempts <= 0 {
+		return 8
+	}
+	return r.Attempts
+}
+
+func (r Retry) maxTime() time.Duration {
+	if r.MaxTime <= 0 {
+		return 10 * time.Minute
+	}
+	return r.MaxTime
+}
+
+func (r Retry) backoff(n int) time.Duration {
+	if r.Backoff != nil {
+		return r.Backoff(n)
+	}
+	d := 200 * time.Millisecond << min(n-1, 7)
+	if d > 20*time.Second {
+		d = 20 * time.Second
+	}
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1)) //nolint:gosec // jitter
 }
 
 // Change is one field's planned change.
@@ -72,6 +118,9 @@ type Decision struct {
 	Reason     string   // rejected, skipped, uncertain: why
 	Status     string   // state.Status*
 	Calls      int      // vendor calls this entity cost
+	Attempts   int      // tries within the run (1 unless retried)
+
+	cause error // the last failure, for the retry decision
 }
 
 // SyncConfig wires a run against a vendor sink.
@@ -118,6 +167,10 @@ type SyncResult struct {
 	Interrupted bool
 	Elapsed     time.Duration
 	Plan        Plan
+	// Retried counts entities tried more than once in the run; Failures
+	// counts, by reason, those whose retries were spent.
+	Retried  int
+	Failures map[string]int
 }
 
 // Rejected is the number of rejected rows.
@@ -138,6 +191,11 @@ type entity struct {
 	keys     []sinks.Key
 	fields   sinks.Fields
 	knownID  string // state says unchanged: the vendor id (set by the plan)
+	// refused is set by the plan when the vendor refused this very
+	// content before (the reason to report); wasRefused when it refused
+	// other content of this entity (a success then forgets it).
+	refused    string
+	wasRefused bool
 }
 
 // Sync reads the whole source, groups rows that share any match key into
@@ -156,12 +214,18 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	res := SyncResult{Actions: map[string]int{}, Statuses: map[string]int{}}
+	res := SyncResult{Actions: map[string]int{}, Statuses: map[string]int{}, Failures: map[string]int{}}
 	var mu sync.Mutex
 	count := func(d Decision) {
 		mu.Lock()
 		defer mu.Unlock()
 		res.Actions[d.Action]++
+		if d.Attempts > 1 {
+			res.Retried++
+		}
+		if d.Status == state.StatusFailed {
+			res.Failures[failureClass(d.cause)]++
+		}
 		if d.Status == state.StatusOK {
 			res.Statuses[state.StatusOK]++
 			res.Statuses[state.StatusMerged] += len(d.Rows) - 1
@@ -236,7 +300,7 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 		go func() {
 			defer wg.Done()
 			for e := range work {
-				d, err := p.process(wctx, e)
+				d, err := p.processRetrying(wctx, e)
 				if err != nil {
 					if fatal.CompareAndSwap(nil, &err) {
 						cancel(err)
@@ -279,6 +343,59 @@ dispatch:
 	return res, nil
 }
 
+// processRetrying processes an entity, and again while it fails for a
+// reason worth another try, within the policy's bounds.
+func (p *planner) processRetrying(ctx context.Context, e *entity) (Decision, error) {
+	r := p.cfg.Policy.Retry
+	start := time.Now()
+	calls := 0
+	for attempt := 1; ; attempt++ {
+		d, err := p.process(ctx, e, attempt)
+		calls += d.Calls
+		d.Calls, d.Attempts = calls, attempt
+		if err != nil || d.Status != state.StatusFailed || !retryable(d.cause) || p.cfg.Policy.DryRun {
+			return d, err
+		}
+		if attempt >= r.attempts() || time.Since(start) >= r.maxTime() {
+			d.Reason = fmt.Sprintf("%s (gave up after %d tries in %s)", d.Reason, attempt, time.Since(start).Round(time.Millisecond))
+			return d, nil
+		}
+		t := time.NewTimer(r.backoff(attempt))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			d.Status = "" // interrupted: no outcome; the next run goes on
+			return d, nil
+		case <-t.C:
+		}
+	}
+}
+
+// retryable: a failure that another try may not meet (transient, or a
+// vendor that kept answering 429).
+func retryable(err error) bool {
+	c := sinks.ClassOf(err)
+	return c == sinks.Transient || c == sinks.RateLimited
+}
+
+// failureClass names a failure for the summary's counts.
+func failureClass(err error) string {
+	var e *sinks.Error
+	if errors.As(err, &e) {
+		s := e.Class.String()
+		if e.Status != 0 {
+			s += fmt.Sprintf(" (HTTP %d)", e.Status)
+		} else if e.Err != nil {
+			s += ": " + e.Err.Error()
+		}
+		return e.Op + ": " + s
+	}
+	if err == nil {
+		return "unknown"
+	}
+	return err.Error()
+}
+
 // readAndGroup maps every row, rejects bad ones at once, and groups the
 // rest into entities by the union of their keys.
 func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) ([]*entity, error) {
@@ -297,6 +414,7 @@ func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) ([]*enti
 		}
 		return k
 	}
+	ev := newEventKeyer(cfg)
 	n := 0
 	for {
 		if ctx.Err() != nil {
@@ -327,6 +445,14 @@ func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) ([]*enti
 			}
 			if err == nil {
 				keys := cfg.Mapping.SinkKeys(lead)
+				if ev.fields != nil {
+					keys = ev.key(lead)
+					if len(keys) == 0 {
+						rowErr = &sources.RowError{Row: rec.Row, Raw: rec.Values,
+							Err: fmt.Errorf("no event key: none of %s has a value, so this %s cannot be told from another", strings.Join(ev.fields, ", "), cfg.Sink.Object().Name)}
+						goto rejected
+					}
+				}
 				if names, _ := cfg.Mapping.KeyFields(); len(keys) == 0 && len(names) > 0 {
 					// Written, it could never be matched again: every run
 					// would create it anew.
@@ -399,6 +525,53 @@ func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) ([]*enti
 		kept = append(kept, e)
 	}
 	return kept, nil
+}
+
+// eventKeyer names events: an event object's entity is one event,
+// identified by all of its event key fields (the object's EventKey and
+// the job's match keys) together, so two calls of one person are two
+// writes, and only rows of the same event merge.
+type eventKeyer struct {
+	obj    sinks.Object
+	fields []string // nil: not an event object
+	idx    []int    // index of each field in the mapping's values (-1: unmapped)
+}
+
+func newEventKeyer(cfg SyncConfig) eventKeyer {
+	obj := cfg.Sink.Object()
+	if !obj.Event {
+		return eventKeyer{}
+	}
+	ev := eventKeyer{obj: obj}
+	jobKeys, _ := cfg.Mapping.KeyFields()
+	for _, f := range append(append([]string{}, obj.EventKey...), jobKeys...) {
+		if !slices.Contains(ev.fields, f) {
+			ev.fields = append(ev.fields, f)
+		}
+	}
+	names := cfg.Mapping.Fields()
+	for _, f := range ev.fields {
+		ev.idx = append(ev.idx, slices.Index(names, f))
+	}
+	return ev
+}
+
+// key is the event's one key ("event:" + its values as the vendor means
+// them), or none when every event key field is empty.
+func (ev eventKeyer) key(l mapping.Lead) []sinks.Key {
+	parts := make([]string, len(ev.fields))
+	has := false
+	for i, name := range ev.fields {
+		if j := ev.idx[i]; j >= 0 && l.Values[j] != "" {
+			f, _ := ev.obj.Field(name)
+			parts[i] = f.Canonical(l.Values[j])
+			has = true
+		}
+	}
+	if !has {
+		return nil
+	}
+	return []sinks.Key{{Field: strings.Join(ev.fields, "+"), Kind: "event", Value: strings.Join(parts, "|")}}
 }
 
 func sharedKey(a, b []sinks.Key) string {

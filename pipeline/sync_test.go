@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/mapping"
@@ -31,6 +34,14 @@ type fakeSink struct {
 	rejectOn string // a phone the vendor refuses
 	unauth   bool
 	inFlight map[string]bool
+	// notDone is the share of writes answered "failed, nothing done"
+	// (a documented 500) before acting.
+	notDone float64
+	// createOmits are fields the vendor's create ignores (Tiledesk's POST
+	// ignores phone): Create then returns what it stored.
+	createOmits []string
+	// failUpdates fails that many updates after acting, answer lost.
+	failUpdates int
 }
 
 func newFake(canFind bool) *fakeSink {
@@ -68,7 +79,10 @@ func (f *fakeSink) Find(_ context.Context, q sinks.Query) ([]sinks.Record, error
 	return out, nil
 }
 
-func (f *fakeSink) Create(_ context.Context, fields sinks.Fields) (sinks.Record, error) {
+func (f *fakeSink) Create(ctx context.Context, fields sinks.Fields) (sinks.Record, error) {
+	if err := sinks.BeforeWrite(ctx); err != nil {
+		return sinks.Record{}, err
+	}
 	f.mu.Lock()
 	key := fields["phone"] + fields["email"]
 	if f.inFlight[key] {
@@ -85,25 +99,43 @@ func (f *fakeSink) Create(_ context.Context, fields sinks.Fields) (sinks.Record,
 	if fields["phone"] == f.rejectOn && f.rejectOn != "" {
 		return sinks.Record{}, &sinks.Error{Class: sinks.Rejected, Op: "fake: create", Code: "ERR_ARGUMENT_INVALID", Msg: "phone"}
 	}
+	if f.notDone > 0 && f.rng.Float64() < f.notDone {
+		return sinks.Record{}, &sinks.Error{Class: sinks.Transient, Op: "fake: create", Status: 500, NotSent: true}
+	}
 	f.next++
 	id := strconv.Itoa(f.next)
 	cp := sinks.Fields{}
 	for a, b := range fields {
-		cp[a] = b
+		if !slices.Contains(f.createOmits, a) {
+			cp[a] = b
+		}
 	}
 	f.recs[id] = cp
 	if f.drop > 0 && f.rng.Float64() < f.drop {
 		return sinks.Record{}, &sinks.Error{Class: sinks.Transient, Op: "fake: create", Err: errors.New("connection reset")}
 	}
+	if f.createOmits != nil {
+		return sinks.Record{ID: id, Fields: maps.Clone(cp)}, nil
+	}
 	return sinks.Record{ID: id}, nil
 }
 
-func (f *fakeSink) Update(_ context.Context, id string, fields sinks.Fields) error {
+func (f *fakeSink) Update(ctx context.Context, id string, fields sinks.Fields) error {
+	if err := sinks.BeforeWrite(ctx); err != nil {
+		return err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls["update"]++
+	if f.notDone > 0 && f.rng.Float64() < f.notDone {
+		return &sinks.Error{Class: sinks.Transient, Op: "fake: update", Status: 500, NotSent: true}
+	}
 	for k, v := range fields {
 		f.recs[id][k] = v
+	}
+	if f.failUpdates > 0 {
+		f.failUpdates--
+		return &sinks.Error{Class: sinks.Transient, Op: "fake: update", Err: errors.New("connection reset")}
 	}
 	return nil
 }
@@ -151,6 +183,9 @@ func newSyncEnv(t *testing.T, obj sinks.Object) *syncEnv {
 func (e *syncEnv) sync(t *testing.T, sink sinks.Sink, rows [][]string, pol Policy, conc int) (SyncResult, error) {
 	t.Helper()
 	run, _, _ := e.store.BeginRun(context.Background(), state.RunSpec{Job: "t", Fingerprint: fmt.Sprint(len(rows), rand.Int()), ConfigHash: "c"})
+	if pol.Retry.Backoff == nil {
+		pol.Retry.Backoff = func(int) time.Duration { return time.Millisecond }
+	}
 	w := e.store.NewWriter(run.ID, nil)
 	res, err := Sync(context.Background(), SyncConfig{
 		Source: &rowsSource{header: []string{"Name", "Phone", "Email", "City"}, rows: rows}, Mapping: e.m, Sink: sink,

@@ -256,3 +256,6 @@ func joinRows(rows []int) string {
 	}
 	return strings.Join(s, " ")
 }
+
+// MaskEntityID masks the PII in an entity's name ("email:a@b|phone:+1").
+func MaskEntityID(id string) string { return maskKeys(id) }

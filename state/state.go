@@ -68,14 +68,24 @@ CREATE TABLE IF NOT EXISTS records (
 	created      INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (scope, vendor_id)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS intents (
-	run_id     INTEGER NOT NULL,
-	entity     TEXT NOT NULL,
-	op         TEXT NOT NULL,
-	payload    TEXT NOT NULL DEFAULT '',
-	created_at TEXT NOT NULL,
-	done       INTEGER NOT NULL DEFAULT 0,
-	PRIMARY KEY (run_id, entity, op)
+CREATE TABLE IF NOT EXISTS steps (
+	scope  TEXT NOT NULL,
+	entity TEXT NOT NULL,
+	step   TEXT NOT NULL,
+	state  TEXT NOT NULL,
+	result TEXT NOT NULL DEFAULT '',
+	hash   TEXT NOT NULL DEFAULT '',
+	run_id INTEGER NOT NULL,
+	at     TEXT NOT NULL,
+	PRIMARY KEY (scope, entity, step)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS refusals (
+	scope        TEXT NOT NULL,
+	entity       TEXT NOT NULL,
+	content_hash TEXT NOT NULL,
+	reason       TEXT NOT NULL,
+	run_id       INTEGER NOT NULL,
+	PRIMARY KEY (scope, entity)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS cursors (
 	run_id INTEGER NOT NULL,
@@ -452,38 +462,83 @@ func (s *Store) Forget(ctx context.Context, scope, vendorID string) error {
 	return err
 }
 
-// PutIntent commits, before a write the vendor cannot look up afterwards,
-// that the write is about to happen. It is committed at once, not batched.
-func (s *Store) PutIntent(ctx context.Context, runID int64, entity, op, payload string) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO intents(run_id, entity, op, payload, created_at) VALUES(?,?,?,?,?)
-		ON CONFLICT(run_id, entity, op) DO UPDATE SET payload=excluded.payload`, runID, entity, op, payload, s.stamp())
-	return err
+// Step states.
+const (
+	// StepSent: the step's call was admitted and about to be sent (its
+	// intent); no answer was recorded. It may or may not have happened.
+	StepSent = "sent"
+	// StepDone: the step happened; Result holds what it returned.
+	StepDone = "done"
+)
+
+// Step is what state knows of one step of an entity's write.
+type Step struct {
+	State  string // StepSent or StepDone
+	Result string
+	Hash   string // the content hash it was sent for
+	RunID  int64
 }
 
-// OpenIntents lists a run's intents that have no outcome (entity, op).
-func (s *Store) OpenIntents(ctx context.Context, runID int64) ([][2]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT entity, op FROM intents WHERE run_id=? AND done=0 ORDER BY entity`, runID)
+// Steps returns what state knows of an entity's write steps, by step
+// name, in one connection's scope.
+func (s *Store) Steps(ctx context.Context, scope, entity string) (map[string]Step, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT step, state, result, hash, run_id FROM steps WHERE scope=? AND entity=?`, scope, entity)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out [][2]string
+	out := map[string]Step{}
 	for rows.Next() {
-		var e, o string
-		if err := rows.Scan(&e, &o); err != nil {
+		var name string
+		var st Step
+		if err := rows.Scan(&name, &st.State, &st.Result, &st.Hash, &st.RunID); err != nil {
 			return nil, err
 		}
-		out = append(out, [2]string{e, o})
+		out[name] = st
 	}
 	return out, rows.Err()
 }
 
-// OpenIntent reports whether any run left an unresolved intent for the
-// entity and op: a write that may or may not have happened.
-func (s *Store) OpenIntent(ctx context.Context, entity, op string) (bool, error) {
+// MarkStep commits a step's state at once (not batched): StepSent right
+// before its call leaves, StepDone as soon as its answer is in.
+func (s *Store) MarkStep(ctx context.Context, runID int64, scope, entity, step string, st Step) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO steps(scope, entity, step, state, result, hash, run_id, at) VALUES(?,?,?,?,?,?,?,?)
+		ON CONFLICT(scope, entity, step) DO UPDATE SET state=excluded.state, result=excluded.result, hash=excluded.hash, run_id=excluded.run_id, at=excluded.at`,
+		scope, entity, step, st.State, st.Result, st.Hash, runID, s.stamp())
+	return err
+}
+
+// ClearStep forgets a step whose call provably did nothing (refused, or
+// answered as failed), so it is simply sent again.
+func (s *Store) ClearStep(ctx context.Context, scope, entity, step string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM steps WHERE scope=? AND entity=? AND step=? AND state=?`, scope, entity, step, StepSent)
+	return err
+}
+
+// SentSteps counts, in scope, the steps sent whose answer never came.
+func (s *Store) SentSteps(ctx context.Context, scope string) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM intents WHERE entity=? AND op=? AND done=0`, entity, op).Scan(&n)
-	return n > 0, err
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM steps WHERE scope=? AND state=?`, scope, StepSent).Scan(&n)
+	return n, err
+}
+
+// Refusal is an entity the vendor refused, remembered with the content it
+// refused, so an unchanged entity is not sent again.
+type Refusal struct {
+	Scope, Entity string
+	ContentHash   string // empty: forget the refusal
+	Reason        string
+	RunID         int64
+}
+
+// Refusal returns the remembered refusal of an entity, if any.
+func (s *Store) Refusal(ctx context.Context, scope, entity string) (Refusal, bool, error) {
+	r := Refusal{Scope: scope, Entity: entity}
+	err := s.db.QueryRowContext(ctx, `SELECT content_hash, reason, run_id FROM refusals WHERE scope=? AND entity=?`, scope, entity).Scan(&r.ContentHash, &r.Reason, &r.RunID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, false, nil
+	}
+	return r, err == nil, err
 }
 
 // StagePage saves one page of an API source: its records (numbered from

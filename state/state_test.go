@@ -3,9 +3,15 @@ package state
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -151,7 +157,7 @@ func TestLock(t *testing.T) {
 	if _, err := s.Lock(ctx, "nightly", 4); err != nil {
 		t.Fatalf("after release: %v", err)
 	}
-	// A lock left by a dead process (kill -9) is taken over.
+	// A row left by a dead process (kill -9) is only a record: taken over.
 	s2 := open(t)
 	s2.db.Exec(`INSERT INTO locks(job, run_id, pid, host, acquired_at) SELECT 'crashed', 9, 999999999, host, 'x' FROM (SELECT ? AS host)`, hostname())
 	if _, err := s2.Lock(ctx, "crashed", 10); err != nil {
@@ -159,19 +165,110 @@ func TestLock(t *testing.T) {
 	}
 }
 
-func TestIntentsAndCursors(t *testing.T) {
+// TestLockHelper holds a job's lock in a child process until killed.
+func TestLockHelper(t *testing.T) {
+	path := os.Getenv("LEADSYNC_LOCK_HELPER")
+	if path == "" {
+		t.Skip("helper process only")
+	}
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Lock(context.Background(), "nightly", 1); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println("locked")
+	time.Sleep(time.Minute)
+}
+
+// A run killed with -9 is a zombie until its parent reaps it: its lock
+// must be free at once all the same (the kernel drops the flock with the
+// process's files), and a live holder in another process must block.
+func TestLockFreedByKill(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLockHelper$")
+	cmd.Env = append(os.Environ(), "LEADSYNC_LOCK_HELPER="+path)
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 6)
+	if _, err := io.ReadFull(out, buf); err != nil || string(buf) != "locked" {
+		t.Fatalf("helper: %q %v", buf, err)
+	}
+	_, err = s.Lock(ctx, "nightly", 2)
+	var le *LockError
+	if !errors.As(err, &le) || le.PID != cmd.Process.Pid {
+		t.Fatalf("live holder in another process: %v", err)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	// Not reaped yet: the child is a zombie. Its lock is gone anyway.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		release, err := s.Lock(ctx, "nightly", 3)
+		if err == nil {
+			release()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("lock of a killed run still held: %v", err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cmd.Wait()
+}
+
+func TestStepsScopedAndRefusals(t *testing.T) {
 	ctx := context.Background()
 	s := open(t)
 	r, _, _ := s.BeginRun(ctx, RunSpec{Job: "j", Fingerprint: "f", ConfigHash: "c"})
-	s.PutIntent(ctx, r.ID, "phone:+1", "create", "{}")
-	s.PutIntent(ctx, r.ID, "phone:+2", "create", "{}")
-	w := s.NewWriter(r.ID, nil)
-	w.IntentDone("phone:+1", "create")
-	w.Close()
-	open, _ := s.OpenIntents(ctx, r.ID)
-	if len(open) != 1 || open[0][0] != "phone:+2" {
-		t.Fatalf("open intents %v", open)
+	if err := s.MarkStep(ctx, r.ID, "a", "event:1", "create", Step{State: StepSent, Hash: "h"}); err != nil {
+		t.Fatal(err)
 	}
+	s.MarkStep(ctx, r.ID, "b", "event:1", "create", Step{State: StepDone, Result: "42"})
+	a, _ := s.Steps(ctx, "a", "event:1")
+	b, _ := s.Steps(ctx, "b", "event:1")
+	if a["create"].State != StepSent || b["create"].State != StepDone || b["create"].Result != "42" {
+		t.Fatalf("steps not scoped to the connection: a=%v b=%v", a, b)
+	}
+	if n, _ := s.SentSteps(ctx, "a"); n != 1 {
+		t.Fatalf("sent steps in a: %d", n)
+	}
+	s.ClearStep(ctx, "a", "event:1", "create")
+	s.ClearStep(ctx, "b", "event:1", "create") // done steps are never cleared
+	a, _ = s.Steps(ctx, "a", "event:1")
+	b, _ = s.Steps(ctx, "b", "event:1")
+	if len(a) != 0 || b["create"].State != StepDone {
+		t.Fatalf("after clear: a=%v b=%v", a, b)
+	}
+
+	w := s.NewWriter(r.ID, nil)
+	w.Refusal(Refusal{Scope: "a", Entity: "phone:+1", ContentHash: "h1", Reason: "ERR_ARGUMENT_INVALID:phone"})
+	w.Refusal(Refusal{Scope: "a", Entity: "phone:+2", ContentHash: "h2", Reason: "x"})
+	w.Refusal(Refusal{Scope: "a", Entity: "phone:+2"}) // written later: forgotten
+	w.Close()
+	if ref, ok, _ := s.Refusal(ctx, "a", "phone:+1"); !ok || ref.ContentHash != "h1" || ref.RunID != r.ID || ref.Reason != "ERR_ARGUMENT_INVALID:phone" {
+		t.Fatalf("refusal %+v %v", ref, ok)
+	}
+	if _, ok, _ := s.Refusal(ctx, "a", "phone:+2"); ok {
+		t.Fatal("forgotten refusal still there")
+	}
+	if _, ok, _ := s.Refusal(ctx, "b", "phone:+1"); ok {
+		t.Fatal("refusals not scoped")
+	}
+}
+
+func TestCursors(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	r, _, _ := s.BeginRun(ctx, RunSpec{Job: "j", Fingerprint: "f", ConfigHash: "c"})
 	s.SetCursor(ctx, r.ID, "tiledesk", "page=3")
 	s.SetCursor(ctx, r.ID, "tiledesk", "page=4")
 	if c, _ := s.Cursor(ctx, r.ID, "tiledesk"); c != "page=4" {

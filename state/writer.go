@@ -4,87 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
-
-// ErrLocked means another run of the same job holds the lock.
-var ErrLocked = errors.New("another run of this job is in progress")
-
-// LockError says who holds a job's lock.
-type LockError struct {
-	Job   string
-	RunID int64
-	PID   int
-	Host  string
-	Since string
-}
-
-func (e *LockError) Error() string {
-	return fmt.Sprintf("job %q: %v (run %d, pid %d on %s, since %s)", e.Job, ErrLocked, e.RunID, e.PID, e.Host, e.Since)
-}
-
-func (e *LockError) Unwrap() error { return ErrLocked }
-
-// Lock takes the job's lock for run. A lock left by a process that no
-// longer exists on this host is taken over; a live holder, or one on
-// another host, is an *LockError. release frees it.
-func (s *Store) Lock(ctx context.Context, job string, runID int64) (release func() error, err error) {
-	host := hostname()
-	pid := os.Getpid()
-	tx, err := s.db.BeginTx(ctx, nil) // _txlock=immediate: one writer decides
-	if err != nil {
-		return nil, fmt.Errorf("state: lock: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	var h LockError
-	row := tx.QueryRowContext(ctx, `SELECT run_id, pid, host, acquired_at FROM locks WHERE job=?`, job)
-	switch e := row.Scan(&h.RunID, &h.PID, &h.Host, &h.Since); {
-	case errors.Is(e, sql.ErrNoRows):
-	case e != nil:
-		return nil, fmt.Errorf("state: lock: %w", e)
-	default:
-		h.Job = job
-		if h.Host != host || processAlive(h.PID) {
-			return nil, &h
-		}
-	}
-	if _, err = tx.ExecContext(ctx, `INSERT INTO locks(job, run_id, pid, host, acquired_at) VALUES(?,?,?,?,?)
-		ON CONFLICT(job) DO UPDATE SET run_id=excluded.run_id, pid=excluded.pid, host=excluded.host, acquired_at=excluded.acquired_at`,
-		job, runID, pid, host, s.stamp()); err != nil {
-		return nil, fmt.Errorf("state: lock: %w", err)
-	}
-	if err = tx.Commit(); err != nil {
-		return nil, fmt.Errorf("state: lock: %w", err)
-	}
-	var once sync.Once
-	return func() error {
-		var rerr error
-		once.Do(func() {
-			_, rerr = s.db.Exec(`DELETE FROM locks WHERE job=? AND pid=? AND host=?`, job, pid, host)
-		})
-		return rerr
-	}, nil
-}
-
-// processAlive reports whether pid names a live process on this host. The
-// current process counts as alive, so a second Lock in one process fails.
-func processAlive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
-}
 
 // Writer commits outcomes and index updates from one goroutine, in
 // batches (every BatchSize items or FlushEvery, whichever first), so state
@@ -104,7 +28,7 @@ type Writer struct {
 type item struct {
 	outcome *Outcome
 	entity  *Entity
-	intent  *[2]string // entity, op: mark done
+	refusal *Refusal
 	sync    chan error
 }
 
@@ -127,9 +51,9 @@ func (w *Writer) Outcome(o Outcome) { w.ch <- item{outcome: &o} }
 // Entity queues an index update: the record's keys, hash and fields.
 func (w *Writer) Entity(e Entity) { w.ch <- item{entity: &e} }
 
-// IntentDone queues marking an entity's intents for op as resolved, in
-// every run.
-func (w *Writer) IntentDone(entity, op string) { w.ch <- item{intent: &[2]string{entity, op}} }
+// Refusal queues remembering (or, with an empty ContentHash, forgetting)
+// that the vendor refused an entity.
+func (w *Writer) Refusal(r Refusal) { w.ch <- item{refusal: &r} }
 
 // Sync waits until everything queued so far is committed.
 func (w *Writer) Sync() error {
@@ -302,11 +226,18 @@ func (w *Writer) commit(batch []item) error {
 			if _, err := recSt.ExecContext(ctx, e.Scope, e.VendorID, e.ContentHash, string(fields), w.runID, stamp, created); err != nil {
 				return fmt.Errorf("state: entity record: %w", err)
 			}
-		case it.intent != nil:
-			// Any run's intent for the entity is resolved: a later run may
-			// settle what an earlier, killed one left open.
-			if _, err := tx.ExecContext(ctx, `UPDATE intents SET done=1 WHERE entity=? AND op=?`, it.intent[0], it.intent[1]); err != nil {
-				return fmt.Errorf("state: intent: %w", err)
+		case it.refusal != nil:
+			r := it.refusal
+			var err error
+			if r.ContentHash == "" {
+				_, err = tx.ExecContext(ctx, `DELETE FROM refusals WHERE scope=? AND entity=?`, r.Scope, r.Entity)
+			} else {
+				_, err = tx.ExecContext(ctx, `INSERT INTO refusals(scope, entity, content_hash, reason, run_id) VALUES(?,?,?,?,?)
+					ON CONFLICT(scope, entity) DO UPDATE SET content_hash=excluded.content_hash, reason=excluded.reason, run_id=excluded.run_id`,
+					r.Scope, r.Entity, r.ContentHash, r.Reason, w.runID)
+			}
+			if err != nil {
+				return fmt.Errorf("state: refusal: %w", err)
 			}
 		}
 	}
@@ -315,5 +246,3 @@ func (w *Writer) commit(batch []item) error {
 	}
 	return tx.Commit()
 }
-
-func hostname() string { h, _ := os.Hostname(); return h }

@@ -54,10 +54,19 @@ func fieldsCommand(e *env) *cli.Command {
 	}
 }
 
+// eventNote says what identifies an event object's records.
+func eventNote(o sinks.Object) string {
+	return fmt.Sprintf("event: one record per %s (all together, plus the job's match keys); rows of the same event merge, two events of one person are two writes",
+		strings.Join(o.EventKey, " + "))
+}
+
 func writeObjectText(e *env, vendor string, o sinks.Object) {
 	fmt.Fprintf(e.stdout, "%s %s: %s\n", vendor, o.Name, o.Doc)
 	if len(o.Keys) > 0 {
 		fmt.Fprintf(e.stdout, "match keys: %s; find: %v; update: %v\n", strings.Join(o.Keys, ", "), o.CanFind, o.CanUpdate)
+	}
+	if o.Event {
+		fmt.Fprintln(e.stdout, eventNote(o))
 	}
 	if o.Open {
 		fmt.Fprintln(e.stdout, "any field name is accepted (values are written as text)")
@@ -73,6 +82,9 @@ func writeObjectText(e *env, vendor string, o sinks.Object) {
 
 func writeObjectMarkdown(e *env, vendor string, o sinks.Object) {
 	fmt.Fprintf(e.stdout, "#### %s `%s`\n\n%s\n\n", vendor, o.Name, o.Doc)
+	if o.Event {
+		fmt.Fprintf(e.stdout, "%s\n\n", eventNote(o))
+	}
 	if o.Open {
 		fmt.Fprintln(e.stdout, "Any field name is accepted (values are written as text).")
 		return

@@ -37,6 +37,7 @@ func runCommand(e *env) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "fresh", Usage: "start a new run even if the last one is unfinished"},
 			&cli.BoolFlag{Name: "verify", Usage: "find every entity at the vendor again, even those state says are unchanged"},
+			&cli.BoolFlag{Name: "retry-rejected", Usage: "send again the entities the vendor refused before, even when unchanged"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "read only: plan every entity (finds, no writes), print the forecast and what would be done"},
 			&cli.BoolFlag{Name: "json", Usage: "print the run summary as JSON on stdout (progress and logs stay on stderr)"},
 			&cli.StringFlag{Name: "plan", Usage: "apply exactly the plan in `FILE` (from leadsync diff --plan); entities that changed since are set aside"},
@@ -61,17 +62,23 @@ func runCommand(e *env) *cli.Command {
 
 // summary is the run summary written to stdout and summary.json.
 type summary struct {
-	Job       string         `json:"job"`
-	RunID     int64          `json:"run_id"`
-	Resumed   bool           `json:"resumed"`
-	Status    string         `json:"status"`
-	Sink      string         `json:"sink"`
-	Rows      int            `json:"rows"`
-	Entities  int            `json:"entities,omitempty"`
-	Written   int            `json:"written"`
-	Rejected  int            `json:"rejected"`
-	Uncertain int            `json:"uncertain,omitempty"`
-	Failed    int            `json:"failed,omitempty"`
+	Job       string `json:"job"`
+	RunID     int64  `json:"run_id"`
+	Resumed   bool   `json:"resumed"`
+	Status    string `json:"status"`
+	Sink      string `json:"sink"`
+	Rows      int    `json:"rows"`
+	Entities  int    `json:"entities,omitempty"`
+	Written   int    `json:"written"`
+	Rejected  int    `json:"rejected"`
+	Uncertain int    `json:"uncertain,omitempty"`
+	Failed    int    `json:"failed,omitempty"`
+	// Retried counts entities tried again within the run; Failures counts
+	// by reason the entities whose retries were spent; Unsettled lists the
+	// failed and uncertain rows with their reasons.
+	Retried   int            `json:"retried,omitempty"`
+	Failures  map[string]int `json:"failures,omitempty"`
+	Unsettled []unsettledRow `json:"unsettled,omitempty"`
 	Actions   map[string]int `json:"actions,omitempty"`
 	Calls     int            `json:"calls,omitempty"`
 	Budget    string         `json:"budget,omitempty"`
@@ -85,6 +92,35 @@ type summary struct {
 	// A migration's source connection.
 	SourceCalls  int    `json:"source_calls,omitempty"`
 	SourceBudget string `json:"source_budget,omitempty"`
+}
+
+// unsettledRow is a failed or uncertain row, with why.
+type unsettledRow struct {
+	Row    int    `json:"row"`
+	Status string `json:"status"`
+	Entity string `json:"entity,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// maxUnsettled bounds the rows listed in a summary (show lists them all).
+const maxUnsettled = 1000
+
+func unsettledRows(ctx context.Context, store *state.Store, runID int64, maskPII bool) []unsettledRow {
+	var out []unsettledRow
+	for _, st := range []string{state.StatusFailed, state.StatusUncertain} {
+		os, _ := store.Outcomes(ctx, runID, st)
+		for _, o := range os {
+			if len(out) >= maxUnsettled {
+				return out
+			}
+			u := unsettledRow{Row: o.Row, Status: o.Status, Entity: o.Entity, Reason: o.Error}
+			if maskPII {
+				u.Entity = report.MaskEntityID(u.Entity)
+			}
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // runState is what both kinds of run share once the job is prepared.
@@ -108,6 +144,8 @@ type runOutcome struct {
 	rows, written, rejected, entities, calls int
 	actions                                  map[string]int
 	unsettled                                int // failed or uncertain rows: the run is not finished
+	retried                                  int // entities tried more than once
+	failures                                 map[string]int
 	dryStatuses                              map[string]int
 	srcCalls                                 int
 	srcBudget                                string
@@ -256,6 +294,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	sum := summary{
 		Job: job.Name, RunID: runRec.ID, Resumed: resumed, Status: status, Sink: sinkDesc, Rows: max(out.rows, tot.rows), Entities: out.entities,
 		Written: out.written, Rejected: out.rejected, Uncertain: tot.uncertain, Failed: tot.failed, Actions: out.actions, Calls: out.calls, Budget: out.budget,
+		Retried: out.retried, Failures: out.failures,
 		SourceCalls: out.srcCalls, SourceBudget: out.srcBudget,
 		Seconds: elapsed.Seconds(), Reports: reportDir, Counts: counts, Message: msg, DryRun: opts.dryRun,
 	}
@@ -264,6 +303,9 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	}
 	if status == state.RunDone || status == state.RunRejected {
 		sum.Output = out.output
+	}
+	if tot.failed+tot.uncertain > 0 && out.dryStatuses == nil {
+		sum.Unsettled = unsettledRows(context.Background(), store, runRec.ID, opts.maskPII)
 	}
 	writeSummaryJSON(reportDir, sum)
 	if c.Bool("json") {
@@ -285,7 +327,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		fmt.Fprintf(e.stderr, "interrupted; resume with: leadsync run %s\n", path)
 		return &exitError{code: ExitInterrupted, err: errors.New("")}
 	case out.unsettled > 0:
-		return &exitError{code: ExitRejected, err: fmt.Errorf("%d rows failed for a passing reason (see leadsync show %d); run the same command again to retry them", out.unsettled, runRec.ID)}
+		return &exitError{code: ExitRejected, err: fmt.Errorf("%d rows failed after their retries were spent (reasons in leadsync show %d and rejected.csv)", out.unsettled, runRec.ID)}
 	case tot.uncertain > 0:
 		return &exitError{code: ExitRejected, err: fmt.Errorf("%d rows are uncertain: sent, but the answer was lost, and the vendor cannot be asked (see leadsync show %d; on_uncertain: retry sends them again)", tot.uncertain, runRec.ID)}
 	case out.rejected > 0:
@@ -402,11 +444,17 @@ func printSummary(e *env, s summary) {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "  written   %d\n  rejected  %d\n", s.Written, s.Rejected)
+	if s.Retried > 0 {
+		fmt.Fprintf(w, "  retried   %d entities (transient failures, within this run)\n", s.Retried)
+	}
 	if s.Uncertain > 0 {
 		fmt.Fprintf(w, "  uncertain %d\n", s.Uncertain)
 	}
 	if s.Failed > 0 {
-		fmt.Fprintf(w, "  failed    %d (retried by the next run)\n", s.Failed)
+		fmt.Fprintf(w, "  failed    %d (retries spent; reasons in rejected.csv and leadsync show %d)\n", s.Failed, s.RunID)
+		for reason, n := range s.Failures {
+			fmt.Fprintf(w, "            %d × %s\n", n, reason)
+		}
 	}
 	if s.Calls > 0 || s.Budget != "" {
 		fmt.Fprintf(w, "  calls     %d (budget %s)\n", s.Calls, s.Budget)

@@ -113,18 +113,25 @@ func showCommand(e *env) *cli.Command {
 			for _, k := range keys {
 				fmt.Fprintf(w, "  %-16s %d\n", k, r.Counts[k])
 			}
-			rej, err := s.Outcomes(c.Context, id, state.StatusRejected)
-			if err != nil {
-				return withCode(ExitUsage, err)
-			}
-			if len(rej) > 0 {
-				fmt.Fprintf(w, "rejected rows (%d):\n", len(rej))
-				for i, o := range rej {
+			for _, st := range []string{state.StatusRejected, state.StatusFailed, state.StatusUncertain} {
+				rows, err := s.Outcomes(c.Context, id, st)
+				if err != nil {
+					return withCode(ExitUsage, err)
+				}
+				if len(rows) == 0 {
+					continue
+				}
+				fmt.Fprintf(w, "%s rows (%d):\n", st, len(rows))
+				for i, o := range rows {
 					if i == c.Int("rows") {
-						fmt.Fprintf(w, "  ... %d more\n", len(rej)-i)
+						fmt.Fprintf(w, "  ... %d more\n", len(rows)-i)
 						break
 					}
-					fmt.Fprintf(w, "  row %d, column %q: %s\n", o.Row, o.Column, o.Error)
+					if o.Column != "" {
+						fmt.Fprintf(w, "  row %d, column %q: %s\n", o.Row, o.Column, o.Error)
+					} else {
+						fmt.Fprintf(w, "  row %d: %s\n", o.Row, o.Error)
+					}
 				}
 			}
 			return nil

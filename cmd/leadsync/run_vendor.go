@@ -251,6 +251,7 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 	if conc <= 0 {
 		conc = 4
 	}
+	retryMax, _ := job.Retry.MaxDuration() // validated when the job was loaded
 	res, err := pipeline.Sync(ctx, pipeline.SyncConfig{
 		Source: rs.p.source, Mapping: rs.p.mapping, Sink: conn.sink, Store: rs.store, State: stateWriter, RunID: rs.run.ID,
 		Reporter: reporter, Concurrency: conc, Limit: rs.c.Int("limit"), Done: done, Progress: prog, Logger: rs.logger,
@@ -274,7 +275,8 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 		},
 		Policy: pipeline.Policy{
 			Mode: job.Mode, OnAmbiguous: job.Match.OnAmbiguous, OnUncertain: job.OnUncertain, Merge: job.Merge,
-			Verify: rs.c.Bool("verify"), DryRun: dry, Approve: approve,
+			Verify: rs.c.Bool("verify"), DryRun: dry, Approve: approve, RetryRejected: rs.c.Bool("retry-rejected"),
+			Retry: pipeline.Retry{Attempts: job.Retry.Attempts, MaxTime: retryMax},
 		},
 		OnDecision: func(d pipeline.Decision) {
 			if diff != nil {
@@ -318,6 +320,7 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 	out.written = res.Statuses["ok"] + res.Statuses["merged"]
 	out.rejected = res.Rejected()
 	out.interrupted = res.Interrupted
+	out.retried, out.failures = res.Retried, res.Failures
 	out.calls = conn.budget.Stats().Calls
 	switch {
 	case errors.Is(err, pipeline.ErrUnauthorized):

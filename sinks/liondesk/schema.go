@@ -47,7 +47,7 @@ func personFields() []sinks.Field {
 		{Name: "spouse_email", Type: sinks.Email, MaxLen: 45, PII: true},
 		{Name: "spouse_phone", Type: sinks.Phone, PII: true, Doc: "stored as E.164"},
 		{Name: "spouse_birthday", Type: sinks.Date, PII: true, Doc: "YYYY-MM-DD"},
-		{Name: "tags", Type: sinks.String, MaxLen: 508, Doc: `one comma-separated string, e.g. "Pending, VIP"`},
+		{Name: "tags", Type: sinks.Tags, MaxLen: 508, Doc: `one comma-separated string, e.g. "Pending, VIP"`},
 		{Name: "hotness_id", Type: sinks.Int, Doc: "LionDesk hotness id"},
 		{Name: "assigned_user_id", Type: sinks.Int, Doc: "user id of the assignee: you or a member of one of your teams"},
 		{Name: "contact_source", Type: sinks.String, MaxLen: 200, Doc: "contact source by name (one of yours; `leadsync setup` can create it); sets source_id"},
