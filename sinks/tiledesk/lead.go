@@ -67,9 +67,12 @@ const attrPrefix = "attributes."
 // deterministic one), Find returns that lead alone: it is the lead this
 // job created for this entity.
 //
-//   - Email keys alone: Tiledesk's exact, case-sensitive email filter,
-//     with the normalized key and the spelling as mapped (the spelling the
-//     POST sent): one call.
+//   - Email keys alone: one call per address (one, as a rule). Tiledesk's
+//     email filter is exact and case-sensitive while leads keep an email
+//     as it was sent ("Giulia@Example.it"), so Find searches the address
+//     as a phrase of the list's full-text search (full_text, over fullname
+//     and email, case-insensitive) and compares the normalized addresses
+//     itself: every spelling is found, look-alikes are dropped.
 //   - Any other key (phone, lead_id: Tiledesk filters by neither): the
 //     leads are read newest first (sort=_id&direction=-1; ObjectIds begin
 //     with their creation second, and unlike createdAt they have no ties,
@@ -82,7 +85,7 @@ const attrPrefix = "attributes."
 // When the POST's answer is lost (the lead may or may not exist), the
 // engine calls Find. The lead, if it was created, carries the
 // deterministic lead_id and the email as sent: an email-keyed job finds
-// it with the one filter call; any other job finds it on the first page
+// it with the one full-text call; any other job finds it on the first page
 // of the newest-first walk (one call while fewer than a page of leads,
 // 1,000 by default, were created after it) and at worst after a full
 // listing. Find returns exactly that lead, never a look-alike, and
@@ -188,11 +191,6 @@ func (s *LeadSink) Find(ctx context.Context, q sinks.Query) ([]sinks.Record, err
 			continue
 		}
 		emails = appendNew(emails, strings.TrimPrefix(key, k.Kind+":"))
-		if raw := strings.TrimSpace(q.Fields[k.Field]); raw != "" {
-			if rk, ok := mapping.Key(mapping.KeyKind(k.Kind), raw, s.region); ok && rk == key {
-				emails = appendNew(emails, raw)
-			}
-		}
 	}
 	own := ""
 	if len(q.Fields) > 0 || sinks.EntityOf(ctx) != "" {
@@ -219,7 +217,15 @@ func (s *LeadSink) Find(ctx context.Context, q sinks.Query) ([]sinks.Record, err
 	}
 	var err error
 	if len(wants) > 0 && !scan {
-		_, err = s.walk(ctx, opFind, url.Values{"email": emails}, 1, collect, nil)
+		// The email filter is exact and case-sensitive, and Tiledesk
+		// stores an email as it was sent: the full-text index (fullname
+		// and email, case-insensitive) finds every spelling of it as a
+		// phrase, and collect compares the normalized addresses.
+		for _, e := range emails {
+			if _, err = s.walk(ctx, opFind, url.Values{"full_text": {`"` + e + `"`}}, 1, collect, nil); err != nil {
+				break
+			}
+		}
 	} else {
 		_, err = s.walk(ctx, opFind, nil, -1, collect, func() bool { return len(mine) > 0 })
 	}

@@ -2,6 +2,7 @@ package tiledesktest
 
 import (
 	"fmt"
+	"net/url"
 	"reflect"
 	"regexp"
 	"strings"
@@ -193,6 +194,21 @@ func TestDocumentedLeadFacts(t *testing.T) {
 		} {
 			if names := leadNames(t, get(t, s, leadsPath+"?email="+strings.ReplaceAll(q, " ", "%20"))); !reflect.DeepEqual(names, want) {
 				t.Errorf("email=%q: %v, want %v", q, names, want)
+			}
+		}
+	})
+	t.Run("list full_text searches email case-insensitively", func(t *testing.T) {
+		s := fresh(t)
+		create(t, s, `{"fullname":"Mixed","email":"Marco.Rossi@Example.com"}`)
+		create(t, s, `{"fullname":"Other","email":"marco.bianchi@example.com"}`)
+		for q, want := range map[string][]string{
+			`"marco.rossi@example.com"`: {"Mixed"},
+			`"MARCO.ROSSI@EXAMPLE.COM"`: {"Mixed"},
+			`"example.com"`:             {"Other", "Mixed"},
+			`marco`:                     {"Other", "Mixed"},
+		} {
+			if names := leadNames(t, get(t, s, leadsPath+"?full_text="+url.QueryEscape(q))); !reflect.DeepEqual(names, want) {
+				t.Errorf("full_text=%s: %v, want %v", q, names, want)
 			}
 		}
 	})
