@@ -50,7 +50,8 @@ func TestE2ETiledeskContract(t *testing.T) {
 		Faults: emulator.Faults{Seed: contractSeed(), DropAfterWrite: 0.10, Error500: 0.05, Extra429: 0.01}})
 	defer srv.Close()
 
-	const n = 300
+	n := 300
+	fmt.Sscan(os.Getenv("TD_CONTRACT_N"), &n) // a bigger file by hand: TD_CONTRACT_N=3000
 	var people []contractPerson
 	var rows strings.Builder
 	var seeded []map[string]any
@@ -117,8 +118,10 @@ func TestE2ETiledeskContract(t *testing.T) {
 		}
 	}
 	checkContractLeads(t, srv, people)
+	t.Logf("first run: %d requests (%d writes) for %d people; faults %v", st.TotalRequests(), st.TotalWrites(), n, st.Faults)
 
 	writes := srv.Core().Stats().TotalWrites()
+	requests := srv.Core().Stats().TotalRequests()
 	r = runApp(t, env, "run", "--quiet", "--concurrency", "16", job)
 	if r.code != ExitOK {
 		t.Fatalf("re-run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -127,6 +130,7 @@ func TestE2ETiledeskContract(t *testing.T) {
 		t.Errorf("the re-run wrote %d times, want 0\n%s", w, r.stdout)
 	}
 	checkContractLeads(t, srv, people)
+	t.Logf("re-run: %d requests, 0 writes", srv.Core().Stats().TotalRequests()-requests)
 }
 
 // checkContractLeads checks that each person is exactly one live lead
