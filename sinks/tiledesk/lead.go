@@ -190,6 +190,7 @@ func (s *LeadSink) Find(ctx context.Context, q sinks.Query) ([]sinks.Record, err
 			scan = true
 			continue
 		}
+		// A normalized address holds no quote or space: a valid phrase.
 		emails = appendNew(emails, strings.TrimPrefix(key, k.Kind+":"))
 	}
 	own := ""
