@@ -206,3 +206,21 @@ func contractSeed() int64 {
 	fmt.Sscan(os.Getenv("TD_CONTRACT_SEED"), &s)
 	return s
 }
+
+// `fields` shows the per-key attributes; a job mapping the old single
+// JSON attributes value is refused before any call, pointing at them.
+func TestTiledeskAttributesFields(t *testing.T) {
+	r := runApp(t, nil, "fields", "tiledesk", "lead")
+	if r.code != 0 || !strings.Contains(r.stdout, "attributes.*") || !strings.Contains(r.stdout, "attributes.source: {column: Source}") ||
+		!strings.Contains(r.stdout, "match keys: email, lead_id, phone") {
+		t.Fatalf("fields tiledesk lead: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	dir := t.TempDir()
+	writeFile(t, dir, "people.csv", "First,Last,Phone,Email,Company,Source\nA,B,040 1234567,a@example.fi,C,S\n")
+	job := writeFile(t, dir, "job.yaml", strings.Replace(tiledeskContractJob, "attributes.source: {column: Source}", "attributes: Source", 1))
+	env := map[string]string{"TD_URL": "http://127.0.0.1:1/v3", "TD_PROJECT": tiledesktest.TestProjectID, "TD_TOKEN": "x"}
+	r = runApp(t, env, "validate", job)
+	if r.code == 0 || !strings.Contains(r.stderr, `no field "attributes"`) || !strings.Contains(r.stderr, "attributes.*") {
+		t.Fatalf("validate with JSON attributes: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
