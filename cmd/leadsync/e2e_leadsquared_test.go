@@ -431,3 +431,113 @@ func TestE2ELeadSquaredLeadUpdate(t *testing.T) {
 		t.Errorf("re-run: exit %d, %d writes\n%s%s", r.code, srv.Core().Stats().TotalWrites()-before, r.stdout, r.stderr)
 	}
 }
+
+const leadsquaredPopupJob = `name: e2e-ls-popups
+source: {path: popups.csv}
+sink:
+  vendor: leadsquared
+  object: agent_popup
+  url: ${LS_URL}
+  access_key: ${LS_ACCESS}
+  secret_key: ${LS_SECRET}
+  country_code: "+91"
+  budget: {calls: 25, per: 50ms}
+region: IN
+match: {keys: [CallSessionId]}
+mapping:
+  CallSessionId: Session
+  SourceNumber: From
+  DestinationNumber: To
+  Direction: {value: Inbound}
+  UserId: Agent
+`
+
+// TestE2ELeadSquaredAgentPopups: a popup is one call session shown to one
+// agent: rows of the same session and agent merge, the same session shown
+// to a second agent is a second popup, a caller without a lead is refused
+// (ShowAgentPopup requires a LeadId) with a reason, under the faults at
+// concurrency 16; a re-run sends nothing and reports the refusal again.
+func TestE2ELeadSquaredAgentPopups(t *testing.T) {
+	srv := leadsquaredtest.NewServer(leadsquaredtest.Options{TimeScale: 0.01,
+		Faults: emulator.Faults{Seed: 3, DropAfterWrite: 0.10, Error500: 0.05, Extra429: 0.01}})
+	defer srv.Close()
+	const callers = 30
+	var seed strings.Builder
+	seed.WriteString(`{"Leads":[`)
+	for i := range callers {
+		if i > 0 {
+			seed.WriteString(",")
+		}
+		fmt.Fprintf(&seed, `{"LastName":"Caller %d","Phone":"+91-98600%05d"}`, i, i)
+	}
+	seed.WriteString("]}")
+	if err := srv.Seed([]byte(seed.String())); err != nil {
+		t.Fatal(err)
+	}
+	var file strings.Builder
+	file.WriteString("Session,From,To,Agent\n")
+	want := map[[2]string]bool{} // session, agent
+	for i := range callers {
+		s := fmt.Sprintf("P%03d", i)
+		fmt.Fprintf(&file, "%s,098600%05d,+91-8011112222,%s\n", s, i, leadsquaredtest.TestUserID)
+		want[[2]string{s, leadsquaredtest.TestUserID}] = true
+		if i%3 == 0 { // the same popup again, in another spelling
+			fmt.Fprintf(&file, "%s,+91 98600 %05d,+91-8011112222,%s\n", s, i, leadsquaredtest.TestUserID)
+		}
+		if i%4 == 0 { // passed to a second agent: a second popup
+			fmt.Fprintf(&file, "%s,098600%05d,+91-8033334444,%s\n", s, i, leadsquaredtest.TestUserID2)
+			want[[2]string{s, leadsquaredtest.TestUserID2}] = true
+		}
+	}
+	file.WriteString("P-UNKNOWN,+91 70000 00099,+91-8011112222," + leadsquaredtest.TestUserID + "\n")
+	dir := t.TempDir()
+	writeFile(t, dir, "popups.csv", file.String())
+	job := writeFile(t, dir, "job.yaml", leadsquaredPopupJob)
+	env := map[string]string{"LS_URL": srv.URL, "LS_ACCESS": leadsquaredtest.TestAccessKey, "LS_SECRET": leadsquaredtest.TestSecretKey}
+
+	r := runApp(t, env, "run", "--quiet", "--concurrency", "16", job)
+	sum := readSummary(t, filepath.Join(dir, ".leadsync", "runs", "1", "summary.json"))
+	st := srv.Core().Stats()
+	t.Logf("run 1: exit %d, status %s, uncertain %d; faults %v; requests %v", r.code, sum.Status, sum.Uncertain, st.Faults, st.Requests)
+	if r.code != ExitRejected || sum.Status != "done_with_rejects" || sum.Failed != 0 || sum.Rejected != 1 {
+		t.Fatalf("exit %d, status %s, failed %d, rejected %d\n%s%s", r.code, sum.Status, sum.Failed, sum.Rejected, r.stdout, r.stderr)
+	}
+	got := map[[2]string]int{}
+	for _, p := range srv.Popups() {
+		got[[2]string{p.CallSessionID, p.UserID}]++
+	}
+	for k := range want {
+		if got[k] != 1 {
+			t.Errorf("popup %v shown %d times", k, got[k])
+		}
+	}
+	if len(srv.Popups()) != len(want) {
+		t.Errorf("%d popups, want %d", len(srv.Popups()), len(want))
+	}
+	drops := st.Faults[emulator.FaultDropAfterWrite]
+	uncertain := map[string]bool{}
+	refused := 0
+	for _, row := range readCSV(t, filepath.Join(dir, ".leadsync", "runs", "1", "rejected.csv")) {
+		switch reason := row["leadsync_reason"]; {
+		case strings.HasPrefix(reason, "uncertain:"):
+			uncertain[row["Session"]+"/"+row["Agent"]] = true
+		case row["Session"] == "P-UNKNOWN" && strings.Contains(reason, "no lead found by phone") && strings.Contains(reason, "existing lead"):
+			refused++
+		default:
+			t.Errorf("rejected.csv row %s: %s", row["leadsync_row"], reason)
+		}
+	}
+	if refused != 1 || len(uncertain) != drops {
+		t.Errorf("refused %d, uncertain %d popups for %d lost answers", refused, len(uncertain), drops)
+	}
+
+	before := srv.Core().Stats()
+	r = runApp(t, env, "run", "--quiet", "--concurrency", "16", job)
+	after := srv.Core().Stats()
+	if w := after.TotalWrites() - before.TotalWrites(); w != 0 || r.code != ExitRejected {
+		t.Errorf("re-run: exit %d, %d writes", r.code, w)
+	}
+	if d := after.Requests[leadsquaredtest.OpLeadByPhone] - before.Requests[leadsquaredtest.OpLeadByPhone]; d != 0 {
+		t.Errorf("re-run: %d lookups (the refused popup is remembered)", d)
+	}
+}
