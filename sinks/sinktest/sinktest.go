@@ -32,6 +32,10 @@ type Harness struct {
 	// CreateOp and FindOp are the emulator's operation names, for
 	// InjectNext.
 	CreateOp, FindOp string
+	// Error500NotSent declares that the vendor documents an HTTP 500 as
+	// a call that failed (nothing done): the sink classifies it
+	// Transient with NotSent, and the client resends the create.
+	Error500NotSent bool
 }
 
 // Run runs the suite.
@@ -156,11 +160,23 @@ func Run(t *testing.T, h Harness) {
 		}
 	})
 
-	t.Run("500 on create is not retried", func(t *testing.T) {
+	t.Run("500 on create", func(t *testing.T) {
 		s, core := h.New(t)
 		core.InjectNext(h.CreateOp, emulator.FaultError500)
 		before := core.Stats().Requests[h.CreateOp]
 		_, err := s.Create(ctx, h.Sample(6))
+		if h.Error500NotSent {
+			// The vendor documents its 500 as a failed call: the client
+			// resends it, and exactly one record results.
+			if err != nil {
+				t.Fatalf("create after a 500 the vendor documents as failed: %v", err)
+			}
+			st := core.Stats()
+			if n := st.Requests[h.CreateOp] - before; n != 2 || st.Writes[h.CreateOp] != 1 {
+				t.Fatalf("create sent %d times, %d written; want 2 sent, 1 written", n, st.Writes[h.CreateOp])
+			}
+			return
+		}
 		if sinks.ClassOf(err) != sinks.Transient {
 			t.Fatalf("create answered 500: %v", err)
 		}
