@@ -73,7 +73,7 @@ func contactObject() sinks.Object {
 		{Name: "list", Type: sinks.String, Required: true, Doc: "calling list name or numeric id; an id also narrows Find to that list (a name cannot: LeadDesk's find takes list ids only)"},
 	}, contactFields()...)
 	fields = append(fields,
-		sinks.Field{Name: "assign_to_agent", Type: sinks.String, Doc: "agent id or username"},
+		sinks.Field{Name: "assign_to_agent", Type: sinks.ID, Doc: "agent id or username"},
 		sinks.Field{Name: "order", Type: sinks.Enum, Enum: []string{"first", "last"}, Doc: "position in the calling list, default last (modify: connector; create: Original API, as a third-party client sends it)"},
 	)
 	return sinks.Object{
@@ -89,7 +89,7 @@ func contactObject() sinks.Object {
 
 func callbackObject() sinks.Object {
 	fields := []sinks.Field{
-		{Name: "agent", Type: sinks.String, Required: true, Doc: "agent's username"},
+		{Name: "agent", Type: sinks.ID, Required: true, Doc: "agent's username"},
 		{Name: "campaign", Type: sinks.String, Required: true, Doc: "campaign name"},
 		{Name: "phone", Type: sinks.Phone, Required: true, PII: true, Doc: "number the callback dials; sent as E.164"},
 		{Name: "timestamp", Type: sinks.DateTime, Required: true, Format: timestampLayout, Doc: "callback time, YYYY-MM-DD HH:MM:SS"},
@@ -108,10 +108,14 @@ func callbackObject() sinks.Object {
 	}
 	return sinks.Object{
 		Name: ObjectCallback,
-		Doc: "A scheduled callback for an agent, with optional inline contact values. Create only: " +
-			"LeadDesk can neither find nor modify callbacks, so resume relies on write intents.",
-		Fields: append(fields, otherFields()...),
-		Keys:   []string{"phone"},
+		Doc: "A scheduled callback for an agent, with optional inline contact values. An event: one callback " +
+			"is identified by its phone and timestamp together, so two callbacks of one number at different " +
+			"times are two writes and only rows of the same phone and time merge. Create only: LeadDesk can " +
+			"neither find nor modify callbacks, so resume relies on write intents.",
+		Fields:   append(fields, otherFields()...),
+		Keys:     []string{"phone"},
+		Event:    true,
+		EventKey: []string{"phone", "timestamp"},
 	}
 }
 
@@ -125,7 +129,7 @@ func agentObject() sinks.Object {
 			{Name: "name", Type: sinks.String, Required: true, MaxLen: 40, PII: true, Doc: "full name"},
 			{Name: "email", Type: sinks.Email, PII: true},
 			{Name: "phone", Type: sinks.Phone, PII: true},
-			{Name: "workphone", Type: sinks.String, PII: true},
+			{Name: "workphone", Type: sinks.Phone, PII: true},
 			{Name: "address", Type: sinks.String, PII: true},
 			{Name: "city", Type: sinks.String},
 			{Name: "country", Type: sinks.String},
@@ -133,7 +137,7 @@ func agentObject() sinks.Object {
 			{Name: "e_contacts", Type: sinks.String, PII: true, Doc: "emergency contact"},
 			{Name: "lang", Type: sinks.Int, Doc: "1 EN, 3 EE, 4 FI, 5 SE, 7 DE, 8 HU, 9 RO, 10 ES, 11 PL, 12 CZ, 13 SK, 14 NO, 15 RU, 17 DK, 23 NL; default 1; cannot be cleared"},
 			{Name: "time_zone", Type: sinks.String, Doc: "tz name; default Europe/Helsinki"},
-			{Name: "inbound_number", Type: sinks.String},
+			{Name: "inbound_number", Type: sinks.Phone, Doc: "agent's inbound phone number"},
 			{Name: "voip_username", Type: sinks.String, Doc: "ignored when LeadDesk assigns VoIP accounts itself"},
 			{Name: "external_id", Type: sinks.String},
 			{Name: "agent_group_id", Type: sinks.Int, Doc: "agent group's LeadDesk id; cannot be cleared"},
@@ -144,8 +148,8 @@ func agentObject() sinks.Object {
 			{Name: "workshift", Type: sinks.String},
 			{Name: "ssn", Type: sinks.String, PII: true},
 			{Name: "bank_acc", Type: sinks.String, PII: true},
-			{Name: "campaigns_add", Type: sinks.String, Doc: "roster: campaign ids (comma-separated) the agent gets access to, after create or modify"},
-			{Name: "campaigns_remove", Type: sinks.String, Doc: "roster: campaign ids (comma-separated) whose access is removed"},
+			{Name: "campaigns_add", Type: sinks.Tags, Doc: "roster: campaign ids (comma-separated, a set) the agent gets access to; set with campaign access calls after the agent exists (LeadDesk cannot read access back)"},
+			{Name: "campaigns_remove", Type: sinks.Tags, Doc: "roster: campaign ids (comma-separated, a set) whose access is removed"},
 		},
 		Keys:      []string{"username"},
 		CanFind:   true,
