@@ -6,6 +6,41 @@
 // classifier (classify.go) and one sink per object (contact.go,
 // callback.go, agent.go) build on it. Tests run against the emulator in
 // leaddesktest.
+//
+// # Failures and what the engine does with them
+//
+// Classifier is the one place answers are judged. A 500 is LeadDesk's
+// "internal; report or retry later" (VENDORS.md 1.4): a failed call,
+// Transient with NotSent, so sinks/httpc sends it again (bounded), the
+// creates included. The document does not say in so many words that a
+// 500 stored nothing; it names 500 as an error answer whose remedy is
+// resending, for every command alike, and that is what this package
+// relies on (see Classifier for the one line to change if LeadDesk is
+// ever seen acting on a call it answered 500). ERR_* refusals of a record
+// (ERR_ARGUMENT_*, ERR_NOT_FOUND:<what>) are Rejected with the vendor's
+// code and detail, whatever the status. Only an unanswered write (a lost
+// answer, a timeout after sending) is an unknown outcome.
+//
+// A create whose answer was lost is resolved per object:
+//
+//   - contact: Find by phone (one contact/find per distinct phone,
+//     narrowed to the list when list is a numeric id). LeadDesk's find
+//     answers ids only, so the engine sends every wanted field with one
+//     contact/modify: 2 calls. Found twice or more: ambiguous, reported.
+//   - agent: Find by username (one agent/find, which answers id and name),
+//     then Update: one agent/modify with the fields it cannot compare and
+//     one modify_campaign_access per campaign id (idempotent at LeadDesk):
+//     2 calls plus one per campaign. Create itself is one call and returns
+//     the agent's fields without campaigns_add, so a create whose answer
+//     arrived is completed the same way.
+//   - callback: LeadDesk can neither find nor list callbacks: a lost answer
+//     leaves the callback uncertain (reported, never sent again: it most
+//     likely exists); there is nothing to verify it with. Callbacks are
+//     events, identified by phone and timestamp together.
+//
+// Campaign access cannot be read back through the API (no command returns
+// it), so `--verify` confirms an agent's id and name only; the access is
+// known from what leadsync last sent successfully.
 package leaddesk
 
 import (
