@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -381,6 +383,11 @@ mapping:
   campaigns_remove: remove
 `)
 	env := map[string]string{"LD_URL": srv.URL, "LD_KEY": leaddesktest.TestAPIKey}
+	// Besides the random faults, the first three agent creates lose their
+	// answers for certain.
+	for range 3 {
+		srv.Core().InjectNext(leaddesktest.OpCreateAgent, emulator.FaultDropAfterWrite)
+	}
 	s := runDone(t, env, dir, job, ExitRejected)
 	st := srv.Core().Stats()
 	t.Logf("faults %v; calls %d; written %d uncertain %d retried %d", st.Faults, st.TotalRequests(), s.Written, s.Uncertain, s.Retried)
@@ -418,4 +425,36 @@ mapping:
 		}
 	}
 	rerunWritesNothing(t, env, job, srv.Core(), ExitRejected)
+
+	// Someone renames agent.0 at LeadDesk. --verify finds every agent
+	// again: the find answers the name, so the rename is seen and undone
+	// with one modify; campaign access cannot be read back, so it is
+	// taken as last synced (no call).
+	var renamed int64
+	for _, a := range srv.Agents() {
+		if a.Username == "agent.0" {
+			renamed = a.ID
+		}
+	}
+	q := url.Values{"auth": {leaddesktest.TestAPIKey}, "mod": {"agent"}, "cmd": {"modify"}}
+	resp, err := http.Post(srv.URL+"/?"+q.Encode(), "application/json",
+		strings.NewReader(fmt.Sprintf(`{"id":%d,"contact_information":{"name":"Renamed"}}`, renamed)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	// Without faults from here, so the writes can be counted exactly.
+	srv.Core().Configure(emulator.Options{Limit: leaddesktest.DefaultLimit, TimeScale: 0.001})
+	before := srv.Core().Stats()
+	r := runApp(t, env, "run", "--quiet", "--verify", job)
+	after := srv.Core().Stats()
+	if r.code != ExitRejected {
+		t.Fatalf("verify exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if a, _ := srv.Agent(renamed); a.Name != "Agent 0" {
+		t.Errorf("--verify left agent.0 named %q", a.Name)
+	}
+	if w := after.Writes[leaddesktest.OpModifyAgent] - before.Writes[leaddesktest.OpModifyAgent]; w != 1 || after.TotalWrites()-before.TotalWrites() != 1 {
+		t.Errorf("--verify wrote %d modifies, %d writes in all; want 1 and 1", w, after.TotalWrites()-before.TotalWrites())
+	}
 }
