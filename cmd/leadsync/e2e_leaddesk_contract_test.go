@@ -436,6 +436,8 @@ mapping:
 			renamed = a.ID
 		}
 	}
+	// Without faults from here, so the writes can be counted exactly.
+	srv.Core().Configure(emulator.Options{Limit: leaddesktest.DefaultLimit, TimeScale: 0.001})
 	q := url.Values{"auth": {leaddesktest.TestAPIKey}, "mod": {"agent"}, "cmd": {"modify"}}
 	resp, err := http.Post(srv.URL+"/?"+q.Encode(), "application/json",
 		strings.NewReader(fmt.Sprintf(`{"id":%d,"contact_information":{"name":"Renamed"}}`, renamed)))
@@ -443,8 +445,9 @@ mapping:
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	// Without faults from here, so the writes can be counted exactly.
-	srv.Core().Configure(emulator.Options{Limit: leaddesktest.DefaultLimit, TimeScale: 0.001})
+	if a, _ := srv.Agent(renamed); resp.StatusCode != http.StatusOK || a.Name != "Renamed" {
+		t.Fatalf("out-of-band rename: %d, name %q", resp.StatusCode, a.Name)
+	}
 	before := srv.Core().Stats()
 	r := runApp(t, env, "run", "--quiet", "--verify", job)
 	after := srv.Core().Stats()
