@@ -122,11 +122,11 @@ func Run(t *testing.T, h Harness) {
 		if err != nil || len(got) != 1 {
 			t.Fatalf("find after update: %+v %v", got, err)
 		}
-		if got[0].Fields != nil {
-			for k, v := range change {
-				if got[0].Fields[k] != v {
-					t.Errorf("after update %s = %q, want %q", k, got[0].Fields[k], v)
-				}
+		// Fields hold what the API returns: a field it does not return
+		// is absent, not empty.
+		for k, v := range change {
+			if old, ok := got[0].Fields[k]; ok && old != v {
+				t.Errorf("after update %s = %q, want %q", k, old, v)
 			}
 		}
 	})
