@@ -638,6 +638,10 @@ func utf8Len(s string) int { return len([]rune(s)) }
 
 func didYouMean(got string, candidates []string) string {
 	if s := config.Closest(got, candidates); s != "" {
+		if p, ok := strings.CutSuffix(s, "*"); ok {
+			// A wildcard field: name the form to write.
+			return fmt.Sprintf("; did you mean %s<key>, such as %ssource?", p, p)
+		}
 		return fmt.Sprintf("; did you mean %q?", s)
 	}
 	return ""
