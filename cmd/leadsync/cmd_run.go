@@ -175,6 +175,9 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		return withCode(ExitUsage, err)
 	}
 	defer p.Close()
+	if err := checkConcurrency(c.Int("concurrency")); err != nil {
+		return withCode(ExitUsage, err)
+	}
 	job := p.job
 	var ve vendorEntry
 	if (opts.dryRun || opts.planIn != "") && job.Sink.Vendor == "export" {
@@ -247,6 +250,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	rs := &runState{c: c, e: e, p: p, logger: logger, store: store, run: runRec, resumed: resumed, files: files, reportDir: reportDir, conc: conc,
 		opts: opts, inputHash: fp}
 	logger.Info("run started", "job", job.Name, "run", runRec.ID, "resumed", resumed, "input", sourceDesc(job), "sink", sinkDesc, "state", job.State)
+	warnMatchNone(job, logger)
 
 	var out runOutcome
 	if job.Sink.Vendor == "export" {
