@@ -21,7 +21,11 @@ func matchMissing(job *config.Job, obj sinks.Object) *config.Error {
 	if len(obj.Keys) > 0 {
 		keys = strings.Join(obj.Keys, ", ")
 	}
-	return job.Doc.At(job.Doc.NodeAt("$.match"),
+	at := job.Doc.NodeAt("$.match")
+	if at == job.Doc.Root {
+		at = job.Doc.NodeAt("$.sink.vendor") // no match: at all
+	}
+	return job.Doc.At(at,
 		"match keys are required for %s/%s: without them no row is found at the vendor and every run creates every row again; name the fields that identify a record (match: {keys: [%s]}), or write `match: none` to accept duplicates",
 		job.Sink.Vendor, obj.Name, keys)
 }
