@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/leadsync/leadsync/internal/csvsafe"
 	"github.com/leadsync/leadsync/sinks"
 )
 
@@ -180,7 +181,7 @@ func (d *Diff) WriteCSV(w io.Writer) error {
 		base := []string{joinRows(e.Rows), e.Action, e.VendorID}
 		tail := []string{strings.Join(e.Candidates, " "), e.MergedOn, e.Reason}
 		if len(e.Changes) == 0 {
-			if err := cw.Write(SafeRow(append(append(base, "", "", ""), tail...))); err != nil {
+			if err := cw.Write(csvsafe.Row(append(append(base, "", "", ""), tail...))); err != nil {
 				return err
 			}
 			continue
@@ -190,13 +191,13 @@ func (d *Diff) WriteCSV(w io.Writer) error {
 			if !c.OldKnown {
 				old = ""
 			}
-			if err := cw.Write(SafeRow(append(append(append([]string{}, base...), c.Field, old, c.New), tail...))); err != nil {
+			if err := cw.Write(csvsafe.Row(append(append(append([]string{}, base...), c.Field, old, c.New), tail...))); err != nil {
 				return err
 			}
 		}
 	}
 	for _, r := range d.Rejected {
-		if err := cw.Write(SafeRow([]string{strconv.Itoa(r.Row), "rejected", "", r.Column, "", "", "", "", r.Reason})); err != nil {
+		if err := cw.Write(csvsafe.Row([]string{strconv.Itoa(r.Row), "rejected", "", r.Column, "", "", "", "", r.Reason})); err != nil {
 			return err
 		}
 	}
@@ -214,7 +215,7 @@ func (d *Diff) WriteReviewCSV(w io.Writer) error {
 		if e.Action != "ambiguous" {
 			continue
 		}
-		cw.Write(SafeRow([]string{joinRows(e.Rows), e.ID, strings.Join(e.Candidates, " "), e.Reason}))
+		cw.Write(csvsafe.Row([]string{joinRows(e.Rows), e.ID, strings.Join(e.Candidates, " "), e.Reason}))
 	}
 	cw.Flush()
 	return cw.Error()

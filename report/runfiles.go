@@ -1,3 +1,7 @@
+// Package report writes what a run leaves for people: the rejected-rows
+// file (fixable and re-importable), the written-rows file, the diff
+// reports and the run summary. Every CSV cell passes the one
+// formula-safety rule of internal/csvsafe.
 package report
 
 import (
@@ -7,13 +11,17 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/leadsync/leadsync/internal/csvsafe"
 )
 
-// Rejected-rows file columns added after the source's own columns.
+// Rejected-rows file columns added after the source's own columns. The
+// CSV source recognises a rejected-rows file by them and undoes the
+// formula neutralization, so a fixed file imports the values it held.
 const (
-	ColRow    = "leadsync_row"
-	ColColumn = "leadsync_column"
-	ColReason = "leadsync_reason"
+	ColRow    = csvsafe.ColRow
+	ColColumn = csvsafe.ColColumn
+	ColReason = csvsafe.ColReason
 )
 
 // RunFiles writes a run's rejected.csv (the source's columns unchanged,
@@ -73,7 +81,7 @@ func NewRunFiles(dir string, header []string) (*RunFiles, error) {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	rh := append(append([]string(nil), header...), ColRow, ColColumn, ColReason)
-	rej, err := createCSV(filepath.Join(dir, "rejected.csv"), SafeRow(rh))
+	rej, err := createCSV(filepath.Join(dir, "rejected.csv"), csvsafe.Row(rh))
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
@@ -96,14 +104,14 @@ func (r *RunFiles) Rejected(row int, raw []string, column, reason string) error 
 		if r.Mask != nil {
 			v = r.Mask(i, v)
 		}
-		cells = append(cells, SafeCell(v))
+		cells = append(cells, csvsafe.Cell(v))
 	}
 	if len(raw) > len(r.header) {
 		// A ragged row's extra cells would shift the report's columns; they
 		// are kept in the reason instead.
 		reason = fmt.Sprintf("%s (extra cells: %q)", reason, raw[len(r.header):])
 	}
-	cells = append(cells, strconv.Itoa(row), SafeCell(column), SafeCell(reason))
+	cells = append(cells, strconv.Itoa(row), csvsafe.Cell(column), csvsafe.Cell(reason))
 	r.RejectedRows++
 	return r.rejected.w.Write(cells)
 }
@@ -111,7 +119,7 @@ func (r *RunFiles) Rejected(row int, raw []string, column, reason string) error 
 // Written adds a row to written.csv.
 func (r *RunFiles) Written(row int, action, id string) error {
 	r.WrittenRows++
-	return r.written.w.Write([]string{strconv.Itoa(row), action, SafeCell(id)})
+	return r.written.w.Write([]string{strconv.Itoa(row), action, csvsafe.Cell(id)})
 }
 
 // Close flushes both files.

@@ -296,7 +296,9 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 
 func runExport(ctx context.Context, rs *runState) runOutcome {
 	job := rs.p.job
-	sink, err := export.New(job.Sink.Path, job.Sink.Format, rs.p.mapping.Fields())
+	sink, err := export.Open(job.Sink.Path, rs.p.mapping.Fields(), export.Options{
+		Format: job.Sink.Format, RawCells: job.Sink.FormulaSafe != nil && !*job.Sink.FormulaSafe,
+	})
 	if err != nil {
 		return runOutcome{err: err}
 	}

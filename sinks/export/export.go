@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/leadsync/leadsync/internal/csvsafe"
 	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sinks"
 )
@@ -49,11 +50,37 @@ type Sink struct {
 	xlsx   *xlsxWriter
 	n      int
 	obj    map[string]string
+	safe   bool // CSV: cells pass csvsafe
+}
+
+// cells returns a CSV record as it is written.
+func (s *Sink) cells(v []string) []string {
+	if !s.safe {
+		return v
+	}
+	return csvsafe.Row(v)
+}
+
+// Options are an export's settings beyond its path and fields.
+type Options struct {
+	// Format is csv, jsonl, xlsx, or "" (taken from the extension).
+	Format string
+	// RawCells writes CSV cells as they are. By default every cell a
+	// spreadsheet would evaluate (leading = + - @ TAB CR) is neutralized
+	// by the one rule of internal/csvsafe, the header included; RawCells
+	// is for files only programs read.
+	RawCells bool
 }
 
 // New creates the temporary output for path; format is csv, jsonl, xlsx,
-// or "" (taken from the extension).
+// or "" (taken from the extension). CSV cells are formula-safe.
 func New(path, format string, fields []string) (*Sink, error) {
+	return Open(path, fields, Options{Format: format})
+}
+
+// Open creates the temporary output for path with opts.
+func Open(path string, fields []string, opts Options) (*Sink, error) {
+	format := opts.Format
 	if format == "" {
 		format = strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
 		if format == "json" || format == "ndjson" {
@@ -70,7 +97,7 @@ func New(path, format string, fields []string) (*Sink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
-	s := &Sink{path: path, tmp: tmp, buf: bufio.NewWriterSize(tmp, 1<<20), fields: fields, json: format == "jsonl"}
+	s := &Sink{path: path, tmp: tmp, buf: bufio.NewWriterSize(tmp, 1<<20), fields: fields, json: format == "jsonl", safe: !opts.RawCells}
 	switch {
 	case format == "xlsx":
 		// excelize's spill file goes beside the output, not to a /tmp that
@@ -86,7 +113,7 @@ func New(path, format string, fields []string) (*Sink, error) {
 		}
 	case !s.json:
 		s.csv = csv.NewWriter(s.buf)
-		if err := s.csv.Write(fields); err != nil {
+		if err := s.csv.Write(s.cells(fields)); err != nil {
 			s.Abort()
 			return nil, fmt.Errorf("export: %w", err)
 		}
@@ -119,7 +146,7 @@ func (s *Sink) Write(_ context.Context, l mapping.Lead) (string, error) {
 		if _, err := s.buf.Write(b); err != nil {
 			return "", fmt.Errorf("export: %w", err)
 		}
-	} else if err := s.csv.Write(l.Values); err != nil {
+	} else if err := s.csv.Write(s.cells(l.Values)); err != nil {
 		return "", fmt.Errorf("export: %w", err)
 	}
 	return strconv.Itoa(s.n), nil
