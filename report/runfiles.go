@@ -13,6 +13,7 @@ import (
 	"strconv"
 
 	"github.com/leadsync/leadsync/internal/csvsafe"
+	"github.com/leadsync/leadsync/internal/safefile"
 )
 
 // Rejected-rows file columns added after the source's own columns. The
@@ -26,7 +27,8 @@ const (
 
 // RunFiles writes a run's rejected.csv (the source's columns unchanged,
 // then row, column and reason, so the file can be fixed and fed back in)
-// and written.csv (row, action, vendor id). Not safe for concurrent use:
+// and written.csv (row, action, vendor id). Both appear when Close is
+// called. Not safe for concurrent use:
 // the pipeline calls it from one goroutine.
 type RunFiles struct {
 	Dir          string
@@ -40,20 +42,22 @@ type RunFiles struct {
 }
 
 type csvFile struct {
-	f *os.File
+	f *safefile.File
 	b *bufio.Writer
 	w *csv.Writer
 }
 
+// createCSV starts a CSV file that appears at path on close (never
+// through a link planted there: see internal/safefile).
 func createCSV(path string, header []string) (*csvFile, error) {
-	f, err := os.Create(path)
+	f, err := safefile.Create(path, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	b := bufio.NewWriterSize(f, 256<<10)
 	w := csv.NewWriter(b)
 	if err := w.Write(header); err != nil {
-		f.Close()
+		f.Abort()
 		return nil, err
 	}
 	return &csvFile{f: f, b: b, w: w}, nil
@@ -65,14 +69,14 @@ func (c *csvFile) close() error {
 	}
 	c.w.Flush()
 	if err := c.w.Error(); err != nil {
-		c.f.Close()
+		c.f.Abort()
 		return err
 	}
 	if err := c.b.Flush(); err != nil {
-		c.f.Close()
+		c.f.Abort()
 		return err
 	}
-	return c.f.Close()
+	return c.f.Commit()
 }
 
 // NewRunFiles creates dir and both files. header is the source's header.

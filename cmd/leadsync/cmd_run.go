@@ -18,6 +18,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/leadsync/leadsync/config"
+	"github.com/leadsync/leadsync/internal/safefile"
 	"github.com/leadsync/leadsync/pipeline"
 	"github.com/leadsync/leadsync/report"
 	"github.com/leadsync/leadsync/sinks"
@@ -373,7 +374,7 @@ func totals(counts state.Counts) outcomeTotals {
 
 func writeSummaryJSON(dir string, s summary) {
 	b, _ := json.MarshalIndent(s, "", "  ")
-	_ = os.WriteFile(filepath.Join(dir, "summary.json"), append(b, '\n'), 0o644)
+	_ = safefile.WriteFile(filepath.Join(dir, "summary.json"), append(b, '\n'), 0o644)
 }
 
 func printSummary(e *env, s summary) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/leadsync/leadsync/internal/safefile"
 	"github.com/leadsync/leadsync/pipeline"
 	"github.com/leadsync/leadsync/report"
 )
@@ -67,7 +69,7 @@ func (c *diffCollector) write(pl pipeline.Plan) error {
 	c.d.Sort()
 	if c.rs.opts.planOut != "" {
 		// The plan keeps real values: it is matched against the vendor.
-		if err := writeFileWith(c.rs.opts.planOut, func(f *os.File) error { return c.d.WriteJSON(f) }); err != nil {
+		if err := writeFileWith(c.rs.opts.planOut, func(f io.Writer) error { return c.d.WriteJSON(f) }); err != nil {
 			return err
 		}
 	}
@@ -75,13 +77,13 @@ func (c *diffCollector) write(pl pipeline.Plan) error {
 		c.d.MaskPII(c.rs.p.object)
 	}
 	dir := c.rs.reportDir
-	files := map[string]func(f *os.File) error{
-		"diff.json": func(f *os.File) error { return c.d.WriteJSON(f) },
-		"diff.csv":  func(f *os.File) error { return c.d.WriteCSV(f) },
-		"diff.html": func(f *os.File) error { return c.d.WriteHTML(f) },
+	files := map[string]func(f io.Writer) error{
+		"diff.json": func(f io.Writer) error { return c.d.WriteJSON(f) },
+		"diff.csv":  func(f io.Writer) error { return c.d.WriteCSV(f) },
+		"diff.html": func(f io.Writer) error { return c.d.WriteHTML(f) },
 	}
 	if c.d.Counts["ambiguous"] > 0 {
-		files["review.csv"] = func(f *os.File) error { return c.d.WriteReviewCSV(f) }
+		files["review.csv"] = func(f io.Writer) error { return c.d.WriteReviewCSV(f) }
 	}
 	for name, fn := range files {
 		if err := writeFileWith(filepath.Join(dir, name), fn); err != nil {
@@ -95,19 +97,13 @@ func (c *diffCollector) write(pl pipeline.Plan) error {
 	return nil
 }
 
-func writeFileWith(path string, fn func(f *os.File) error) error {
+// writeFileWith writes a file leadsync leaves behind, in place only when
+// fn succeeds and never through a link planted at path.
+func writeFileWith(path string, fn func(w io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := fn(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return safefile.Write(path, 0o644, fn)
 }
 
 // loadPlan reads a plan and checks it was made for this job and input.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/leadsync/leadsync/budget"
 	"github.com/leadsync/leadsync/config"
+	"github.com/leadsync/leadsync/internal/safefile"
 	"github.com/leadsync/leadsync/pipeline"
 	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/state"
@@ -136,7 +137,7 @@ func persistSandbox(path string, emu sandboxEmulator, logger *slog.Logger) (stop
 			return
 		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
-			_ = os.WriteFile(path, b, 0o644)
+			_ = safefile.WriteFile(path, b, 0o644)
 		}
 	}, nil
 }

@@ -1,8 +1,10 @@
 // Package export is the file sink: mapped records written as CSV, JSONL or
 // XLSX, for previews, staging (vendor -> file -> review -> vendor) and
 // backups.
-// Output goes to a temporary file renamed into place on Commit, so an
-// interrupted run never leaves half a file where the last good one was.
+// Output goes to a temporary file renamed into place on Commit
+// (internal/safefile), so an interrupted run never leaves half a file
+// where the last good one was, and a link planted at the path is replaced,
+// never written through.
 package export
 
 import (
@@ -17,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/leadsync/leadsync/internal/csvsafe"
+	"github.com/leadsync/leadsync/internal/safefile"
 	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sinks"
 )
@@ -42,7 +45,7 @@ func Schema() sinks.Schema {
 // Sink writes one file.
 type Sink struct {
 	path   string
-	tmp    *os.File
+	tmp    *safefile.File
 	buf    *bufio.Writer
 	csv    *csv.Writer
 	fields []string
@@ -93,7 +96,7 @@ func Open(path string, fields []string, opts Options) (*Sink, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	tmp, err := safefile.Create(path, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
@@ -178,14 +181,7 @@ func (s *Sink) Commit() error {
 		s.Abort()
 		return fmt.Errorf("export: %w", err)
 	}
-	if err := s.tmp.Sync(); err != nil {
-		s.Abort()
-		return fmt.Errorf("export: %w", err)
-	}
-	if err := s.tmp.Close(); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	if err := os.Rename(s.tmp.Name(), s.path); err != nil {
+	if err := s.tmp.Commit(); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	return nil
@@ -193,13 +189,12 @@ func (s *Sink) Commit() error {
 
 // Abort removes the temporary file (and an XLSX export's temporary folder).
 func (s *Sink) Abort() error {
-	s.tmp.Close()
 	var xerr error
 	if s.xlsx != nil {
 		xerr = s.xlsx.close()
 		s.xlsx = nil
 	}
-	err := os.Remove(s.tmp.Name())
+	err := s.tmp.Abort()
 	if err == nil {
 		err = xerr
 	}
