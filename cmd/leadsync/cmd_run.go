@@ -168,7 +168,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 
 	sinkDesc := job.Sink.Vendor + ":" + job.Sink.Path
 	if job.Sink.Vendor != "export" {
-		sinkDesc = job.Sink.Vendor + "/" + p.object.Name + " " + redactURL(job.Sink.URL)
+		sinkDesc = job.Sink.Vendor + "/" + p.object.Name + " " + jobURL(job, "sink")
 	}
 	runRec, resumed, err := store.BeginRun(ctx, state.RunSpec{
 		Job: job.Name, Fingerprint: fp, ConfigHash: configHash(job), Fresh: c.Bool("fresh"), DryRun: opts.dryRun,
@@ -345,7 +345,7 @@ func columnMask(p *prepared) func(int, string) string {
 // sourceDesc names the input for history and logs.
 func sourceDesc(job *config.Job) string {
 	if job.Source.IsAPI() {
-		return job.Source.Type + " " + redactURL(job.Source.URL)
+		return job.Source.Type + " " + jobURL(job, "source")
 	}
 	return job.Source.Path
 }
