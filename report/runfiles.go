@@ -39,6 +39,10 @@ type RunFiles struct {
 	WrittenRows  int
 	// Mask, when set, masks the cell of source column i (personal data).
 	Mask func(i int, v string) string
+	// MaskReason, when set, masks the personal data of a row's reason
+	// (raw is the row's cells); extra cells of a ragged row are then only
+	// counted.
+	MaskReason func(raw []string, reason string) string
 }
 
 type csvFile struct {
@@ -110,10 +114,17 @@ func (r *RunFiles) Rejected(row int, raw []string, column, reason string) error 
 		}
 		cells = append(cells, csvsafe.Cell(v))
 	}
+	if r.MaskReason != nil {
+		reason = r.MaskReason(raw, reason)
+	}
 	if len(raw) > len(r.header) {
 		// A ragged row's extra cells would shift the report's columns; they
 		// are kept in the reason instead.
-		reason = fmt.Sprintf("%s (extra cells: %q)", reason, raw[len(r.header):])
+		if r.Mask != nil || r.MaskReason != nil {
+			reason = fmt.Sprintf("%s (%d extra cells, masked)", reason, len(raw)-len(r.header))
+		} else {
+			reason = fmt.Sprintf("%s (extra cells: %q)", reason, raw[len(r.header):])
+		}
 	}
 	cells = append(cells, strconv.Itoa(row), csvsafe.Cell(column), csvsafe.Cell(reason))
 	r.RejectedRows++

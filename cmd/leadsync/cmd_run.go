@@ -201,6 +201,9 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	}
 	if opts.maskPII {
 		files.Mask = columnMask(p)
+		files.MaskReason = func(raw []string, reason string) string {
+			return report.MaskText(p.object, reason, piiCells(p, raw))
+		}
 	}
 	conc := c.Int("concurrency")
 	if conc == 0 {
@@ -340,6 +343,46 @@ func columnMask(p *prepared) func(int, string) string {
 		}
 		return v
 	}
+}
+
+// piiColumns are the source columns that feed PII or email fields.
+func piiColumns(p *prepared) []int {
+	var cols []int
+	for _, name := range p.mapping.Fields() {
+		if f, ok := p.object.Field(name); ok && (f.PII || f.Type == sinks.Email) {
+			cols = append(cols, p.mapping.ColumnsOf(name)...)
+		}
+	}
+	return cols
+}
+
+// piiCells are a row's personal cells, for masking its reasons.
+func piiCells(p *prepared, raw []string) []string {
+	var v []string
+	for _, i := range piiColumns(p) {
+		if i < len(raw) {
+			v = append(v, raw[i])
+		}
+	}
+	return v
+}
+
+// decisionPII are an entity's personal values: its PII fields' mapped
+// values and its phone, email and PII keys.
+func decisionPII(obj sinks.Object, d pipeline.Decision) []string {
+	var v []string
+	for name, val := range d.Fields {
+		if f, ok := obj.Field(name); ok && (f.PII || f.Type == sinks.Email) {
+			v = append(v, val)
+		}
+	}
+	for _, k := range d.Keys {
+		f, ok := obj.Field(k.Field)
+		if k.Kind == "phone" || k.Kind == "email" || ok && f.PII {
+			v = append(v, k.Value)
+		}
+	}
+	return v
 }
 
 // sourceDesc names the input for history and logs.

@@ -35,7 +35,11 @@ func newDiffCollector(rs *runState, conn *connection) *diffCollector {
 // Rejected records a row rejected before any call (pipeline.Reporter).
 func (c *diffCollector) Rejected(row int, raw []string, column, reason string) error {
 	c.mu.Lock()
-	c.d.Rejected = append(c.d.Rejected, report.RejectedRow{Row: row, Column: column, Reason: reason})
+	rr := report.RejectedRow{Row: row, Column: column, Reason: reason}
+	if c.rs.opts.maskPII {
+		rr.PII = piiCells(c.rs.p, raw)
+	}
+	c.d.Rejected = append(c.d.Rejected, rr)
 	c.mu.Unlock()
 	return c.rs.files.Rejected(row, raw, column, reason)
 }
@@ -49,6 +53,9 @@ func (c *diffCollector) decision(d pipeline.Decision) {
 	e := report.Entity{ID: d.ID, Rows: d.Rows, MergedOn: d.MergedOn, Action: d.Action, VendorID: d.VendorID, Candidates: d.Candidates, Reason: d.Reason}
 	if len(d.Rows) == 1 {
 		e.MergedOn = ""
+	}
+	if c.rs.opts.maskPII {
+		e.PII = decisionPII(c.rs.p.object, d)
 	}
 	for _, ch := range d.Changes {
 		e.Changes = append(e.Changes, report.Change{Field: ch.Field, Old: ch.Old, New: ch.New, OldKnown: ch.OldKnown})
