@@ -41,8 +41,8 @@ type Client struct {
 	// URL; neither is ever logged by this package).
 	Header http.Header
 	// Secrets are the connection's credentials (an API key sent in the
-	// query, a token, a password). They, the values of Header and the
-	// credential-looking parameters of BaseURL and of each request are
+	// query, a token, a password). They, the credential-looking headers
+	// (Authorization, …) and parameters of BaseURL and of each request are
 	// removed from every answer body before anything reads it and from
 	// every error Do returns, whatever the vendor echoed; credential-looking
 	// parameters quoted in a message (auth=…, token: …) are blanked too.
@@ -125,10 +125,7 @@ func (c *Client) scrubberFor(req Request) *scrubber {
 	c.scrubOnce.Do(func() {
 		c.scrub = newScrubber(c.connectionSecrets())
 	})
-	extra := credentialValues(req.Query)
-	for _, vs := range req.Header {
-		extra = append(extra, vs...)
-	}
+	extra := append(credentialValues(req.Query), credentialHeaders(req.Header)...)
 	if len(extra) == 0 {
 		return c.scrub
 	}
@@ -136,10 +133,7 @@ func (c *Client) scrubberFor(req Request) *scrubber {
 }
 
 func (c *Client) connectionSecrets() []string {
-	v := append([]string(nil), c.Secrets...)
-	for _, vs := range c.Header {
-		v = append(v, vs...)
-	}
+	v := append(append([]string(nil), c.Secrets...), credentialHeaders(c.Header)...)
 	if u, err := url.Parse(c.BaseURL); err == nil {
 		v = append(v, credentialValues(u.Query())...)
 		if u.User != nil {
@@ -154,6 +148,19 @@ func (c *Client) connectionSecrets() []string {
 func credentialValues(q url.Values) []string {
 	var v []string
 	for k, vs := range q {
+		if credentialParam.MatchString(k + "=x") {
+			v = append(v, vs...)
+		}
+	}
+	return v
+}
+
+// credentialHeaders are the values of h's credential-looking headers
+// (Authorization, x-LSQ-SecretKey, X-Api-Key), not of Accept and the like,
+// which answers may well contain.
+func credentialHeaders(h http.Header) []string {
+	var v []string
+	for k, vs := range h {
 		if credentialParam.MatchString(k + "=x") {
 			v = append(v, vs...)
 		}

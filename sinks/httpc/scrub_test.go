@@ -20,12 +20,12 @@ func TestDoScrubsEchoedCredentials(t *testing.T) {
 	for _, status := range []int{200, 400, 401, 500} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(status)
-			io.WriteString(w, "you sent "+r.URL.RequestURI()+" with "+r.Header.Get("Authorization")+" "+r.Header.Get("X-Extra")+" and stranger=1&api_key=zzzunknownzzz")
+			io.WriteString(w, "you sent "+r.URL.RequestURI()+" with "+r.Header.Get("Authorization")+" "+r.Header.Get("X-Api-Key")+" accepting "+r.Header.Get("Accept")+" and stranger=1&api_key=zzzunknownzzz")
 		}))
 		for _, auth := range []string{"Bearer " + token, "Basic " + base64.StdEncoding.EncodeToString([]byte("me@example.com:"+password))} {
-			c := &Client{BaseURL: srv.URL, Classify: classify, Secrets: []string{key}, Header: http.Header{"Authorization": {auth}}, MaxAttempts: 1}
+			c := &Client{BaseURL: srv.URL, Classify: classify, Secrets: []string{key}, Header: http.Header{"Authorization": {auth}, "Accept": {"application/json"}}, MaxAttempts: 1}
 			resp, err := c.Do(context.Background(), Request{Op: "toy: get", Method: http.MethodGet, Path: "/", Query: map[string][]string{"auth": {key}},
-				Header: http.Header{"X-Extra": {"x-extra-secret-42"}}})
+				Header: http.Header{"X-Api-Key": {"xapi-secret-42"}}})
 			var text string
 			if err != nil {
 				text = err.Error()
@@ -35,13 +35,19 @@ func TestDoScrubsEchoedCredentials(t *testing.T) {
 			} else {
 				text = string(resp.Body)
 			}
-			for _, s := range []string{key, token, password, strings.TrimSpace(strings.TrimPrefix(auth, "Basic ")), "x-extra-secret-42"} {
+			for _, s := range []string{key, token, password, strings.TrimSpace(strings.TrimPrefix(auth, "Basic ")), "xapi-secret-42"} {
 				if strings.Contains(text, s) {
 					t.Errorf("%d %s: %q holds %q", status, auth[:5], text, s)
 				}
 			}
 			if status != 200 && strings.Contains(text, "zzzunknownzzz") {
 				t.Errorf("%d: a credential-looking parameter survived: %q", status, text)
+			}
+			if status == 200 && !strings.Contains(text, "with REDACTED REDACTED accepting") {
+				t.Errorf("%d: %q", status, text)
+			}
+			if status == 200 && !strings.Contains(text, "accepting application/json") {
+				t.Errorf("a header that is no credential was scrubbed: %q", text)
 			}
 			if (status == 200 || status == 400) && !strings.Contains(text, "REDACTED") {
 				t.Errorf("%d: nothing redacted: %q", status, text)
