@@ -54,6 +54,7 @@ type csvFile struct {
 // createCSV starts a CSV file that appears at path on close (never
 // through a link planted there: see internal/safefile).
 func createCSV(path string, header []string) (*csvFile, error) {
+	safefile.Sweep(path) // a killed run's temporary file; the run holds the job's lock
 	f, err := safefile.Create(path, 0o644)
 	if err != nil {
 		return nil, err

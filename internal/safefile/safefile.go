@@ -114,6 +114,34 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 	})
 }
 
+// Sweep removes the temporary files a killed writer of path left behind
+// (Create's ".name.tmp-…" beside it). Call it only where no other writer
+// of path can be at work (a run's own report folder, under its lock).
+func Sweep(path string) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "."+globEscape(base)+".tmp-*"))
+	for _, p := range left {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+			os.Remove(p)
+		}
+	}
+}
+
+func globEscape(s string) string {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '*', '?', '[', '\\':
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}
+
 // RefuseLinks returns an error naming the first of paths that is a
 // symbolic link (paths that do not exist are fine), for files opened in
 // place rather than renamed into it.

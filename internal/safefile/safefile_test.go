@@ -75,3 +75,21 @@ func TestRefuseLinks(t *testing.T) {
 		t.Fatalf("a link accepted: %v", err)
 	}
 }
+
+// Sweep removes what a killed writer left, and nothing else.
+func TestSweep(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "rejected.csv")
+	f, err := Create(out, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close() // killed: never committed
+	os.WriteFile(filepath.Join(dir, "keep.csv"), nil, 0o644)
+	os.WriteFile(out, []byte("old"), 0o644)
+	Sweep(out)
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		t.Fatalf("after Sweep: %v", entries)
+	}
+}
