@@ -26,8 +26,9 @@ func ScrubText(s string) string {
 	return credentialParam.ReplaceAllString(s, "${1}"+Redacted)
 }
 
-// secretForms are the spellings of a credential worth looking for: as is,
-// URL-escaped both ways, and base64 (Basic authentication).
+// secretForms are the spellings of a credential worth looking for: as is
+// and URL-escaped both ways (a Basic header's base64 comes as a header
+// value of its own, see newScrubber).
 func secretForms(s string) []string {
 	forms := []string{s}
 	for _, f := range []string{url.QueryEscape(s), url.PathEscape(s)} {
