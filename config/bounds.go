@@ -106,8 +106,8 @@ func formatRate(r float64) string {
 // localURL reports whether the connection URL at path is the sandbox or a
 // server on loopback (an emulator), which answers as fast as it is asked.
 // A URL from an environment variable that is not set (history commands
-// load a job without its environment) is not known, and not held to the
-// vendors' bound either.
+// load a job without its environment), or one that names no host, is not
+// known, and not held to the vendors' bound either.
 func (d *Doc) localURL(path, raw string) bool {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
@@ -117,8 +117,8 @@ func (d *Doc) localURL(path, raw string) bool {
 		return true
 	}
 	u, err := url.Parse(raw)
-	if err != nil {
-		return false
+	if err != nil || u.Host == "" {
+		return true // not a vendor's URL at all: the connection refuses it, naming it
 	}
 	host := u.Hostname()
 	if host == "localhost" {

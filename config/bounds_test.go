@@ -96,3 +96,22 @@ func TestMatchNone(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestLocalURL(t *testing.T) {
+	d := &Doc{Env: map[string]string{"$.sink.url": "LD_URL"}}
+	for raw, want := range map[string]bool{
+		"sandbox": true, "http://127.0.0.1:8080": true, "http://localhost/v1": true, "http://[::1]:9/": true,
+		"https://api.leaddesk.com": false, "http://10.0.0.1": false, "https://127.0.0.1.example.com": false,
+		"http://host:bad/": true, // not a URL at all: refused when connecting
+	} {
+		if got := d.localURL("$.source.url", raw); got != want {
+			t.Errorf("localURL(%q) = %v, want %v", raw, got, want)
+		}
+	}
+	if d.localURL("$.source.url", "") {
+		t.Error("an empty URL is the vendor's default, not local")
+	}
+	if !d.localURL("$.sink.url", "") {
+		t.Error("an unset ${LD_URL} is not known")
+	}
+}
