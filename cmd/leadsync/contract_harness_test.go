@@ -742,7 +742,7 @@ func leaddeskContactCase() contractCase {
 		},
 		seedDoc: func(recs []map[string]any) string { return mustJSONString(map[string]any{"contacts": recs}) },
 		expect: func(p person) map[string]string {
-			return map[string]string{"fname": p.first, "lname": p.last, "phone": p.finalPhone(), "email": p.finalEmail(), "city": p.city, "other1": p.company}
+			return map[string]string{"list_id": strconv.Itoa(leaddesktest.TestListID), "fname": p.first, "lname": p.last, "phone": p.finalPhone(), "email": p.finalEmail(), "city": p.city, "other1": p.company}
 		},
 		extra: func(g genOpts, d *contractData, seeds *[]map[string]any) {
 			for _, id := range []int{59001, 59002} {
@@ -762,7 +762,7 @@ func leaddeskContactCase() contractCase {
 				var out []vrec
 				for _, c := range srv.Contacts() {
 					out = append(out, vrec{id: strconv.FormatInt(c.ID, 10), keys: keysOf([]string{c.Phone}, []string{c.Field("email")}),
-						fields: map[string]string{"fname": c.Field("fname"), "lname": c.Field("lname"), "phone": normPhone(c.Phone),
+						fields: map[string]string{"list_id": strconv.FormatInt(c.ListID, 10), "fname": c.Field("fname"), "lname": c.Field("lname"), "phone": normPhone(c.Phone),
 							"email": c.Field("email"), "city": c.Field("city"), "other1": c.Field("other1")}})
 				}
 				return out
