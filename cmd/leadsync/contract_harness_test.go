@@ -188,9 +188,16 @@ type contractRun struct {
 	before map[string]bool
 }
 
-// prepare starts the emulator without faults, seeds it, writes the job and
-// its file, runs setup, then turns the faults on.
+// prepareContract starts the emulator without faults, seeds it, writes the
+// job and its file in a new folder, runs setup, then turns the faults on.
 func prepareContract(t testing.TB, c contractCase, g genOpts, rate float64, faults emulator.Faults) *contractRun {
+	t.Helper()
+	return prepareContractIn(t, t.TempDir(), "", c, g, rate, faults)
+}
+
+// prepareContractIn prepares a job in dir; a non-empty suffix renames the
+// job and its file, so several jobs can share a folder (and its state).
+func prepareContractIn(t testing.TB, dir, suffix string, c contractCase, g genOpts, rate float64, faults emulator.Faults) *contractRun {
 	t.Helper()
 	scale := scaleFor(c.limit, rate)
 	emu := c.start(emuOpts{scale: scale, limit: c.limit})
@@ -201,9 +208,11 @@ func prepareContract(t testing.TB, c contractCase, g genOpts, rate float64, faul
 			t.Fatalf("%s: seed: %v", c.name, err)
 		}
 	}
-	dir := t.TempDir()
-	writeFile(t, dir, "people.csv", data.file())
-	job := writeFile(t, dir, "job.yaml", strings.ReplaceAll(c.job, "{{BUDGET}}", budgetFor(c.limit, scale)))
+	text := strings.ReplaceAll(c.job, "{{BUDGET}}", budgetFor(c.limit, scale))
+	text = strings.Replace(text, "name: contract-", "name: contract"+suffix+"-", 1)
+	text = strings.Replace(text, "people.csv", "people"+suffix+".csv", 1)
+	writeFile(t, dir, "people"+suffix+".csv", data.file())
+	job := writeFile(t, dir, "job"+suffix+".yaml", text)
 	r := &contractRun{c: c, dir: dir, job: job, emu: emu, data: data, bin: sharedBinary(t), before: map[string]bool{}}
 	if c.setup {
 		if res := r.exec(t, "setup", job); res.code != 0 {
@@ -214,8 +223,7 @@ func prepareContract(t testing.TB, c contractCase, g genOpts, rate float64, faul
 	for _, rec := range emu.records() {
 		r.before[rec.id] = true
 	}
-	lim := c.limit
-	emu.core.Configure(emulator.Options{Limit: lim, TimeScale: scale, Faults: faults})
+	emu.core.Configure(emulator.Options{Limit: c.limit, TimeScale: scale, Faults: faults})
 	return r
 }
 
@@ -407,38 +415,50 @@ func keysOf(phones []string, emails []string) []string {
 	return k
 }
 
+// killOnce starts a run and SIGKILLs it after delay; killed is false when
+// the run ended first (res is then its result).
+func (r *contractRun) killOnce(t testing.TB, delay time.Duration) (killed bool, res result) {
+	t.Helper()
+	cmd := exec.Command(r.bin, "run", "--quiet", "--concurrency", strconv.Itoa(contractConcurrency), r.job)
+	cmd.Env = r.environ()
+	cmd.Dir = r.dir
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+		return false, result{cmd.ProcessState.ExitCode(), out.String(), errb.String()}
+	case <-time.After(delay):
+		cmd.Process.Signal(syscall.SIGKILL)
+		<-done
+		return true, result{}
+	}
+}
+
 // killResume runs the job, SIGKILLs it at kills random moments and
 // resumes it each time, until a run ends. It returns the kills that landed
-// and the final result.
+// and the final result. Every run must end 0 or 1 (never refused by a
+// lock a killed run left).
 func (r *contractRun) killResume(t testing.TB, kills int, maxDelay time.Duration, seed uint64) (int, result) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 11))
 	landed := 0
 	for attempt := 0; attempt < kills+20; attempt++ {
-		cmd := exec.Command(r.bin, "run", "--quiet", "--concurrency", strconv.Itoa(contractConcurrency), r.job)
-		cmd.Env = r.environ()
-		cmd.Dir = r.dir
-		var out, errb strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
+		var res result
 		if landed < kills {
-			delay := 30*time.Millisecond + time.Duration(rng.Int64N(int64(maxDelay)))
-			select {
-			case <-done:
-			case <-time.After(delay):
-				cmd.Process.Signal(syscall.SIGKILL)
-				<-done
+			killed, rr := r.killOnce(t, 30*time.Millisecond+time.Duration(rng.Int64N(int64(maxDelay))))
+			if killed {
 				landed++
 				continue
 			}
+			res = rr
 		} else {
-			<-done
+			res = r.exec(t, "run", "--quiet", "--concurrency", strconv.Itoa(contractConcurrency), r.job)
 		}
-		res := result{cmd.ProcessState.ExitCode(), out.String(), errb.String()}
 		if res.code == ExitOK || res.code == ExitRejected {
 			return landed, res
 		}

@@ -50,7 +50,7 @@ func TestContractOneRun(t *testing.T) {
 			finished := res.code == ExitOK || res.code == ExitRejected && sum.Failed == 0 && (sum.Rejected > 0 || sum.Uncertain > 0)
 			if !finished {
 				fails = append(fails, fmt.Sprintf("one run did not end done: exit %d, status %s, failed %d, uncertain %d: %s",
-					res.code, sum.Status, sum.Failed, sum.Uncertain, firstLine(sum.Message+res.stderr)))
+					res.code, sum.Status, sum.Failed, sum.Uncertain, errText(sum, res)))
 			}
 			if sum.Rejected != r.data.refused {
 				fails = append(fails, fmt.Sprintf("rejected %d rows, want %d: %s", sum.Rejected, r.data.refused, r.reasons(t, runID, state.StatusRejected)))
@@ -184,6 +184,21 @@ func (r *contractRun) reasons(t testing.TB, runID int64, status string) string {
 	return strings.Join(parts, "; ")
 }
 
+// errText is what a run said went wrong: its summary's message, else the
+// last line of its stderr that is not a log record.
+func errText(s summary, res result) string {
+	if s.Message != "" {
+		return firstLine(s.Message)
+	}
+	lines := strings.Split(strings.TrimSpace(res.stderr), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if !strings.Contains(lines[i], "level=") {
+			return firstLine(lines[i])
+		}
+	}
+	return ""
+}
+
 func firstLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
@@ -193,4 +208,57 @@ func firstLine(s string) string {
 		s = s[:200] + "..."
 	}
 	return s
+}
+
+// TestContractSharedState: two jobs in one folder share its state file
+// (the default). They write the same file to two LeadDesk accounts; the
+// first is killed mid-run twice, the second runs meanwhile, then the
+// first resumes. Each account ends with every record once: no intent,
+// lock or index entry of one job stands in for the other's. Contacts
+// (findable, the worst file) and callbacks (unfindable: intents; one
+// callback per person, so grouping is not what is tested).
+func TestContractSharedState(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	n := envInt("LEADSYNC_CONTRACT_ROWS", 600)
+	for _, tc := range []struct {
+		name  string
+		worst bool
+	}{{"leaddesk/contact", true}, {"leaddesk/callback", false}} {
+		t.Run(strings.ReplaceAll(tc.name, "/", "_"), func(t *testing.T) {
+			c := findCase(t, tc.name)
+			dir := t.TempDir()
+			rate := float64(n) / 2
+			faults := emulator.Faults{Seed: 77, Error500: 0.05, Extra429: 0.01}
+			a := prepareContractIn(t, dir, "a", c, genOpts{n: n, worst: tc.worst}, rate, faults)
+			defer a.emu.close()
+			b := prepareContractIn(t, dir, "b", c, genOpts{n: n, worst: tc.worst}, rate, faults)
+			defer b.emu.close()
+			for _, d := range []time.Duration{300 * time.Millisecond, 400 * time.Millisecond} {
+				if killed, res := a.killOnce(t, d); !killed {
+					t.Fatalf("the first job ended (exit %d) before its kill: the test proves nothing", res.code)
+				}
+			}
+			var fails []string
+			resB := b.run(t)
+			sumB, _ := b.lastSummary(t)
+			if resB.code != ExitOK && resB.code != ExitRejected || sumB.Failed > 0 || sumB.Uncertain > 0 || sumB.Rejected != b.data.refused {
+				fails = append(fails, fmt.Sprintf("second job: exit %d, %s, written %d, rejected %d (want %d), failed %d, uncertain %d: %s",
+					resB.code, sumB.Status, sumB.Written, sumB.Rejected, b.data.refused, sumB.Failed, sumB.Uncertain, errText(sumB, resB)))
+			}
+			if _, res := a.killResume(t, 0, 0, 1); res.code != ExitOK && res.code != ExitRejected {
+				fails = append(fails, fmt.Sprintf("first job resumed: exit %d", res.code))
+			}
+			if v := checkRecords(a.emu.records(), a.data.want, a.before); !v.ok() {
+				fails = append(fails, "first job's account: "+v.String())
+			}
+			if v := checkRecords(b.emu.records(), b.data.want, b.before); !v.ok() {
+				fails = append(fails, "second job's account: "+v.String())
+			}
+			if len(fails) > 0 {
+				t.Error(strings.Join(fails, "\n"))
+			}
+		})
+	}
 }
