@@ -116,8 +116,22 @@ type contractData struct {
 	refused int
 }
 
+// file is the CSV as a spreadsheet program writes it: a byte-order mark,
+// CRLF line ends, some rows without their trailing empty cells (Excel drops
+// them) and some with extra empty cells.
 func (d contractData) file() string {
-	return d.header + "\n" + strings.Join(d.rows, "\n") + "\n"
+	var b strings.Builder
+	b.WriteString("\ufeff" + d.header + "\r\n")
+	for j, row := range d.rows {
+		switch j % 4 {
+		case 1:
+			row = strings.TrimRight(row, ",")
+		case 2:
+			row += ",,"
+		}
+		b.WriteString(row + "\r\n")
+	}
+	return b.String()
 }
 
 // genOpts selects what a generator makes.

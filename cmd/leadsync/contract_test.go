@@ -64,11 +64,18 @@ func TestContractOneRun(t *testing.T) {
 			if v := checkRecords(r.emu.records(), r.data.want, r.before); !v.ok() {
 				fails = append(fails, "records: "+v.String())
 			}
-			before := writeCalls(r.emu.core)
+			before, beforeAll := writeCalls(r.emu.core), r.emu.core.Stats().TotalRequests()
 			res2 := r.run(t)
+			sum2, _ := r.lastSummary(t)
 			if w := writeCalls(r.emu.core) - before; w != 0 {
-				sum2, _ := r.lastSummary(t)
 				fails = append(fails, fmt.Sprintf("re-run made %d write calls (exit %d, written %d, failed %d)", w, res2.code, sum2.Written, sum2.Failed))
+			} else if calls := r.emu.core.Stats().TotalRequests() - beforeAll; calls > 3 {
+				// Refused rows are remembered (no call); only the
+				// ambiguous entity may be looked up again.
+				fails = append(fails, fmt.Sprintf("re-run of the unchanged file made %d read calls (refused rows looked up again?)", calls))
+			}
+			if sum2.Rejected != sum.Rejected {
+				fails = append(fails, fmt.Sprintf("re-run reported %d rejected rows, the run %d", sum2.Rejected, sum.Rejected))
 			}
 			if len(fails) > 0 {
 				t.Error(strings.Join(fails, "\n"))
