@@ -70,11 +70,9 @@ func sharedBinary(t testing.TB) string {
 	return binPath
 }
 
-// contractFaults are the faults: 10% of write answers lost after
-// the vendor acted, 5% HTTP 500 before acting, 1% spurious 429s.
-func contractFaults(seed int64) emulator.Faults {
-	return emulator.Faults{Seed: seed, DropAfterWrite: 0.10, Error500: 0.05, Extra429: 0.01}
-}
+// The faults are contractFaults (e2e_leaddesk_contract_test.go):
+// 10% of write answers lost after the vendor acted, 5% HTTP 500 before
+// acting, 1% spurious 429s.
 
 // contractConcurrency is the concurrency.
 const contractConcurrency = 16
