@@ -116,15 +116,19 @@ type contractData struct {
 
 // file is the CSV as a spreadsheet program writes it: a byte-order mark,
 // CRLF line ends, some rows without their trailing empty cells (Excel drops
-// them) and some with extra empty cells.
+// them) and some with extra empty cells. LEADSYNC_CONTRACT_TIDY=1 keeps
+// every row as wide as the header (to see the other failures of an engine
+// that does not pad short rows yet).
 func (d contractData) file() string {
+	tidy := os.Getenv("LEADSYNC_CONTRACT_TIDY") == "1"
 	var b strings.Builder
 	b.WriteString("\ufeff" + d.header + "\r\n")
 	for j, row := range d.rows {
-		switch j % 4 {
-		case 1:
+		switch {
+		case tidy:
+		case j%4 == 1:
 			row = strings.TrimRight(row, ",")
-		case 2:
+		case j%4 == 2:
 			row += ",,"
 		}
 		b.WriteString(row + "\r\n")
