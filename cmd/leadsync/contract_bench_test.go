@@ -56,6 +56,7 @@ func BenchmarkContract(b *testing.B) {
 			rw.unchanged = perEntity(calls()-c0, entities)
 			if !c.event {
 				changed := c.gen(genOpts{n: n, variant: 1})
+				changed.tidy = true
 				writeFile(b, r.dir, "people.csv", changed.file())
 				c0 = calls()
 				r.run(b)

@@ -112,6 +112,8 @@ type contractData struct {
 	// refused is how many rows must end rejected (by the vendor, or by
 	// leadsync's own validation of a row the vendor could never take).
 	refused int
+	// tidy keeps every row as wide as the header.
+	tidy bool
 }
 
 // file is the CSV as a spreadsheet program writes it: a byte-order mark,
@@ -120,7 +122,7 @@ type contractData struct {
 // every row as wide as the header (to see the other failures of an engine
 // that does not pad short rows yet).
 func (d contractData) file() string {
-	tidy := os.Getenv("LEADSYNC_CONTRACT_TIDY") == "1"
+	tidy := d.tidy || os.Getenv("LEADSYNC_CONTRACT_TIDY") == "1"
 	var b strings.Builder
 	b.WriteString("\ufeff" + d.header + "\r\n")
 	for j, row := range d.rows {
@@ -218,6 +220,7 @@ func prepareContractIn(t testing.TB, dir, suffix string, c contractCase, g genOp
 	scale := scaleFor(c.limit, rate)
 	emu := c.start(emuOpts{scale: scale, limit: c.limit})
 	data := c.gen(g)
+	data.tidy = !g.worst // only the worst file is ragged
 	if data.seed != "" {
 		if err := emu.seed([]byte(data.seed)); err != nil {
 			emu.close()
