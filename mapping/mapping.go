@@ -57,6 +57,11 @@ type Lead struct {
 	// Keys are the normalized match keys, "phone:+358401234567",
 	// "email:anna@example.fi"; empty values yield no key.
 	Keys []string
+	// Missing names the required fields this row left empty (only from
+	// ApplyPartial): another row of the same entity may fill them.
+	Missing []string
+	// MissingColumn is the source column of the first missing field.
+	MissingColumn string
 }
 
 // Mapping is a compiled mapping. Its zero value is not usable.
@@ -513,7 +518,16 @@ type RowError = sources.RowError
 // Apply maps one record. A problem with the row is returned as a
 // *sources.RowError naming the file, row and column; the record's other
 // fields are not written.
-func (m *Mapping) Apply(rec sources.Record) (Lead, error) {
+func (m *Mapping) Apply(rec sources.Record) (Lead, error) { return m.apply(rec, false) }
+
+// ApplyPartial is Apply for rows that are merged with others of the same
+// entity before they are written: a required field left empty is not an
+// error here but listed in Lead.Missing, for the caller to check on the
+// merged entity (an e-mail-only row may complete a person whose other
+// row has the phone).
+func (m *Mapping) ApplyPartial(rec sources.Record) (Lead, error) { return m.apply(rec, true) }
+
+func (m *Mapping) apply(rec sources.Record, partial bool) (Lead, error) {
 	lead := Lead{Row: rec.Row, Values: make([]string, len(m.fields))}
 	var data map[string]string
 	if m.templates {
@@ -526,6 +540,16 @@ func (m *Mapping) Apply(rec sources.Record) (Lead, error) {
 	}
 	for i, f := range m.fields {
 		v, err := f.apply(rec, data)
+		if err != nil && partial && errors.Is(err, ErrRequired) {
+			if lead.Missing == nil {
+				lead.MissingColumn = f.column
+				if lead.MissingColumn == "" {
+					lead.MissingColumn = f.name
+				}
+			}
+			lead.Missing = append(lead.Missing, f.name)
+			continue
+		}
 		if err != nil {
 			col := f.column
 			if col == "" {
@@ -638,6 +662,10 @@ func utf8Len(s string) int { return len([]rune(s)) }
 
 func didYouMean(got string, candidates []string) string {
 	if s := config.Closest(got, candidates); s != "" {
+		if p, ok := strings.CutSuffix(s, "*"); ok {
+			// A wildcard field: name the form to write.
+			return fmt.Sprintf("; did you mean %s<key>, such as %ssource?", p, p)
+		}
 		return fmt.Sprintf("; did you mean %q?", s)
 	}
 	return ""

@@ -360,7 +360,7 @@ func (p *planner) runSteps(ctx context.Context, d Decision, e *entity, hash stri
 			}
 			if sent && !sinks.IsUnknownOutcome(err) {
 				// Refused, or answered as not done: nothing happened.
-				if cerr := cfg.Store.ClearStep(ctx, scope, d.ID, st.Name); cerr != nil {
+				if cerr := cfg.Store.ClearStep(context.WithoutCancel(ctx), scope, d.ID, st.Name); cerr != nil {
 					return d, fmt.Errorf("state: %w", cerr)
 				}
 			}
@@ -387,6 +387,8 @@ func (p *planner) runSteps(ctx context.Context, d Decision, e *entity, hash stri
 }
 
 func (p *planner) markStep(ctx context.Context, entity, step, st, result, hash string) error {
+	// Recorded even when the run is being stopped: the call happened.
+	ctx = context.WithoutCancel(ctx)
 	if err := p.cfg.Store.MarkStep(ctx, p.cfg.RunID, p.cfg.Sink.Scope(), entity, step, state.Step{State: st, Result: result, Hash: hash}); err != nil {
 		return fmt.Errorf("state: step %s: %w", step, err)
 	}

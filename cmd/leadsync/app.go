@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -60,19 +61,34 @@ func withCode(code int, err error) error {
 	return &exitError{code: code, err: err}
 }
 
+// appHelp is urfave/cli's app help with the exit codes appended; the
+// app carries its own copy, so no package-level template is changed.
+var appHelp = strings.TrimRight(cli.AppHelpTemplate, "\n") + "\n\n" + exitHelp
+
 // newApp builds the command tree.
 func newApp(e *env) *cli.App {
-	cli.AppHelpTemplate = strings.TrimRight(cli.AppHelpTemplate, "\n") + "\n\n" + exitHelp
 	return &cli.App{
-		Name:  "leadsync",
-		Usage: "sync lead files (CSV, XLSX) into LeadDesk, Tiledesk, LionDesk and LeadSquared, resumably and without duplicates",
+		CustomAppHelpTemplate: appHelp,
+		Name:                  "leadsync",
+		Usage:                 "sync lead files (CSV, XLSX) into LeadDesk, Tiledesk, LionDesk and LeadSquared, resumably and without duplicates",
 		Description: "A job file (YAML) names a source, a sink and a mapping. `leadsync validate JOB` checks it,\n" +
 			"`leadsync run JOB` runs or resumes it, `leadsync inspect FILE` suggests a mapping.",
-		Reader:          e.stdin,
-		Writer:          e.stdout,
-		ErrWriter:       e.stderr,
-		HideHelpCommand: true,
-		ExitErrHandler:  func(*cli.Context, error) {}, // run() maps errors to codes
+		Reader:               e.stdin,
+		Writer:               e.stdout,
+		ErrWriter:            e.stderr,
+		HideHelpCommand:      true,
+		Version:              version(),
+		Suggest:              true,
+		EnableBashCompletion: true,
+		CommandNotFound: func(c *cli.Context, name string) {
+			msg := fmt.Sprintf("unknown command %q", name)
+			if s := cli.SuggestCommand(c.App.Commands, name); s != "" {
+				msg += "; " + strings.TrimSpace(s)
+			}
+			c.App.Metadata["notFound"] = msg + " (leadsync --help lists the commands)"
+		},
+		Metadata:       map[string]any{},
+		ExitErrHandler: func(*cli.Context, error) {}, // run() maps errors to codes
 		Commands: []*cli.Command{
 			runCommand(e),
 			diffCommand(e),
@@ -85,14 +101,49 @@ func newApp(e *env) *cli.App {
 			setupCommand(e),
 			reconcileCommand(e),
 			presetsCommand(e),
+			completionCommand(e),
+			manCommand(e),
 		},
 	}
+}
+
+// version is the module version and VCS revision the binary was built
+// from ("v1.2.0", "(devel) rev 0163b1a, modified").
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = ", modified"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev != "" {
+		v += " rev " + rev + modified
+	}
+	return v + " (" + bi.GoVersion + ")"
 }
 
 // run executes the app and returns the process exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, lookup: lookup}
-	err := newApp(e).Run(args)
+	app := newApp(e)
+	err := app.Run(flagsFirst(app, args))
+	if msg, ok := app.Metadata["notFound"].(string); ok {
+		fmt.Fprintln(stderr, "leadsync:", msg)
+		return ExitUsage
+	}
 	if err == nil {
 		return ExitOK
 	}
@@ -115,4 +166,53 @@ func indentErrors(err error) string {
 		return fmt.Sprintf("%d problems:\n  %s", len(ces), strings.ReplaceAll(ces.Error(), "\n", "\n  "))
 	}
 	return err.Error()
+}
+
+// flagsFirst lets flags follow the positional arguments, as users type
+// them (`leadsync run JOB --dry-run`): urfave/cli v2 stops reading flags
+// at the first argument, so the command's flags (with their values) are
+// moved before its arguments. "--" ends the flags as usual.
+func flagsFirst(app *cli.App, args []string) []string {
+	if len(args) < 2 {
+		return args
+	}
+	i := 1
+	for i < len(args) && strings.HasPrefix(args[i], "-") {
+		i++ // global flags (none take a value)
+	}
+	if i >= len(args) {
+		return args
+	}
+	cmd := app.Command(args[i])
+	if cmd == nil {
+		return args
+	}
+	takesValue := map[string]bool{}
+	for _, f := range cmd.Flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range f.Names() {
+			takesValue[n] = !isBool
+		}
+	}
+	var flags, pos []string
+	rest := args[i+1:]
+	for j := 0; j < len(rest); j++ {
+		a := rest[j]
+		switch {
+		case a == "--":
+			pos = append(pos, rest[j:]...)
+			j = len(rest)
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if !strings.Contains(name, "=") && takesValue[name] && j+1 < len(rest) {
+				j++
+				flags = append(flags, rest[j])
+			}
+		default:
+			pos = append(pos, a)
+		}
+	}
+	out := append(append([]string{}, args[:i+1]...), flags...)
+	return append(out, pos...)
 }

@@ -272,3 +272,54 @@ func TestInterruptExitCode(t *testing.T) {
 		t.Fatalf("resume: %v\n%s", err, out)
 	}
 }
+
+// Flags after the job file work (`leadsync run JOB --dry-run`), with
+// their values, and the help shows EXIT CODES once however many apps are
+// built.
+func TestFlagsAfterArguments(t *testing.T) {
+	app := newApp(&env{stdout: io.Discard, stderr: io.Discard})
+	got := flagsFirst(app, []string{"leadsync", "run", "job.yaml", "--dry-run", "--concurrency", "16", "--plan=p.json", "-q"})
+	want := []string{"leadsync", "run", "--dry-run", "--concurrency", "16", "--plan=p.json", "-q", "job.yaml"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("got %q", got)
+	}
+	if got := flagsFirst(app, []string{"leadsync", "run", "--", "-odd.yaml"}); strings.Join(got, " ") != "leadsync run -- -odd.yaml" {
+		t.Fatalf("after --: %q", got)
+	}
+	dir := copyExample(t)
+	r := runApp(t, nil, "run", filepath.Join(dir, "job.yaml"), "--json", "--concurrency", "2")
+	if r.code == ExitUsage || !strings.HasPrefix(strings.TrimSpace(r.stdout), "{") {
+		t.Fatalf("run JOB --json: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for range 3 {
+		newApp(&env{stdout: io.Discard, stderr: io.Discard})
+	}
+	if h := runApp(t, nil, "--help"); strings.Count(h.stdout, "EXIT CODES") != 1 {
+		t.Fatalf("EXIT CODES %d times:\n%s", strings.Count(h.stdout, "EXIT CODES"), h.stdout)
+	}
+}
+
+// --version names the build; a mistyped command or flag gets a
+// suggestion and exit 2; completion scripts and the man page print.
+func TestCLIConventions(t *testing.T) {
+	if r := runApp(t, nil, "--version"); r.code != 0 || !strings.Contains(r.stdout, "leadsync version") || !strings.Contains(r.stdout, "go1.") {
+		t.Fatalf("--version: %d %q", r.code, r.stdout)
+	}
+	if r := runApp(t, nil, "valdate", "x.yaml"); r.code != ExitUsage || !strings.Contains(r.stderr, `unknown command "valdate"`) || !strings.Contains(r.stderr, `"validate"`) {
+		t.Fatalf("mistyped command: %d %q", r.code, r.stderr)
+	}
+	if r := runApp(t, nil, "run", "--dry-runn", "x.yaml"); r.code != ExitUsage || !strings.Contains(r.stdout+r.stderr, `"--dry-run"`) {
+		t.Fatalf("mistyped flag: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	for _, sh := range []string{"bash", "zsh", "fish"} {
+		if r := runApp(t, nil, "completion", sh); r.code != 0 || !strings.Contains(r.stdout, "leadsync") {
+			t.Fatalf("completion %s: %d %q", sh, r.code, r.stderr)
+		}
+	}
+	if r := runApp(t, nil, "man"); r.code != 0 || !strings.Contains(r.stdout, ".TH leadsync") {
+		t.Fatalf("man: %d", r.code)
+	}
+	if r := runApp(t, nil, "run", "--help"); strings.Contains(r.stdout, "(default: 0)") {
+		t.Fatalf("help shows a misleading default:\n%s", r.stdout)
+	}
+}

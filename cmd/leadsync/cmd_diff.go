@@ -21,8 +21,8 @@ func diffCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "print the run summary as JSON on stdout"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format on stderr: text or json"},
-			&cli.IntFlag{Name: "concurrency", Usage: "entities in flight (default 4)"},
-			&cli.IntFlag{Name: "limit", Usage: "plan only the first `N` data rows"},
+			&cli.IntFlag{Name: "concurrency", Usage: "entities in flight", DefaultText: "the job's, else 4"},
+			&cli.IntFlag{Name: "limit", Usage: "plan only the first `N` data rows", DefaultText: "all"},
 			&cli.BoolFlag{Name: "verify", Usage: "find every entity, even those state says are unchanged"},
 		},
 		Action: func(c *cli.Context) error {

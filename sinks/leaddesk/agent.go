@@ -3,7 +3,6 @@ package leaddesk
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -40,9 +39,11 @@ var uncleared = map[string]bool{"password": true, "lang": true, "agent_group_id"
 
 // Find looks agents up by username (the keys of field username, or of
 // kind id), one call per distinct username. LeadDesk answers with the id
-// and name only, so Record.Fields is nil (the planner diffs against what
-// was last synced). An unknown username (400 ERR_NOT_FOUND:agent) is no
-// match, not an error.
+// and the name only, so Record.Fields holds exactly those two (username,
+// name): every other field, campaign access included (the API has no way
+// to read it back), is absent, and the engine compares it with what it
+// last synced or, after a lost create, sends it with Update. An unknown
+// username (400 ERR_NOT_FOUND:agent) is no match, not an error.
 func (s *AgentSink) Find(ctx context.Context, q sinks.Query) ([]sinks.Record, error) {
 	var out []sinks.Record
 	seen, seenID := map[string]bool{}, map[string]bool{}
@@ -55,19 +56,24 @@ func (s *AgentSink) Find(ctx context.Context, q sinks.Query) ([]sinks.Record, er
 			continue
 		}
 		seen[username] = true
-		id, _, err := s.c.findAgent(ctx, username)
+		id, name, err := s.c.findAgent(ctx, username)
 		if err != nil {
 			return nil, err
 		}
 		if id != "" && !seenID[id] {
 			seenID[id] = true
-			out = append(out, sinks.Record{ID: id})
+			out = append(out, sinks.Record{ID: id, Fields: sinks.Fields{"username": username, "name": name}})
 		}
 	}
 	return out, nil
 }
 
-// Create creates an agent account (level agent) and returns its id.
+// Create creates an agent account (level agent) with one call and
+// returns its id and the fields LeadDesk holds after it: every agent field
+// of f, and campaigns_remove (a new agent has no access to remove), but
+// not campaigns_add, which takes calls of its own once the agent exists.
+// The engine sees it missing and sends it with Update, also when this
+// create's answer was lost and the agent was found by username instead.
 // username, password and name are required; empty values are left out,
 // so LeadDesk's defaults apply (lang 1, time zone Europe/Helsinki,
 // employment active).
@@ -76,16 +82,16 @@ func (s *AgentSink) Find(ctx context.Context, q sinks.Query) ([]sinks.Record, er
 // (sinks.IsUnknownOutcome); find by username before trying again.
 func (s *AgentSink) Create(ctx context.Context, f sinks.Fields) (sinks.Record, error) {
 	const op = "leaddesk: create agent"
-	f, access, err := splitAccess(op, f)
+	agent, access, err := splitAccess(op, f)
 	if err != nil {
 		return sinks.Record{}, err
 	}
 	for _, req := range []string{"username", "password", "name"} {
-		if strings.TrimSpace(f[req]) == "" {
+		if strings.TrimSpace(agent[req]) == "" {
 			return sinks.Record{}, rejected(op, CodeArgumentMissing, req)
 		}
 	}
-	body, err := s.body(op, f, true)
+	body, err := s.body(op, agent, true)
 	if err != nil {
 		return sinks.Record{}, err
 	}
@@ -104,11 +110,14 @@ func (s *AgentSink) Create(ctx context.Context, f sinks.Fields) (sinks.Record, e
 	if id == "" {
 		return sinks.Record{}, unexpected(op, "created, but the answer has no id")
 	}
-	if err := s.applyAccess(ctx, id, access); err != nil {
-		// The agent exists: the caller finishes it with Update.
-		return sinks.Record{ID: id}, fmt.Errorf("agent %s created, campaign access not set: %w", id, err)
+	held := sinks.Fields{}
+	for k, v := range f {
+		held[k] = v
 	}
-	return sinks.Record{ID: id}, nil
+	if len(access.add) > 0 {
+		delete(held, "campaigns_add")
+	}
+	return sinks.Record{ID: id, Fields: held}, nil
 }
 
 // campaignAccess is a roster's campaign changes for one agent.
@@ -118,11 +127,6 @@ type campaignAccess struct{ add, remove []string }
 // fields) and checks their ids.
 func splitAccess(op string, f sinks.Fields) (sinks.Fields, campaignAccess, error) {
 	var a campaignAccess
-	if f["campaigns_add"] == "" && f["campaigns_remove"] == "" {
-		delete(f, "campaigns_add")
-		delete(f, "campaigns_remove")
-		return f, a, nil
-	}
 	rest := sinks.Fields{}
 	for k, v := range f {
 		rest[k] = v
@@ -159,9 +163,14 @@ func (s *AgentSink) applyAccess(ctx context.Context, agentID string, a campaignA
 	return nil
 }
 
-// Update modifies agent id with the fields of f only. An empty value
-// clears a field, except password, lang and agent_group_id, which
-// LeadDesk cannot clear: for those an empty value is left out.
+// Update modifies agent id with the fields of f only (one modify call
+// when f holds agent fields), then sets campaign access: one
+// modify_campaign_access call per campaign id of campaigns_add and
+// campaigns_remove. Every call is idempotent at LeadDesk (adding an access
+// the agent has, or removing one it lacks, succeeds), so Update may be
+// sent again after any failure. An empty value clears a field, except
+// password, lang and agent_group_id, which LeadDesk cannot clear: for
+// those an empty value is left out.
 func (s *AgentSink) Update(ctx context.Context, id string, f sinks.Fields) error {
 	const op = "leaddesk: modify agent"
 	n, err := strconv.ParseInt(id, 10, 64)

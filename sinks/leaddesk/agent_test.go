@@ -2,11 +2,13 @@ package leaddesk_test
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"testing"
 
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/emulator"
 	"github.com/leadsync/leadsync/sinks/leaddesk"
 	"github.com/leadsync/leadsync/sinks/leaddesk/leaddesktest"
 )
@@ -75,8 +77,14 @@ func TestAgentFind(t *testing.T) {
 	key := func(u string) sinks.Key { return sinks.Key{Field: "username", Kind: "id", Value: u} }
 
 	got, err := s.Find(ctx, sinks.Query{Keys: []sinks.Key{key(leaddesktest.TestAgentUsername)}})
-	if err != nil || !equalIDs(got, []string{fmt.Sprint(leaddesktest.TestAgentID)}) || got[0].Fields != nil {
+	if err != nil || !equalIDs(got, []string{fmt.Sprint(leaddesktest.TestAgentID)}) {
 		t.Fatalf("find fixture agent: %+v %v", got, err)
+	}
+	// The find answers the id and the name, and nothing else: Fields hold
+	// exactly what the vendor said (no campaign access: the API cannot
+	// read it back).
+	if want := (sinks.Fields{"username": leaddesktest.TestAgentUsername, "name": leaddesktest.TestAgentName}); !maps.Equal(got[0].Fields, want) {
+		t.Fatalf("find fields %v, want %v", got[0].Fields, want)
 	}
 	// ERR_NOT_FOUND:agent is no match, not an error.
 	got, err = s.Find(ctx, sinks.Query{Keys: []sinks.Key{key("nobody.here")}})
@@ -166,5 +174,86 @@ func TestSetCampaignAccess(t *testing.T) {
 	bad := newSink(t, srv, "agent", badKey, nil).(*leaddesk.AgentSink)
 	if err := bad.SetCampaignAccess(ctx, agent, c1, true); sinks.ClassOf(err) != sinks.Unauthorized {
 		t.Fatalf("bad key: %v", err)
+	}
+}
+
+// Create is one call: the agent is created and its campaign access is
+// left to Update, which the engine sends because the returned Fields
+// (what LeadDesk holds after the create) lack it.
+func TestAgentCreateIsOneCall(t *testing.T) {
+	srv := newServer(t)
+	s := newSink(t, srv, "agent", leaddesktest.TestAPIKey, nil)
+	ctx := t.Context()
+	f := agentSample(5)
+	f["campaigns_add"] = fmt.Sprintf("%d, %d", leaddesktest.TestCampaignID, leaddesktest.TestCampaign2ID)
+	f["campaigns_remove"] = ""
+	rec, err := s.Create(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := srv.Core().Stats()
+	if st.TotalRequests() != 1 || st.Writes[leaddesktest.OpCreateAgent] != 1 {
+		t.Fatalf("create made %d calls (%v), want 1", st.TotalRequests(), st.Requests)
+	}
+	a, _ := srv.Agent(mustID(t, rec.ID))
+	if len(a.Campaigns) != 0 {
+		t.Fatalf("campaign access set by create: %v", a.Campaigns)
+	}
+	if rec.Fields == nil {
+		t.Fatal("create returned nil Fields: the engine would take campaign access as set")
+	}
+	if _, ok := rec.Fields["campaigns_add"]; ok {
+		t.Fatalf("create claims campaign access: %v", rec.Fields)
+	}
+	for k, v := range f {
+		if k != "campaigns_add" && rec.Fields[k] != v {
+			t.Errorf("returned %s = %q, want %q", k, rec.Fields[k], v)
+		}
+	}
+	// The engine's completion: Update with what is missing, twice (a
+	// lost answer resent): idempotent.
+	for i := 0; i < 2; i++ {
+		if err := s.Update(ctx, rec.ID, sinks.Fields{"campaigns_add": f["campaigns_add"]}); err != nil {
+			t.Fatal(err)
+		}
+		a, _ = srv.Agent(mustID(t, rec.ID))
+		if !slices.Equal(a.Campaigns, []int64{leaddesktest.TestCampaignID, leaddesktest.TestCampaign2ID}) {
+			t.Fatalf("after update %d: campaigns %v", i+1, a.Campaigns)
+		}
+	}
+}
+
+// A create whose answer was lost: the agent exists without its access.
+// Find finds it by username with the fields the API returns; the
+// engine's Update with every wanted field it cannot compare completes it.
+func TestAgentLostCreateCompletedByUpdate(t *testing.T) {
+	srv := newServer(t)
+	s := newSink(t, srv, "agent", leaddesktest.TestAPIKey, nil)
+	ctx := t.Context()
+	f := agentSample(6)
+	f["campaigns_add"] = fmt.Sprint(leaddesktest.TestCampaignID)
+	srv.Core().InjectNext(leaddesktest.OpCreateAgent, emulator.FaultDropAfterWrite)
+	if _, err := s.Create(ctx, f); !sinks.IsUnknownOutcome(err) {
+		t.Fatalf("dropped create: %v", err)
+	}
+	got, err := s.Find(ctx, sinks.Query{Keys: []sinks.Key{{Field: "username", Kind: "id", Value: f["username"]}}})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("find after a lost create: %+v %v", got, err)
+	}
+	missing := sinks.Fields{}
+	for k, v := range f {
+		if old, ok := got[0].Fields[k]; !ok || old != v {
+			missing[k] = v
+		}
+	}
+	if _, ok := missing["campaigns_add"]; !ok {
+		t.Fatalf("found fields %v claim the campaign access", got[0].Fields)
+	}
+	if err := s.Update(ctx, got[0].ID, missing); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := srv.Agent(mustID(t, got[0].ID))
+	if !slices.Equal(a.Campaigns, []int64{leaddesktest.TestCampaignID}) || a.Name != f["name"] || len(srv.Agents()) != 3 {
+		t.Fatalf("after completion: %+v (%d agents)", a, len(srv.Agents()))
 	}
 }

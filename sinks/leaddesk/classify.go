@@ -20,13 +20,16 @@ const (
 	CodeNotFound        = "ERR_NOT_FOUND"
 	CodeArgumentMissing = "ERR_ARGUMENT_MISSING"
 	CodeArgumentInvalid = "ERR_ARGUMENT_INVALID"
+	CodeUndefined       = "ERR_UNDEFINED"
 )
 
 // maxMsg bounds a message taken from an unexpected body (an HTML error
 // page, say), so rejected.csv stays readable.
 const maxMsg = 200
 
-// Classify is LeadDesk's httpc.Classifier, a pure function of the answer:
+// Classifier returns LeadDesk's httpc.Classifier: a pure function of the
+// answer and of now, the clock it reads (only for a Retry-After given as an
+// HTTP date).
 //
 //   - 2xx: success, unless the body is a JSON object with "success":
 //     false (not documented; Rejected with its "message") or an ERR_ text
@@ -40,9 +43,33 @@ const maxMsg = 200
 //     {"statusCode":429,"message":"Rate limit is exceeded. Try again in N
 //     seconds."}): RateLimited, Wait from Retry-After, else from the
 //     message's N, else 0 (the client then waits a whole window).
-//   - 408 and 5xx (ERR_UNDEFINED and the like): Transient.
+//   - 500: LeadDesk's own answer for an internal error, "report or retry
+//     later" (VENDORS.md 1.4, from the Original API's getting-started
+//     page). Transient with NotSent: the call failed and the vendor's
+//     prescribed remedy, for every command alike (the creates included), is
+//     to send it again; httpc does so, bounded. The reading behind NotSent:
+//     the document lists exactly two error statuses, 400 "the request was
+//     wrong" and 500 "internal", both answers of a call that failed, and
+//     asks for a retry after the second, which it could not ask of a
+//     non-idempotent create if the create might have been done. It does
+//     not say in so many words "nothing was stored"; should LeadDesk ever
+//     be seen acting on a call it answered 500, this is the line to
+//     change (NotSent false makes every 500 on a write an unknown
+//     outcome: contacts and agents are then found before a retry,
+//     callbacks left uncertain). A 500 whose text names a refusal of the
+//     request (ERR_ARGUMENT_*, ERR_NOT_FOUND, ERR_INVALID_*) is that
+//     refusal: Rejected (ERR_AUTHENTICATION: Unauthorized).
+//   - 408 and other 5xx (502, 503, 504: the gateway in front of LeadDesk,
+//     which documents nothing about whether the backend acted): Transient
+//     with an unknown outcome for a write.
 //   - Any other status: Rejected, with the body as the message.
-func Classify(op string, status int, header http.Header, body []byte) error {
+func Classifier(now func() time.Time) httpc.Classifier {
+	return func(op string, status int, header http.Header, body []byte) error {
+		return classify(now, op, status, header, body)
+	}
+}
+
+func classify(now func() time.Time, op string, status int, header http.Header, body []byte) error {
 	text := strings.TrimSpace(string(body))
 	switch {
 	case status >= 200 && status < 300:
@@ -58,11 +85,23 @@ func Classify(op string, status int, header http.Header, body []byte) error {
 		if msg == "" {
 			msg = clip(text)
 		}
-		wait := httpc.RetryAfter(header, time.Now())
+		wait := httpc.RetryAfter(header, now())
 		if wait <= 0 {
 			wait = waitFromMessage(msg)
 		}
 		return &sinks.Error{Class: sinks.RateLimited, Op: op, Status: status, Msg: msg, Wait: wait}
+	case status == http.StatusInternalServerError:
+		code, detail, ok := parseErrText(text)
+		if ok && code != CodeUndefined {
+			return errText(op, status, code, detail)
+		}
+		e := &sinks.Error{Class: sinks.Transient, Op: op, Status: status, NotSent: true}
+		if ok {
+			e.Code, e.Msg = code, detail
+		} else {
+			e.Msg = clip(text)
+		}
+		return e
 	case status == http.StatusRequestTimeout || status >= 500:
 		e := &sinks.Error{Class: sinks.Transient, Op: op, Status: status}
 		if code, detail, ok := parseErrText(text); ok {

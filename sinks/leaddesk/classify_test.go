@@ -82,8 +82,23 @@ func TestClassify(t *testing.T) {
 			&sinks.Error{Class: sinks.RateLimited}},
 
 		// Server faults.
+		// VENDORS.md 1.4: 500 is "internal; report or retry later": the
+		// call failed, and resending it is what the vendor prescribes.
 		{"500 undefined", 500, nil, "ERR_UNDEFINED",
-			&sinks.Error{Class: sinks.Transient, Code: "ERR_UNDEFINED"}},
+			&sinks.Error{Class: sinks.Transient, Code: "ERR_UNDEFINED", NotSent: true}},
+		{"500 bare", 500, nil, "", &sinks.Error{Class: sinks.Transient, NotSent: true}},
+		{"500 other text", 500, nil, "Internal Server Error",
+			&sinks.Error{Class: sinks.Transient, Msg: "Internal Server Error", NotSent: true}},
+		// A 500 whose text names a refusal of the request is a refusal.
+		{"500 refusal text", 500, nil, "ERR_ARGUMENT_INVALID:phone",
+			&sinks.Error{Class: sinks.Rejected, Code: "ERR_ARGUMENT_INVALID", Msg: "phone"}},
+		{"500 not found", 500, nil, "ERR_NOT_FOUND:campaign",
+			&sinks.Error{Class: sinks.Rejected, Code: "ERR_NOT_FOUND", Msg: "campaign"}},
+		{"500 authentication", 500, nil, "ERR_AUTHENTICATION",
+			&sinks.Error{Class: sinks.Unauthorized, Code: "ERR_AUTHENTICATION"}},
+		// Other 5xx come from the gateway in front of LeadDesk; nothing
+		// documents whether the backend acted: unknown outcome.
+		{"504 gateway timeout", 504, nil, "", &sinks.Error{Class: sinks.Transient}},
 		{"502 html", 502, nil, "<html><body>Bad gateway</body></html>",
 			&sinks.Error{Class: sinks.Transient, Msg: "<html><body>Bad gateway</body></html>"}},
 		{"503 empty", 503, nil, "", &sinks.Error{Class: sinks.Transient}},
@@ -106,7 +121,7 @@ func TestClassify(t *testing.T) {
 			if h == nil {
 				h = http.Header{}
 			}
-			err := Classify(op, c.status, h, []byte(c.body))
+			err := Classifier(fixedClock)(op, c.status, h, []byte(c.body))
 			if c.want == nil {
 				if err != nil {
 					t.Fatalf("got %v, want success", err)
@@ -131,5 +146,28 @@ func TestParseErrText(t *testing.T) {
 		if code, _, ok := parseErrText(s); ok {
 			t.Errorf("%q parsed as code %q", s, code)
 		}
+	}
+}
+
+var fixedNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func fixedClock() time.Time { return fixedNow }
+
+// The classifier reads time only from the clock it is given: a
+// Retry-After given as an HTTP date is measured from that clock, and the
+// same answer classifies the same way every time.
+func TestClassifierIsPure(t *testing.T) {
+	h := http.Header{}
+	h.Set("Retry-After", fixedNow.Add(30*time.Second).Format(http.TimeFormat))
+	c := Classifier(fixedClock)
+	for i := 0; i < 3; i++ {
+		e, ok := c("op", 429, h, []byte(`{"statusCode":429,"message":"Rate limit is exceeded. Try again in 30 seconds."}`)).(*sinks.Error)
+		if !ok || e.Class != sinks.RateLimited || e.Wait != 30*time.Second {
+			t.Fatalf("try %d: %#v", i, e)
+		}
+	}
+	later := Classifier(func() time.Time { return fixedNow.Add(20 * time.Second) })
+	if e := later("op", 429, h, nil).(*sinks.Error); e.Wait != 10*time.Second {
+		t.Fatalf("20 s later: wait %v, want 10s", e.Wait)
 	}
 }

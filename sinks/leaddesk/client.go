@@ -126,7 +126,7 @@ func newClient(cfg Config) (*client, error) {
 			BaseURL:  strings.TrimRight(base, "/"),
 			HTTP:     cfg.HTTP,
 			Budget:   cfg.Budget,
-			Classify: Classify,
+			Classify: Classifier(time.Now),
 			// A 429 without Retry-After: wait out the gateway's window.
 			RateLimitWait: window,
 		},

@@ -6,6 +6,41 @@
 // classifier (classify.go) and one sink per object (contact.go,
 // callback.go, agent.go) build on it. Tests run against the emulator in
 // leaddesktest.
+//
+// # Failures and what the engine does with them
+//
+// Classifier is the one place answers are judged. A 500 is LeadDesk's
+// "internal; report or retry later" (VENDORS.md 1.4): a failed call,
+// Transient with NotSent, so sinks/httpc sends it again (bounded), the
+// creates included. The document does not say in so many words that a
+// 500 stored nothing; it names 500 as an error answer whose remedy is
+// resending, for every command alike, and that is what this package
+// relies on (see Classifier for the one line to change if LeadDesk is
+// ever seen acting on a call it answered 500). ERR_* refusals of a record
+// (ERR_ARGUMENT_*, ERR_NOT_FOUND:<what>) are Rejected with the vendor's
+// code and detail, whatever the status. Only an unanswered write (a lost
+// answer, a timeout after sending) is an unknown outcome.
+//
+// A create whose answer was lost is resolved per object:
+//
+//   - contact: Find by phone (one contact/find per distinct phone,
+//     narrowed to the list when list is a numeric id). LeadDesk's find
+//     answers ids only, so the engine sends every wanted field with one
+//     contact/modify: 2 calls. Found twice or more: ambiguous, reported.
+//   - agent: Find by username (one agent/find, which answers id and name),
+//     then Update: one agent/modify with the fields it cannot compare and
+//     one modify_campaign_access per campaign id (idempotent at LeadDesk):
+//     2 calls plus one per campaign. Create itself is one call and returns
+//     the agent's fields without campaigns_add, so a create whose answer
+//     arrived is completed the same way.
+//   - callback: LeadDesk can neither find nor list callbacks: a lost answer
+//     leaves the callback uncertain (reported, never sent again: it most
+//     likely exists); there is nothing to verify it with. Callbacks are
+//     events, identified by phone and timestamp together.
+//
+// Campaign access cannot be read back through the API (no command returns
+// it), so `--verify` confirms an agent's id and name only; the access is
+// known from what leadsync last sent successfully.
 package leaddesk
 
 import (
@@ -73,7 +108,7 @@ func contactObject() sinks.Object {
 		{Name: "list", Type: sinks.String, Required: true, Doc: "calling list name or numeric id; an id also narrows Find to that list (a name cannot: LeadDesk's find takes list ids only)"},
 	}, contactFields()...)
 	fields = append(fields,
-		sinks.Field{Name: "assign_to_agent", Type: sinks.String, Doc: "agent id or username"},
+		sinks.Field{Name: "assign_to_agent", Type: sinks.ID, Doc: "agent id or username"},
 		sinks.Field{Name: "order", Type: sinks.Enum, Enum: []string{"first", "last"}, Doc: "position in the calling list, default last (modify: connector; create: Original API, as a third-party client sends it)"},
 	)
 	return sinks.Object{
@@ -89,7 +124,7 @@ func contactObject() sinks.Object {
 
 func callbackObject() sinks.Object {
 	fields := []sinks.Field{
-		{Name: "agent", Type: sinks.String, Required: true, Doc: "agent's username"},
+		{Name: "agent", Type: sinks.ID, Required: true, Doc: "agent's username"},
 		{Name: "campaign", Type: sinks.String, Required: true, Doc: "campaign name"},
 		{Name: "phone", Type: sinks.Phone, Required: true, PII: true, Doc: "number the callback dials; sent as E.164"},
 		{Name: "timestamp", Type: sinks.DateTime, Required: true, Format: timestampLayout, Doc: "callback time, YYYY-MM-DD HH:MM:SS"},
@@ -108,10 +143,14 @@ func callbackObject() sinks.Object {
 	}
 	return sinks.Object{
 		Name: ObjectCallback,
-		Doc: "A scheduled callback for an agent, with optional inline contact values. Create only: " +
-			"LeadDesk can neither find nor modify callbacks, so resume relies on write intents.",
-		Fields: append(fields, otherFields()...),
-		Keys:   []string{"phone"},
+		Doc: "A scheduled callback for an agent, with optional inline contact values. An event: one callback " +
+			"is identified by its phone and timestamp together, so two callbacks of one number at different " +
+			"times are two writes and only rows of the same phone and time merge. Create only: LeadDesk can " +
+			"neither find nor modify callbacks, so resume relies on write intents.",
+		Fields:   append(fields, otherFields()...),
+		Keys:     []string{"phone"},
+		Event:    true,
+		EventKey: []string{"phone", "timestamp"},
 	}
 }
 
@@ -125,7 +164,7 @@ func agentObject() sinks.Object {
 			{Name: "name", Type: sinks.String, Required: true, MaxLen: 40, PII: true, Doc: "full name"},
 			{Name: "email", Type: sinks.Email, PII: true},
 			{Name: "phone", Type: sinks.Phone, PII: true},
-			{Name: "workphone", Type: sinks.String, PII: true},
+			{Name: "workphone", Type: sinks.Phone, PII: true},
 			{Name: "address", Type: sinks.String, PII: true},
 			{Name: "city", Type: sinks.String},
 			{Name: "country", Type: sinks.String},
@@ -133,7 +172,7 @@ func agentObject() sinks.Object {
 			{Name: "e_contacts", Type: sinks.String, PII: true, Doc: "emergency contact"},
 			{Name: "lang", Type: sinks.Int, Doc: "1 EN, 3 EE, 4 FI, 5 SE, 7 DE, 8 HU, 9 RO, 10 ES, 11 PL, 12 CZ, 13 SK, 14 NO, 15 RU, 17 DK, 23 NL; default 1; cannot be cleared"},
 			{Name: "time_zone", Type: sinks.String, Doc: "tz name; default Europe/Helsinki"},
-			{Name: "inbound_number", Type: sinks.String},
+			{Name: "inbound_number", Type: sinks.Phone, Doc: "agent's inbound phone number"},
 			{Name: "voip_username", Type: sinks.String, Doc: "ignored when LeadDesk assigns VoIP accounts itself"},
 			{Name: "external_id", Type: sinks.String},
 			{Name: "agent_group_id", Type: sinks.Int, Doc: "agent group's LeadDesk id; cannot be cleared"},
@@ -144,8 +183,8 @@ func agentObject() sinks.Object {
 			{Name: "workshift", Type: sinks.String},
 			{Name: "ssn", Type: sinks.String, PII: true},
 			{Name: "bank_acc", Type: sinks.String, PII: true},
-			{Name: "campaigns_add", Type: sinks.String, Doc: "roster: campaign ids (comma-separated) the agent gets access to, after create or modify"},
-			{Name: "campaigns_remove", Type: sinks.String, Doc: "roster: campaign ids (comma-separated) whose access is removed"},
+			{Name: "campaigns_add", Type: sinks.Tags, Doc: "roster: campaign ids (comma-separated, a set) the agent gets access to; set with campaign access calls after the agent exists (LeadDesk cannot read access back)"},
+			{Name: "campaigns_remove", Type: sinks.Tags, Doc: "roster: campaign ids (comma-separated, a set) whose access is removed"},
 		},
 		Keys:      []string{"username"},
 		CanFind:   true,

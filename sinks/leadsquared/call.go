@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/leadsync/leadsync/sinks"
@@ -16,6 +17,10 @@ type callSink struct {
 	base
 	op   string // "leadsquared: log call"
 	path string
+	// makesLead: the call, sent without LeadId, makes the lead itself
+	// (LogCall, VENDORS.md 4.6 [C]); ShowAgentPopup needs a LeadId.
+	makesLead bool
+	leads     *leadIndex
 }
 
 var _ sinks.Checker = (*callSink)(nil)
@@ -33,14 +38,22 @@ func (s *callSink) Update(context.Context, string, sinks.Fields) error {
 
 // Create sends the call and returns the id LeadSquared answers (the phone
 // call activity of a call log, the message of a popup). Without a LeadId
-// it first finds the lead, by LeadPhone (else the lead-side number of the
-// call: SourceNumber inbound, DestinationNumber outbound), then by
-// LeadEmailAddress; when none matches the row is Rejected, naming what was
-// searched (LeadSquared itself would log the call on a new lead).
+// it first finds the lead, by LeadPhone, then the lead-side number of the
+// call (SourceNumber inbound, DestinationNumber outbound), then
+// LeadEmailAddress. A lead found is remembered for the sink's life, so the
+// next calls of that caller cost no lookup.
+//
+// When no lead is found, a call log is sent without LeadId: LeadSquared
+// then makes the lead from the lead-side number, with CallerSource as its
+// source (VENDORS.md 4.6). While such a call is in flight, the other calls
+// of the same number wait for it and then look the lead up again, so one
+// run makes the lead once. A popup without a lead is Rejected (the API
+// requires a LeadId).
 //
 // Create may have sent the call even when it returns an error
-// (sinks.IsUnknownOutcome); LeadSquared does not deduplicate CallSessionId,
-// so a blind retry logs the call twice.
+// (sinks.IsUnknownOutcome: no answer, or a gateway's 502/504);
+// LeadSquared does not deduplicate CallSessionId, so a blind retry logs
+// the call twice.
 func (s *callSink) Create(ctx context.Context, f sinks.Fields) (sinks.Record, error) {
 	vals, err := s.fields(s.op, f)
 	if err != nil {
@@ -51,11 +64,14 @@ func (s *callSink) Create(ctx context.Context, f sinks.Fields) (sinks.Record, er
 		return sinks.Record{}, err
 	}
 	if _, ok := body["LeadId"]; !ok {
-		id, err := s.resolveLead(ctx, vals, body["Direction"] == "Inbound")
+		id, release, err := s.resolveLead(ctx, vals, body["Direction"] == "Inbound")
 		if err != nil {
 			return sinks.Record{}, err
 		}
-		body["LeadId"] = id
+		defer release()
+		if id != "" {
+			body["LeadId"] = id
+		}
 	}
 	id, err := s.c.post(ctx, s.op, s.path, body)
 	if err != nil {
@@ -138,45 +154,141 @@ func parseCallTime(v string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// resolveLead finds the ProspectID of the call's lead (see Create). Its
-// reads happen before the write, so their errors are never an unknown
-// outcome of the write.
-func (s *callSink) resolveLead(ctx context.Context, vals map[string]string, inbound bool) (string, error) {
+// resolveLead finds the ProspectID of the call's lead (see Create). It
+// returns "" when a call log is to be sent without LeadId; release must be
+// called once that call has its answer (it holds the lead-side number
+// until then). Its reads happen before the write, so their errors are
+// never an unknown outcome of the write.
+func (s *callSink) resolveLead(ctx context.Context, vals map[string]string, inbound bool) (id string, release func(), err error) {
 	leadSide := vals["DestinationNumber"]
 	if inbound {
 		leadSide = vals["SourceNumber"]
 	}
+	release = func() {}
+	newLeadNumber := s.c.phones.lookup(leadSide)
+	if s.makesLead && newLeadNumber != "" {
+		// Calls of one number resolve one at a time, so the call that
+		// makes the lead is answered before the next one looks.
+		release = s.leads.lock(newLeadNumber)
+	}
+	id, searched, err := s.findLead(ctx, vals["LeadPhone"], leadSide, vals["LeadEmailAddress"])
+	if err != nil || id != "" {
+		release()
+		return id, func() {}, err
+	}
+	if s.makesLead && newLeadNumber != "" {
+		return "", release, nil // LeadSquared makes the lead from the number
+	}
+	release()
+	what := "no LeadId, and no lead found by " + strings.Join(searched, " or ")
+	if len(searched) == 0 {
+		what = "no LeadId, and no phone or email to find the lead by"
+	}
+	if s.makesLead {
+		side := "SourceNumber"
+		if !inbound {
+			side = "DestinationNumber"
+		}
+		return "", nil, rejected(s.op, "%s; LeadSquared cannot make the lead either: the caller's number (%s %q) is not a phone number", what, side, leadSide)
+	}
+	return "", nil, rejected(s.op, "%s; ShowAgentPopup needs the LeadId of an existing lead", what)
+}
+
+// findLead looks the lead up by each phone, then by email, and returns the
+// first lead found ("" when none) and what it searched, for messages.
+func (s *callSink) findLead(ctx context.Context, leadPhone, leadSide, email string) (string, []string, error) {
 	var searched []string
 	tried := map[string]bool{}
-	for _, p := range []string{vals["LeadPhone"], leadSide} {
+	for _, p := range []string{leadPhone, leadSide} {
 		digits := s.c.phones.lookup(p)
 		if digits == "" || tried[digits] {
 			continue
 		}
 		tried[digits] = true
 		searched = append(searched, "phone "+p)
+		if id := s.leads.get("phone:" + digits); id != "" {
+			return id, searched, nil
+		}
 		leads, err := s.c.leadsByPhone(ctx, p)
 		if err != nil {
-			return "", notSent(err, s.op)
+			return "", searched, notSent(err, s.op)
 		}
 		if id := firstLeadID(leads); id != "" {
-			return id, nil
+			s.leads.put("phone:"+digits, id)
+			return id, searched, nil
 		}
 	}
-	if email := vals["LeadEmailAddress"]; email != "" {
+	if email != "" {
 		searched = append(searched, "email "+email)
+		key := "email:" + strings.ToLower(email)
+		if id := s.leads.get(key); id != "" {
+			return id, searched, nil
+		}
 		leads, err := s.c.leadsByEmail(ctx, email)
 		if err != nil {
-			return "", notSent(err, s.op)
+			return "", searched, notSent(err, s.op)
 		}
 		if id := firstLeadID(leads); id != "" {
-			return id, nil
+			s.leads.put(key, id)
+			return id, searched, nil
 		}
 	}
-	if len(searched) == 0 {
-		return "", rejected(s.op, "no LeadId, and no phone or email to find the lead by")
+	return "", searched, nil
+}
+
+// leadIndex remembers, for one sink's life (one run), the leads its
+// lookups found, and serializes the calls of one number while a call that
+// makes its lead is in flight. Leads not found are never remembered: the
+// next call of that number may find the lead the previous one made.
+type leadIndex struct {
+	mu    sync.Mutex
+	ids   map[string]string // "phone:<digits>" / "email:<address>" -> ProspectID
+	locks map[string]*numberLock
+}
+
+type numberLock struct {
+	mu    sync.Mutex
+	users int
+}
+
+func newLeadIndex() *leadIndex {
+	return &leadIndex{ids: map[string]string{}, locks: map[string]*numberLock{}}
+}
+
+func (x *leadIndex) get(key string) string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.ids[key]
+}
+
+func (x *leadIndex) put(key, id string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.ids[key] = id
+}
+
+// lock takes the number's lock and returns its release (call it once).
+func (x *leadIndex) lock(number string) func() {
+	x.mu.Lock()
+	l := x.locks[number]
+	if l == nil {
+		l = &numberLock{}
+		x.locks[number] = l
 	}
-	return "", rejected(s.op, "no LeadId, and no lead found by %s", strings.Join(searched, " or "))
+	l.users++
+	x.mu.Unlock()
+	l.mu.Lock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			l.mu.Unlock()
+			x.mu.Lock()
+			if l.users--; l.users == 0 {
+				delete(x.locks, number)
+			}
+			x.mu.Unlock()
+		})
+	}
 }
 
 func firstLeadID(leads []lead) string {

@@ -132,10 +132,14 @@ func TestLogCallResolvesTheLead(t *testing.T) {
 	}
 }
 
-func TestLogCallWithAnUnknownLeadIsRejected(t *testing.T) {
+// ShowAgentPopup needs the LeadId of an existing lead: a popup whose lead
+// none of the lookups finds is refused before the write, naming what was
+// searched. (A call log is logged on a new lead instead: see
+// TestLogCallOfANewCallerCreatesTheLead.)
+func TestAgentPopupWithAnUnknownLeadIsRejected(t *testing.T) {
 	srv := startEmulator(t, leadsquaredtest.Options{})
-	s := newSink(t, testConfig(srv, ObjectCallLog))
-	f := callFields("s-3")
+	s := newSink(t, testConfig(srv, ObjectAgentPopup))
+	f := popupFields("p-3")
 	delete(f, "LeadId")
 	f["SourceNumber"] = "+919811122233"
 	f["LeadPhone"] = "+919811122244"
@@ -145,14 +149,14 @@ func TestLogCallWithAnUnknownLeadIsRejected(t *testing.T) {
 	if e.Class != sinks.Rejected || sinks.IsUnknownOutcome(err) {
 		t.Fatalf("got %v, want rejected", err)
 	}
-	for _, part := range []string{"phone +919811122244", "phone +919811122233", "email nobody@example.com"} {
+	for _, part := range []string{"phone +919811122244", "phone +919811122233", "email nobody@example.com", "existing lead"} {
 		if !strings.Contains(e.Msg, part) {
 			t.Errorf("message %q does not name %q", e.Msg, part)
 		}
 	}
 	st := srv.Core().Stats()
-	if st.Requests[leadsquaredtest.OpLogCall] != 0 || len(srv.Leads()) != 3 {
-		t.Errorf("LogCall sent (%d) or a lead made (%d leads)", st.Requests[leadsquaredtest.OpLogCall], len(srv.Leads()))
+	if st.Requests[leadsquaredtest.OpShowAgentPopup] != 0 || len(srv.Leads()) != 3 {
+		t.Errorf("popup sent (%d) or a lead made (%d leads)", st.Requests[leadsquaredtest.OpShowAgentPopup], len(srv.Leads()))
 	}
 	if st.Requests[leadsquaredtest.OpLeadByPhone] != 2 || st.Requests[leadsquaredtest.OpLeadByEmail] != 1 {
 		t.Errorf("lookups %v", st.Requests)

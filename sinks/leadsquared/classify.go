@@ -46,8 +46,18 @@ type errorBody struct {
 //     missing or invalid attribute, duplicate, unknown id; the same request
 //     gets the same answer, so it is never retried), 400 (body not as the
 //     API expects) and any other 4xx, and a 2xx whose body says
-//     "Status": "Error".
+//     "Status": "Error". Msg is the vendor's ExceptionMessage.
 //   - success: any other 2xx.
+//
+// NotSent: LeadSquared documents 500 as "the API call failed" and every
+// other error status as a call that was refused, so an error it answers
+// means nothing was done: NotSent is true, and httpc may send even a
+// LogCall again after a transient 5xx. The exceptions are 502 and 504,
+// which a gateway in front of LeadSquared answers when it lost
+// LeadSquared's own answer (LeadSquared may have acted), and 1xx/3xx:
+// those are unknown outcomes, as is an unanswered call.
+//
+// The classifier is a pure function of its arguments.
 func Classify(op string, status int, header http.Header, body []byte) error {
 	return classifier(RateLimitWindow)(op, status, header, body)
 }
@@ -97,8 +107,23 @@ func classifier(wait time.Duration) httpc.Classifier {
 		default: // 1xx, 3xx: nothing LeadSquared sends on purpose
 			e.Class = sinks.Transient
 		}
+		e.NotSent = answeredByLeadSquared(status)
 		return e
 	}
+}
+
+// answeredByLeadSquared reports whether an error status is LeadSquared's
+// own answer, which says the call did nothing (see Classify), rather than
+// a gateway's that lost it (502 Bad Gateway, 504 Gateway Timeout) or a
+// status LeadSquared never sends (1xx, 3xx).
+func answeredByLeadSquared(status int) bool {
+	switch {
+	case status == http.StatusBadGateway, status == http.StatusGatewayTimeout:
+		return false
+	case status >= 200 && status < 300, status >= 400:
+		return true
+	}
+	return false
 }
 
 // parseErrorBody reads the envelope of a JSON object body; anything else

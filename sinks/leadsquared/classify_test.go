@@ -54,6 +54,7 @@ func TestClassify(t *testing.T) {
 		{"500 without body", 500, ``, sinks.Transient, "", ""},
 		{"502 gateway page", 502, `<html><body>Bad Gateway</body></html>`, sinks.Transient, "", "<html><body>Bad Gateway</body></html>"},
 		{"503", 503, ``, sinks.Transient, "", ""},
+		{"504 gateway timeout", 504, `<html><body>Gateway Time-out</body></html>`, sinks.Transient, "", "<html><body>Gateway Time-out</body></html>"},
 		{"200 Status Error", 200, `{"Status":"Error","ExceptionType":"MXInvalidInputException","ExceptionMessage":"Invalid Input! Parameter Name: phone"}`, sinks.Rejected, "MXInvalidInputException", "Invalid Input! Parameter Name: phone"},
 		{"200 Status Error lower case", 200, `{"Status":"error","ExceptionMessage":"something failed"}`, sinks.Rejected, "", "something failed"},
 	}
@@ -76,6 +77,16 @@ func TestClassify(t *testing.T) {
 			}
 			if e.Class == sinks.RateLimited && e.Wait < RateLimitWindow {
 				t.Errorf("wait %v, want at least the %v window", e.Wait, RateLimitWindow)
+			}
+			// Every answer of LeadSquared's says what was done: 500 is "the
+			// API call failed" (VENDORS.md 4.3), a refusal of the record
+			// when the body names an MX…Exception, else a failed call that
+			// did nothing; 4xx and rate limits did nothing either. Only a
+			// gateway's 502/504 (the answer is not LeadSquared's: the
+			// gateway lost LeadSquared's answer) leaves the outcome unknown.
+			wantNotSent := tt.status != 502 && tt.status != 504
+			if e.NotSent != wantNotSent {
+				t.Errorf("NotSent %v, want %v", e.NotSent, wantNotSent)
 			}
 			if e.Class != sinks.RateLimited && e.Wait != 0 {
 				t.Errorf("wait %v on a %v error", e.Wait, e.Class)

@@ -22,6 +22,7 @@ const (
 	pathLeadByPhone    = "/v2/LeadManagement.svc/RetrieveLeadByPhoneNumber"
 	pathLeadByID       = "/v2/LeadManagement.svc/Leads.GetById"
 	pathLeadCreate     = "/v2/LeadManagement.svc/Lead.Create"
+	pathLeadUpdate     = "/v2/LeadManagement.svc/Lead.Update"
 )
 
 // client makes LeadSquared's calls through httpc (budget, classification,
@@ -99,12 +100,7 @@ func (c *client) check(ctx context.Context) error {
 // post sends a write and returns the id of its success envelope. A 2xx
 // without an id is an unknown outcome: LeadSquared may have acted.
 func (c *client) post(ctx context.Context, op, path string, body any) (string, error) {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", op, err)
-	}
-	resp, err := c.http.Do(ctx, httpc.Request{Op: op, Method: http.MethodPost, Path: path, Body: b,
-		ContentType: "application/json", Write: true})
+	resp, err := c.write(ctx, op, path, nil, body)
 	if err != nil {
 		return "", err
 	}
@@ -114,6 +110,17 @@ func (c *client) post(ctx context.Context, op, path string, body any) (string, e
 			Msg: "success answer without an id: " + shorten(resp.Body)}
 	}
 	return strings.TrimSpace(a.Message.ID), nil
+}
+
+// write sends a JSON write; its answer is classified (an answer whose
+// Status is "Error" is an error).
+func (c *client) write(ctx context.Context, op, path string, q url.Values, body any) (*httpc.Response, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return c.http.Do(ctx, httpc.Request{Op: op, Method: http.MethodPost, Path: path, Query: q, Body: b,
+		ContentType: "application/json", Write: true})
 }
 
 // notSent marks the error of a read made before a write: the write was

@@ -2,6 +2,7 @@ package leadsquared
 
 import (
 	"context"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -99,6 +100,39 @@ func (s *leadSink) Create(ctx context.Context, f sinks.Fields) (sinks.Record, er
 	if vals["FirstName"] == "" && vals["LastName"] == "" && vals["EmailAddress"] == "" && vals["Phone"] == "" {
 		return sinks.Record{}, rejected(op, "a lead needs at least one of FirstName, LastName, EmailAddress or Phone")
 	}
+	id, err := s.c.post(ctx, op, pathLeadCreate, s.attributes(vals))
+	if err != nil {
+		return sinks.Record{}, err
+	}
+	return sinks.Record{ID: id}, nil
+}
+
+// Update sends Lead.Update?leadId=id with the non-empty fields of f, and
+// only those: what f does not name is left as it is, and an empty value
+// never clears a field (a blank cell is not an instruction to erase). With
+// nothing to send it makes no call. Update is idempotent: after a lost
+// answer it may simply be sent again. An EmailAddress or Phone another
+// lead has is Rejected (MXDuplicateEntryException).
+func (s *leadSink) Update(ctx context.Context, id string, f sinks.Fields) error {
+	const op = "leadsquared: update lead"
+	id = strings.TrimSpace(id)
+	if id == "" {
+		return rejected(op, "no ProspectID to update")
+	}
+	vals, err := s.fields(op, f)
+	if err != nil {
+		return err
+	}
+	if len(vals) == 0 {
+		return nil
+	}
+	_, err = s.c.write(ctx, op, pathLeadUpdate, url.Values{"leadId": {id}}, s.attributes(vals))
+	return err
+}
+
+// attributes is the body of Lead.Create and Lead.Update: the values in
+// schema order, phones as +CC-NUMBER.
+func (s *leadSink) attributes(vals map[string]string) []attribute {
 	attrs := make([]attribute, 0, len(vals))
 	for _, fd := range s.obj.Fields {
 		v, ok := vals[fd.Name]
@@ -110,22 +144,13 @@ func (s *leadSink) Create(ctx context.Context, f sinks.Fields) (sinks.Record, er
 		}
 		attrs = append(attrs, attribute{Attribute: fd.Name, Value: v})
 	}
-	id, err := s.c.post(ctx, op, pathLeadCreate, attrs)
-	if err != nil {
-		return sinks.Record{}, err
-	}
-	return sinks.Record{ID: id}, nil
+	return attrs
 }
 
-// attribute is one element of Lead.Create's body.
+// attribute is one element of Lead.Create's and Lead.Update's body.
 type attribute struct {
 	Attribute string `json:"Attribute"`
 	Value     string `json:"Value"`
-}
-
-// Update is not supported: the lead object has CanUpdate false.
-func (s *leadSink) Update(context.Context, string, sinks.Fields) error {
-	return errNoUpdate(ObjectLead)
 }
 
 func sortedStrings(s []string) []string {

@@ -77,9 +77,9 @@ func New(cfg Config) (sinks.Sink, error) {
 	case ObjectLead:
 		return &leadSink{b}, nil
 	case ObjectCallLog:
-		return &callSink{base: b, op: "leadsquared: log call", path: pathLogCall}, nil
+		return &callSink{base: b, op: "leadsquared: log call", path: pathLogCall, makesLead: true, leads: newLeadIndex()}, nil
 	default: // ObjectAgentPopup
-		return &callSink{base: b, op: "leadsquared: show agent popup", path: pathShowAgentPopup}, nil
+		return &callSink{base: b, op: "leadsquared: show agent popup", path: pathShowAgentPopup, leads: newLeadIndex()}, nil
 	}
 }
 

@@ -33,11 +33,18 @@ func harness(object, createOp, findOp string, sample func(int) sinks.Fields, key
 			cfg.SecretKey = "not-the-secret"
 			return newSink(t, cfg)
 		},
-		Sample:   sample,
-		Change:   func(int) sinks.Fields { return nil },
+		Sample: sample,
+		Change: func(i int) sinks.Fields {
+			if object != ObjectLead {
+				return nil
+			}
+			return sinks.Fields{"Company": fmt.Sprintf("Changed %d", i), "mx_City": "Mysuru", "Mobile": "+919811100077"}
+		},
 		Keys:     func(i int) []sinks.Key { return keys(cur, i) },
 		CreateOp: createOp,
 		FindOp:   findOp,
+		// VENDORS.md 4.3: 500 is "the API call failed".
+		Error500NotDone: true,
 	}
 }
 
@@ -80,8 +87,8 @@ func TestSchema(t *testing.T) {
 		}
 	}
 	lead, _ := s.Object(ObjectLead)
-	if !lead.CanFind || lead.CanUpdate {
-		t.Errorf("lead: CanFind %v CanUpdate %v, want true false", lead.CanFind, lead.CanUpdate)
+	if !lead.CanFind || !lead.CanUpdate {
+		t.Errorf("lead: CanFind %v CanUpdate %v, want true true", lead.CanFind, lead.CanUpdate)
 	}
 	call, _ := s.Object(ObjectCallLog)
 	if f, _ := call.Field("CallerSource"); f.MaxLen != 50 {
@@ -276,7 +283,7 @@ func TestBudgetKeepsTheLimit(t *testing.T) {
 }
 
 func TestUpdateIsUnsupported(t *testing.T) {
-	for _, obj := range []string{ObjectCallLog, ObjectAgentPopup, ObjectLead} {
+	for _, obj := range []string{ObjectCallLog, ObjectAgentPopup} {
 		s := newSink(t, Config{Object: obj, AccessKey: "a", SecretKey: "b"})
 		if err := s.Update(context.Background(), "id", sinks.Fields{"Status": "Missed"}); !errors.Is(err, errors.ErrUnsupported) {
 			t.Errorf("%s: update: %v", obj, err)

@@ -1,7 +1,3 @@
-// Package leadsquared is the LeadSquared sink: call logs and agent popups
-// of the Generic Telephony Connector (Telephony.svc LogCall and
-// ShowAgentPopup), and leads (found by email and phone, created), as
-// VENDORS.md section 4 describes them.
 package leadsquared
 
 import "github.com/leadsync/leadsync/sinks"
@@ -43,8 +39,10 @@ var (
 	fieldCallSessionID = sinks.Field{Name: "CallSessionId", Type: sinks.ID, Required: true,
 		Doc: "unique id of the call session (the telephony system's call id)"}
 	fieldLeadID = sinks.Field{Name: "LeadId", Type: sinks.ID,
-		Doc: "the lead's ProspectID (a GUID). When empty, the lead is looked up first by LeadPhone " +
-			"(else the lead-side number of the call), then by LeadEmailAddress; no match rejects the row"}
+		Doc: "the lead's ProspectID (a GUID). When empty, the lead is looked up by LeadPhone, the lead-side " +
+			"number of the call, then LeadEmailAddress. call_log: no match sends the call without LeadId and " +
+			"LeadSquared makes the lead from the lead-side number, with CallerSource as its source; " +
+			"agent_popup: no match rejects the row"}
 	fieldUserID = sinks.Field{Name: "UserId", Type: sinks.ID, Required: true,
 		Doc: "the LeadSquared user (agent) id, a GUID, as the Get Users API lists it"}
 	fieldTag = sinks.Field{Name: "Tag", Type: sinks.String,
@@ -62,12 +60,14 @@ var lookupOnly = map[string]bool{fieldLeadEmail.Name: true, fieldLeadPhone.Name:
 func callLogObject() sinks.Object {
 	return sinks.Object{
 		Name: ObjectCallLog,
-		Doc: "A phone call logged as an activity on a lead (POST Telephony.svc/LogCall). " +
-			"LeadSquared cannot look call logs up: resume relies on write intents. Create returns the activity id.",
+		Doc: "A phone call logged as an activity on a lead (POST Telephony.svc/LogCall); a caller without a lead " +
+			"gets one, made by the call. An event: one call per CallSessionId (rows of one session are one call; " +
+			"two calls of one caller are two). LeadSquared cannot look call logs up: resume relies on write " +
+			"intents, and a call whose answer was lost stays uncertain. Create returns the activity id.",
 		Fields: []sinks.Field{
 			fieldSourceNumber,
 			{Name: "CallerSource", Type: sinks.String, MaxLen: 50,
-				Doc: "how the caller came, e.g. \"Newspaper Advertisement\""},
+				Doc: "how the caller came, e.g. \"Newspaper Advertisement\"; the Source of a lead the call makes"},
 			fieldDestinationNumber,
 			fieldDisplayNumber,
 			{Name: "StartTime", Type: sinks.DateTime, Required: true, Format: callTimeLayout,
@@ -88,7 +88,9 @@ func callLogObject() sinks.Object {
 			fieldLeadEmail,
 			fieldLeadPhone,
 		},
-		Keys: []string{"CallSessionId"},
+		Keys:     []string{"CallSessionId"},
+		Event:    true,
+		EventKey: []string{"CallSessionId"},
 	}
 }
 
@@ -96,7 +98,9 @@ func agentPopupObject() sinks.Object {
 	return sinks.Object{
 		Name: ObjectAgentPopup,
 		Doc: "A real-time popup of a lead shown to an agent (POST Telephony.svc/ShowAgentPopup). " +
-			"Nothing is stored that can be looked up: resume relies on write intents. Create returns the message id.",
+			"An event: one popup per call session and agent (CallSessionId + UserId; a call passed to a second " +
+			"agent pops up again). Nothing is stored that can be looked up: resume relies on write intents, and " +
+			"a popup whose answer was lost stays uncertain. Create returns the message id.",
 		Fields: []sinks.Field{
 			fieldSourceNumber,
 			fieldDestinationNumber,
@@ -109,7 +113,9 @@ func agentPopupObject() sinks.Object {
 			fieldLeadEmail,
 			fieldLeadPhone,
 		},
-		Keys: []string{"CallSessionId"},
+		Keys:     []string{"CallSessionId"},
+		Event:    true,
+		EventKey: []string{"CallSessionId", "UserId"},
 	}
 }
 
@@ -150,9 +156,10 @@ func leadObject() sinks.Object {
 		Doc: "A lead. Found by email (Leads.GetByEmailaddress) and by phone (RetrieveLeadByPhoneNumber, " +
 			"matching Phone and Mobile), created with Lead.Create. EmailAddress and Phone are unique: " +
 			"creating a second lead with either is rejected (MXDuplicateEntryException). " +
-			"LeadSquared's update API is not supported.",
-		Fields:  fields,
-		Keys:    []string{"EmailAddress", "Phone", "Mobile"},
-		CanFind: true,
+			"Changed fields are sent with Lead.Update by ProspectID (only those; an empty value never clears one).",
+		Fields:    fields,
+		Keys:      []string{"EmailAddress", "Phone", "Mobile"},
+		CanFind:   true,
+		CanUpdate: true,
 	}
 }

@@ -3,11 +3,14 @@ package tiledesk
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -18,47 +21,89 @@ import (
 
 // Operation names, the Op of every sinks.Error this package returns.
 const (
-	opFind       = "tiledesk: find lead"
-	opList       = "tiledesk: list leads"
-	opCount      = "tiledesk: count leads"
-	opCheck      = "tiledesk: check credentials"
-	opCreate     = "tiledesk: create lead"
-	opCreateRest = "tiledesk: create lead (set the fields POST ignores)"
-	opUpdate     = "tiledesk: update lead"
-	opDelete     = "tiledesk: delete lead"
+	opFind   = "tiledesk: find lead"
+	opList   = "tiledesk: list leads"
+	opCount  = "tiledesk: count leads"
+	opCheck  = "tiledesk: check credentials"
+	opCreate = "tiledesk: create lead"
+	opUpdate = "tiledesk: update lead"
+	opGet    = "tiledesk: read lead (to merge its attributes)"
+	opDelete = "tiledesk: delete lead"
 )
 
 // statusDeleted is a soft-deleted lead's status (models/leadConstants.js).
 const statusDeleted = "1000"
 
-// ErrPartialCreate is matched (errors.Is) by the error Create returns when
-// the lead was created but the PUT of the fields Tiledesk's create ignores
-// failed. Create then also returns the created Record: the lead exists,
-// with lead_id, fullname, email and attributes only, and an Update with
-// the same fields completes it. The error also wraps the PUT's
-// *sinks.Error, so sinks.ClassOf reports that call's class.
-var ErrPartialCreate = errors.New("tiledesk: the lead was created, but setting its other fields failed")
-
-type partialCreateError struct {
-	id  string
-	err error
-}
-
-func (e *partialCreateError) Error() string {
-	return fmt.Sprintf("tiledesk: create lead: lead %s was created, but the PUT of its other fields failed (update it to complete it): %v", e.id, e.err)
-}
-
-func (e *partialCreateError) Unwrap() []error { return []error{ErrPartialCreate, e.err} }
+// attrPrefix starts the field name of one custom attribute
+// ("attributes.source"); the schema declares them as "attributes.*".
+const attrPrefix = "attributes."
 
 // LeadSink writes the leads of one Tiledesk project. It implements
 // sinks.Sink, sinks.Checker, sinks.Lister and sinks.Deleter, and is safe
 // for concurrent use (it holds no mutable state).
 //
-// Find by email uses the list's exact email filter (one call, or more for
-// many duplicates). Tiledesk cannot filter by lead_id (nor by phone), so a
-// find with any other key pages through every lead of the project
-// (ceil(count / page size) calls) and matches keys itself: for jobs keyed
-// on lead_id the planner's prefetch through List is far cheaper.
+// # Create: one call
+//
+// Tiledesk's create (POST) keeps only lead_id, fullname, email and
+// attributes. Create sends exactly that POST and returns the lead as the
+// answer shows it (Record.Fields, in schema field names): the engine sends
+// what the POST ignored (phone, company, tags, ...) with Update, a PUT.
+// The sink never makes the follow-up PUT itself, so a lead is never left
+// half-written by a PUT failing inside Create.
+//
+// # Deterministic lead_id
+//
+// When the job maps no lead_id (or the row's is empty), Create sets one
+// derived from the entity the engine names in the context
+// (sinks.EntityOf): "ls-" and 20 hex digits of the SHA-256 of the entity
+// id; without an entity, of the lead's normalized email and phone (or,
+// lacking both, of all its fields). The same entity gets the same lead_id
+// on every attempt and every run.
+//
+// # Find
+//
+// Find returns the live leads that match any of the query's keys. When a
+// lead carries the entity's own lead_id (the one the job maps, else the
+// deterministic one), Find returns that lead alone: it is the lead this
+// job created for this entity.
+//
+//   - Email keys alone: one call per address (one, as a rule). Tiledesk's
+//     email filter is exact and case-sensitive while leads keep an email
+//     as it was sent ("Giulia@Example.it"), so Find searches the address
+//     as a phrase of the list's full-text search (full_text, over fullname
+//     and email, case-insensitive) and compares the normalized addresses
+//     itself: every spelling is found, look-alikes are dropped.
+//   - Any other key (phone, lead_id: Tiledesk filters by neither): the
+//     leads are read newest first (sort=_id&direction=-1; ObjectIds begin
+//     with their creation second, and unlike createdAt they have no ties,
+//     which MongoDB pages in no fixed order), page by page, and compared
+//     here; the walk stops after the first page holding the entity's own
+//     lead_id, else it reads all ceil(count / page size) pages.
+//
+// # A lost create, and what it costs
+//
+// When the POST's answer is lost (the lead may or may not exist), the
+// engine calls Find. The lead, if it was created, carries the
+// deterministic lead_id and the email as sent: an email-keyed job finds
+// it with the one full-text call; any other job finds it on the first page
+// of the newest-first walk (one call while fewer than a page of leads,
+// 1,000 by default, were created after it) and at worst after a full
+// listing. Find returns exactly that lead, never a look-alike, and
+// nothing when the POST did not happen, so the engine creates again only
+// then. A failed PUT after a good POST leaves a lead that Find finds
+// like any other; the engine completes it with Update.
+//
+// # Attributes
+//
+// Custom attributes are fields "attributes.<key>" (one per key). Found
+// and listed leads report every stored key that way (objects and arrays
+// as compact JSON). Update merges: the keys it is given are set, every
+// other stored key is kept, an empty value never clears a key, and the
+// merged object is PUT. Since Tiledesk's PUT replaces the whole object,
+// an Update that sets attributes first reads the lead (GET, one more
+// call: two calls instead of one); an Update without attributes is one
+// PUT. A single JSON "attributes" value is refused (it would replace
+// every stored key, and could never compare equal to the stored object).
 //
 // Soft-deleted leads (status 1000) are never found nor listed: the list
 // route hides them, and to the people using Tiledesk they are gone, so a
@@ -83,15 +128,53 @@ func (s *LeadSink) Scope() string { return s.scope }
 // Check lists one lead: the cheapest read that runs every check of the
 // leads routes (project, credentials, membership, role).
 func (s *LeadSink) Check(ctx context.Context) error {
-	_, err := s.listPage(ctx, opCheck, nil, 0, 1)
+	_, err := s.listPage(ctx, opCheck, nil, 0, 1, 1)
 	return err
 }
 
+// OwnLeadID is the lead_id Create gives the lead of f: f's own lead_id
+// when it has one, else the deterministic one of the entity named in ctx
+// (see the type's documentation). "" when there is nothing to derive it
+// from.
+func (s *LeadSink) OwnLeadID(ctx context.Context, f sinks.Fields) string {
+	if v := strings.TrimSpace(f["lead_id"]); v != "" {
+		return v
+	}
+	basis := sinks.EntityOf(ctx)
+	if basis == "" {
+		basis = s.fieldsBasis(f)
+	}
+	if basis == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(basis))
+	return "ls-" + hex.EncodeToString(sum[:10])
+}
+
+// fieldsBasis is what a lead_id is derived from without an entity: the
+// normalized email and phone, or else every non-empty field.
+func (s *LeadSink) fieldsBasis(f sinks.Fields) string {
+	var parts []string
+	if e, ok := mapping.Key(mapping.KeyEmail, strings.TrimSpace(f["email"]), s.region); ok {
+		parts = append(parts, e)
+	}
+	if p, ok := mapping.Key(mapping.KeyPhone, strings.TrimSpace(f["phone"]), s.region); ok {
+		parts = append(parts, p)
+	}
+	if len(parts) == 0 {
+		for k, v := range f {
+			if strings.TrimSpace(v) != "" {
+				parts = append(parts, k+"="+v)
+			}
+		}
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, "|")
+}
+
 // Find returns the live leads matching any of q's keys, with Fields from
-// the vendor's answer. Email keys alone use Tiledesk's exact
-// (case-sensitive) email filter with the normalized key and the mapped
-// value as written; any other key (lead_id) makes Find page through every
-// lead and compare normalized values, emails then case-insensitively.
+// the vendor's answer; see the type's documentation for how and at what
+// cost.
 func (s *LeadSink) Find(ctx context.Context, q sinks.Query) ([]sinks.Record, error) {
 	type want struct{ field, kind, key string }
 	var wants []want
@@ -107,35 +190,53 @@ func (s *LeadSink) Find(ctx context.Context, q sinks.Query) ([]sinks.Record, err
 			scan = true
 			continue
 		}
+		// A normalized address holds no quote or space: a valid phrase.
 		emails = appendNew(emails, strings.TrimPrefix(key, k.Kind+":"))
-		if raw := strings.TrimSpace(q.Fields[k.Field]); raw != "" {
-			if rk, ok := mapping.Key(mapping.KeyKind(k.Kind), raw, s.region); ok && rk == key {
-				emails = appendNew(emails, raw)
-			}
-		}
 	}
-	if len(wants) == 0 {
+	own := ""
+	if len(q.Fields) > 0 || sinks.EntityOf(ctx) != "" {
+		own = s.OwnLeadID(ctx, q.Fields)
+	}
+	if len(wants) == 0 && own == "" {
 		return nil, nil
 	}
-	var filter url.Values
-	if !scan {
-		filter = url.Values{"email": emails}
-	}
-	var out []sinks.Record
-	_, err := s.walk(ctx, opFind, filter, func(doc map[string]any) error {
+	var mine, matched []sinks.Record
+	collect := func(doc map[string]any) error {
 		f := s.fields(doc)
+		rec := sinks.Record{ID: docString(doc["_id"]), Fields: f}
+		if own != "" && f["lead_id"] == own {
+			mine = append(mine, rec)
+			return nil
+		}
 		for _, w := range wants {
 			if got, ok := mapping.Key(mapping.KeyKind(w.kind), f[w.field], s.region); ok && got == w.key {
-				out = append(out, sinks.Record{ID: docString(doc["_id"]), Fields: f})
+				matched = append(matched, rec)
 				return nil
 			}
 		}
 		return nil
-	})
+	}
+	var err error
+	if len(wants) > 0 && !scan {
+		// The email filter is exact and case-sensitive, and Tiledesk
+		// stores an email as it was sent: the full-text index (fullname
+		// and email, case-insensitive) finds every spelling of it as a
+		// phrase, and collect compares the normalized addresses.
+		for _, e := range emails {
+			if _, err = s.walk(ctx, opFind, url.Values{"full_text": {`"` + e + `"`}}, 1, collect, nil); err != nil {
+				break
+			}
+		}
+	} else {
+		_, err = s.walk(ctx, opFind, nil, -1, collect, func() bool { return len(mine) > 0 })
+	}
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	if len(mine) > 0 {
+		return mine, nil
+	}
+	return matched, nil
 }
 
 func appendNew(list []string, s string) []string {
@@ -147,22 +248,25 @@ func appendNew(list []string, s string) []string {
 	return append(list, s)
 }
 
-// Create posts the lead, then, when f holds fields Tiledesk's create
-// ignores (phone, company, tags, address, note, status), sets them with a
-// PUT: two calls.
+// Create posts the lead: lead_id (f's, else the deterministic one),
+// fullname, email and the attributes.* keys, the only fields Tiledesk's
+// create keeps. It is one call. Every field of f is validated first, so
+// a value Update would refuse is refused before anything is created. The
+// returned Record holds the lead as Tiledesk answered it: the engine
+// sends the fields the POST ignored (phone, company, tags, ...) with
+// Update.
 //
 // Create may have created the lead even when it returns an error: after
-// an unknown outcome of the POST (sinks.IsUnknownOutcome) callers Find
-// before retrying, and never retry blindly, since Tiledesk does not refuse
-// duplicates. When the POST succeeded and the PUT failed, Create returns
-// the created Record with an error matching ErrPartialCreate.
+// an unknown outcome (sinks.IsUnknownOutcome) callers Find before
+// retrying, since Tiledesk refuses no duplicate; Find looks for the
+// lead_id this call sent.
 func (s *LeadSink) Create(ctx context.Context, f sinks.Fields) (sinks.Record, error) {
-	post, put, err := s.createBodies(f)
+	body, err := s.createBody(ctx, f)
 	if err != nil {
 		return sinks.Record{}, err
 	}
 	resp, err := s.client.Do(ctx, httpc.Request{Op: opCreate, Method: http.MethodPost, Path: s.path,
-		Body: post, ContentType: "application/json", Write: true})
+		Body: body, ContentType: "application/json", Write: true})
 	if err != nil {
 		return sinks.Record{}, err
 	}
@@ -173,47 +277,87 @@ func (s *LeadSink) Create(ctx context.Context, f sinks.Fields) (sinks.Record, er
 		return sinks.Record{}, &sinks.Error{Class: sinks.Transient, Op: opCreate, Status: resp.Status,
 			Msg: "the answer names no lead id; the lead may exist: find it before retrying"}
 	}
-	rec := sinks.Record{ID: id, Fields: s.fields(doc)}
-	if put == nil {
-		return rec, nil
-	}
-	doc, err = s.put(ctx, opCreateRest, id, put)
-	if err != nil {
-		return rec, &partialCreateError{id: id, err: err}
-	}
-	rec.Fields = s.fields(doc)
-	return rec, nil
+	return sinks.Record{ID: id, Fields: s.fields(doc)}, nil
 }
 
 // Update sets the given fields of lead id with one partial PUT; an empty
-// value clears the field. lead_id is not sent: Tiledesk's update ignores
-// it, so an external id is fixed at create. Tiledesk's PUT upserts: a
-// well-formed id that matches no lead of the project stores a bare
-// document under that id, which Update reports as Rejected. It also
-// reports an update of a soft-deleted lead as Rejected (the change is
-// stored, but the lead stays deleted) unless f sets status.
+// value clears a text field (or the tags), never an attribute. lead_id is
+// not sent: Tiledesk's update ignores it, so an external id is fixed at
+// create. attributes.* keys are merged with the stored attributes, which
+// Update reads first (GET: two calls instead of one); other stored keys
+// are kept. Update is idempotent.
+//
+// Tiledesk's PUT upserts: a well-formed id that matches no lead of the
+// project stores a bare document under that id, which Update reports as
+// Rejected. It also reports an update of a soft-deleted lead as Rejected
+// (the change is stored, but the lead stays deleted) unless f sets status.
 func (s *LeadSink) Update(ctx context.Context, id string, f sinks.Fields) error {
 	if !objectIDRe.MatchString(id) {
 		return &sinks.Error{Class: sinks.Rejected, Op: opUpdate, Msg: fmt.Sprintf("%q is not a Tiledesk lead id (24 hex digits)", id)}
 	}
-	body, err := s.updateBody(f)
-	if err != nil || body == nil {
-		return err
-	}
-	doc, err := s.put(ctx, opUpdate, id, body)
+	body, attrs, err := s.updateBody(f)
 	if err != nil {
 		return err
 	}
-	switch p := strings.ToLower(docString(doc["id_project"])); {
-	case p == "":
-		return &sinks.Error{Class: sinks.Rejected, Op: opUpdate, Status: http.StatusOK,
-			Msg: fmt.Sprintf("no lead %s in the project; Tiledesk's PUT stored a bare document under that id instead", id)}
-	case p != s.project:
-		return &sinks.Error{Class: sinks.Rejected, Op: opUpdate, Status: http.StatusOK,
-			Msg: fmt.Sprintf("lead %s belongs to another project (%s); Tiledesk updated it anyway", id, p)}
+	if len(attrs) > 0 {
+		stored, err := s.get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.checkOwned(opGet, id, stored, f, false); err != nil {
+			return err
+		}
+		current, _ := stored["attributes"].(map[string]any)
+		merged := make(map[string]any, len(current)+len(attrs))
+		changed := false
+		for k, v := range current {
+			merged[k] = v
+		}
+		for k, v := range attrs {
+			if old, ok := current[k]; !ok || attrString(old) != v {
+				changed = true
+			}
+			merged[k] = v
+		}
+		if changed {
+			body["attributes"] = merged
+		}
 	}
-	if _, setsStatus := f["status"]; !setsStatus && docString(doc["status"]) == statusDeleted {
-		return &sinks.Error{Class: sinks.Rejected, Op: opUpdate, Status: http.StatusOK,
+	if len(body) == 0 {
+		return nil
+	}
+	data, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	doc, err := s.put(ctx, opUpdate, id, data)
+	if err != nil {
+		return err
+	}
+	return s.checkOwned(opUpdate, id, doc, f, true)
+}
+
+// checkOwned reports a lead document that is not a live lead of the
+// project as Rejected: a bare document (no project), another project's
+// lead, or (unless f sets status) a soft-deleted one. written says
+// whether the change was already stored.
+func (s *LeadSink) checkOwned(op, id string, doc map[string]any, f sinks.Fields, written bool) error {
+	switch p := strings.ToLower(docString(doc["id_project"])); {
+	case p == "" && written:
+		return &sinks.Error{Class: sinks.Rejected, Op: op, Status: http.StatusOK,
+			Msg: fmt.Sprintf("no lead %s in the project; Tiledesk's PUT stored a bare document under that id instead", id)}
+	case p == "":
+		return &sinks.Error{Class: sinks.Rejected, Op: op, Status: http.StatusOK,
+			Msg: fmt.Sprintf("no lead %s in the project (only a bare document, no lead); nothing was changed", id)}
+	case p != s.project && written:
+		return &sinks.Error{Class: sinks.Rejected, Op: op, Status: http.StatusOK,
+			Msg: fmt.Sprintf("lead %s belongs to another project (%s); Tiledesk updated it anyway", id, p)}
+	case p != s.project:
+		return &sinks.Error{Class: sinks.Rejected, Op: op, Status: http.StatusOK,
+			Msg: fmt.Sprintf("lead %s belongs to another project (%s); nothing was changed", id, p)}
+	}
+	if _, setsStatus := f["status"]; written && !setsStatus && docString(doc["status"]) == statusDeleted {
+		return &sinks.Error{Class: sinks.Rejected, Op: op, Status: http.StatusOK,
 			Msg: fmt.Sprintf("lead %s is deleted in Tiledesk (status 1000): the change was stored but the lead stays deleted; map status 100 to restore it", id)}
 	}
 	return nil
@@ -231,20 +375,22 @@ func (s *LeadSink) Delete(ctx context.Context, id string) error {
 }
 
 // List calls fn for every live lead of the project, in _id order, pages
-// of the configured page size. A lead that moves between pages while the
-// listing runs is reported once; one soft-deleted during the listing may
-// shift a later lead back into a page already read and be missed
-// (Tiledesk pages by skip, not by cursor).
+// of the configured page size. Each record carries every stored field
+// (phone, email, lead_id, attributes.<key>, ...) so an index can key on
+// any match key. A lead that moves between pages while the listing runs
+// is reported once; one soft-deleted during the listing may shift a
+// later lead back into a page already read and be missed (Tiledesk pages
+// by skip, not by cursor).
 func (s *LeadSink) List(ctx context.Context, fn func(sinks.Record) error) (pages int, err error) {
-	return s.walk(ctx, opList, nil, func(doc map[string]any) error {
+	return s.walk(ctx, opList, nil, 1, func(doc map[string]any) error {
 		return fn(sinks.Record{ID: docString(doc["_id"]), Fields: s.fields(doc)})
-	})
+	}, nil)
 }
 
 // ListCost reads the count of live leads (one call) and returns the calls
 // List takes: ceil(count / page size), at least 1.
 func (s *LeadSink) ListCost(ctx context.Context) (calls int, err error) {
-	page, err := s.listPage(ctx, opCount, nil, 0, 1)
+	page, err := s.listPage(ctx, opCount, nil, 0, 1, 1)
 	if err != nil {
 		return 0, err
 	}
@@ -258,11 +404,13 @@ type listResponse struct {
 	Leads   []map[string]any `json:"leads"`
 }
 
-// listPage reads one page (zero-based), sorted by _id ascending: unique
-// and growing with creation, so leads created during a listing land on
-// later pages instead of shifting earlier ones. Both sort (what the server
-// reads) and sortField (what the docs name) are sent (VENDORS.md 2.6).
-func (s *LeadSink) listPage(ctx context.Context, op string, filter url.Values, page, limit int) (listResponse, error) {
+// listPage reads one page (zero-based), sorted by _id: unique, and
+// growing with creation, so ascending (direction 1) leads created during
+// a listing land on later pages instead of shifting earlier ones, and
+// descending (-1) reads the newest leads first. Both sort (what the
+// server reads) and sortField (what the docs name) are sent (VENDORS.md
+// 2.6).
+func (s *LeadSink) listPage(ctx context.Context, op string, filter url.Values, page, limit, direction int) (listResponse, error) {
 	q := url.Values{}
 	for k, vs := range filter {
 		q[k] = vs
@@ -271,7 +419,7 @@ func (s *LeadSink) listPage(ctx context.Context, op string, filter url.Values, p
 	q.Set("page", strconv.Itoa(page))
 	q.Set("sort", "_id")
 	q.Set("sortField", "_id")
-	q.Set("direction", "1")
+	q.Set("direction", strconv.Itoa(direction))
 	resp, err := s.client.Do(ctx, httpc.Request{Op: op, Method: http.MethodGet, Path: s.path, Query: q})
 	if err != nil {
 		return listResponse{}, err
@@ -285,11 +433,13 @@ func (s *LeadSink) listPage(ctx context.Context, op string, filter url.Values, p
 	return lr, nil
 }
 
-// walk pages through the list with filter, calling fn once per lead id.
-func (s *LeadSink) walk(ctx context.Context, op string, filter url.Values, fn func(map[string]any) error) (pages int, err error) {
+// walk pages through the list with filter in the given _id direction,
+// calling fn once per lead id; it stops early when done (checked after
+// each page) reports true.
+func (s *LeadSink) walk(ctx context.Context, op string, filter url.Values, direction int, fn func(map[string]any) error, done func() bool) (pages int, err error) {
 	seen := map[string]bool{}
 	for page := 0; ; page++ {
-		lr, err := s.listPage(ctx, op, filter, page, s.pageSize)
+		lr, err := s.listPage(ctx, op, filter, page, s.pageSize, direction)
 		if err != nil {
 			return pages, err
 		}
@@ -304,6 +454,9 @@ func (s *LeadSink) walk(ctx context.Context, op string, filter url.Values, fn fu
 				return pages, err
 			}
 		}
+		if done != nil && done() {
+			return pages, nil
+		}
 		// The server pages with its own limit; perPage says which.
 		per := lr.PerPage
 		if per <= 0 {
@@ -313,6 +466,19 @@ func (s *LeadSink) walk(ctx context.Context, op string, filter url.Values, fn fu
 			return pages, nil
 		}
 	}
+}
+
+// get reads one lead by id (soft-deleted ones too).
+func (s *LeadSink) get(ctx context.Context, id string) (map[string]any, error) {
+	resp, err := s.client.Do(ctx, httpc.Request{Op: opGet, Method: http.MethodGet, Path: s.path + "/" + id})
+	if err != nil {
+		return nil, err
+	}
+	doc, err := decodeLead(resp.Body)
+	if err != nil {
+		return nil, &sinks.Error{Class: sinks.Transient, Op: opGet, Status: resp.Status, Msg: "unreadable lead", Err: err}
+	}
+	return doc, nil
 }
 
 // put sends a partial update and returns the updated lead.
@@ -343,81 +509,84 @@ func decodeLead(body []byte) (map[string]any, error) {
 	return doc, nil
 }
 
-// createBodies validates f and splits it into the POST body (the fields
-// Tiledesk's create keeps) and the PUT body (the rest; nil when empty).
-// Empty values are not sent.
-func (s *LeadSink) createBodies(f sinks.Fields) (post, put []byte, err error) {
-	pb, ub := map[string]any{}, map[string]any{}
-	for name, v := range f {
-		if strings.TrimSpace(v) == "" {
-			if _, ok := s.obj.Field(name); !ok {
-				return nil, nil, unknownField(opCreate, name)
-			}
-			continue
-		}
-		jv, err := s.wireValue(opCreate, name, v)
-		if err != nil {
-			return nil, nil, err
-		}
-		if postFields[name] {
-			pb[name] = jv
-		} else {
-			ub[name] = jv
-		}
-	}
-	if post, err = json.Marshal(pb); err != nil {
-		return nil, nil, err
-	}
-	if len(ub) > 0 {
-		if put, err = json.Marshal(ub); err != nil {
-			return nil, nil, err
-		}
-	}
-	return post, put, nil
-}
+// postFields are the only fields Tiledesk's create keeps (besides the
+// attributes.* keys, sent as the attributes object).
+var postFields = map[string]bool{"lead_id": true, "fullname": true, "email": true}
 
-// updateBody validates f and builds the PUT body (nil when nothing is
-// left to send). Empty values clear: "" for text, [] for tags, {} for
-// attributes; an empty status is not sent.
-func (s *LeadSink) updateBody(f sinks.Fields) ([]byte, error) {
+// createBody validates every field of f and builds the POST body: the
+// fields Tiledesk's create keeps, the lead_id (f's or the deterministic
+// one) and the non-empty attributes. Empty values are not sent.
+func (s *LeadSink) createBody(ctx context.Context, f sinks.Fields) ([]byte, error) {
 	b := map[string]any{}
+	attrs := map[string]any{}
 	for name, v := range f {
-		if name == "lead_id" {
-			continue
-		}
-		if strings.TrimSpace(v) == "" {
-			switch name {
-			case "status":
-				continue
-			case "attributes":
-				b[name] = map[string]any{}
-				continue
-			}
-		}
-		jv, err := s.wireValue(opUpdate, name, v)
+		jv, err := s.wireValue(opCreate, name, v)
 		if err != nil {
 			return nil, err
 		}
-		b[name] = jv
+		if strings.TrimSpace(v) == "" {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(name, attrPrefix):
+			attrs[strings.TrimPrefix(name, attrPrefix)] = jv
+		case postFields[name]:
+			b[name] = jv
+		}
 	}
-	if len(b) == 0 {
-		return nil, nil
+	if own := s.OwnLeadID(ctx, f); own != "" {
+		b["lead_id"] = own
+	}
+	if len(attrs) > 0 {
+		b["attributes"] = attrs
 	}
 	return json.Marshal(b)
 }
 
+// updateBody validates f and builds the PUT body without the attributes,
+// which it returns apart (the non-empty attributes.* keys). Empty values
+// clear: "" for text, [] for tags; an empty status or attribute is not
+// sent.
+func (s *LeadSink) updateBody(f sinks.Fields) (map[string]any, map[string]string, error) {
+	b := map[string]any{}
+	attrs := map[string]string{}
+	for name, v := range f {
+		jv, err := s.wireValue(opUpdate, name, v)
+		if err != nil {
+			return nil, nil, err
+		}
+		switch {
+		case name == "lead_id":
+		case strings.HasPrefix(name, attrPrefix):
+			if strings.TrimSpace(v) != "" {
+				attrs[strings.TrimPrefix(name, attrPrefix)] = v
+			}
+		case name == "status" && strings.TrimSpace(v) == "":
+		default:
+			b[name] = jv
+		}
+	}
+	return b, attrs, nil
+}
+
 func unknownField(op, name string) error {
+	if name == "attributes" {
+		return &sinks.Error{Class: sinks.Rejected, Op: op, Msg: "attributes: a single JSON value for every attribute is not accepted " +
+			"(it would replace the stored keys): map each key as attributes.<key>, e.g. attributes.source: {column: Source}"}
+	}
 	return &sinks.Error{Class: sinks.Rejected, Op: op, Msg: fmt.Sprintf("unknown field %q (lead fields: %s)", name, strings.Join(Schema().Objects[0].FieldNames(), ", "))}
 }
 
-// wireValue converts a field's string value to its JSON value, refusing
-// values Tiledesk would store wrongly or answer with a 500.
+// wireValue validates a field's string value and converts it to its JSON
+// value, refusing values Tiledesk would store wrongly or answer with a
+// 500.
 func (s *LeadSink) wireValue(op, name, v string) (any, error) {
-	if _, ok := s.obj.Field(name); !ok {
+	fd, ok := s.obj.Field(name)
+	if !ok || name == "attributes" {
 		return nil, unknownField(op, name)
 	}
-	switch name {
-	case "tags":
+	switch {
+	case name == "tags":
 		tags := []string{}
 		for _, t := range strings.Split(v, ",") {
 			if t = strings.TrimSpace(t); t != "" {
@@ -425,17 +594,12 @@ func (s *LeadSink) wireValue(op, name, v string) (any, error) {
 			}
 		}
 		return tags, nil
-	case "attributes":
-		var obj map[string]any
-		dec := json.NewDecoder(strings.NewReader(v))
-		dec.UseNumber()
-		if err := dec.Decode(&obj); err != nil || obj == nil || dec.More() {
-			return nil, &sinks.Error{Class: sinks.Rejected, Op: op, Msg: fmt.Sprintf("attributes: %q is not a JSON object", truncate(v))}
-		}
-		return obj, nil
-	case "status":
+	case name == "status":
 		t := strings.TrimSpace(v)
-		for _, e := range s.mustField(name).Enum {
+		if t == "" {
+			return nil, nil
+		}
+		for _, e := range fd.Enum {
 			if t == e {
 				return json.Number(t), nil
 			}
@@ -445,19 +609,18 @@ func (s *LeadSink) wireValue(op, name, v string) (any, error) {
 	return v, nil
 }
 
-func (s *LeadSink) mustField(name string) sinks.Field {
-	f, _ := s.obj.Field(name)
-	return f
-}
-
 // fields turns a lead document into schema fields, normalized like the
 // engine's match keys: emails trimmed and lower-cased, phones in E.164
 // (with the configured region) when valid, lead_id trimmed, tags joined
-// with commas, attributes as compact JSON with sorted keys. Absent, null
-// and empty values are left out.
+// with commas, each attribute as attributes.<key> (objects and arrays as
+// compact JSON with sorted keys). Absent, null and empty values are left
+// out.
 func (s *LeadSink) fields(doc map[string]any) sinks.Fields {
 	out := sinks.Fields{}
 	for _, fd := range s.obj.Fields {
+		if strings.HasSuffix(fd.Name, "*") {
+			continue
+		}
 		v, ok := doc[fd.Name]
 		if !ok || v == nil {
 			continue
@@ -478,11 +641,6 @@ func (s *LeadSink) fields(doc map[string]any) sinks.Fields {
 				}
 			}
 			val = strings.Join(parts, ",")
-		case "attributes":
-			if m, isMap := v.(map[string]any); !isMap || len(m) == 0 {
-				continue
-			}
-			val = compactJSON(v)
 		case "email":
 			val = strings.TrimSpace(docString(v))
 			if e, err := mapping.NormalizeEmail(val); err == nil {
@@ -504,7 +662,26 @@ func (s *LeadSink) fields(doc map[string]any) sinks.Fields {
 			out[fd.Name] = val
 		}
 	}
+	if attrs, ok := doc["attributes"].(map[string]any); ok {
+		for k, v := range attrs {
+			if val := attrString(v); val != "" && k != "" {
+				out[attrPrefix+k] = val
+			}
+		}
+	}
 	return out
+}
+
+// attrString is an attribute's value as a field value: scalars as text,
+// objects and arrays as compact JSON, null as "".
+func attrString(v any) string {
+	switch v.(type) {
+	case nil:
+		return ""
+	case map[string]any, []any:
+		return compactJSON(v)
+	}
+	return docString(v)
 }
 
 // docString is a scalar JSON value as text ("" for objects and arrays).

@@ -95,7 +95,16 @@ func NewPager(cfg SourceConfig) (sources.Pager, error) {
 	if status != "" {
 		filter = url.Values{"status": {status}}
 	}
-	header := append(append([]string(nil), s.obj.FieldNames()...), sourceTail...)
+	// The attributes are one column of compact JSON (the schema's
+	// attributes.* stands for the keys a sink writes).
+	var header []string
+	for _, name := range s.obj.FieldNames() {
+		if name == attrPrefix+"*" {
+			name = "attributes"
+		}
+		header = append(header, name)
+	}
+	header = append(header, sourceTail...)
 	return &Pager{sink: s, header: header, filter: filter}, nil
 }
 
@@ -112,7 +121,7 @@ func (p *Pager) Page(ctx context.Context, cursor string) ([][]string, string, er
 		}
 		page = n
 	}
-	lr, err := p.sink.listPage(ctx, opRead, p.filter, page, p.sink.pageSize)
+	lr, err := p.sink.listPage(ctx, opRead, p.filter, page, p.sink.pageSize, 1)
 	if err != nil {
 		return nil, "", err
 	}

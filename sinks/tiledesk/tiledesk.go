@@ -1,6 +1,18 @@
 // Package tiledesk is the Tiledesk sink: leads of one project through the
-// Leads API v3 (VENDORS.md section 2), found by email or external lead_id,
-// created, updated, listed for prefetch, and soft-deleted.
+// Leads API v3 (VENDORS.md section 2), found by email, phone or external
+// lead_id, created, updated, listed for prefetch, and soft-deleted; and a
+// pager reading a project's leads as a migration source.
+//
+// A create is one POST (Tiledesk keeps only lead_id, fullname, email and
+// attributes from it); the engine sends the rest with Update. Leads get a
+// deterministic lead_id derived from the engine's entity when the job maps
+// none, so a create whose answer was lost is resolved exactly: Find
+// returns the lead carrying it (one call for an e-mail-keyed job, one
+// newest-first page for any other while fewer than a page of leads were
+// created since, a full listing at worst), and nothing when the POST never
+// happened. Custom attributes are fields attributes.<key>, merged with the
+// stored ones on update (a GET before the PUT). LeadSink's documentation
+// has the details and costs.
 package tiledesk
 
 import (

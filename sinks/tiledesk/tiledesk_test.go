@@ -2,9 +2,13 @@ package tiledesk
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -50,10 +54,10 @@ func newSink(t *testing.T, cfg Config) *LeadSink {
 
 func sample(i int) sinks.Fields {
 	return sinks.Fields{
-		"lead_id":    fmt.Sprintf("crm-%04d", i),
-		"fullname":   fmt.Sprintf("Lead %d", i),
-		"email":      fmt.Sprintf("lead%d@example.com", i),
-		"attributes": `{"source":"webform"}`,
+		"lead_id":           fmt.Sprintf("crm-%04d", i),
+		"fullname":          fmt.Sprintf("Lead %d", i),
+		"email":             fmt.Sprintf("lead%d@example.com", i),
+		"attributes.source": "webform",
 	}
 }
 
@@ -76,12 +80,10 @@ func TestConformance(t *testing.T) {
 			cfg.Password = "wrong"
 			return newSink(t, cfg)
 		},
-		// Only the fields Tiledesk's create keeps: the suite counts one
-		// write per create (TestCreateSetsTheOtherFields covers the PUT).
 		Sample: sample,
 		Change: func(i int) sinks.Fields {
 			return sinks.Fields{"fullname": "Changed Name", "phone": "+393331234567", "company": "Romano Srl",
-				"tags": "vip,b2b", "city": "Milano", "attributes": `{"score":7,"source":"import"}`}
+				"tags": "vip,b2b", "city": "Milano", "attributes.score": "7", "attributes.source": "import"}
 		},
 		Keys:     keys,
 		CreateOp: tiledesktest.OpCreate,
@@ -198,28 +200,47 @@ func TestAuthentication(t *testing.T) {
 	}
 }
 
-// Create posts lead_id, fullname, email and attributes, then puts the rest.
-func TestCreateSetsTheOtherFields(t *testing.T) {
+// Create is ONE call, the POST: it returns what Tiledesk holds after it
+// (no phone, company, ...), and an Update sends the rest.
+func TestCreateIsOnePostReturningWhatItHolds(t *testing.T) {
 	s := newServer(t, tiledesktest.Options{})
 	sink := newSink(t, config(s))
 	f := sample(1)
-	for k, v := range map[string]string{"phone": "+393331234567", "company": "Romano Srl", "note": "called twice",
+	rest := sinks.Fields{"phone": "+393331234567", "company": "Romano Srl", "note": "called twice",
 		"streetAddress": "Via Roma 1", "city": "Milano", "region": "MI", "zipcode": "20100", "country": "IT",
-		"tags": " vip, b2b ,", "status": "100", "fullname": "Giulia Romano"} {
+		"tags": " vip, b2b ,", "status": "100"}
+	for k, v := range rest {
 		f[k] = v
 	}
+	f["fullname"] = "Giulia Romano"
 	rec, err := sink.Create(ctx, f)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := s.Core().Stats()
-	if st.Writes[tiledesktest.OpCreate] != 1 || st.Writes[tiledesktest.OpUpdate] != 1 || st.TotalRequests() != 2 {
-		t.Fatalf("stats %+v, want one POST and one PUT", st)
+	if st.Writes[tiledesktest.OpCreate] != 1 || st.TotalRequests() != 1 {
+		t.Fatalf("stats %+v, want one POST and nothing else", st)
 	}
-	l, ok := s.Lead(rec.ID)
-	if !ok {
-		t.Fatalf("lead %s not stored", rec.ID)
+	wantFields := sinks.Fields{"lead_id": "crm-0001", "fullname": "Giulia Romano", "email": "lead1@example.com",
+		"attributes.source": "webform", "status": "100"}
+	if !reflect.DeepEqual(rec.Fields, wantFields) {
+		t.Fatalf("returned fields\n%v\nwant\n%v", rec.Fields, wantFields)
 	}
+	if l, _ := s.Lead(rec.ID); l.Phone != "" || l.Company != "" || len(l.Tags) != 0 {
+		t.Fatalf("create stored fields POST ignores: %+v", l)
+	}
+	// What the engine does next: send what the answer lacks.
+	missing := sinks.Fields{}
+	for k, v := range f {
+		if fd, _ := sink.Object().Field(k); !fd.Equal(rec.Fields[k], v) {
+			missing[k] = v
+		}
+	}
+	delete(missing, "status") // "100" equals the stored status
+	if err := sink.Update(ctx, rec.ID, missing); err != nil {
+		t.Fatal(err)
+	}
+	l, _ := s.Lead(rec.ID)
 	want := tiledesktest.Lead{LeadID: "crm-0001", Fullname: "Giulia Romano", Email: "lead1@example.com", Phone: "+393331234567",
 		Company: "Romano Srl", Note: "called twice", StreetAddress: "Via Roma 1", City: "Milano", Region: "MI", Zipcode: "20100",
 		Country: "IT", Tags: []string{"vip", "b2b"}, Attributes: map[string]any{"source": "webform"}, Status: 100,
@@ -229,49 +250,185 @@ func TestCreateSetsTheOtherFields(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("stored\n%+v\nwant\n%+v", got, want)
 	}
-	wantFields := sinks.Fields{"lead_id": "crm-0001", "fullname": "Giulia Romano", "email": "lead1@example.com",
-		"phone": "+393331234567", "company": "Romano Srl", "note": "called twice", "streetAddress": "Via Roma 1",
-		"city": "Milano", "region": "MI", "zipcode": "20100", "country": "IT", "tags": "vip,b2b",
-		"attributes": `{"source":"webform"}`, "status": "100"}
-	if !reflect.DeepEqual(rec.Fields, wantFields) {
-		t.Fatalf("returned fields\n%v\nwant\n%v", rec.Fields, wantFields)
+	if n := s.Core().Stats().TotalRequests(); n != 2 {
+		t.Fatalf("%d calls for create + update, want 2 (no attribute changed: no GET)", n)
 	}
 }
 
-// A failed PUT after a good POST returns the lead with an error saying
-// it exists; an Update then completes it.
-func TestCreatePartialFailure(t *testing.T) {
+// Without a mapped lead_id, Create sets a deterministic one from the
+// entity in the context (else from the lead's keys).
+func TestDeterministicLeadID(t *testing.T) {
+	s := newServer(t, tiledesktest.Options{})
+	sink := newSink(t, config(s))
+	f := sinks.Fields{"fullname": "Anna", "phone": "+393331234567"}
+	ectx := sinks.WithEntity(ctx, "phone:+393331234567")
+	rec, err := sink.Create(ectx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte("phone:+393331234567"))
+	want := "ls-" + hex.EncodeToString(sum[:])[:20]
+	if l, _ := s.Lead(rec.ID); l.LeadID != want || rec.Fields["lead_id"] != want {
+		t.Fatalf("lead_id %q (record %q), want %q", l.LeadID, rec.Fields["lead_id"], want)
+	}
+	if got := sink.OwnLeadID(ectx, f); got != want {
+		t.Fatalf("OwnLeadID %q", got)
+	}
+	// No entity: derived from the normalized keys, the same for every
+	// spelling of them.
+	a := sink.OwnLeadID(ctx, sinks.Fields{"email": "Anna@Example.com ", "phone": "+39 333 123 4567"})
+	b := sink.OwnLeadID(ctx, sinks.Fields{"email": "anna@example.com", "phone": "3331234567", "city": "Roma"})
+	if a != b || !regexp.MustCompile(`^ls-[0-9a-f]{20}$`).MatchString(a) || a == want {
+		t.Fatalf("fallback ids %q %q", a, b)
+	}
+	// A mapped lead_id wins.
+	if got := sink.OwnLeadID(ectx, sinks.Fields{"lead_id": " crm-9 "}); got != "crm-9" {
+		t.Fatalf("mapped lead_id gave %q", got)
+	}
+}
+
+// A lost POST answer: Find finds the lead by its lead_id on the first
+// newest-first page (one call), for a phone-only person that no email
+// filter could find; a POST that did not happen is not found.
+func TestLostCreateFoundByLeadID(t *testing.T) {
+	for _, fault := range []string{emulator.FaultDropAfterWrite, emulator.FaultError500} {
+		t.Run(fault, func(t *testing.T) {
+			s := newServer(t, tiledesktest.Options{})
+			var older []string
+			for i := range 30 {
+				older = append(older, seededLead(fmt.Sprintf("66d1e4c000000000000%05d", i), fmt.Sprintf(`"lead_id":"old-%d","phone":"+39333000%04d"`, i, i)))
+			}
+			seed(t, s, older...)
+			cfg := config(s)
+			cfg.PageSize = 10
+			sink := newSink(t, cfg)
+			f := sinks.Fields{"fullname": "Phone Only", "phone": "+393331234567", "city": "Milano"}
+			ectx := sinks.WithEntity(ctx, "phone:+393331234567")
+			s.Core().InjectNext(tiledesktest.OpCreate, fault)
+			_, err := sink.Create(ectx, f)
+			if !sinks.IsUnknownOutcome(err) {
+				t.Fatalf("create: %v, want an unknown outcome", err)
+			}
+			before := s.Core().Stats().Requests[tiledesktest.OpList]
+			got, err := sink.Find(ectx, sinks.Query{Keys: []sinks.Key{{Field: "phone", Kind: "phone", Value: "+393331234567"}}, Fields: f})
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls := s.Core().Stats().Requests[tiledesktest.OpList] - before
+			if fault == emulator.FaultError500 {
+				// Nothing was created: the whole project is read (3 pages).
+				if len(got) != 0 || calls != 3 {
+					t.Fatalf("found %+v in %d calls after a create that did not happen", got, calls)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Fields["lead_id"] != sink.OwnLeadID(ectx, f) || calls != 1 {
+				t.Fatalf("found %+v in %d calls, want the lost lead in 1", got, calls)
+			}
+			// The engine completes it: phone and city were not in the POST.
+			if got[0].Fields["phone"] != "" {
+				t.Fatalf("POST stored a phone: %v", got[0].Fields)
+			}
+			if err := sink.Update(ectx, got[0].ID, sinks.Fields{"phone": "+393331234567", "city": "Milano"}); err != nil {
+				t.Fatal(err)
+			}
+			if l, _ := s.Lead(got[0].ID); l.Phone != "+393331234567" || l.City != "Milano" || len(s.Leads()) != 31 {
+				t.Fatalf("after update %+v, %d leads", l, len(s.Leads()))
+			}
+		})
+	}
+}
+
+// An email-keyed lost create costs one call: the email filter, with the
+// spelling the POST sent.
+func TestLostCreateByEmailIsOneCall(t *testing.T) {
+	s := newServer(t, tiledesktest.Options{})
+	sink := newSink(t, config(s))
+	f := sinks.Fields{"fullname": "Mixed Case", "email": "Mixed.Case@Example.com"}
+	ectx := sinks.WithEntity(ctx, "email:mixed.case@example.com")
+	s.Core().InjectNext(tiledesktest.OpCreate, emulator.FaultDropAfterWrite)
+	if _, err := sink.Create(ectx, f); !sinks.IsUnknownOutcome(err) {
+		t.Fatalf("create: %v", err)
+	}
+	got, err := sink.Find(ectx, sinks.Query{Keys: []sinks.Key{{Field: "email", Kind: "email", Value: "mixed.case@example.com"}}, Fields: f})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("find: %+v %v", got, err)
+	}
+	if n := s.Core().Stats().Requests[tiledesktest.OpList]; n != 1 {
+		t.Fatalf("%d list calls, want 1", n)
+	}
+}
+
+// A PUT that failed after a good POST leaves a lead that Find finds and
+// Update completes; nothing is created twice.
+func TestFailedPutFoundAndCompleted(t *testing.T) {
 	for _, fault := range []string{emulator.FaultError500, emulator.FaultDropAfterWrite} {
 		t.Run(fault, func(t *testing.T) {
 			s := newServer(t, tiledesktest.Options{})
 			sink := newSink(t, config(s))
 			f := sample(2)
-			f["company"] = "Romano Srl"
-			s.Core().InjectNext(tiledesktest.OpUpdate, fault)
-			rec, err := sink.Create(ctx, f)
-			if !errors.Is(err, ErrPartialCreate) || sinks.ClassOf(err) != sinks.Transient {
-				t.Fatalf("create: %v (class %v), want a partial create", err, sinks.ClassOf(err))
-			}
-			if !strings.Contains(err.Error(), rec.ID) || !strings.Contains(err.Error(), "was created") {
-				t.Fatalf("error does not say the lead exists: %v", err)
-			}
-			l, ok := s.Lead(rec.ID)
-			if !ok || l.Email != "lead2@example.com" || (fault == emulator.FaultError500 && l.Company != "") {
-				t.Fatalf("stored %+v", l)
-			}
-			if rec.Fields["email"] != "lead2@example.com" {
-				t.Fatalf("record fields %v", rec.Fields)
-			}
-			if err := sink.Update(ctx, rec.ID, sinks.Fields{"company": "Romano Srl"}); err != nil {
+			f["company"], f["phone"] = "Romano Srl", "+393331234567"
+			ectx := sinks.WithEntity(ctx, "email:lead2@example.com")
+			rec, err := sink.Create(ectx, f)
+			if err != nil {
 				t.Fatal(err)
 			}
-			if l, _ := s.Lead(rec.ID); l.Company != "Romano Srl" {
-				t.Fatalf("after update %+v", l)
+			s.Core().InjectNext(tiledesktest.OpUpdate, fault)
+			if err := sink.Update(ectx, rec.ID, sinks.Fields{"company": "Romano Srl", "phone": "+393331234567"}); sinks.ClassOf(err) != sinks.Transient {
+				t.Fatalf("update: %v, want transient", err)
 			}
-			if n := len(s.Leads()); n != 1 {
-				t.Fatalf("%d leads stored", n)
+			got, err := sink.Find(ectx, sinks.Query{Keys: keys(2), Fields: f})
+			if err != nil || len(got) != 1 || got[0].ID != rec.ID {
+				t.Fatalf("find: %+v %v", got, err)
+			}
+			missing := sinks.Fields{}
+			for _, k := range []string{"company", "phone"} {
+				if got[0].Fields[k] != f[k] {
+					missing[k] = f[k]
+				}
+			}
+			if (fault == emulator.FaultError500) != (len(missing) == 2) {
+				t.Fatalf("found fields %v after a %s", got[0].Fields, fault)
+			}
+			if err := sink.Update(ectx, rec.ID, missing); err != nil {
+				t.Fatal(err)
+			}
+			if l, _ := s.Lead(rec.ID); l.Company != "Romano Srl" || l.Phone != "+393331234567" || len(s.Leads()) != 1 {
+				t.Fatalf("after update %+v (%d leads)", l, len(s.Leads()))
 			}
 		})
+	}
+}
+
+// Find with phone and email keys matches an existing lead by phone alone,
+// and List's records carry every match key, so an index can key on phone.
+func TestPhoneIsAMatchKey(t *testing.T) {
+	s := newServer(t, tiledesktest.Options{})
+	seed(t, s,
+		seededLead("66d1e4c0aaaaaaaaaaaaaaa1", `"lead_id":"ext-1","fullname":"No Mail","phone":"333 123 4567"`),
+		seededLead("66d1e4c0aaaaaaaaaaaaaaa2", `"lead_id":"ext-2","email":"other@example.com","phone":"+393339999999","attributes":{"source":"fair"}`))
+	sink := newSink(t, config(s))
+	q := sinks.Query{Keys: []sinks.Key{
+		{Field: "phone", Kind: "phone", Value: "+393331234567"},
+		{Field: "email", Kind: "email", Value: "nomail@example.com"},
+	}, Fields: sinks.Fields{"phone": "+393331234567", "email": "nomail@example.com"}}
+	got, err := sink.Find(sinks.WithEntity(ctx, "email:nomail@example.com|phone:+393331234567"), q)
+	if err != nil || len(got) != 1 || got[0].ID != "66d1e4c0aaaaaaaaaaaaaaa1" {
+		t.Fatalf("find by phone: %+v %v", got, err)
+	}
+	obj := sink.Object()
+	for _, k := range []string{"email", "phone", "lead_id"} {
+		if !slices.Contains(obj.Keys, k) {
+			t.Errorf("%s is not a schema key: the prefetch index would not hold it", k)
+		}
+	}
+	var listed []sinks.Fields
+	if _, err := sink.List(ctx, func(r sinks.Record) error { listed = append(listed, r.Fields); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(listed) != 2 || listed[0]["phone"] != "+393331234567" || listed[1]["email"] != "other@example.com" ||
+		listed[1]["lead_id"] != "ext-2" || listed[1]["attributes.source"] != "fair" {
+		t.Fatalf("listed %v", listed)
 	}
 }
 
@@ -341,37 +498,35 @@ func TestFindFields(t *testing.T) {
 		t.Fatalf("find: %+v %v", got, err)
 	}
 	want := sinks.Fields{"lead_id": "ext-1", "fullname": "Giulia Romano", "email": "giulia.romano@example.it",
-		"phone": "+393331234567", "tags": "vip,b2b", "attributes": `{"a":{"b":"<x>"},"z":1}`, "status": "100"}
+		"phone": "+393331234567", "tags": "vip,b2b", "attributes.a": `{"b":"<x>"}`, "attributes.z": "1", "status": "100"}
 	if got[0].ID != "66d1e4c0aaaaaaaaaaaaaaa1" || !reflect.DeepEqual(got[0].Fields, want) {
 		t.Fatalf("found %s\n%v\nwant\n%v", got[0].ID, got[0].Fields, want)
 	}
 }
 
-// The email filter is exact and case-sensitive: Find sends the normalized
-// key and the value as mapped; a lead_id find compares emails itself.
+// Tiledesk's email filter is exact and case-sensitive and leads keep the
+// spelling they were sent with: Find by email finds every spelling (one
+// full-text call) and drops look-alikes.
 func TestFindByEmailCase(t *testing.T) {
 	s := newServer(t, tiledesktest.Options{})
 	seed(t, s,
 		seededLead("66d1e4c0aaaaaaaaaaaaaaa1", `"lead_id":"ext-1","email":"Giulia.Romano@Example.it"`),
-		seededLead("66d1e4c0aaaaaaaaaaaaaaa2", `"lead_id":"ext-2","email":"marco@example.com"`))
+		seededLead("66d1e4c0aaaaaaaaaaaaaaa2", `"lead_id":"ext-2","email":"marco@example.com"`),
+		seededLead("66d1e4c0aaaaaaaaaaaaaaa3", `"lead_id":"ext-3","email":"x.giulia.romano@example.it"`),
+		seededLead("66d1e4c0aaaaaaaaaaaaaaa4", `"lead_id":"ext-4","fullname":"giulia.romano@example.it fan"`))
 	sink := newSink(t, config(s))
 	key := sinks.Key{Field: "email", Kind: "email", Value: "giulia.romano@example.it"}
-
-	got, err := sink.Find(ctx, sinks.Query{Keys: []sinks.Key{key}, Fields: sinks.Fields{"email": "Giulia.Romano@Example.it"}})
-	if err != nil || len(got) != 1 || got[0].ID != "66d1e4c0aaaaaaaaaaaaaaa1" {
-		t.Fatalf("find with the mapped spelling: %+v %v", got, err)
+	for _, mapped := range []string{"giulia.romano@example.it", "GIULIA.ROMANO@example.it", ""} {
+		got, err := sink.Find(ctx, sinks.Query{Keys: []sinks.Key{key}, Fields: sinks.Fields{"email": mapped}})
+		if err != nil || len(got) != 1 || got[0].ID != "66d1e4c0aaaaaaaaaaaaaaa1" {
+			t.Fatalf("find with %q mapped: %+v %v", mapped, got, err)
+		}
 	}
-	if calls := s.Core().Stats().Requests[tiledesktest.OpList]; calls != 1 {
-		t.Fatalf("%d list calls", calls)
+	if calls := s.Core().Stats().Requests[tiledesktest.OpList]; calls != 3 {
+		t.Fatalf("%d list calls for 3 finds", calls)
 	}
-	// Only the normalized key: Tiledesk's exact filter misses the
-	// differently cased address (documented limitation)...
-	got, err = sink.Find(ctx, sinks.Query{Keys: []sinks.Key{key}})
-	if err != nil || len(got) != 0 {
-		t.Fatalf("find by the lower-case key: %+v %v", got, err)
-	}
-	// ...which a find that scans (lead_id key) catches.
-	got, err = sink.Find(ctx, sinks.Query{Keys: []sinks.Key{key, {Field: "lead_id", Kind: "id", Value: "ext-2"}}})
+	// A scanning find (lead_id key) compares emails itself too.
+	got, err := sink.Find(ctx, sinks.Query{Keys: []sinks.Key{key, {Field: "lead_id", Kind: "id", Value: "ext-2"}}})
 	if err != nil || len(got) != 2 {
 		t.Fatalf("scanning find: %+v %v", got, err)
 	}
@@ -398,6 +553,7 @@ func TestFindByLeadIDPagesThroughTheList(t *testing.T) {
 	for _, r := range got {
 		ids = append(ids, r.ID)
 	}
+	slices.Sort(ids)
 	if !reflect.DeepEqual(ids, []string{"66d1e4c0aaaaaaaaaaaaaaa5", "66d1e4c0aaaaaaaaaaaaaaa6"}) {
 		t.Fatalf("found %v", ids)
 	}
@@ -455,15 +611,18 @@ func TestUpdateIsPartial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := sink.Update(ctx, rec.ID, sinks.Fields{"company": "Romano Srl", "tags": "vip", "city": "Milano"}); err != nil {
+		t.Fatal(err)
+	}
 	before := s.Core().Stats().TotalRequests()
 	// lead_id cannot change (Tiledesk ignores it), so it is not sent;
-	// empty values clear.
-	if err := sink.Update(ctx, rec.ID, sinks.Fields{"lead_id": "other", "city": "", "tags": "", "attributes": "", "note": "hello"}); err != nil {
+	// empty values clear text and tags, never an attribute.
+	if err := sink.Update(ctx, rec.ID, sinks.Fields{"lead_id": "other", "city": "", "tags": "", "attributes.source": "", "note": "hello"}); err != nil {
 		t.Fatal(err)
 	}
 	l, _ := s.Lead(rec.ID)
 	if l.LeadID != "crm-0001" || l.Company != "Romano Srl" || l.City != "" || len(l.Tags) != 0 || l.Note != "hello" ||
-		!reflect.DeepEqual(l.Attributes, map[string]any{}) || l.Fullname != "Lead 1" {
+		!reflect.DeepEqual(l.Attributes, map[string]any{"source": "webform"}) || l.Fullname != "Lead 1" {
 		t.Fatalf("after update %+v", l)
 	}
 	// Only lead_id: nothing to send.
@@ -472,6 +631,65 @@ func TestUpdateIsPartial(t *testing.T) {
 	}
 	if n := s.Core().Stats().TotalRequests() - before; n != 1 {
 		t.Fatalf("%d calls, want 1", n)
+	}
+}
+
+// attributes.<key> merges with the stored attributes: other keys are
+// kept, an empty value keeps the stored one, the merged object is PUT
+// after one GET; an unchanged attribute costs the GET only.
+func TestAttributesMerge(t *testing.T) {
+	s := newServer(t, tiledesktest.Options{})
+	seed(t, s, seededLead("66d1e4c0aaaaaaaaaaaaaaa1", `"lead_id":"ext-1","email":"a@example.com","attributes":{"source":"fair","score":7,"nested":{"x":1}}`))
+	sink := newSink(t, config(s))
+	const id = "66d1e4c0aaaaaaaaaaaaaaa1"
+	got, err := sink.Find(ctx, sinks.Query{Keys: []sinks.Key{{Field: "email", Kind: "email", Value: "a@example.com"}}})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("find %+v %v", got, err)
+	}
+	if f := got[0].Fields; f["attributes.source"] != "fair" || f["attributes.score"] != "7" || f["attributes.nested"] != `{"x":1}` {
+		t.Fatalf("found fields %v", f)
+	}
+	before := s.Core().Stats()
+	if err := sink.Update(ctx, id, sinks.Fields{"attributes.campaign": "spring", "attributes.source": "", "city": "Roma"}); err != nil {
+		t.Fatal(err)
+	}
+	after := s.Core().Stats()
+	if after.Requests[tiledesktest.OpGet]-before.Requests[tiledesktest.OpGet] != 1 || after.Writes[tiledesktest.OpUpdate]-before.Writes[tiledesktest.OpUpdate] != 1 {
+		t.Fatalf("calls: %v then %v, want one GET and one PUT", before.Requests, after.Requests)
+	}
+	l, _ := s.Lead(id)
+	want := map[string]any{"source": "fair", "score": float64(7), "nested": map[string]any{"x": float64(1)}, "campaign": "spring"}
+	if !reflect.DeepEqual(l.Attributes, want) || l.City != "Roma" {
+		t.Fatalf("attributes %v city %q, want %v", l.Attributes, l.City, want)
+	}
+	// Unchanged values: the GET, no PUT.
+	if err := sink.Update(ctx, id, sinks.Fields{"attributes.campaign": "spring", "attributes.score": "7"}); err != nil {
+		t.Fatal(err)
+	}
+	if w := s.Core().Stats().Writes[tiledesktest.OpUpdate]; w != after.Writes[tiledesktest.OpUpdate] {
+		t.Fatalf("an unchanged attribute was PUT")
+	}
+	// Create posts the attributes as one object.
+	rec, err := sink.Create(ctx, sinks.Fields{"email": "b@example.com", "attributes.source": "web", "attributes.empty": ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := s.Lead(rec.ID); !reflect.DeepEqual(l.Attributes, map[string]any{"source": "web"}) || rec.Fields["attributes.source"] != "web" {
+		t.Fatalf("created attributes %v, record %v", l.Attributes, rec.Fields)
+	}
+	// The single JSON value is refused, pointing at attributes.<key>.
+	for _, err := range []error{
+		sink.Update(ctx, id, sinks.Fields{"attributes": `{"source":"x"}`}),
+		func() error { _, err := sink.Create(ctx, sinks.Fields{"attributes": `{"source":"x"}`}); return err }(),
+	} {
+		if sinks.ClassOf(err) != sinks.Rejected || !strings.Contains(err.Error(), "attributes.<key>") {
+			t.Fatalf("JSON attributes: %v", err)
+		}
+	}
+	// An attribute update of a lead that is not there reads, and writes nothing.
+	err = sink.Update(ctx, "66d1e4c0ffffffffffffffff", sinks.Fields{"attributes.source": "x"})
+	if sinks.ClassOf(err) != sinks.Rejected || len(s.Leads()) != 2 {
+		t.Fatalf("update of a missing lead: %v (%d leads)", err, len(s.Leads()))
 	}
 }
 

@@ -613,3 +613,41 @@ func TestNewRefusesBadFixtures(t *testing.T) {
 	}()
 	New(Options{Fixtures: &Fixtures{APIKeys: []string{TestAPIKey[:31]}}})
 }
+
+// VENDORS.md 1.3 [C: LD-GS]: commands whose data is a JSON document need
+// the common parameters (auth, mod, cmd) in the query string; in the JSON
+// body they are not read.
+func TestJSONCommandsTakeCommonParamsFromTheQuery(t *testing.T) {
+	s := newServer(t, Options{})
+	body := `{"auth":"` + TestAPIKey + `","mod":"call","cmd":"create_callback","return_callback_id":true,` +
+		`"properties":{"agent":"aino.virtanen","campaign":"Autumn renewals","phone":"+358401","timestamp":"2025-10-14 09:30:00","type":"private"}}`
+	wantErr(t, postJSON(t, s, "", body), "ERR_AUTHENTICATION")
+	wantErr(t, postJSON(t, s, qs("auth", TestAPIKey), body), "ERR_INVALID_MODULE")
+	wantErr(t, postJSON(t, s, qs("auth", TestAPIKey, "mod", "call", "cmd", "create_callback"), body), "ERR_ARGUMENT_INVALID:auth")
+	if n := len(s.Callbacks()); n != 0 {
+		t.Fatalf("%d callbacks stored from refused requests", n)
+	}
+	// The same document without them, with them in the query: stored.
+	body = `{"return_callback_id":true,"properties":{"agent":"aino.virtanen","campaign":"Autumn renewals",` +
+		`"phone":"+358401","timestamp":"2025-10-14 09:30:00","type":"private"}}`
+	wantOK(t, postJSON(t, s, cmdQ("call", "create_callback"), body), `{"success":true,"callback_id":90001}`)
+	// Two callbacks of the same phone and time are two callbacks: LeadDesk
+	// does not deduplicate them (VENDORS.md 1.6.2 defines no uniqueness).
+	wantOK(t, postJSON(t, s, cmdQ("call", "create_callback"), body), `{"success":true,"callback_id":90002}`)
+}
+
+// VENDORS.md 1.6.5 [C: LD-SW]: find answers contact ids and their count,
+// never the contacts' fields; the filters narrow it (AND), the list by id.
+func TestFindContactAnswersIDsOnly(t *testing.T) {
+	s := newServer(t, Options{})
+	a := mkContact(t, s, "phone", "+358401110000", "list", TestListName, "fname", "Anna", "email", "a@example.fi")
+	b := mkContact(t, s, "phone", "+358401110000", "list", TestList2Name, "fname", "Anna")
+	r := postForm(t, s, "/find_contact", cmdQ("contact", "find", "phone", "+358401110000"), "")
+	wantOK(t, r, fmt.Sprintf(`{"success":true,"total_count":2,"contact_ids":[%d,%d]}`, a, b))
+	r = postForm(t, s, "/find_contact", cmdQ("contact", "find", "phone", "+358401110000", "contact_list_id", strconv.Itoa(TestList2ID)), "")
+	wantOK(t, r, fmt.Sprintf(`{"success":true,"total_count":1,"contact_ids":[%d]}`, b))
+	// The list by name is not a filter find knows.
+	wantErr(t, postForm(t, s, "/find_contact", cmdQ("contact", "find", "phone", "+358401110000", "list", TestListName), ""), "ERR_ARGUMENT_INVALID:list")
+	// Not by e-mail either.
+	wantErr(t, postForm(t, s, "/find_contact", cmdQ("contact", "find", "email", "a@example.fi"), ""), "ERR_ARGUMENT_INVALID:email")
+}

@@ -2,7 +2,8 @@
 // Generic Telephony Connector calls (POST /v2/Telephony.svc/LogCall and
 // /v2/Telephony.svc/ShowAgentPopup) and the lead APIs around them
 // (GET Leads.GetByEmailaddress, GET RetrieveLeadByPhoneNumber,
-// GET Leads.GetById, POST Lead.Create under /v2/LeadManagement.svc/), as
+// GET Leads.GetById, POST Lead.Create, POST Lead.Update under
+// /v2/LeadManagement.svc/), as
 // VENDORS.md section 4 describes them. It refuses what LeadSquared
 // refuses, with LeadSquared's status codes and bodies, records every call
 // log and popup (CallLogs, Popups), and injects faults through the shared
@@ -95,8 +96,20 @@
 //   - Lead objects returned carry a subset of LeadSquared's keys (ids,
 //     names, contact fields, source, stage, owner, dates, last activity,
 //     scores "0", the optional standard fields and every custom field),
-//     unset ones as null. ModifiedOn equals CreatedOn: nothing updates a
-//     lead except a logged call's activity.
+//     unset ones as null. ModifiedOn and ModifiedBy are CreatedOn and
+//     CreatedBy until Lead.Update changes the lead.
+//   - Lead.Update?leadId=<ProspectID> (4.7 [F]) takes Lead.Create's
+//     attribute array and changes only the attributes sent; an empty or
+//     null Value clears one (an empty OwnerId keeps the owner). It checks
+//     what Lead.Create checks (names, formats, owner, at least one of
+//     FirstName, LastName, EmailAddress, Phone left) and refuses an
+//     EmailAddress or Phone another lead has (500
+//     MXDuplicateEntryException); a missing leadId is a 500
+//     MXMandatoryAttributeMissingException "'leadId' is mandatory", one
+//     that is not a GUID or names no lead a 500 MXInvalidInputException.
+//     All or nothing. Success: {"Status":"Success","Message":
+//     {"AffectedRows":1}}, also when nothing changed (the same update
+//     sent twice is the same answer).
 //   - An injected 500 answers {"Status":"Error","ExceptionType":"Exception",
 //     "ExceptionMessage":"Internal Server Error"}: deliberately not an
 //     MX…Exception, because it stands for a transient failure.
@@ -105,7 +118,7 @@
 //   - Ids are GUIDs built from per-type counters starting at 1000
 //     (leads 1ead0000-…, call activities ca110000-…, popups 9a9e0000-…);
 //     ProspectAutoId counts from 1000 too.
-//   - Not emulated (404): Lead.Capture, Lead.Update, the other connector
+//   - Not emulated (404): Lead.Capture, the other connector
 //     calls (Call Route, Click-to-Call, Call Disposition, SSO), user and
 //     activity APIs; plan-dependent limits and daily caps; regional hosts.
 //   - ResetRecords reloads the fixtures the emulator was built with;

@@ -146,6 +146,7 @@ const (
 	pathByPhone = "/v2/LeadManagement.svc/RetrieveLeadByPhoneNumber"
 	pathByID    = "/v2/LeadManagement.svc/Leads.GetById"
 	pathCreate  = "/v2/LeadManagement.svc/Lead.Create"
+	pathUpdate  = "/v2/LeadManagement.svc/Lead.Update"
 )
 
 // decodeLeads reads a lookup answer.

@@ -42,6 +42,10 @@ type Lead struct {
 	// standard ones (Notes, Website, DoNotCall, …) and custom mx_* fields.
 	Attributes map[string]string `json:"Attributes,omitempty"`
 	CreatedOn  time.Time         `json:"CreatedOn,omitzero"`
+	// ModifiedOn and ModifiedBy are set by Lead.Update; zero until then
+	// (the lookups then print CreatedOn and CreatedBy).
+	ModifiedOn time.Time `json:"ModifiedOn,omitzero"`
+	ModifiedBy string    `json:"ModifiedBy,omitempty"`
 	// The latest activity on the lead (a logged call counts as one).
 	LastActivityID   string    `json:"LastActivityId,omitempty"`
 	LastActivityName string    `json:"LastActivityName,omitempty"`
@@ -125,6 +129,10 @@ func (a *account) view(l *Lead) map[string]any {
 		}
 		return str(def)
 	}
+	modifiedOn, modifiedBy := l.CreatedOn, l.CreatedBy
+	if !l.ModifiedOn.IsZero() {
+		modifiedOn, modifiedBy = l.ModifiedOn, l.ModifiedBy
+	}
 	v := map[string]any{
 		"ProspectID":               l.ProspectID,
 		"ProspectAutoId":           strconv.Itoa(l.ProspectAutoID),
@@ -140,8 +148,8 @@ func (a *account) view(l *Lead) map[string]any {
 		"OwnerId":                  str(l.OwnerID),
 		"CreatedBy":                str(l.CreatedBy),
 		"CreatedOn":                date(l.CreatedOn),
-		"ModifiedBy":               str(l.CreatedBy),
-		"ModifiedOn":               date(l.CreatedOn),
+		"ModifiedBy":               str(modifiedBy),
+		"ModifiedOn":               date(modifiedOn),
 		"ProspectActivityId_Max":   str(l.LastActivityID),
 		"ProspectActivityName_Max": str(l.LastActivityName),
 		"ProspectActivityDate_Max": date(l.LastActivityOn),
@@ -286,43 +294,137 @@ func (e *Emulator) leadCreate(w http.ResponseWriter, r *http.Request, caller Use
 	defer e.mu.Unlock()
 	a := e.acct
 	lead := Lead{OwnerID: caller.ID, CreatedBy: caller.ID}
-	for _, p := range pairs {
-		if !a.knownAttribute(p.Attribute) {
-			newAPIError(http.StatusInternalServerError, ExUnknownAttribute, "Lead attribute '"+p.Attribute+"' does not exist").write(w)
-			return
-		}
-		if p.Attribute == "OwnerId" && p.Value == "" {
-			continue // keep the caller as owner
-		}
-		if s := lead.slot(p.Attribute); s != nil {
-			*s = p.Value
-			continue
-		}
-		if lead.Attributes == nil {
-			lead.Attributes = map[string]string{}
-		}
-		lead.Attributes[p.Attribute] = p.Value
+	if aerr := a.apply(&lead, pairs); aerr != nil {
+		aerr.write(w)
+		return
 	}
-	if lead.FirstName == "" && lead.LastName == "" && lead.EmailAddress == "" && lead.Phone == "" {
-		newAPIError(http.StatusInternalServerError, ExMandatoryAttributeMissing,
-			"At least one of 'FirstName', 'LastName', 'EmailAddress' or 'Phone' is mandatory").write(w)
+	if aerr := identifiable(lead); aerr != nil {
+		aerr.write(w)
 		return
 	}
 	if aerr := a.checkLeadValues(&lead); aerr != nil {
 		aerr.write(w)
 		return
 	}
-	if lead.EmailAddress != "" && a.leadWithEmail(lead.EmailAddress) != nil {
-		newAPIError(http.StatusInternalServerError, ExDuplicateEntry, dupEmailMessage).write(w)
-		return
-	}
-	if lead.Phone != "" && a.leadWithPhone(lead.Phone) != nil {
-		newAPIError(http.StatusInternalServerError, ExDuplicateEntry, dupPhoneMessage).write(w)
+	if aerr := a.checkUnique(&lead, ""); aerr != nil {
+		aerr.write(w)
 		return
 	}
 	l := a.newLead(lead, e.now().UTC())
 	emulator.MarkWrite(w)
 	writeSuccess(w, l.ProspectID, "")
+}
+
+// apply sets the attributes of pairs on l: a known attribute only (else
+// 500 MXUnknownAttributeException); an empty OwnerId keeps the owner; an
+// empty Value clears the attribute.
+func (a *account) apply(l *Lead, pairs []attributeValue) *apiError {
+	for _, p := range pairs {
+		if !a.knownAttribute(p.Attribute) {
+			return newAPIError(http.StatusInternalServerError, ExUnknownAttribute, "Lead attribute '"+p.Attribute+"' does not exist")
+		}
+		if p.Attribute == "OwnerId" && p.Value == "" {
+			continue // keep the owner
+		}
+		if s := l.slot(p.Attribute); s != nil {
+			*s = p.Value
+			continue
+		}
+		if l.Attributes == nil {
+			l.Attributes = map[string]string{}
+		}
+		l.Attributes[p.Attribute] = p.Value
+	}
+	return nil
+}
+
+// identifiable refuses a lead without any of the fields a lead needs.
+func identifiable(l Lead) *apiError {
+	if l.FirstName == "" && l.LastName == "" && l.EmailAddress == "" && l.Phone == "" {
+		return newAPIError(http.StatusInternalServerError, ExMandatoryAttributeMissing,
+			"At least one of 'FirstName', 'LastName', 'EmailAddress' or 'Phone' is mandatory")
+	}
+	return nil
+}
+
+// checkUnique refuses an EmailAddress or Phone another lead than self
+// (a normID; "" for a new lead) has.
+func (a *account) checkUnique(l *Lead, self string) *apiError {
+	if l.EmailAddress != "" {
+		if o := a.leadWithEmail(l.EmailAddress); o != nil && o.ProspectID != self {
+			return newAPIError(http.StatusInternalServerError, ExDuplicateEntry, dupEmailMessage)
+		}
+	}
+	if l.Phone != "" {
+		for _, o := range a.leads {
+			if o.ProspectID != self && o.Phone != "" && samePhone(o.Phone, l.Phone, a.countryCode) {
+				return newAPIError(http.StatusInternalServerError, ExDuplicateEntry, dupPhoneMessage)
+			}
+		}
+	}
+	return nil
+}
+
+// updateAnswer is Lead.Update's success body.
+type updateAnswer struct {
+	Status  string `json:"Status"`
+	Message struct {
+		AffectedRows int `json:"AffectedRows"`
+	} `json:"Message"`
+}
+
+// leadUpdate serves POST Lead.Update?leadId=…: the attributes sent change,
+// the others stay; the same checks as Lead.Create (the uniqueness of
+// EmailAddress and Phone against the other leads). All or nothing.
+func (e *Emulator) leadUpdate(w http.ResponseWriter, r *http.Request, caller User) {
+	id := strings.TrimSpace(queryValue(r, "leadId"))
+	if id == "" {
+		mandatory("leadId").write(w)
+		return
+	}
+	if !isGUID(id) {
+		invalidInput("Invalid Input! Parameter Name: leadId. '%s' is not a valid Id", id).write(w)
+		return
+	}
+	raw, aerr := readJSONBody(r)
+	if aerr != nil {
+		aerr.write(w)
+		return
+	}
+	pairs, aerr := parseAttributeArray(raw)
+	if aerr != nil {
+		aerr.write(w)
+		return
+	}
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a := e.acct
+	stored, ok := a.leadByID[normID(id)]
+	if !ok {
+		invalidInput("Lead with Id '%s' does not exist", id).write(w)
+		return
+	}
+	next := stored.clone()
+	for _, step := range []func() *apiError{
+		func() *apiError { return a.apply(&next, pairs) },
+		func() *apiError { return identifiable(next) },
+		func() *apiError { return a.checkLeadValues(&next) },
+		func() *apiError { return a.checkUnique(&next, stored.ProspectID) },
+	} {
+		if aerr := step(); aerr != nil {
+			aerr.write(w)
+			return
+		}
+	}
+	next.ModifiedOn = e.now().UTC()
+	next.ModifiedBy = caller.ID
+	*stored = next
+	emulator.MarkWrite(w)
+	var ans updateAnswer
+	ans.Status = "Success"
+	ans.Message.AffectedRows = 1
+	emulator.WriteJSON(w, http.StatusOK, ans)
 }
 
 // checkLeadValues validates the formats of the fields LeadSquared types.
@@ -342,6 +444,9 @@ func (a *account) checkLeadValues(l *Lead) *apiError {
 		if v, ok := l.Attributes[name]; ok && v != "" && v != "0" && v != "1" {
 			return invalidInput("Invalid Input! Parameter Name: %s (want \"0\" or \"1\")", name)
 		}
+	}
+	if l.OwnerID == "" {
+		return nil // a fixture lead without owner, updated without one
 	}
 	if !isGUID(l.OwnerID) {
 		return invalidInput("Invalid Input! Parameter Name: OwnerId")

@@ -24,6 +24,7 @@ const (
 	OpLeadByPhone    = "RetrieveLeadByPhoneNumber"
 	OpLeadByID       = "Leads.GetById"
 	OpLeadCreate     = "Lead.Create"
+	OpLeadUpdate     = "Lead.Update"
 )
 
 // Exception types of LeadSquared error bodies.
@@ -169,6 +170,7 @@ var routes = []route{
 	{http.MethodGet, "/v2/LeadManagement.svc/RetrieveLeadByPhoneNumber", OpLeadByPhone, false, (*Emulator).leadByPhone},
 	{http.MethodGet, "/v2/LeadManagement.svc/Leads.GetById", OpLeadByID, false, (*Emulator).leadByID},
 	{http.MethodPost, "/v2/LeadManagement.svc/Lead.Create", OpLeadCreate, true, (*Emulator).leadCreate},
+	{http.MethodPost, "/v2/LeadManagement.svc/Lead.Update", OpLeadUpdate, true, (*Emulator).leadUpdate},
 }
 
 // serveVendor dispatches one request. Unknown paths (404) and wrong
