@@ -98,26 +98,10 @@ func leadFlowFile(n int) (string, []flowPerson) {
 	return b.String(), ps
 }
 
-type flowSummary struct {
-	Status    string         `json:"status"`
-	Entities  int            `json:"entities"`
-	Rejected  int            `json:"rejected"`
-	Uncertain int            `json:"uncertain"`
-	Failed    int            `json:"failed"`
-	Retried   int            `json:"retried"`
-	Calls     int            `json:"calls"`
-	Actions   map[string]int `json:"actions"`
-	Unsettled []struct {
-		Row    int    `json:"row"`
-		Status string `json:"status"`
-		Entity string `json:"entity"`
-		Reason string `json:"reason"`
-	} `json:"unsettled"`
-}
-
-func parseSummary(t *testing.T, r result) flowSummary {
+// parseSummary reads the run summary a --json run prints.
+func parseSummary(t *testing.T, r result) summary {
 	t.Helper()
-	var s flowSummary
+	var s summary
 	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
 		t.Fatalf("summary: %v\n%s%s", err, r.stdout, r.stderr)
 	}
