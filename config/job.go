@@ -106,6 +106,9 @@ type Sink struct {
 	Format string `yaml:"format"` // csv, jsonl or xlsx; empty = from the path's extension
 	Path   string `yaml:"path"`
 	Schema string `yaml:"schema"` // vendor/object whose schema the export follows; empty = any fields
+	// FormulaSafe (CSV exports; default true) neutralizes every cell a
+	// spreadsheet would evaluate; false writes cells raw, for programs.
+	FormulaSafe *bool `yaml:"formula_safe"`
 }
 
 // Budget is a call budget: at most Calls in any window of length Per.

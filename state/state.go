@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leadsync/leadsync/internal/safefile"
 	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
 )
 
@@ -114,6 +115,11 @@ func Open(path string) (*Store, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("state: %w", err)
 		}
+	}
+	// The database is written in place, not renamed: refuse a link
+	// planted at its name or at its journals' (internal/safefile).
+	if err := safefile.RefuseLinks(path, path+"-wal", path+"-shm", path+"-journal"); err != nil {
+		return nil, fmt.Errorf("state: %w", err)
 	}
 	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_txlock=immediate&_foreign_keys=on"
 	db, err := sql.Open("sqlite3", dsn)
