@@ -511,3 +511,69 @@ func TestLeadFlowConformance(t *testing.T) {
 		}
 	}, paul("Email"), ops)
 }
+
+// The calls a lead costs, once the sink has its names and routes: a new
+// person (email and phone) 2 finds + 4 writes; a known contact 1 find +
+// 3 writes; lost answers: the contact step finds again by its first key
+// (no second create: +1 call), the campaign step reads the contact's
+// communications (+1, and the campaign's actions once per run), the
+// offers step sends again once (+1).
+func TestFlowCallsPerLead(t *testing.T) {
+	srv := newServer(t, liondesktest.Options{})
+	setUp(t, srv, fullSpec())
+	fl := leadFlow(t, srv)
+	run := func(f sinks.Fields) {
+		t.Helper()
+		done := map[string]string{}
+		for _, st := range fl.Steps(f) {
+			res, err := fl.Do(ctx, st.Name, f, done)
+			if sinks.IsUnknownOutcome(err) {
+				switch {
+				case st.Idempotent:
+					res, err = fl.Do(ctx, st.Name, f, done)
+				case st.Verifiable:
+					var ok bool
+					if res, ok, err = fl.Verify(ctx, st.Name, f, done); err == nil && !ok {
+						res, err = fl.Do(ctx, st.Name, f, done)
+					}
+				}
+			}
+			if err != nil && !errors.Is(err, sinks.ErrStepSkipped) {
+				t.Fatalf("%s: %v", st.Name, err)
+			}
+			done[st.Name] = res
+		}
+	}
+	person := func(i int) sinks.Fields {
+		f := paul("Email")
+		f["email"], f["mobile_phone"] = "calls"+strconv.Itoa(i)+"@example.com", phone(1000+i)
+		return f
+	}
+	run(person(0)) // warm the caches
+	cases := []struct {
+		name          string
+		prep          func(i int)
+		calls, writes int
+	}{
+		{"new person", nil, 6, 4},
+		{"known contact", func(i int) {
+			seed(t, srv, map[string]any{"contacts": []map[string]any{{"email": "calls" + strconv.Itoa(i) + "@example.com", "source_id": liondesktest.ContactSourceEmail, "owner_user_id": liondesktest.TestUserID}}})
+		}, 4, 3},
+		{"contact answer lost", func(int) { srv.Core().InjectNext("contact.create", emulator.FaultDropAfterWrite) }, 7, 4},
+		{"campaign answer lost", func(int) { srv.Core().InjectNext("campaigncontact.create", emulator.FaultDropAfterWrite) }, 8, 4},
+		{"offers answer lost", func(int) { srv.Core().InjectNext("leadoffer.create", emulator.FaultDropAfterWrite) }, 7, 4},
+	}
+	for i, c := range cases {
+		if c.prep != nil {
+			c.prep(i + 1)
+		}
+		before := srv.Core().Stats()
+		run(person(i + 1))
+		after := srv.Core().Stats()
+		calls, writes := after.TotalRequests()-before.TotalRequests(), after.TotalWrites()-before.TotalWrites()
+		t.Logf("%s: %d calls, %d writes", c.name, calls, writes)
+		if calls != c.calls || writes != c.writes {
+			t.Errorf("%s: %d calls, %d writes; want %d, %d", c.name, calls, writes, c.calls, c.writes)
+		}
+	}
+}
