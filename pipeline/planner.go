@@ -75,7 +75,11 @@ func (p *planner) process(ctx context.Context, e *entity, attempt int) (Decision
 	case obj.CanFind && len(e.keys) > 0 && p.index != nil && attempt == 1:
 		// Prefetched: no call. A retry never trusts the listing: an
 		// earlier attempt may have created the record since.
-		matches = p.index.find(e.keys)
+		own := ""
+		if ok, isOwn := sinks.As[sinks.OwnKeyer](sink); isOwn {
+			own = ok.OwnKey(ctx, e.fields)
+		}
+		matches = p.index.find(e.keys, own)
 	case obj.CanFind && len(e.keys) > 0:
 		matches, err = p.find(ctx, &d, e)
 		if err != nil {

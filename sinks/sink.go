@@ -161,6 +161,19 @@ func EntityOf(ctx context.Context) string {
 	return id
 }
 
+// OwnKeyer is implemented by sinks that stamp each record they create
+// with a key derived from the entity (Tiledesk's lead_id, from
+// EntityOf(ctx)). A prefetched listing then recognizes a record whose
+// create answer was lost, or that a killed run left before it was
+// completed, even when it does not yet hold the entity's match keys.
+type OwnKeyer interface {
+	// OwnKeyField is the schema field that holds the stamp.
+	OwnKeyField() string
+	// OwnKey is the stamp a create of f for the entity in ctx sets ("":
+	// none).
+	OwnKey(ctx context.Context, f Fields) string
+}
+
 // Deleter is implemented by sinks that can delete (soft or hard).
 type Deleter interface {
 	Delete(ctx context.Context, id string) error

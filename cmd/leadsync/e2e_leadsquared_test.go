@@ -288,7 +288,7 @@ func readSummary(t *testing.T, path string) summary {
 	return s
 }
 
-// readCSV reads a report CSV as one map per row, by header name.
+// readCSVMaps reads a report CSV as one map per row, by header name.
 func readCSVMaps(t *testing.T, path string) []map[string]string {
 	t.Helper()
 	f, err := os.Open(path)
