@@ -348,6 +348,20 @@ func (p *planner) runSteps(ctx context.Context, d Decision, e *entity, hash stri
 		var res string
 		if flow != nil {
 			res, err = flow.Do(sctx, st.Name, e.fields, done)
+			var amb *sinks.AmbiguousError
+			if errors.As(err, &amb) {
+				if cfg.Policy.OnAmbiguous != "first" {
+					d.Action, d.Status, d.Candidates = ActionAmbiguous, state.StatusSkipped, amb.Candidates
+					d.Reason = fmt.Sprintf("step %q: %v; not written", st.Name, amb)
+					if cfg.Policy.OnAmbiguous == "fail" {
+						return d, fmt.Errorf("%w: rows %v: %s (on_ambiguous: fail)", ErrAmbiguous, e.rows, d.Reason)
+					}
+					return d, nil
+				}
+				d.Candidates = amb.Candidates
+				d.Calls++
+				res, err = flow.Do(sinks.WithPickFirst(sctx), st.Name, e.fields, done)
+			}
 		} else {
 			var rec sinks.Record
 			rec, err = cfg.Sink.Create(sctx, e.fields)

@@ -127,6 +127,34 @@ type Flow interface {
 // (no campaign on the route, no team to offer the lead to).
 var ErrStepSkipped = errors.New("step does not apply")
 
+// AmbiguousError is returned by a Flow step that found several records
+// where it needs one (two LionDesk contacts with the entity's e-mail):
+// the engine applies the job's on_ambiguous policy instead of guessing.
+// With on_ambiguous: first, the engine runs the step again with
+// WithPickFirst, and the step takes the first candidate.
+type AmbiguousError struct {
+	What       string   // "contact"
+	Candidates []string // the vendor ids found
+}
+
+func (e *AmbiguousError) Error() string {
+	return fmt.Sprintf("%d %ss match (%s)", len(e.Candidates), e.What, strings.Join(e.Candidates, ", "))
+}
+
+type pickFirstKey struct{}
+
+// WithPickFirst tells a Flow step to take the first of several matches.
+func WithPickFirst(ctx context.Context) context.Context {
+	return context.WithValue(ctx, pickFirstKey{}, true)
+}
+
+// PickFirst reports whether a step should take the first of several
+// matches instead of returning an *AmbiguousError.
+func PickFirst(ctx context.Context) bool {
+	v, _ := ctx.Value(pickFirstKey{}).(bool)
+	return v
+}
+
 type beforeWriteKey struct{}
 
 // WithBeforeWrite returns a context whose writes call fn after the budget

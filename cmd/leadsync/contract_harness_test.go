@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -174,8 +175,11 @@ type contractCase struct {
 	// event objects cannot be updated: the benchmark's "changed" is n/a.
 	event bool
 	setup bool // run `leadsync setup` before the run
-	start func(emuOpts) *contractEmu
-	gen   func(genOpts) contractData
+	// rerunReads bounds the reads of an unchanged re-run (default 3: the
+	// credential check and the ambiguous entity, looked up again).
+	rerunReads int
+	start      func(emuOpts) *contractEmu
+	gen        func(genOpts) contractData
 }
 
 // budgetFor is the job budget that matches the emulator's scaled limit.
@@ -198,6 +202,7 @@ type contractRun struct {
 	c    contractCase
 	dir  string
 	job  string
+	name string // the job's name (jobs may share a state folder)
 	emu  *contractEmu
 	data contractData
 	bin  string
@@ -232,7 +237,11 @@ func prepareContractIn(t testing.TB, dir, suffix string, c contractCase, g genOp
 	text = strings.Replace(text, "people.csv", "people"+suffix+".csv", 1)
 	writeFile(t, dir, "people"+suffix+".csv", data.file())
 	job := writeFile(t, dir, "job"+suffix+".yaml", text)
-	r := &contractRun{c: c, dir: dir, job: job, emu: emu, data: data, bin: sharedBinary(t), before: map[string]bool{}}
+	name := ""
+	if i := strings.Index(text, "name: "); i >= 0 {
+		name = strings.TrimSpace(strings.SplitN(text[i+len("name: "):], "\n", 2)[0])
+	}
+	r := &contractRun{c: c, dir: dir, job: job, name: name, emu: emu, data: data, bin: sharedBinary(t), before: map[string]bool{}}
 	if c.setup {
 		if res := r.exec(t, "setup", job); res.code != 0 {
 			emu.close()
@@ -278,21 +287,28 @@ func (r *contractRun) run(t testing.TB) result {
 func (r *contractRun) lastSummary(t testing.TB) (summary, int64) {
 	t.Helper()
 	entries, _ := os.ReadDir(filepath.Join(r.dir, ".leadsync", "runs"))
-	var last int64
+	var ids []int64
 	for _, e := range entries {
-		if n, err := strconv.ParseInt(e.Name(), 10, 64); err == nil && n > last {
-			last = n
+		if n, err := strconv.ParseInt(e.Name(), 10, 64); err == nil {
+			ids = append(ids, n)
 		}
 	}
-	var s summary
-	b, err := os.ReadFile(filepath.Join(r.dir, ".leadsync", "runs", strconv.FormatInt(last, 10), "summary.json"))
-	if err == nil {
-		err = json.Unmarshal(b, &s)
+	slices.Sort(ids)
+	for i := len(ids) - 1; i >= 0; i-- {
+		var s summary
+		b, err := os.ReadFile(filepath.Join(r.dir, ".leadsync", "runs", strconv.FormatInt(ids[i], 10), "summary.json"))
+		if err == nil {
+			err = json.Unmarshal(b, &s)
+		}
+		if err != nil {
+			t.Fatalf("%s: summary of run %d: %v", r.c.name, ids[i], err)
+		}
+		if r.name == "" || s.Job == r.name {
+			return s, ids[i]
+		}
 	}
-	if err != nil {
-		t.Fatalf("%s: summary of run %d: %v", r.c.name, last, err)
-	}
-	return s, last
+	t.Fatalf("%s: no summary of job %q", r.c.name, r.name)
+	return summary{}, 0
 }
 
 // writeCalls counts the write calls the emulator received (answered or not).
@@ -314,11 +330,20 @@ type verdict struct {
 
 func (v verdict) ok() bool { return v.missing+v.dup+v.incomplete+v.extra == 0 }
 
+// okWithUncertain is ok, except that records may be missing or
+// incomplete where the run lists as many uncertain entities: writes sent
+// whose answers were lost (or a kill cut off) at a vendor that offers no
+// way to look (LionDesk leads, call logs, callbacks). They are reported,
+// never resent, and never duplicated.
+func (v verdict) okWithUncertain(uncertain int) bool {
+	return v.dup+v.extra == 0 && v.missing+v.incomplete <= uncertain
+}
+
 func (v verdict) String() string {
 	s := fmt.Sprintf("%d missing, %d duplicated, %d incomplete, %d unexpected records", v.missing, v.dup, v.incomplete, v.extra)
 	if len(v.problems) > 0 {
 		n := len(v.problems)
-		if n > 6 {
+		if n > 6 && os.Getenv("LEADSYNC_CONTRACT_ALL") == "" {
 			n = 6
 		}
 		s += ": " + strings.Join(v.problems[:n], "; ")
@@ -1208,6 +1233,9 @@ func liondeskLeadCase() contractCase {
 	}
 	return contractCase{
 		name: "liondesk/lead", limit: emulator.Limit{Calls: 100, Per: time.Second}, job: contractLionDeskLeadJob, gen: spec.gen, setup: true, event: true,
+		// The ambiguous entity's submission first resolves its lead
+		// source and reads the routes and teams, once per run.
+		rerunReads: 6,
 		start: func(o emuOpts) *contractEmu {
 			srv := liondesktest.NewServer(liondesktest.Options{TimeScale: o.scale, Limit: &o.limit})
 			return &contractEmu{env: map[string]string{"LI_URL": srv.URL, "LI_TOKEN": liondesktest.TestToken},

@@ -60,21 +60,28 @@ func TestContractOneRun(t *testing.T) {
 			if sum.Rejected != r.data.refused {
 				fails = append(fails, fmt.Sprintf("rejected %d rows, want %d: %s", sum.Rejected, r.data.refused, r.reasons(t, runID, state.StatusRejected)))
 			}
-			if u := r.uncertainEntities(t, runID); u > st.Faults[emulator.FaultDropAfterWrite] {
-				fails = append(fails, fmt.Sprintf("%d uncertain entities for %d lost answers: %s", u, st.Faults[emulator.FaultDropAfterWrite], r.reasons(t, runID, state.StatusUncertain)))
+			// Only an unanswered write is uncertain: a lost answer, or, at a
+			// vendor that does not document its 500 as "nothing done"
+			// (LionDesk), a 500.
+			lost := st.Faults[emulator.FaultDropAfterWrite]
+			if strings.HasPrefix(c.name, "liondesk/") {
+				lost += st.Faults[emulator.FaultError500]
+			}
+			if u := r.uncertainEntities(t, runID); u > lost {
+				fails = append(fails, fmt.Sprintf("%d uncertain entities for %d unanswered writes: %s", u, lost, r.reasons(t, runID, state.StatusUncertain)))
 			}
 			if missing := r.unlistedUncertain(t, runID); len(missing) > 0 {
 				fails = append(fails, fmt.Sprintf("uncertain rows not listed by show: %v", missing))
 			}
-			if v := checkRecords(r.emu.records(), r.data.want, r.before); !v.ok() {
-				fails = append(fails, "records: "+v.String())
+			if v := checkRecords(r.emu.records(), r.data.want, r.before); !v.okWithUncertain(r.uncertainEntities(t, runID)) {
+				fails = append(fails, fmt.Sprintf("records (%d uncertain entities listed): %s", r.uncertainEntities(t, runID), v))
 			}
 			before, beforeAll := writeCalls(r.emu.core), r.emu.core.Stats().TotalRequests()
 			res2 := r.run(t)
 			sum2, _ := r.lastSummary(t)
 			if w := writeCalls(r.emu.core) - before; w != 0 {
 				fails = append(fails, fmt.Sprintf("re-run made %d write calls (exit %d, written %d, failed %d)", w, res2.code, sum2.Written, sum2.Failed))
-			} else if calls := r.emu.core.Stats().TotalRequests() - beforeAll; calls > 3 {
+			} else if calls := r.emu.core.Stats().TotalRequests() - beforeAll; calls > max(c.rerunReads, 3) {
 				// Refused rows are remembered (no call); only the
 				// ambiguous entity may be looked up again.
 				fails = append(fails, fmt.Sprintf("re-run of the unchanged file made %d read calls (refused rows looked up again?)", calls))
@@ -117,7 +124,7 @@ func TestContractKillResume(t *testing.T) {
 				t.Logf("only %d of %d kills landed before the job finished", landed, kills)
 			}
 			var fails []string
-			if v := checkRecords(r.emu.records(), r.data.want, r.before); !v.ok() {
+			if v := checkRecords(r.emu.records(), r.data.want, r.before); !v.okWithUncertain(r.uncertainEntities(t, runID)) {
 				fails = append(fails, fmt.Sprintf("records (the last run reports %d uncertain entities): %s", r.uncertainEntities(t, runID), v))
 			}
 			if u := r.uncertainEntities(t, runID); u > landed*contractConcurrency {
@@ -262,8 +269,9 @@ func TestContractSharedState(t *testing.T) {
 			if _, res := a.killResume(t, 0, 0, 1); res.code != ExitOK && res.code != ExitRejected {
 				fails = append(fails, fmt.Sprintf("first job resumed: exit %d", res.code))
 			}
-			if v := checkRecords(a.emu.records(), a.data.want, a.before); !v.ok() {
-				fails = append(fails, "first job's account: "+v.String())
+			_, aRun := a.lastSummary(t)
+			if v := checkRecords(a.emu.records(), a.data.want, a.before); !v.okWithUncertain(a.uncertainEntities(t, aRun)) {
+				fails = append(fails, fmt.Sprintf("first job's account (%d uncertain listed): %s", a.uncertainEntities(t, aRun), v))
 			}
 			if v := checkRecords(b.emu.records(), b.data.want, b.before); !v.ok() {
 				fails = append(fails, "second job's account: "+v.String())

@@ -278,8 +278,29 @@ func (s *leadSink) doContact(ctx context.Context, sub *submission, f sinks.Field
 		if err != nil {
 			return "", err
 		}
+		if len(recs) > 1 && !sinks.PickFirst(ctx) {
+			ids := make([]string, len(recs))
+			for i, r := range recs {
+				ids[i] = strconv.FormatInt(intOf(r, "id"), 10)
+			}
+			return "", &sinks.AmbiguousError{What: "contact", Candidates: ids}
+		}
 		if len(recs) > 0 {
 			id, src := intOf(recs[0], "id"), intOf(recs[0], "source_id")
+			if want, _ := sub.contactBody["source_id"].(int64); src == 0 && want != 0 {
+				// An existing contact without a source takes the job's
+				// contact_source (idempotent), so the lead's route, which
+				// LionDesk picks by the contact's source, applies to it.
+				// A contact that has a source of its own keeps it.
+				if _, err := s.routeLead(ctx, sub, f, want, id); err != nil {
+					return "", err
+				}
+				if err := s.c.patch(ctx, "submit lead: set contact source", idPath("/contacts/%d", id), map[string]any{"source_id": want}, nil); err != nil {
+					return "", err
+				}
+				s.contactSrc.put(id, want)
+				return strconv.FormatInt(id, 10), nil
+			}
 			if _, err := s.routeLead(ctx, sub, f, src, id); err != nil {
 				return "", err
 			}
