@@ -137,6 +137,10 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		return withCode(ExitUsage, err)
 	}
 	defer p.Close()
+	if p.empty {
+		fmt.Fprintln(e.stdout, p.noRows())
+		return nil
+	}
 	job := p.job
 	var ve vendorEntry
 	if (opts.dryRun || opts.planIn != "") && job.Sink.Vendor == "export" {
@@ -400,6 +404,9 @@ func printSummary(e *env, s summary) {
 			fmt.Fprint(w, ")")
 		}
 		fmt.Fprintln(w)
+	}
+	if s.Rows == 0 {
+		fmt.Fprintln(w, "  no rows   the source has a header but no data rows; nothing was written")
 	}
 	fmt.Fprintf(w, "  written   %d\n  rejected  %d\n", s.Written, s.Rejected)
 	if s.Uncertain > 0 {
