@@ -248,7 +248,8 @@ func (rr *recordReader) parse(data []byte, eof, lazy bool) (n, lines int, err er
 						return 0, 0, errNeedMore
 					}
 					if !lazy {
-						return 0, 0, &parseError{line: rr.line + lines, col: col(quoteAt), err: csv.ErrQuote, multiLine: lines > 0}
+						nl := bytes.Count(data[i:], []byte{'\n'})
+						return 0, 0, &parseError{line: rr.line + lines, col: col(quoteAt), err: csv.ErrQuote, multiLine: lines+nl > 0}
 					}
 					seg := data[i:]
 					lines += rr.appendQuoted(seg)
