@@ -159,6 +159,9 @@ func checkSharedStrings(p string, zf *zip.File, lim sources.Limits) (int64, erro
 	}
 }
 
+// maxSheetRows is Excel's last row.
+const maxSheetRows = 1 << 20
+
 // sheetCheck is what a streaming pass over a worksheet's XML found.
 type sheetCheck struct {
 	lastRow int // the sheet row number of the last row element
@@ -212,9 +215,11 @@ func checkSheet(p, sheet, part string, nStrings int) (sheetCheck, error) {
 				cur++
 				for _, a := range t.Attr {
 					if a.Name.Local == "r" {
-						if n, err := strconv.Atoi(a.Value); err == nil && n > 0 {
-							cur = n
+						n, err := strconv.Atoi(a.Value)
+						if err != nil || n <= good || n > maxSheetRows {
+							return res, damaged(fmt.Sprintf("row number %q is not after row %d, or beyond Excel's last row %d", a.Value, good, maxSheetRows))
 						}
+						cur = n
 					}
 				}
 			case "c":
