@@ -86,10 +86,11 @@ func contactObject() sinks.Object {
 		Name: ObjectContact,
 		Doc: "A contact. Found by email, mobile_phone, home_phone or office_phone (one exact-equality find per key), " +
 			"created (POST /contacts, then its address) and updated (PATCH, only the given fields).",
-		Fields:    fields,
-		Keys:      contactKeys,
-		CanFind:   true,
-		CanUpdate: true,
+		Fields:     fields,
+		Keys:       contactKeys,
+		CanFind:    true,
+		CanUpdate:  true,
+		NameFields: []string{"first_name", "last_name"},
 	}
 }
 
@@ -129,7 +130,9 @@ func leadObject() sinks.Object {
 			"campaign for the contact, and for a Team Rollout route create the lead offers. A lead needs an email or a " +
 			"phone. LionDesk cannot look leads up: resume relies on write intents. Rows are grouped into one lead per " +
 			"person by the job's match keys.",
-		Fields: append(personFields(), leadOnlyFields()...),
-		Keys:   contactKeys,
+		Fields:       append(personFields(), leadOnlyFields()...),
+		Keys:         contactKeys,
+		NameFields:   []string{"first_name", "last_name"},
+		FindNoFields: "LionDesk cannot look leads up: nothing at LionDesk is compared, and edits made there are not seen",
 	}
 }
