@@ -29,6 +29,8 @@ type RunFiles struct {
 	WrittenRows  int
 	// Mask, when set, masks the cell of source column i (personal data).
 	Mask func(i int, v string) string
+	// Reasons counts the rejected rows by reason, for the run page.
+	Reasons ReasonTally
 }
 
 type csvFile struct {
@@ -98,6 +100,7 @@ func (r *RunFiles) Rejected(row int, raw []string, column, reason string) error 
 		}
 		cells = append(cells, SafeCell(v))
 	}
+	r.Reasons.Add(row, "", column, reason)
 	if len(raw) > len(r.header) {
 		// A ragged row's extra cells would shift the report's columns; they
 		// are kept in the reason instead.
