@@ -228,7 +228,8 @@ func writeReconcileFiles(dir string, d *report.Diff, page *report.RunPage) error
 		}
 	}
 	for _, name := range reconcileOutputs {
-		if err := os.WriteFile(filepath.Join(dir, name), out[name], 0o644); err != nil {
+		b := out[name]
+		if err := writeFileWith(filepath.Join(dir, name), func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
 			return err
 		}
 	}

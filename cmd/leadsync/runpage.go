@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"time"
@@ -52,5 +51,5 @@ func writeRunPage(dir string, s summary, files *report.RunFiles, tl budget.Timel
 	if s.Message != "" {
 		page.Notes = append(page.Notes, s.Message)
 	}
-	_ = writeFileWith(filepath.Join(dir, "summary.html"), func(f *os.File) error { return page.WriteHTML(f) })
+	_ = writeFileWith(filepath.Join(dir, "summary.html"), page.WriteHTML)
 }
