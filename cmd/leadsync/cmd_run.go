@@ -17,6 +17,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/leadsync/leadsync/budget"
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/internal/safefile"
 	"github.com/leadsync/leadsync/pipeline"
@@ -153,6 +154,7 @@ type runOutcome struct {
 	srcBudget                                string
 	interrupted                              bool
 	output, budget                           string
+	timeline                                 budget.Timeline // calls per window and pauses, for summary.html
 	err                                      error
 	exit                                     int // a fatal error's exit code
 }
@@ -323,6 +325,9 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		sum.Unsettled = unsettledRows(context.Background(), store, runRec.ID, p.object, opts.maskPII)
 	}
 	writeSummaryJSON(reportDir, sum)
+	if !opts.dryRun { // a dry run's summary.html is the diff's
+		writeRunPage(reportDir, sum, files, out.timeline, p.object, opts.maskPII)
+	}
 	if c.Bool("json") {
 		b, _ := json.MarshalIndent(sum, "", "  ")
 		fmt.Fprintln(e.stdout, string(b))

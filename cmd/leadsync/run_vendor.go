@@ -295,6 +295,7 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 		// A dry run writes no outcome: its counts are the plan's.
 		out.rows, out.entities, out.actions = res.Rows, res.Entities, res.Actions
 		out.calls = conn.budget.Stats().Calls
+		out.timeline = conn.budget.Timeline()
 		out.dryStatuses = res.Statuses
 		if err == nil && !res.Interrupted {
 			if werr := diff.write(res.Plan); werr != nil {
@@ -327,6 +328,7 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 	out.interrupted = res.Interrupted
 	out.retried, out.failures = res.Retried, res.Failures
 	out.calls = conn.budget.Stats().Calls
+	out.timeline = conn.budget.Timeline()
 	switch {
 	case errors.Is(err, pipeline.ErrUnauthorized):
 		out.err, out.exit = fmt.Errorf("%s refused the credentials: %s", job.Sink.Vendor, credentialHint(job)), ExitAuth
