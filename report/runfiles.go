@@ -1,3 +1,7 @@
+// Package report writes what a run leaves for people: the rejected-rows
+// file (fixable and re-importable), the written-rows file, the diff
+// reports and the run summary. Every CSV cell passes the one
+// formula-safety rule of internal/csvsafe.
 package report
 
 import (
@@ -7,13 +11,18 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/leadsync/leadsync/internal/csvsafe"
+	"github.com/leadsync/leadsync/internal/safefile"
 )
 
-// Rejected-rows file columns added after the source's own columns.
+// Rejected-rows file columns added after the source's own columns. The
+// CSV source recognises a rejected-rows file by them and undoes the
+// formula neutralization, so a fixed file imports the values it held.
 const (
-	ColRow    = "leadsync_row"
-	ColColumn = "leadsync_column"
-	ColReason = "leadsync_reason"
+	ColRow    = csvsafe.ColRow
+	ColColumn = csvsafe.ColColumn
+	ColReason = csvsafe.ColReason
 )
 
 // Success-file (written.csv) columns added after the source's own columns,
@@ -26,7 +35,8 @@ const (
 // RunFiles writes a run's rejected.csv (the source's columns unchanged,
 // then row, column and reason, so the file can be fixed and fed back in)
 // and written.csv, the success file (the source's columns, then row,
-// vendor id and action; every cell formula-safe). Not safe for concurrent use:
+// vendor id and action; every cell formula-safe). Both appear when Close is
+// called. Not safe for concurrent use:
 // the pipeline calls it from one goroutine.
 type RunFiles struct {
 	Dir          string
@@ -37,23 +47,30 @@ type RunFiles struct {
 	WrittenRows  int
 	// Mask, when set, masks the cell of source column i (personal data).
 	Mask func(i int, v string) string
+	// MaskReason, when set, masks the personal data of a row's reason
+	// (raw is the row's cells); extra cells of a ragged row are then only
+	// counted.
+	MaskReason func(raw []string, reason string) string
 }
 
 type csvFile struct {
-	f *os.File
+	f *safefile.File
 	b *bufio.Writer
 	w *csv.Writer
 }
 
+// createCSV starts a CSV file that appears at path on close (never
+// through a link planted there: see internal/safefile).
 func createCSV(path string, header []string) (*csvFile, error) {
-	f, err := os.Create(path)
+	safefile.Sweep(path) // a killed run's temporary file; the run holds the job's lock
+	f, err := safefile.Create(path, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	b := bufio.NewWriterSize(f, 256<<10)
 	w := csv.NewWriter(b)
 	if err := w.Write(header); err != nil {
-		f.Close()
+		f.Abort()
 		return nil, err
 	}
 	return &csvFile{f: f, b: b, w: w}, nil
@@ -65,14 +82,14 @@ func (c *csvFile) close() error {
 	}
 	c.w.Flush()
 	if err := c.w.Error(); err != nil {
-		c.f.Close()
+		c.f.Abort()
 		return err
 	}
 	if err := c.b.Flush(); err != nil {
-		c.f.Close()
+		c.f.Abort()
 		return err
 	}
-	return c.f.Close()
+	return c.f.Commit()
 }
 
 // NewRunFiles creates dir and both files. header is the source's header.
@@ -91,14 +108,14 @@ func newRunFiles(dir string, header []string, success bool) (*RunFiles, error) {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	rh := append(append([]string(nil), header...), ColRow, ColColumn, ColReason)
-	rej, err := createCSV(filepath.Join(dir, "rejected.csv"), SafeRow(rh))
+	rej, err := createCSV(filepath.Join(dir, "rejected.csv"), csvsafe.Row(rh))
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	var wr *csvFile
 	if success {
 		wh := append(append([]string(nil), header...), ColRow, ColVendorID, ColAction)
-		if wr, err = createCSV(filepath.Join(dir, "written.csv"), SafeRow(wh)); err != nil {
+		if wr, err = createCSV(filepath.Join(dir, "written.csv"), csvsafe.Row(wh)); err != nil {
 			rej.close()
 			return nil, fmt.Errorf("report: %w", err)
 		}
@@ -117,7 +134,7 @@ func (r *RunFiles) sourceCells(raw []string) []string {
 		if r.Mask != nil {
 			v = r.Mask(i, v)
 		}
-		cells = append(cells, SafeCell(v))
+		cells = append(cells, csvsafe.Cell(v))
 	}
 	return cells
 }
@@ -125,12 +142,19 @@ func (r *RunFiles) sourceCells(raw []string) []string {
 // Rejected adds a row to rejected.csv. raw is padded or cut to the header.
 func (r *RunFiles) Rejected(row int, raw []string, column, reason string) error {
 	cells := r.sourceCells(raw)
+	if r.MaskReason != nil {
+		reason = r.MaskReason(raw, reason)
+	}
 	if len(raw) > len(r.header) {
 		// A ragged row's extra cells would shift the report's columns; they
 		// are kept in the reason instead.
-		reason = fmt.Sprintf("%s (extra cells: %q)", reason, raw[len(r.header):])
+		if r.Mask != nil || r.MaskReason != nil {
+			reason = fmt.Sprintf("%s (%d extra cells, masked)", reason, len(raw)-len(r.header))
+		} else {
+			reason = fmt.Sprintf("%s (extra cells: %q)", reason, raw[len(r.header):])
+		}
 	}
-	cells = append(cells, strconv.Itoa(row), SafeCell(column), SafeCell(reason))
+	cells = append(cells, strconv.Itoa(row), csvsafe.Cell(column), csvsafe.Cell(reason))
 	r.RejectedRows++
 	return r.rejected.w.Write(cells)
 }
@@ -142,14 +166,14 @@ func (r *RunFiles) Written(row int, raw []string, action, id string) error {
 		return nil
 	}
 	r.WrittenRows++
-	cells := append(r.sourceCells(raw), strconv.Itoa(row), SafeCell(id), SafeCell(action))
+	cells := append(r.sourceCells(raw), strconv.Itoa(row), csvsafe.Cell(id), csvsafe.Cell(action))
 	return r.written.w.Write(cells)
 }
 
 // Close flushes both files.
 func (r *RunFiles) Close() error {
 	err1 := r.rejected.close()
-	err2 := r.written.close() // nil-safe
+	err2 := r.written.close()
 	if err1 != nil {
 		return err1
 	}

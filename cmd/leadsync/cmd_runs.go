@@ -156,7 +156,7 @@ func runsCommand(e *env) *cli.Command {
 			defer s.Close()
 			runs, err := s.Runs(c.Context, job, c.Int("n"))
 			if err != nil {
-				return withCode(ExitUsage, err)
+				return withCode(ExitUsage, s.Fault(err))
 			}
 			infos := make([]runInfo, 0, len(runs))
 			for _, r := range runs {
@@ -215,7 +215,7 @@ func showCommand(e *env) *cli.Command {
 				err = fmt.Errorf("run %d is a run of job %q, not %q (leadsync runs --job %s lists this job's runs)", id, r.Job, job, c.String("job"))
 			}
 			if err != nil {
-				return withCode(ExitUsage, err)
+				return withCode(ExitUsage, s.Fault(err))
 			}
 			ri := newRunInfo(r, s.Path())
 			out := showOutput{runInfo: ri, Rows: []showRow{}}

@@ -175,7 +175,7 @@ func TestE2ELeadSquaredCallContract(t *testing.T) {
 		t.Helper()
 		uncertain := map[string]bool{}
 		refusedSeen := 0
-		for _, row := range readCSV(t, filepath.Join(dir, ".leadsync", "runs", run, "rejected.csv")) {
+		for _, row := range readCSVMaps(t, filepath.Join(dir, ".leadsync", "runs", run, "rejected.csv")) {
 			switch reason := row["leadsync_reason"]; {
 			case strings.HasPrefix(reason, "uncertain:"):
 				uncertain[row["Session"]] = true
@@ -288,8 +288,8 @@ func readSummary(t *testing.T, path string) summary {
 	return s
 }
 
-// readCSV reads a report CSV as one map per row, by header name.
-func readCSV(t *testing.T, path string) []map[string]string {
+// readCSVMaps reads a report CSV as one map per row, by header name.
+func readCSVMaps(t *testing.T, path string) []map[string]string {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -517,7 +517,7 @@ func TestE2ELeadSquaredAgentPopups(t *testing.T) {
 	drops := st.Faults[emulator.FaultDropAfterWrite]
 	uncertain := map[string]bool{}
 	refused := 0
-	for _, row := range readCSV(t, filepath.Join(dir, ".leadsync", "runs", "1", "rejected.csv")) {
+	for _, row := range readCSVMaps(t, filepath.Join(dir, ".leadsync", "runs", "1", "rejected.csv")) {
 		switch reason := row["leadsync_reason"]; {
 		case strings.HasPrefix(reason, "uncertain:"):
 			uncertain[row["Session"]+"/"+row["Agent"]] = true

@@ -71,6 +71,8 @@ func prepareInput(e *env, path, input string) (*prepared, error) {
 	p.object, err = objectFor(schemaName, objectName)
 	if err != nil {
 		errs = append(errs, job.Doc.At(job.Doc.NodeAt("$.sink"), "%v", err))
+	} else if e := matchMissing(job, p.object); e != nil {
+		errs = append(errs, e)
 	}
 	if job.Source.IsAPI() {
 		p.api, err = openAPISource(e, job)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,8 +13,10 @@ import (
 
 	"github.com/leadsync/leadsync/budget"
 	"github.com/leadsync/leadsync/config"
+	"github.com/leadsync/leadsync/internal/safefile"
 	"github.com/leadsync/leadsync/pipeline"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/httpc"
 	"github.com/leadsync/leadsync/state"
 )
 
@@ -156,7 +157,7 @@ func persistSandbox(path string, emu sandboxEmulator) (stop func() error, err er
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return fmt.Errorf("sandbox records: %w", err)
 		}
-		if err := os.WriteFile(path, b, 0o644); err != nil {
+		if err := safefile.WriteFile(path, b, 0o644); err != nil {
 			return fmt.Errorf("sandbox records: %w", err)
 		}
 		return nil
@@ -292,6 +293,8 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) (out runOutcom
 		approve = planApprover(plan)
 	}
 	writer := rs.store.NewWriter(rs.run.ID, nil)
+	ctx, stopWatch := stopOnStateFault(ctx, writer)
+	defer stopWatch()
 	var stateWriter *state.Writer
 	if !dry {
 		stateWriter = writer
@@ -387,11 +390,21 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) (out runOutcom
 	return out
 }
 
-// redactURL keeps scheme, host and path of a sink URL for display.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return raw
+// jobURL shows the sink's or the source's URL ("sink", "source") for
+// history, logs and summaries; a URL that does not parse is named by the
+// variable it came from, never echoed.
+func jobURL(job *config.Job, side string) string {
+	raw := job.Sink.URL
+	if side == "source" {
+		raw = job.Source.URL
 	}
-	return u.Scheme + "://" + u.Host + u.Path
+	shown := httpc.RedactURL(raw)
+	if strings.HasPrefix(shown, "<") {
+		where := side + ".url"
+		if v := job.EnvVar("$." + side + ".url"); v != "" {
+			where = "$" + v
+		}
+		return strings.TrimSuffix(shown, ">") + " from " + where + ">"
+	}
+	return shown
 }
