@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -230,5 +231,35 @@ func TestSandboxRecordsAreParsedNotByteCompared(t *testing.T) {
 	r = runApp(t, nil, "run", "-q", "--fresh", nightly)
 	if r.code != ExitUsage || !strings.Contains(r.stderr, "leaddesk.json") {
 		t.Fatalf("broken sandbox records: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// The sandbox's export lines are what the example job needs: pasted, its
+// run writes to the sandbox's LeadDesk.
+func TestSandboxPrintsExportLines(t *testing.T) {
+	vendors := newSandboxVendors(emulatorSettings{timeScale: 1})
+	srv := httptest.NewServer(sandboxMux(vendors))
+	defer srv.Close()
+	text := describeSandbox(srv.URL, vendors, emulatorSettings{timeScale: 1})
+	env := map[string]string{}
+	n := 0
+	for _, line := range strings.Split(text, "\n") {
+		rest, ok := strings.CutPrefix(line, "export ")
+		if !ok {
+			continue
+		}
+		n++
+		for _, kv := range strings.Fields(rest) {
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = strings.Trim(v, "'")
+		}
+	}
+	if n != 4 || env["LEADDESK_URL"] != srv.URL+"/leaddesk" || env["TILEDESK_TOKEN"] == "" || env["LEADSQUARED_SECRET_KEY"] == "" {
+		t.Fatalf("export lines (%d): %v\n%s", n, env, text)
+	}
+	_, nightly := copyNightly(t)
+	r := runApp(t, env, "run", "-q", nightly)
+	if r.code != ExitRejected || vendors[0].core.Stats().TotalWrites() != 7 {
+		t.Fatalf("run with the pasted exports: %d, %d writes\n%s%s", r.code, vendors[0].core.Stats().TotalWrites(), r.stdout, r.stderr)
 	}
 }
