@@ -113,7 +113,29 @@ func Load(path string, lookup func(string) (string, bool)) (*Doc, error) {
 	if err != nil {
 		return nil, err
 	}
+	if errs := fillInErrors(path, src); len(errs) > 0 {
+		return nil, errs
+	}
 	return Parse(path, src, lookup)
+}
+
+// FillIn marks a placeholder a generated skeleton (leadsync inspect)
+// leaves for the user: a file still holding one is refused.
+const FillIn = "<FILL IN"
+
+// fillInErrors names every placeholder left in src.
+func fillInErrors(file string, src []byte) Errors {
+	var errs Errors
+	for i, line := range strings.Split(string(src), "\n") {
+		if c := strings.Index(line, FillIn); c >= 0 {
+			ph := line[c:]
+			if e := strings.Index(ph, ">"); e >= 0 {
+				ph = ph[:e+1]
+			}
+			errs = append(errs, &Error{File: file, Line: i + 1, Col: c + 1, Msg: fmt.Sprintf("placeholder %s is still there: replace it with the real value", ph)})
+		}
+	}
+	return errs
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}`)

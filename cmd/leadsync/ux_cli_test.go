@@ -263,3 +263,25 @@ func TestSandboxPrintsExportLines(t *testing.T) {
 		t.Fatalf("run with the pasted exports: %d, %d writes\n%s%s", r.code, vendors[0].core.Stats().TotalWrites(), r.stdout, r.stderr)
 	}
 }
+
+// inspect's suggestion leaves a placeholder for a required field no column
+// matched; a job holding it is refused by validate until it is filled in.
+func TestInspectPlaceholderIsRefusedUntilFilled(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "leads.csv", "Name,Phone\nAnn,040 123 4567\n")
+	r := runApp(t, nil, "inspect", filepath.Join(dir, "leads.csv"))
+	i := strings.Index(r.stdout, "mapping:\n")
+	if r.code != 0 || i < 0 || !strings.Contains(r.stdout, `list: {value: "<FILL IN: calling list name>"}`) {
+		t.Fatalf("inspect: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	job := "name: x\nsource: {path: leads.csv}\nsink: {vendor: export, schema: leaddesk/contact, path: out.csv}\nmatch: {keys: [phone]}\nregion: FI\n" + r.stdout[i:]
+	p := writeFile(t, dir, "job.yaml", job)
+	r = runApp(t, nil, "validate", p)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "placeholder <FILL IN: calling list name> is still there") {
+		t.Fatalf("validate with a placeholder: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	writeFile(t, dir, "job.yaml", strings.ReplaceAll(job, "<FILL IN: calling list name>", "Nightly"))
+	if r = runApp(t, nil, "validate", p); r.code != 0 {
+		t.Fatalf("validate once filled: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
