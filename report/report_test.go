@@ -18,7 +18,7 @@ func TestRunFiles(t *testing.T) {
 	rf.Rejected(3, []string{"=cmd()", "12"}, "Phone", "field phone: not a valid phone number")
 	rf.Rejected(4, []string{"Ann"}, "", "ragged row")
 	rf.Rejected(5, []string{"a", "b", "c"}, "", "ragged row")
-	rf.Written(2, []string{"+Bob", "+358 40 1"}, "create", "1001")
+	rf.Written(2, []string{"=Bob", "040 1"}, "create", "1001")
 	if err := rf.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestRunFiles(t *testing.T) {
 	}
 	// The success file: the original columns (formula-safe), then row,
 	// vendor id and action.
-	wantW := [][]string{{"Name", "Phone", ColRow, ColVendorID, ColAction}, {"'+Bob", "+358 40 1", "2", "1001", "create"}}
+	wantW := [][]string{{"Name", "Phone", ColRow, ColVendorID, ColAction}, {"'=Bob", "040 1", "2", "1001", "create"}}
 	if diff := cmp.Diff(wantW, read("written.csv")); diff != "" {
 		t.Fatalf("written.csv (-want +got):\n%s", diff)
 	}

@@ -156,7 +156,7 @@ func OpenReadOnly(path string) (*Store, error) {
 	db.SetMaxOpenConns(4)
 	if err := db.Ping(); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("state: %s: %w", path, err)
+		return nil, classify(path, fmt.Errorf("state: %s: %w", path, err))
 	}
 	return &Store{db: db, path: path, now: time.Now}, nil
 }

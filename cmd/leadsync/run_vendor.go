@@ -132,7 +132,14 @@ func persistSandbox(path string, emu sandboxEmulator) (stop func() error, err er
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	b, err := os.ReadFile(path)
+	var b []byte
+	if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
+		// A link planted at the records' name is not our records: it is
+		// neither read nor written through (the save replaces it).
+		err = os.ErrNotExist
+	} else {
+		b, err = os.ReadFile(path)
+	}
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
