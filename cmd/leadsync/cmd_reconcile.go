@@ -57,6 +57,10 @@ func reconcile(c *cli.Context, e *env, path string) error {
 		return withCode(ExitUsage, err)
 	}
 	defer p.Close()
+	if p.empty {
+		fmt.Fprintln(e.stdout, p.noRows())
+		return nil
+	}
 	job := p.job
 	ve, err := lookupVendor(job.Sink.Vendor)
 	if err != nil || ve.open == nil {

@@ -220,6 +220,10 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	if err := checkConcurrency(c.Int("concurrency")); err != nil {
 		return withCode(ExitUsage, err)
 	}
+	if p.empty {
+		fmt.Fprintln(e.stdout, p.noRows())
+		return nil
+	}
 	job := p.job
 	var ve vendorEntry
 	if (opts.dryRun || opts.planIn != "") && job.Sink.Vendor == "export" {
@@ -552,6 +556,9 @@ func printSummary(e *env, s summary) {
 			fmt.Fprint(w, ")")
 		}
 		fmt.Fprintln(w)
+	}
+	if s.Rows == 0 {
+		fmt.Fprintln(w, "  no rows   the source has a header but no data rows; nothing was written")
 	}
 	fmt.Fprintf(w, "  written   %d\n  rejected  %d\n", s.Written, s.Rejected)
 	if s.Retried > 0 {

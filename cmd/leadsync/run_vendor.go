@@ -364,7 +364,9 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) (out runOutcom
 		}
 		return out
 	}
-	if err == nil && !res.Interrupted && job.Mirror {
+	if err == nil && !res.Interrupted && job.Mirror && res.Rows == 0 {
+		rs.logger.Info("mirror: the source has no rows; nothing is deleted")
+	} else if err == nil && !res.Interrupted && job.Mirror {
 		mres, merr := pipeline.Mirror(ctx, conn.sink, rs.store, rs.run.ID, false)
 		for _, id := range mres.Deleted {
 			res.Actions["deleted"]++
