@@ -81,14 +81,16 @@ type summary struct {
 	Unsettled []unsettledRow `json:"unsettled,omitempty"`
 	Actions   map[string]int `json:"actions,omitempty"`
 	Calls     int            `json:"calls,omitempty"`
-	Budget    string         `json:"budget,omitempty"`
-	Seconds   float64        `json:"seconds"`
-	RowsPerS  float64        `json:"rows_per_second"`
-	Output    string         `json:"output,omitempty"`
-	Reports   string         `json:"reports"`
-	Counts    map[string]int `json:"counts"`
-	Message   string         `json:"message,omitempty"`
-	DryRun    bool           `json:"dry_run,omitempty"`
+	// ForecastCalls is the plan's forecast of the vendor calls (0: no plan).
+	ForecastCalls int            `json:"forecast_calls,omitempty"`
+	Budget        string         `json:"budget,omitempty"`
+	Seconds       float64        `json:"seconds"`
+	RowsPerS      float64        `json:"rows_per_second"`
+	Output        string         `json:"output,omitempty"`
+	Reports       string         `json:"reports"`
+	Counts        map[string]int `json:"counts"`
+	Message       string         `json:"message,omitempty"`
+	DryRun        bool           `json:"dry_run,omitempty"`
 	// A migration's source connection.
 	SourceCalls  int    `json:"source_calls,omitempty"`
 	SourceBudget string `json:"source_budget,omitempty"`
@@ -142,6 +144,7 @@ type runState struct {
 // runOutcome is what a run reports back for the summary and exit code.
 type runOutcome struct {
 	rows, written, rejected, entities, calls int
+	forecast                                 int // the plan's forecast calls
 	actions                                  map[string]int
 	unsettled                                int // failed or uncertain rows: the run is not finished
 	retried                                  int // entities tried more than once
@@ -294,7 +297,8 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	sum := summary{
 		Job: job.Name, RunID: runRec.ID, Resumed: resumed, Status: status, Sink: sinkDesc, Rows: max(out.rows, tot.rows), Entities: out.entities,
 		Written: out.written, Rejected: out.rejected, Uncertain: tot.uncertain, Failed: tot.failed, Actions: out.actions, Calls: out.calls, Budget: out.budget,
-		Retried: out.retried, Failures: out.failures,
+		ForecastCalls: out.forecast,
+		Retried:       out.retried, Failures: out.failures,
 		SourceCalls: out.srcCalls, SourceBudget: out.srcBudget,
 		Seconds: elapsed.Seconds(), Reports: reportDir, Counts: counts, Message: msg, DryRun: opts.dryRun,
 	}
