@@ -137,7 +137,7 @@ func TestE2ELeadSquaredCallContract(t *testing.T) {
 	if r.code != ExitOK && r.code != ExitRejected {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	sum := readSummary(t, filepath.Join(dir, ".leadsync", "runs", "1", "summary.json"))
+	sum := readSummaryPath(t, filepath.Join(dir, ".leadsync", "runs", "1", "summary.json"))
 	st := srv.Core().Stats()
 	drops := st.Faults[emulator.FaultDropAfterWrite]
 	t.Logf("run 1: exit %d, status %s, %d rows, %d calls, %d retried; faults %v; requests %v", r.code, sum.Status, sum.Rows, sum.Calls, sum.Retried, st.Faults, st.Requests)
@@ -256,7 +256,7 @@ func TestE2ELeadSquaredCallContract(t *testing.T) {
 	before := srv.Core().Stats()
 	r = runApp(t, env, "run", "--quiet", "--concurrency", "16", job)
 	after := srv.Core().Stats()
-	sum2 := readSummary(t, filepath.Join(dir, ".leadsync", "runs", "2", "summary.json"))
+	sum2 := readSummaryPath(t, filepath.Join(dir, ".leadsync", "runs", "2", "summary.json"))
 	t.Logf("run 2: exit %d, status %s, requests %v", r.code, sum2.Status, diffCounts(before.Requests, after.Requests))
 	if w := after.TotalWrites() - before.TotalWrites(); w != 0 {
 		t.Errorf("re-run wrote %d times", w)
@@ -275,7 +275,7 @@ func TestE2ELeadSquaredCallContract(t *testing.T) {
 	}
 }
 
-func readSummary(t *testing.T, path string) summary {
+func readSummaryPath(t *testing.T, path string) summary {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -496,7 +496,7 @@ func TestE2ELeadSquaredAgentPopups(t *testing.T) {
 	env := map[string]string{"LS_URL": srv.URL, "LS_ACCESS": leadsquaredtest.TestAccessKey, "LS_SECRET": leadsquaredtest.TestSecretKey}
 
 	r := runApp(t, env, "run", "--quiet", "--concurrency", "16", job)
-	sum := readSummary(t, filepath.Join(dir, ".leadsync", "runs", "1", "summary.json"))
+	sum := readSummaryPath(t, filepath.Join(dir, ".leadsync", "runs", "1", "summary.json"))
 	st := srv.Core().Stats()
 	t.Logf("run 1: exit %d, status %s, uncertain %d; faults %v; requests %v", r.code, sum.Status, sum.Uncertain, st.Faults, st.Requests)
 	if r.code != ExitRejected || sum.Status != "done_with_rejects" || sum.Failed != 0 || sum.Rejected != 1 {
