@@ -38,6 +38,7 @@ func readSummary(t *testing.T, dir string, run int) summary {
 	if err := json.Unmarshal(b, &s); err != nil {
 		t.Fatal(err)
 	}
+	checkForecast(t, s, false)
 	return s
 }
 
