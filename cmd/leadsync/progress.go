@@ -153,6 +153,11 @@ func startProgress(e *env, logger *slog.Logger, p *pipeline.Progress, quiet bool
 				select {
 				case <-done:
 					if bar != nil {
+						// The final figures, then the bar is cleared.
+						fg := readFigures(p, b, win, time.Now())
+						bar.Describe("entities " + fg.describe())
+						_ = bar.Set64(min(fg.done, fg.total))
+						_ = bar.RenderBlank()
 						_ = bar.Finish()
 					}
 					return
@@ -166,7 +171,6 @@ func startProgress(e *env, logger *slog.Logger, p *pipeline.Progress, quiet bool
 							progressbar.OptionSetWriter(f),
 							progressbar.OptionShowCount(),
 							progressbar.OptionSetWidth(20),
-							progressbar.OptionThrottle(100*time.Millisecond),
 							progressbar.OptionSetPredictTime(false),
 							progressbar.OptionClearOnFinish(),
 						)
