@@ -106,6 +106,9 @@ type Sink struct {
 	Format string `yaml:"format"` // csv, jsonl or xlsx; empty = from the path's extension
 	Path   string `yaml:"path"`
 	Schema string `yaml:"schema"` // vendor/object whose schema the export follows; empty = any fields
+	// FormulaSafe (CSV exports; default true) neutralizes every cell a
+	// spreadsheet would evaluate; false writes cells raw, for programs.
+	FormulaSafe *bool `yaml:"formula_safe"`
 }
 
 // Budget is a call budget: at most Calls in any window of length Per.
@@ -134,9 +137,14 @@ func (r Retry) MaxDuration() (time.Duration, error) {
 }
 
 // Match declares the match keys (target fields) and the ambiguity policy.
+// `match: none` says the job has no keys on purpose (None).
 type Match struct {
 	Keys        []string `yaml:"keys"`
 	OnAmbiguous string   `yaml:"on_ambiguous"` // skip (default), first, fail
+	// None: `match: none`, no matching at all; every row is created and
+	// the run warns that duplicates are possible.
+	None bool   `yaml:"-"`
+	word string // any other word given as match: (refused)
 }
 
 // Enumerations checked by LoadJob.
@@ -237,6 +245,7 @@ func (d *Doc) Job() (*Job, error) {
 	if j.Concurrency < 0 {
 		errs = append(errs, d.At(d.NodeAt("$.concurrency"), "concurrency must be 1 or more"))
 	}
+	errs = append(errs, d.checkBounds(j)...)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}

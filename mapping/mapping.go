@@ -57,6 +57,11 @@ type Lead struct {
 	// Keys are the normalized match keys, "phone:+358401234567",
 	// "email:anna@example.fi"; empty values yield no key.
 	Keys []string
+	// Missing names the required fields this row left empty (only from
+	// ApplyPartial): another row of the same entity may fill them.
+	Missing []string
+	// MissingColumn is the source column of the first missing field.
+	MissingColumn string
 }
 
 // Mapping is a compiled mapping. Its zero value is not usable.
@@ -215,7 +220,7 @@ func Compile(doc *config.Doc, node ast.Node, obj sinks.Object, opts Options) (*M
 			c.errorf(node, "required field %s of %s is not mapped", req, obj.Name)
 		}
 	}
-	for _, k := range opts.Keys {
+	for ki, k := range opts.Keys {
 		idx := -1
 		for i, n := range m.names {
 			if n == k {
@@ -227,6 +232,10 @@ func Compile(doc *config.Doc, node ast.Node, obj sinks.Object, opts Options) (*M
 				continue // the field itself had an error
 			}
 			c.errorf(opts.KeysNode, "match key %s is not a mapped field%s", k, didYouMean(k, m.names))
+			continue
+		}
+		if !c.keyField(k) {
+			c.notKeyField(opts.KeysNode, ki, k)
 			continue
 		}
 		m.keys = append(m.keys, keySpec{field: idx, kind: keyKind(m.fields[idx].spec)})
@@ -387,6 +396,7 @@ func (c *compiler) compileField(name string, p *ast.MappingValueNode) *field {
 			f.autoNorm = layoutCheck(sf.Format, sf.Format)
 		}
 	}
+	c.emptyConstant(p.Value, name, f, s.Transform)
 	return f
 }
 
@@ -513,7 +523,16 @@ type RowError = sources.RowError
 // Apply maps one record. A problem with the row is returned as a
 // *sources.RowError naming the file, row and column; the record's other
 // fields are not written.
-func (m *Mapping) Apply(rec sources.Record) (Lead, error) {
+func (m *Mapping) Apply(rec sources.Record) (Lead, error) { return m.apply(rec, false) }
+
+// ApplyPartial is Apply for rows that are merged with others of the same
+// entity before they are written: a required field left empty is not an
+// error here but listed in Lead.Missing, for the caller to check on the
+// merged entity (an e-mail-only row may complete a person whose other
+// row has the phone).
+func (m *Mapping) ApplyPartial(rec sources.Record) (Lead, error) { return m.apply(rec, true) }
+
+func (m *Mapping) apply(rec sources.Record, partial bool) (Lead, error) {
 	lead := Lead{Row: rec.Row, Values: make([]string, len(m.fields))}
 	var data map[string]string
 	if m.templates {
@@ -526,6 +545,16 @@ func (m *Mapping) Apply(rec sources.Record) (Lead, error) {
 	}
 	for i, f := range m.fields {
 		v, err := f.apply(rec, data)
+		if err != nil && partial && errors.Is(err, ErrRequired) {
+			if lead.Missing == nil {
+				lead.MissingColumn = f.column
+				if lead.MissingColumn == "" {
+					lead.MissingColumn = f.name
+				}
+			}
+			lead.Missing = append(lead.Missing, f.name)
+			continue
+		}
 		if err != nil {
 			col := f.column
 			if col == "" {

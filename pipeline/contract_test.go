@@ -358,3 +358,30 @@ func TestDiffComparesAsTheVendorMeans(t *testing.T) {
 		t.Fatalf("a real difference was missed: %+v", ch)
 	}
 }
+
+// stampingFake stamps each record it creates with its entity, like
+// Tiledesk's deterministic lead_id.
+type stampingFake struct{ listingFake }
+
+func (s stampingFake) OwnKeyField() string { return "city" }
+func (s stampingFake) OwnKey(ctx context.Context, _ sinks.Fields) string {
+	return "own-" + sinks.EntityOf(ctx)
+}
+
+// A record a killed run left bare (created, stamped, not yet completed:
+// none of its match keys set) is recognized in the listing by its stamp
+// and completed, not created again.
+func TestPrefetchFindsABareRecordByItsStamp(t *testing.T) {
+	f := newFake(true)
+	f.recs["5"] = sinks.Fields{"city": "own-phone:+358401234567"} // the bare record
+	f.recs["6"] = sinks.Fields{"phone": "+358409999999"}
+	sink := stampingFake{listingFake{f}}
+	env := newSyncEnv(t, f.obj)
+	res, err := env.sync(t, sink, [][]string{{"Anna", "0401234567", "", ""}, {"B", "0409999999", "", ""}}, Policy{}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.recs) != 2 || f.calls["create"] != 0 || f.recs["5"]["phone"] != "+358401234567" || f.recs["5"]["name"] != "Anna" {
+		t.Fatalf("bare record not completed: %v %+v %v", f.recs, res.Actions, f.calls)
+	}
+}

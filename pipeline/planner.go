@@ -75,7 +75,11 @@ func (p *planner) process(ctx context.Context, e *entity, attempt int) (Decision
 	case obj.CanFind && len(e.keys) > 0 && p.index != nil && attempt == 1:
 		// Prefetched: no call. A retry never trusts the listing: an
 		// earlier attempt may have created the record since.
-		matches = p.index.find(e.keys)
+		own := ""
+		if ok, isOwn := sinks.As[sinks.OwnKeyer](sink); isOwn {
+			own = ok.OwnKey(ctx, e.fields)
+		}
+		matches = p.index.find(e.keys, own)
 	case obj.CanFind && len(e.keys) > 0:
 		matches, err = p.find(ctx, &d, e)
 		if err != nil {
@@ -344,6 +348,20 @@ func (p *planner) runSteps(ctx context.Context, d Decision, e *entity, hash stri
 		var res string
 		if flow != nil {
 			res, err = flow.Do(sctx, st.Name, e.fields, done)
+			var amb *sinks.AmbiguousError
+			if errors.As(err, &amb) {
+				if cfg.Policy.OnAmbiguous != "first" {
+					d.Action, d.Status, d.Candidates = ActionAmbiguous, state.StatusSkipped, amb.Candidates
+					d.Reason = fmt.Sprintf("step %q: %v; not written", st.Name, amb)
+					if cfg.Policy.OnAmbiguous == "fail" {
+						return d, fmt.Errorf("%w: rows %v: %s (on_ambiguous: fail)", ErrAmbiguous, e.rows, d.Reason)
+					}
+					return d, nil
+				}
+				d.Candidates = amb.Candidates
+				d.Calls++
+				res, err = flow.Do(sinks.WithPickFirst(sctx), st.Name, e.fields, done)
+			}
 		} else {
 			var rec sinks.Record
 			rec, err = cfg.Sink.Create(sctx, e.fields)
@@ -390,7 +408,7 @@ func (p *planner) markStep(ctx context.Context, entity, step, st, result, hash s
 	// Recorded even when the run is being stopped: the call happened.
 	ctx = context.WithoutCancel(ctx)
 	if err := p.cfg.Store.MarkStep(ctx, p.cfg.RunID, p.cfg.Sink.Scope(), entity, step, state.Step{State: st, Result: result, Hash: hash}); err != nil {
-		return fmt.Errorf("state: step %s: %w", step, err)
+		return fmt.Errorf("state: step %s: %w", step, p.cfg.Store.Fault(err))
 	}
 	return nil
 }
@@ -429,6 +447,8 @@ func (p *planner) failed(d Decision, err error) (Decision, error) {
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		d.Status = "" // interrupted: no outcome; the next run does it
 		return d, nil
+	case state.IsFault(err):
+		return d, err // leadsync's own file failed, not the row: the run stops
 	case sinks.ClassOf(err) == sinks.Unauthorized:
 		return d, fmt.Errorf("%w: %v", ErrUnauthorized, err)
 	case sinks.ClassOf(err) == sinks.Rejected:

@@ -63,13 +63,25 @@ type index struct {
 	byKey map[string][]sinks.Record
 }
 
-func (ix *index) find(keys []sinks.Key) []sinks.Record {
+// ownPrefix keys the index by a sink's own stamp (sinks.OwnKeyer).
+const ownPrefix = "own:"
+
+// find returns the records with any of keys, or with the entity's own
+// stamp (own, "" for none).
+func (ix *index) find(keys []sinks.Key, own string) []sinks.Record {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	var out []sinks.Record
 	seen := map[string]bool{}
+	names := make([]string, 0, len(keys)+1)
 	for _, k := range keys {
-		for _, r := range ix.byKey[k.Kind+":"+k.Value] {
+		names = append(names, k.Kind+":"+k.Value)
+	}
+	if own != "" {
+		names = append(names, ownPrefix+own)
+	}
+	for _, k := range names {
+		for _, r := range ix.byKey[k] {
 			if !seen[r.ID] {
 				seen[r.ID] = true
 				out = append(out, r)
@@ -123,10 +135,16 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 			// e-mail and lead_id) is a match.
 			ix := &index{byKey: map[string][]sinks.Record{}}
 			names, kinds := p.cfg.Mapping.KeyFields()
+			own, _ := sinks.As[sinks.OwnKeyer](p.cfg.Sink)
 			pages, err := lister.List(ctx, func(r sinks.Record) error {
 				for i, name := range names {
 					if key, ok := mapping.Key(kinds[i], r.Fields[name], region); ok {
 						ix.byKey[key] = append(ix.byKey[key], r)
+					}
+				}
+				if own != nil {
+					if v := r.Fields[own.OwnKeyField()]; v != "" {
+						ix.byKey[ownPrefix+v] = append(ix.byKey[ownPrefix+v], r)
 					}
 				}
 				return nil

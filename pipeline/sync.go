@@ -439,7 +439,7 @@ func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) ([]*enti
 		cfg.Progress.Read.Add(1)
 		if rowErr == nil {
 			var lead mapping.Lead
-			lead, err = cfg.Mapping.Apply(rec)
+			lead, err = cfg.Mapping.ApplyPartial(rec)
 			if err != nil && !errors.As(err, &rowErr) {
 				return nil, err
 			}
@@ -522,9 +522,40 @@ func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) ([]*enti
 			continue
 		}
 		e.fields = mergeFields(names, e.leads, cfg.Policy.Merge)
+		if missing := missingRequired(e); missing != "" {
+			// No row of the entity filled a required field.
+			for i, l := range e.leads {
+				if cfg.Done[l.Row] {
+					res.Skipped++
+					continue
+				}
+				col := l.MissingColumn
+				if col == "" {
+					col = missing
+				}
+				if err := rejectRow(cfg, l.Row, e.raws[i], col, "field "+missing+": "+mapping.ErrRequired.Error()); err != nil {
+					return nil, err
+				}
+				res.Statuses[state.StatusRejected]++
+			}
+			continue
+		}
 		kept = append(kept, e)
 	}
 	return kept, nil
+}
+
+// missingRequired names a required field that no row of the entity
+// filled, or "".
+func missingRequired(e *entity) string {
+	for _, l := range e.leads {
+		for _, name := range l.Missing {
+			if e.fields[name] == "" {
+				return name
+			}
+		}
+	}
+	return ""
 }
 
 // eventKeyer names events: an event object's entity is one event,

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/leadsync/leadsync/internal/csvsafe"
 	"github.com/leadsync/leadsync/sinks"
 )
 
@@ -62,6 +63,9 @@ type Entity struct {
 	Changes    []Change `json:"changes,omitempty"`
 	Candidates []string `json:"candidates,omitempty"` // ambiguous: the vendor ids that match
 	Reason     string   `json:"reason,omitempty"`
+	// PII are the entity's personal values (its PII fields and keys), for
+	// MaskPII to find in ids and reasons; never written.
+	PII []string `json:"-"`
 }
 
 // Change is one field's planned change; Old is empty and OldKnown false
@@ -78,6 +82,8 @@ type RejectedRow struct {
 	Row    int    `json:"row"`
 	Column string `json:"column,omitempty"`
 	Reason string `json:"reason"`
+	// PII are the row's personal cells, for MaskPII; never written.
+	PII []string `json:"-"`
 }
 
 // Sort orders entities by their first row and fills Counts.
@@ -100,50 +106,40 @@ func firstRow(e Entity) int {
 	return e.Rows[0]
 }
 
-// MaskPII replaces the values of the object's PII fields: an email keeps
-// its domain ("•••@example.fi"), anything else becomes "•••". Keys in
-// entity ids are masked the same way.
+// MaskPII masks the personal data of the object's PII fields everywhere
+// in the diff: field changes (an email keeps its domain,
+// "•••@example.fi"; anything else becomes "•••"), entity ids and
+// merged_on, reasons of entities and rejected rows (with the values in
+// their PII lists, and any quoted value of a PII field's reason).
 func (d *Diff) MaskPII(obj sinks.Object) {
 	d.PIIMasked = true
 	mask := func(field, v string) string {
-		if v == "" {
+		if v == "" || !isPII(obj, field) {
 			return v
 		}
-		f, ok := obj.Field(field)
-		if !ok || !(f.PII || f.Type == sinks.Email) {
-			return v
-		}
+		f, _ := obj.Field(field)
 		return MaskValue(f.Type, v)
 	}
 	for i := range d.Entities {
 		e := &d.Entities[i]
+		values := e.PII
 		for j := range e.Changes {
 			c := &e.Changes[j]
+			if isPII(obj, c.Field) {
+				values = append(values, c.Old, c.New)
+			}
 			c.Old, c.New = mask(c.Field, c.Old), mask(c.Field, c.New)
 		}
-		e.ID = maskKeys(e.ID)
-		e.MergedOn = maskKeys(e.MergedOn)
+		e.ID = MaskKeys(e.ID, values)
+		e.MergedOn = MaskKeys(e.MergedOn, values)
+		e.Reason = MaskText(obj, e.Reason, values)
+		e.PII = nil
 	}
-}
-
-// MaskValue masks one value: the local part of an email, or all of it.
-func MaskValue(t sinks.FieldType, v string) string {
-	if t == sinks.Email {
-		if at := strings.LastIndexByte(v, '@'); at > 0 {
-			return "•••" + v[at:]
-		}
+	for i := range d.Rejected {
+		r := &d.Rejected[i]
+		r.Reason = MaskText(obj, r.Reason, r.PII)
+		r.PII = nil
 	}
-	return "•••"
-}
-
-func maskKeys(id string) string {
-	parts := strings.Split(id, "|")
-	for i, p := range parts {
-		if rest, ok := strings.CutPrefix(p, "email:"); ok {
-			parts[i] = "email:" + MaskValue(sinks.Email, rest)
-		}
-	}
-	return strings.Join(parts, "|")
 }
 
 // WriteJSON writes the documented JSON form.
@@ -180,7 +176,7 @@ func (d *Diff) WriteCSV(w io.Writer) error {
 		base := []string{joinRows(e.Rows), e.Action, e.VendorID}
 		tail := []string{strings.Join(e.Candidates, " "), e.MergedOn, e.Reason}
 		if len(e.Changes) == 0 {
-			if err := cw.Write(SafeRow(append(append(base, "", "", ""), tail...))); err != nil {
+			if err := cw.Write(csvsafe.Row(append(append(base, "", "", ""), tail...))); err != nil {
 				return err
 			}
 			continue
@@ -190,13 +186,13 @@ func (d *Diff) WriteCSV(w io.Writer) error {
 			if !c.OldKnown {
 				old = ""
 			}
-			if err := cw.Write(SafeRow(append(append(append([]string{}, base...), c.Field, old, c.New), tail...))); err != nil {
+			if err := cw.Write(csvsafe.Row(append(append(append([]string{}, base...), c.Field, old, c.New), tail...))); err != nil {
 				return err
 			}
 		}
 	}
 	for _, r := range d.Rejected {
-		if err := cw.Write(SafeRow([]string{strconv.Itoa(r.Row), "rejected", "", r.Column, "", "", "", "", r.Reason})); err != nil {
+		if err := cw.Write(csvsafe.Row([]string{strconv.Itoa(r.Row), "rejected", "", r.Column, "", "", "", "", r.Reason})); err != nil {
 			return err
 		}
 	}
@@ -214,7 +210,7 @@ func (d *Diff) WriteReviewCSV(w io.Writer) error {
 		if e.Action != "ambiguous" {
 			continue
 		}
-		cw.Write(SafeRow([]string{joinRows(e.Rows), e.ID, strings.Join(e.Candidates, " "), e.Reason}))
+		cw.Write(csvsafe.Row([]string{joinRows(e.Rows), e.ID, strings.Join(e.Candidates, " "), e.Reason}))
 	}
 	cw.Flush()
 	return cw.Error()
@@ -256,6 +252,3 @@ func joinRows(rows []int) string {
 	}
 	return strings.Join(s, " ")
 }
-
-// MaskEntityID masks the PII in an entity's name ("email:a@b|phone:+1").
-func MaskEntityID(id string) string { return maskKeys(id) }

@@ -162,3 +162,29 @@ func TestDiffHTMLInChromium(t *testing.T) {
 		os.WriteFile(out, b, 0o644)
 	}
 }
+
+func TestMaskText(t *testing.T) {
+	obj := sinks.Object{Name: "contact", Fields: []sinks.Field{{Name: "email", Type: sinks.Email}, {Name: "phone", Type: sinks.Phone, PII: true}, {Name: "city", Type: sinks.String}}}
+	for _, tc := range []struct {
+		in     string
+		values []string
+		want   string
+	}{
+		{`field email: not a valid email address: "anna@@x"`, nil, `field email: not a valid email address: "•••"`},
+		{`field phone: not a valid phone number: "040 12"`, nil, `field phone: not a valid phone number: "•••"`},
+		{`field city: "Oulu" is too long`, nil, `field city: "Oulu" is too long`},
+		{`vendor refused +358401004003 (040 100 4003)`, []string{"040 100 4003", "+358401004003"}, `vendor refused ••• (•••)`},
+		{`duplicate of Anna.Aalto@Example.fi`, nil, `duplicate of •••@Example.fi`},
+		{`2 vendor records match (7001, 7002)`, []string{"7001x"}, `2 vendor records match (7001, 7002)`},
+	} {
+		if got := MaskText(obj, tc.in, tc.values); got != tc.want {
+			t.Errorf("MaskText(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if got := MaskKeys("email:anna@example.fi|id:A-77|phone:+358401004003", []string{"A-77"}); got != "email:•••@example.fi|id:•••|phone:•••" {
+		t.Errorf("MaskKeys: %q", got)
+	}
+	if got := MaskKeys("id:CALL-1", nil); got != "id:CALL-1" {
+		t.Errorf("MaskKeys of a non-personal id: %q", got)
+	}
+}

@@ -1,3 +1,7 @@
+// Package report writes what a run leaves for people: the rejected-rows
+// file (fixable and re-importable), the written-rows file, the diff
+// reports and the run summary. Every CSV cell passes the one
+// formula-safety rule of internal/csvsafe.
 package report
 
 import (
@@ -7,18 +11,24 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/leadsync/leadsync/internal/csvsafe"
+	"github.com/leadsync/leadsync/internal/safefile"
 )
 
-// Rejected-rows file columns added after the source's own columns.
+// Rejected-rows file columns added after the source's own columns. The
+// CSV source recognises a rejected-rows file by them and undoes the
+// formula neutralization, so a fixed file imports the values it held.
 const (
-	ColRow    = "leadsync_row"
-	ColColumn = "leadsync_column"
-	ColReason = "leadsync_reason"
+	ColRow    = csvsafe.ColRow
+	ColColumn = csvsafe.ColColumn
+	ColReason = csvsafe.ColReason
 )
 
 // RunFiles writes a run's rejected.csv (the source's columns unchanged,
 // then row, column and reason, so the file can be fixed and fed back in)
-// and written.csv (row, action, vendor id). Not safe for concurrent use:
+// and written.csv (row, action, vendor id). Both appear when Close is
+// called. Not safe for concurrent use:
 // the pipeline calls it from one goroutine.
 type RunFiles struct {
 	Dir          string
@@ -29,23 +39,30 @@ type RunFiles struct {
 	WrittenRows  int
 	// Mask, when set, masks the cell of source column i (personal data).
 	Mask func(i int, v string) string
+	// MaskReason, when set, masks the personal data of a row's reason
+	// (raw is the row's cells); extra cells of a ragged row are then only
+	// counted.
+	MaskReason func(raw []string, reason string) string
 }
 
 type csvFile struct {
-	f *os.File
+	f *safefile.File
 	b *bufio.Writer
 	w *csv.Writer
 }
 
+// createCSV starts a CSV file that appears at path on close (never
+// through a link planted there: see internal/safefile).
 func createCSV(path string, header []string) (*csvFile, error) {
-	f, err := os.Create(path)
+	safefile.Sweep(path) // a killed run's temporary file; the run holds the job's lock
+	f, err := safefile.Create(path, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	b := bufio.NewWriterSize(f, 256<<10)
 	w := csv.NewWriter(b)
 	if err := w.Write(header); err != nil {
-		f.Close()
+		f.Abort()
 		return nil, err
 	}
 	return &csvFile{f: f, b: b, w: w}, nil
@@ -57,14 +74,14 @@ func (c *csvFile) close() error {
 	}
 	c.w.Flush()
 	if err := c.w.Error(); err != nil {
-		c.f.Close()
+		c.f.Abort()
 		return err
 	}
 	if err := c.b.Flush(); err != nil {
-		c.f.Close()
+		c.f.Abort()
 		return err
 	}
-	return c.f.Close()
+	return c.f.Commit()
 }
 
 // NewRunFiles creates dir and both files. header is the source's header.
@@ -73,7 +90,7 @@ func NewRunFiles(dir string, header []string) (*RunFiles, error) {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	rh := append(append([]string(nil), header...), ColRow, ColColumn, ColReason)
-	rej, err := createCSV(filepath.Join(dir, "rejected.csv"), SafeRow(rh))
+	rej, err := createCSV(filepath.Join(dir, "rejected.csv"), csvsafe.Row(rh))
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
@@ -96,14 +113,21 @@ func (r *RunFiles) Rejected(row int, raw []string, column, reason string) error 
 		if r.Mask != nil {
 			v = r.Mask(i, v)
 		}
-		cells = append(cells, SafeCell(v))
+		cells = append(cells, csvsafe.Cell(v))
+	}
+	if r.MaskReason != nil {
+		reason = r.MaskReason(raw, reason)
 	}
 	if len(raw) > len(r.header) {
 		// A ragged row's extra cells would shift the report's columns; they
 		// are kept in the reason instead.
-		reason = fmt.Sprintf("%s (extra cells: %q)", reason, raw[len(r.header):])
+		if r.Mask != nil || r.MaskReason != nil {
+			reason = fmt.Sprintf("%s (%d extra cells, masked)", reason, len(raw)-len(r.header))
+		} else {
+			reason = fmt.Sprintf("%s (extra cells: %q)", reason, raw[len(r.header):])
+		}
 	}
-	cells = append(cells, strconv.Itoa(row), SafeCell(column), SafeCell(reason))
+	cells = append(cells, strconv.Itoa(row), csvsafe.Cell(column), csvsafe.Cell(reason))
 	r.RejectedRows++
 	return r.rejected.w.Write(cells)
 }
@@ -111,7 +135,7 @@ func (r *RunFiles) Rejected(row int, raw []string, column, reason string) error 
 // Written adds a row to written.csv.
 func (r *RunFiles) Written(row int, action, id string) error {
 	r.WrittenRows++
-	return r.written.w.Write([]string{strconv.Itoa(row), action, SafeCell(id)})
+	return r.written.w.Write([]string{strconv.Itoa(row), action, csvsafe.Cell(id)})
 }
 
 // Close flushes both files.

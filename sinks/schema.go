@@ -57,7 +57,11 @@ func (f Field) Canonical(v string) string {
 	case Email:
 		return strings.ToLower(strings.TrimSpace(v))
 	case ID:
-		return strings.TrimSpace(v)
+		v = strings.TrimSpace(v)
+		if isGUID(v) {
+			return strings.ToLower(v) // GUIDs ignore case (LeadSquared's ids)
+		}
+		return v
 	case Tags:
 		return canonicalTags(v)
 	case Int, Number:
@@ -72,6 +76,26 @@ func (f Field) Canonical(v string) string {
 // Equal reports whether a and b are the same value as the vendor means it.
 func (f Field) Equal(a, b string) bool {
 	return a == b || f.Canonical(a) == f.Canonical(b)
+}
+
+// isGUID reports an 8-4-4-4-12 hexadecimal identifier.
+func isGUID(v string) bool {
+	if len(v) != 36 {
+		return false
+	}
+	for i, c := range v {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func canonicalTags(v string) string {

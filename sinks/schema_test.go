@@ -34,3 +34,25 @@ func TestSchemas(t *testing.T) {
 		t.Error("a bad schema passed")
 	}
 }
+
+func TestCanonicalValues(t *testing.T) {
+	for _, c := range []struct {
+		typ  sinks.FieldType
+		a, b string
+		same bool
+	}{
+		{sinks.Tags, "VIP,Buyer", "Buyer, VIP", true},
+		{sinks.Tags, "VIP,Buyer", "VIP", false},
+		{sinks.Email, "A@B.fi ", "a@b.fi", true},
+		{sinks.Number, "98112", "98112.0", true},
+		{sinks.Int, "7", "8", false},
+		{sinks.Phone, "+358 40 123 4567", "+358401234567", true},
+		{sinks.ID, "7A3C0F52-1B4E-4C8A-9D21-5E6F7A8B9C0D", "7a3c0f52-1b4e-4c8a-9d21-5e6f7a8b9c0d", true},
+		{sinks.ID, "ABC", "abc", false},
+		{sinks.String, "Anna", "anna", false},
+	} {
+		if got := (sinks.Field{Type: c.typ}).Equal(c.a, c.b); got != c.same {
+			t.Errorf("%s: Equal(%q, %q) = %v", c.typ, c.a, c.b, got)
+		}
+	}
+}

@@ -127,6 +127,34 @@ type Flow interface {
 // (no campaign on the route, no team to offer the lead to).
 var ErrStepSkipped = errors.New("step does not apply")
 
+// AmbiguousError is returned by a Flow step that found several records
+// where it needs one (two LionDesk contacts with the entity's e-mail):
+// the engine applies the job's on_ambiguous policy instead of guessing.
+// With on_ambiguous: first, the engine runs the step again with
+// WithPickFirst, and the step takes the first candidate.
+type AmbiguousError struct {
+	What       string   // "contact"
+	Candidates []string // the vendor ids found
+}
+
+func (e *AmbiguousError) Error() string {
+	return fmt.Sprintf("%d %ss match (%s)", len(e.Candidates), e.What, strings.Join(e.Candidates, ", "))
+}
+
+type pickFirstKey struct{}
+
+// WithPickFirst tells a Flow step to take the first of several matches.
+func WithPickFirst(ctx context.Context) context.Context {
+	return context.WithValue(ctx, pickFirstKey{}, true)
+}
+
+// PickFirst reports whether a step should take the first of several
+// matches instead of returning an *AmbiguousError.
+func PickFirst(ctx context.Context) bool {
+	v, _ := ctx.Value(pickFirstKey{}).(bool)
+	return v
+}
+
 type beforeWriteKey struct{}
 
 // WithBeforeWrite returns a context whose writes call fn after the budget
@@ -159,6 +187,19 @@ func WithEntity(ctx context.Context, id string) context.Context {
 func EntityOf(ctx context.Context) string {
 	id, _ := ctx.Value(entityKey{}).(string)
 	return id
+}
+
+// OwnKeyer is implemented by sinks that stamp each record they create
+// with a key derived from the entity (Tiledesk's lead_id, from
+// EntityOf(ctx)). A prefetched listing then recognizes a record whose
+// create answer was lost, or that a killed run left before it was
+// completed, even when it does not yet hold the entity's match keys.
+type OwnKeyer interface {
+	// OwnKeyField is the schema field that holds the stamp.
+	OwnKeyField() string
+	// OwnKey is the stamp a create of f for the entity in ctx sets ("":
+	// none).
+	OwnKey(ctx context.Context, f Fields) string
 }
 
 // Deleter is implemented by sinks that can delete (soft or hard).

@@ -96,7 +96,7 @@ func TestRunExampleJob(t *testing.T) {
 		}
 	}
 	out, _ := os.ReadFile(filepath.Join(dir, "out", "contacts.csv"))
-	if !strings.Contains(string(out), "Nightly leads,Anna,Virtanen,+358401234567,anna.virtanen@example.fi,Helsinki") {
+	if !strings.Contains(string(out), "Nightly leads,Anna,Virtanen,'+358401234567,anna.virtanen@example.fi,Helsinki") {
 		t.Fatalf("export:\n%s", out)
 	}
 	rej, _ := os.ReadFile(filepath.Join(dir, ".leadsync", "runs", "1", "rejected.csv"))

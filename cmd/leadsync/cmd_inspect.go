@@ -60,7 +60,7 @@ func inspect(c *cli.Context, e *env, path string) error {
 		}
 		defer api.close()
 		src = staged.New(job.Source.Type, api.pager, nil, 0)
-		fmt.Fprintf(w, "source     %s %s (vendor API)\n", job.Source.Type, redactURL(job.Source.URL))
+		fmt.Fprintf(w, "source     %s %s (vendor API)\n", job.Source.Type, jobURL(job, "source"))
 	case ".xlsx", ".xlsm":
 		sheets, err := xlsxfile.Sheets(path)
 		if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -149,10 +150,10 @@ func reconcile(c *cli.Context, e *env, path string) error {
 	if dir == "" {
 		dir = filepath.Join(filepath.Dir(job.State), "reconcile")
 	}
-	for name, fn := range map[string]func(f *os.File) error{
-		"reconcile.json": func(f *os.File) error { return d.WriteJSON(f) },
-		"reconcile.csv":  func(f *os.File) error { return d.WriteCSV(f) },
-		"reconcile.html": func(f *os.File) error { return d.WriteHTML(f) },
+	for name, fn := range map[string]func(f io.Writer) error{
+		"reconcile.json": func(f io.Writer) error { return d.WriteJSON(f) },
+		"reconcile.csv":  func(f io.Writer) error { return d.WriteCSV(f) },
+		"reconcile.html": func(f io.Writer) error { return d.WriteHTML(f) },
 	} {
 		if err := writeFileWith(filepath.Join(dir, name), fn); err != nil {
 			return withCode(ExitUsage, err)

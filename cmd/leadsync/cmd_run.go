@@ -18,6 +18,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/leadsync/leadsync/config"
+	"github.com/leadsync/leadsync/internal/safefile"
 	"github.com/leadsync/leadsync/pipeline"
 	"github.com/leadsync/leadsync/report"
 	"github.com/leadsync/leadsync/sinks"
@@ -107,7 +108,7 @@ type unsettledRow struct {
 // maxUnsettled bounds the rows listed in a summary (show lists them all).
 const maxUnsettled = 1000
 
-func unsettledRows(ctx context.Context, store *state.Store, runID int64, maskPII bool) []unsettledRow {
+func unsettledRows(ctx context.Context, store *state.Store, runID int64, obj sinks.Object, maskPII bool) []unsettledRow {
 	var out []unsettledRow
 	for _, st := range []string{state.StatusFailed, state.StatusUncertain} {
 		os, _ := store.Outcomes(ctx, runID, st)
@@ -117,7 +118,8 @@ func unsettledRows(ctx context.Context, store *state.Store, runID int64, maskPII
 			}
 			u := unsettledRow{Row: o.Row, Status: o.Status, Entity: o.Entity, Reason: o.Error}
 			if maskPII {
-				u.Entity = report.MaskEntityID(u.Entity)
+				u.Entity = report.MaskKeys(u.Entity, nil)
+				u.Reason = report.MaskText(obj, u.Reason, nil)
 			}
 			out = append(out, u)
 		}
@@ -178,6 +180,9 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		return withCode(ExitUsage, err)
 	}
 	defer p.Close()
+	if err := checkConcurrency(c.Int("concurrency")); err != nil {
+		return withCode(ExitUsage, err)
+	}
 	job := p.job
 	var ve vendorEntry
 	if (opts.dryRun || opts.planIn != "") && job.Sink.Vendor == "export" {
@@ -208,17 +213,18 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 
 	sinkDesc := job.Sink.Vendor + ":" + job.Sink.Path
 	if job.Sink.Vendor != "export" {
-		sinkDesc = job.Sink.Vendor + "/" + p.object.Name + " " + redactURL(job.Sink.URL)
+		sinkDesc = job.Sink.Vendor + "/" + p.object.Name + " " + jobURL(job, "sink")
 	}
 	runRec, resumed, err := store.BeginRun(ctx, state.RunSpec{
 		Job: job.Name, Fingerprint: fp, ConfigHash: configHash(job), Fresh: c.Bool("fresh"), DryRun: opts.dryRun,
 		Input: sourceDesc(job), Sink: sinkDesc,
 	})
 	if err != nil {
-		return withCode(ExitUsage, err)
+		return withCode(ExitUsage, store.Fault(err))
 	}
 	release, err := store.Lock(ctx, job.Name, runRec.ID)
 	if err != nil {
+		err = store.Fault(err)
 		_ = store.FinishRun(context.Background(), runRec.ID, state.RunInterrupted, nil, "not started: "+err.Error())
 		return withCode(ExitUsage, err)
 	}
@@ -241,6 +247,9 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	}
 	if opts.maskPII {
 		files.Mask = columnMask(p)
+		files.MaskReason = func(raw []string, reason string) string {
+			return report.MaskText(p.object, reason, piiCells(p, raw))
+		}
 	}
 	conc := c.Int("concurrency")
 	if conc == 0 {
@@ -249,6 +258,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	rs := &runState{c: c, e: e, p: p, logger: logger, store: store, run: runRec, resumed: resumed, files: files, reportDir: reportDir, conc: conc,
 		opts: opts, inputHash: fp}
 	logger.Info("run started", "job", job.Name, "run", runRec.ID, "resumed", resumed, "input", sourceDesc(job), "sink", sinkDesc, "state", job.State)
+	warnMatchNone(job, logger)
 
 	var out runOutcome
 	if job.Sink.Vendor == "export" {
@@ -259,6 +269,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	if err := files.Close(); err != nil && out.err == nil {
 		out.err = err
 	}
+	out.err = explainFault(store.Fault(out.err))
 	if p.api != nil {
 		out.srcCalls, out.srcBudget = p.api.budget.Stats().Calls, p.api.desc
 	}
@@ -291,7 +302,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		msg = out.err.Error()
 	}
 	if err := store.FinishRun(context.Background(), runRec.ID, status, counts, msg); err != nil && out.err == nil {
-		out.err = err
+		out.err = store.Fault(err)
 	}
 	elapsed := time.Since(started)
 	sum := summary{
@@ -309,7 +320,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		sum.Output = out.output
 	}
 	if tot.failed+tot.uncertain > 0 && out.dryStatuses == nil {
-		sum.Unsettled = unsettledRows(context.Background(), store, runRec.ID, opts.maskPII)
+		sum.Unsettled = unsettledRows(context.Background(), store, runRec.ID, p.object, opts.maskPII)
 	}
 	writeSummaryJSON(reportDir, sum)
 	if c.Bool("json") {
@@ -342,11 +353,15 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 
 func runExport(ctx context.Context, rs *runState) runOutcome {
 	job := rs.p.job
-	sink, err := export.New(job.Sink.Path, job.Sink.Format, rs.p.mapping.Fields())
+	sink, err := export.Open(job.Sink.Path, rs.p.mapping.Fields(), export.Options{
+		Format: job.Sink.Format, RawCells: job.Sink.FormulaSafe != nil && !*job.Sink.FormulaSafe,
+	})
 	if err != nil {
 		return runOutcome{err: err}
 	}
 	writer := rs.store.NewWriter(rs.run.ID, nil)
+	ctx, stopWatch := stopOnStateFault(ctx, writer)
+	defer stopWatch()
 	prog := &pipeline.Progress{}
 	stopProgress := startProgress(rs.e, rs.logger, prog, rs.c.Bool("quiet"), nil)
 	res, runErr := pipeline.Run(ctx, pipeline.Config{
@@ -385,10 +400,50 @@ func columnMask(p *prepared) func(int, string) string {
 	}
 }
 
+// piiColumns are the source columns that feed PII or email fields.
+func piiColumns(p *prepared) []int {
+	var cols []int
+	for _, name := range p.mapping.Fields() {
+		if f, ok := p.object.Field(name); ok && (f.PII || f.Type == sinks.Email) {
+			cols = append(cols, p.mapping.ColumnsOf(name)...)
+		}
+	}
+	return cols
+}
+
+// piiCells are a row's personal cells, for masking its reasons.
+func piiCells(p *prepared, raw []string) []string {
+	var v []string
+	for _, i := range piiColumns(p) {
+		if i < len(raw) {
+			v = append(v, raw[i])
+		}
+	}
+	return v
+}
+
+// decisionPII are an entity's personal values: its PII fields' mapped
+// values and its phone, email and PII keys.
+func decisionPII(obj sinks.Object, d pipeline.Decision) []string {
+	var v []string
+	for name, val := range d.Fields {
+		if f, ok := obj.Field(name); ok && (f.PII || f.Type == sinks.Email) {
+			v = append(v, val)
+		}
+	}
+	for _, k := range d.Keys {
+		f, ok := obj.Field(k.Field)
+		if k.Kind == "phone" || k.Kind == "email" || ok && f.PII {
+			v = append(v, k.Value)
+		}
+	}
+	return v
+}
+
 // sourceDesc names the input for history and logs.
 func sourceDesc(job *config.Job) string {
 	if job.Source.IsAPI() {
-		return job.Source.Type + " " + redactURL(job.Source.URL)
+		return job.Source.Type + " " + jobURL(job, "source")
 	}
 	return job.Source.Path
 }
@@ -417,7 +472,7 @@ func totals(counts state.Counts) outcomeTotals {
 
 func writeSummaryJSON(dir string, s summary) {
 	b, _ := json.MarshalIndent(s, "", "  ")
-	_ = os.WriteFile(filepath.Join(dir, "summary.json"), append(b, '\n'), 0o644)
+	_ = safefile.WriteFile(filepath.Join(dir, "summary.json"), append(b, '\n'), 0o644)
 }
 
 func printSummary(e *env, s summary) {

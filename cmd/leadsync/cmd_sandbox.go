@@ -64,7 +64,7 @@ func sandboxCommand(e *env) *cli.Command {
 			}
 			base := "http://" + ln.Addr().String()
 			fmt.Fprint(e.stdout, describeSandbox(base, vendors, s))
-			srv := &http.Server{Handler: sandboxMux(vendors), ReadHeaderTimeout: 10 * time.Second}
+			srv := &http.Server{Handler: sandboxHandler(vendors), ReadHeaderTimeout: 10 * time.Second}
 			go func() {
 				<-ctx.Done()
 				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

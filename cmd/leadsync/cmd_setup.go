@@ -42,7 +42,7 @@ func setupCommand(e *env) *cli.Command {
 				return withCode(ExitUsage, err)
 			}
 			defer conn.close()
-			fmt.Fprintf(e.stdout, "setup for %s (%s):\n", ve.name, redactURL(job.Sink.URL))
+			fmt.Fprintf(e.stdout, "setup for %s (%s):\n", ve.name, jobURL(job, "sink"))
 			decode := func(v any) error { return job.Doc.Decode(job.Setup, v) }
 			changed, err := ve.setup(c.Context, conn.cfg, decode, c.Bool("dry-run"), e.stdout)
 			if err != nil {

@@ -29,6 +29,9 @@ func validateCommand(e *env) *cli.Command {
 			for i, n := range names {
 				fmt.Fprintf(e.stdout, "  key     %s (%s)\n", n, kinds[i])
 			}
+			if p.job.Match.None && p.job.Sink.Vendor != "export" {
+				fmt.Fprintf(e.stdout, "  warning %s\n", matchNoneWarning)
+			}
 			return nil
 		},
 	}

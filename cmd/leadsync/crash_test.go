@@ -17,14 +17,10 @@ import (
 	"github.com/leadsync/leadsync/state"
 )
 
-// buildBinary builds leadsync once per test.
+// buildBinary returns the leadsync binary the tests share (built once).
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "leadsync")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
+	return sharedBinary(t)
 }
 
 // The crash test: the real binary syncs 5,000 people into a LeadDesk

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/leadsync/leadsync/internal/safefile"
 	"github.com/leadsync/leadsync/pipeline"
 	"github.com/leadsync/leadsync/report"
 )
@@ -33,7 +35,11 @@ func newDiffCollector(rs *runState, conn *connection) *diffCollector {
 // Rejected records a row rejected before any call (pipeline.Reporter).
 func (c *diffCollector) Rejected(row int, raw []string, column, reason string) error {
 	c.mu.Lock()
-	c.d.Rejected = append(c.d.Rejected, report.RejectedRow{Row: row, Column: column, Reason: reason})
+	rr := report.RejectedRow{Row: row, Column: column, Reason: reason}
+	if c.rs.opts.maskPII {
+		rr.PII = piiCells(c.rs.p, raw)
+	}
+	c.d.Rejected = append(c.d.Rejected, rr)
 	c.mu.Unlock()
 	return c.rs.files.Rejected(row, raw, column, reason)
 }
@@ -47,6 +53,9 @@ func (c *diffCollector) decision(d pipeline.Decision) {
 	e := report.Entity{ID: d.ID, Rows: d.Rows, MergedOn: d.MergedOn, Action: d.Action, VendorID: d.VendorID, Candidates: d.Candidates, Reason: d.Reason}
 	if len(d.Rows) == 1 {
 		e.MergedOn = ""
+	}
+	if c.rs.opts.maskPII {
+		e.PII = decisionPII(c.rs.p.object, d)
 	}
 	for _, ch := range d.Changes {
 		e.Changes = append(e.Changes, report.Change{Field: ch.Field, Old: ch.Old, New: ch.New, OldKnown: ch.OldKnown})
@@ -67,7 +76,7 @@ func (c *diffCollector) write(pl pipeline.Plan) error {
 	c.d.Sort()
 	if c.rs.opts.planOut != "" {
 		// The plan keeps real values: it is matched against the vendor.
-		if err := writeFileWith(c.rs.opts.planOut, func(f *os.File) error { return c.d.WriteJSON(f) }); err != nil {
+		if err := writeFileWith(c.rs.opts.planOut, func(f io.Writer) error { return c.d.WriteJSON(f) }); err != nil {
 			return err
 		}
 	}
@@ -75,13 +84,13 @@ func (c *diffCollector) write(pl pipeline.Plan) error {
 		c.d.MaskPII(c.rs.p.object)
 	}
 	dir := c.rs.reportDir
-	files := map[string]func(f *os.File) error{
-		"diff.json": func(f *os.File) error { return c.d.WriteJSON(f) },
-		"diff.csv":  func(f *os.File) error { return c.d.WriteCSV(f) },
-		"diff.html": func(f *os.File) error { return c.d.WriteHTML(f) },
+	files := map[string]func(f io.Writer) error{
+		"diff.json": func(f io.Writer) error { return c.d.WriteJSON(f) },
+		"diff.csv":  func(f io.Writer) error { return c.d.WriteCSV(f) },
+		"diff.html": func(f io.Writer) error { return c.d.WriteHTML(f) },
 	}
 	if c.d.Counts["ambiguous"] > 0 {
-		files["review.csv"] = func(f *os.File) error { return c.d.WriteReviewCSV(f) }
+		files["review.csv"] = func(f io.Writer) error { return c.d.WriteReviewCSV(f) }
 	}
 	for name, fn := range files {
 		if err := writeFileWith(filepath.Join(dir, name), fn); err != nil {
@@ -95,19 +104,13 @@ func (c *diffCollector) write(pl pipeline.Plan) error {
 	return nil
 }
 
-func writeFileWith(path string, fn func(f *os.File) error) error {
+// writeFileWith writes a file leadsync leaves behind, in place only when
+// fn succeeds and never through a link planted at path.
+func writeFileWith(path string, fn func(w io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := fn(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return safefile.Write(path, 0o644, fn)
 }
 
 // loadPlan reads a plan and checks it was made for this job and input.

@@ -137,7 +137,7 @@ func TestE2ELeadSquaredCallContract(t *testing.T) {
 	if r.code != ExitOK && r.code != ExitRejected {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	sum := readSummaryPath(t, filepath.Join(dir, ".leadsync", "runs", "1", "summary.json"))
+	sum := readSummary(t, filepath.Join(dir, ".leadsync", "runs", "1", "summary.json"))
 	st := srv.Core().Stats()
 	drops := st.Faults[emulator.FaultDropAfterWrite]
 	t.Logf("run 1: exit %d, status %s, %d rows, %d calls, %d retried; faults %v; requests %v", r.code, sum.Status, sum.Rows, sum.Calls, sum.Retried, st.Faults, st.Requests)
@@ -175,7 +175,7 @@ func TestE2ELeadSquaredCallContract(t *testing.T) {
 		t.Helper()
 		uncertain := map[string]bool{}
 		refusedSeen := 0
-		for _, row := range readCSV(t, filepath.Join(dir, ".leadsync", "runs", run, "rejected.csv")) {
+		for _, row := range readCSVMaps(t, filepath.Join(dir, ".leadsync", "runs", run, "rejected.csv")) {
 			switch reason := row["leadsync_reason"]; {
 			case strings.HasPrefix(reason, "uncertain:"):
 				uncertain[row["Session"]] = true
@@ -256,7 +256,7 @@ func TestE2ELeadSquaredCallContract(t *testing.T) {
 	before := srv.Core().Stats()
 	r = runApp(t, env, "run", "--quiet", "--concurrency", "16", job)
 	after := srv.Core().Stats()
-	sum2 := readSummaryPath(t, filepath.Join(dir, ".leadsync", "runs", "2", "summary.json"))
+	sum2 := readSummary(t, filepath.Join(dir, ".leadsync", "runs", "2", "summary.json"))
 	t.Logf("run 2: exit %d, status %s, requests %v", r.code, sum2.Status, diffCounts(before.Requests, after.Requests))
 	if w := after.TotalWrites() - before.TotalWrites(); w != 0 {
 		t.Errorf("re-run wrote %d times", w)
@@ -275,7 +275,7 @@ func TestE2ELeadSquaredCallContract(t *testing.T) {
 	}
 }
 
-func readSummaryPath(t *testing.T, path string) summary {
+func readSummary(t *testing.T, path string) summary {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -289,8 +289,8 @@ func readSummaryPath(t *testing.T, path string) summary {
 	return s
 }
 
-// readCSV reads a report CSV as one map per row, by header name.
-func readCSV(t *testing.T, path string) []map[string]string {
+// readCSVMaps reads a report CSV as one map per row, by header name.
+func readCSVMaps(t *testing.T, path string) []map[string]string {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -497,7 +497,7 @@ func TestE2ELeadSquaredAgentPopups(t *testing.T) {
 	env := map[string]string{"LS_URL": srv.URL, "LS_ACCESS": leadsquaredtest.TestAccessKey, "LS_SECRET": leadsquaredtest.TestSecretKey}
 
 	r := runApp(t, env, "run", "--quiet", "--concurrency", "16", job)
-	sum := readSummaryPath(t, filepath.Join(dir, ".leadsync", "runs", "1", "summary.json"))
+	sum := readSummary(t, filepath.Join(dir, ".leadsync", "runs", "1", "summary.json"))
 	st := srv.Core().Stats()
 	t.Logf("run 1: exit %d, status %s, uncertain %d; faults %v; requests %v", r.code, sum.Status, sum.Uncertain, st.Faults, st.Requests)
 	if r.code != ExitRejected || sum.Status != "done_with_rejects" || sum.Failed != 0 || sum.Rejected != 1 {
@@ -518,7 +518,7 @@ func TestE2ELeadSquaredAgentPopups(t *testing.T) {
 	drops := st.Faults[emulator.FaultDropAfterWrite]
 	uncertain := map[string]bool{}
 	refused := 0
-	for _, row := range readCSV(t, filepath.Join(dir, ".leadsync", "runs", "1", "rejected.csv")) {
+	for _, row := range readCSVMaps(t, filepath.Join(dir, ".leadsync", "runs", "1", "rejected.csv")) {
 		switch reason := row["leadsync_reason"]; {
 		case strings.HasPrefix(reason, "uncertain:"):
 			uncertain[row["Session"]+"/"+row["Agent"]] = true

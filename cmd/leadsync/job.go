@@ -62,6 +62,8 @@ func prepare(e *env, path string) (*prepared, error) {
 	p.object, err = objectFor(schemaName, objectName)
 	if err != nil {
 		errs = append(errs, job.Doc.At(job.Doc.NodeAt("$.sink"), "%v", err))
+	} else if e := matchMissing(job, p.object); e != nil {
+		errs = append(errs, e)
 	}
 	if job.Source.IsAPI() {
 		p.api, err = openAPISource(e, job)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,8 +13,10 @@ import (
 
 	"github.com/leadsync/leadsync/budget"
 	"github.com/leadsync/leadsync/config"
+	"github.com/leadsync/leadsync/internal/safefile"
 	"github.com/leadsync/leadsync/pipeline"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/httpc"
 	"github.com/leadsync/leadsync/state"
 )
 
@@ -160,7 +161,7 @@ func persistSandbox(path string, emu sandboxEmulator, logger *slog.Logger) (stop
 			return
 		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
-			_ = os.WriteFile(path, b, 0o644)
+			_ = safefile.WriteFile(path, b, 0o644)
 		}
 	}, nil
 }
@@ -265,6 +266,8 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 		approve = planApprover(plan)
 	}
 	writer := rs.store.NewWriter(rs.run.ID, nil)
+	ctx, stopWatch := stopOnStateFault(ctx, writer)
+	defer stopWatch()
 	var stateWriter *state.Writer
 	if !dry {
 		stateWriter = writer
@@ -365,11 +368,21 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 	return out
 }
 
-// redactURL keeps scheme, host and path of a sink URL for display.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return raw
+// jobURL shows the sink's or the source's URL ("sink", "source") for
+// history, logs and summaries; a URL that does not parse is named by the
+// variable it came from, never echoed.
+func jobURL(job *config.Job, side string) string {
+	raw := job.Sink.URL
+	if side == "source" {
+		raw = job.Source.URL
 	}
-	return u.Scheme + "://" + u.Host + u.Path
+	shown := httpc.RedactURL(raw)
+	if strings.HasPrefix(shown, "<") {
+		where := side + ".url"
+		if v := job.EnvVar("$." + side + ".url"); v != "" {
+			where = "$" + v
+		}
+		return strings.TrimSuffix(shown, ">") + " from " + where + ">"
+	}
+	return shown
 }

@@ -47,6 +47,12 @@ func newSandboxVendors(s emulatorSettings) []sandboxVendor {
 	}
 }
 
+// sandboxHandler is what the sandbox command serves: the vendors behind
+// emulator.Guard (loopback Hosts only, no cross-origin writes).
+func sandboxHandler(vendors []sandboxVendor) http.Handler {
+	return emulator.Guard(sandboxMux(vendors))
+}
+
 // sandboxMux serves each vendor under /<vendor>/ so one port holds all four.
 func sandboxMux(vendors []sandboxVendor) http.Handler {
 	mux := http.NewServeMux()

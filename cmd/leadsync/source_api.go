@@ -10,6 +10,7 @@ import (
 
 	"github.com/leadsync/leadsync/budget"
 	"github.com/leadsync/leadsync/config"
+	"github.com/leadsync/leadsync/sinks/httpc"
 	"github.com/leadsync/leadsync/sources"
 )
 
@@ -102,7 +103,7 @@ func readLines(path string) ([]string, error) {
 func apiFingerprint(job *config.Job) string {
 	s := job.Source
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%v\x00", s.Type, redactURL(s.URL), s.Project, s.Status, s.Addresses)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%v\x00", s.Type, httpc.RedactURL(s.URL), s.Project, s.Status, s.Addresses)
 	if s.Lookups != "" {
 		if b, err := os.ReadFile(s.Lookups); err == nil {
 			h.Write(b)

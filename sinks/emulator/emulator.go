@@ -527,16 +527,78 @@ func AdminHandler(c *Core, s Store) http.Handler {
 }
 
 // WithAdmin routes AdminPrefix to the admin handler and everything else to
-// the vendor handler.
+// the vendor handler, both behind Guard.
 func WithAdmin(vendor http.Handler, c *Core, s Store) http.Handler {
 	admin := AdminHandler(c, s)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return Guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if len(r.URL.Path) >= len(AdminPrefix) && r.URL.Path[:len(AdminPrefix)] == AdminPrefix {
 			admin.ServeHTTP(w, r)
 			return
 		}
 		vendor.ServeHTTP(w, r)
+	}))
+}
+
+// Guard keeps an emulator to its own machine's programs, whatever a web
+// page in a browser there tries:
+//
+//   - The Host header must be localhost or a literal IP address the
+//     connection arrived on (127.0.0.1, [::1]; with --allow-remote, the
+//     address bound), any port. Any other name is refused with 421, so a
+//     DNS-rebinding page (evil.example resolving to 127.0.0.1) cannot read
+//     /_emulator/dump or the records.
+//   - A request that may change something (any method but GET, HEAD and
+//     OPTIONS) carrying an Origin other than the emulator's own
+//     (http://<Host>), "null" included, or a Sec-Fetch-Site of cross-site
+//     or same-site, is refused with 403: a foreign page cannot POST
+//     /_emulator/reset or create records. Programs send no Origin.
+func Guard(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !ownHost(r) {
+			WriteJSON(w, http.StatusMisdirectedRequest, map[string]string{"error": "emulator: Host " + strconv.Quote(r.Host) + " is not this machine's loopback address (use 127.0.0.1, [::1] or localhost)"})
+			return
+		}
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		default:
+			if o, ok := r.Header["Origin"]; ok && (len(o) != 1 || !strings.EqualFold(o[0], "http://"+r.Host)) {
+				WriteJSON(w, http.StatusForbidden, map[string]string{"error": "emulator: cross-origin write refused"})
+				return
+			}
+			if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
+				WriteJSON(w, http.StatusForbidden, map[string]string{"error": "emulator: cross-site write refused"})
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
 	})
+}
+
+// ownHost reports a Host header naming this machine: localhost, or a
+// literal IP that is loopback or the address the connection arrived on.
+func ownHost(r *http.Request) bool {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return false
+	}
+	if ip.IsLoopback() {
+		return true
+	}
+	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		if ta, ok := la.(*net.TCPAddr); ok && ta.IP.Equal(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // WriteJSON writes v as a JSON response with status.
@@ -558,7 +620,7 @@ func Listen(ctx context.Context, addr string, allowRemote bool) (net.Listener, e
 	if !allowRemote {
 		ip := net.ParseIP(host)
 		if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			return nil, fmt.Errorf("emulator: %q is not a loopback address; pass the explicit remote flag to bind it", addr)
+			return nil, fmt.Errorf("emulator: %q is not a loopback address; pass --allow-remote to bind it (the emulators hold test credentials and their admin endpoints can reset or dump them)", addr)
 		}
 	}
 	var lc net.ListenConfig

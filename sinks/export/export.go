@@ -1,8 +1,10 @@
 // Package export is the file sink: mapped records written as CSV, JSONL or
 // XLSX, for previews, staging (vendor -> file -> review -> vendor) and
 // backups.
-// Output goes to a temporary file renamed into place on Commit, so an
-// interrupted run never leaves half a file where the last good one was.
+// Output goes to a temporary file renamed into place on Commit
+// (internal/safefile), so an interrupted run never leaves half a file
+// where the last good one was, and a link planted at the path is replaced,
+// never written through.
 package export
 
 import (
@@ -16,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/leadsync/leadsync/internal/csvsafe"
+	"github.com/leadsync/leadsync/internal/safefile"
 	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sinks"
 )
@@ -41,7 +45,7 @@ func Schema() sinks.Schema {
 // Sink writes one file.
 type Sink struct {
 	path   string
-	tmp    *os.File
+	tmp    *safefile.File
 	buf    *bufio.Writer
 	csv    *csv.Writer
 	fields []string
@@ -49,11 +53,37 @@ type Sink struct {
 	xlsx   *xlsxWriter
 	n      int
 	obj    map[string]string
+	safe   bool // CSV: cells pass csvsafe
+}
+
+// cells returns a CSV record as it is written.
+func (s *Sink) cells(v []string) []string {
+	if !s.safe {
+		return v
+	}
+	return csvsafe.Row(v)
+}
+
+// Options are an export's settings beyond its path and fields.
+type Options struct {
+	// Format is csv, jsonl, xlsx, or "" (taken from the extension).
+	Format string
+	// RawCells writes CSV cells as they are. By default every cell a
+	// spreadsheet would evaluate (leading = + - @ TAB CR) is neutralized
+	// by the one rule of internal/csvsafe, the header included; RawCells
+	// is for files only programs read.
+	RawCells bool
 }
 
 // New creates the temporary output for path; format is csv, jsonl, xlsx,
-// or "" (taken from the extension).
+// or "" (taken from the extension). CSV cells are formula-safe.
 func New(path, format string, fields []string) (*Sink, error) {
+	return Open(path, fields, Options{Format: format})
+}
+
+// Open creates the temporary output for path with opts.
+func Open(path string, fields []string, opts Options) (*Sink, error) {
+	format := opts.Format
 	if format == "" {
 		format = strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
 		if format == "json" || format == "ndjson" {
@@ -66,11 +96,11 @@ func New(path, format string, fields []string) (*Sink, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	tmp, err := safefile.Create(path, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
-	s := &Sink{path: path, tmp: tmp, buf: bufio.NewWriterSize(tmp, 1<<20), fields: fields, json: format == "jsonl"}
+	s := &Sink{path: path, tmp: tmp, buf: bufio.NewWriterSize(tmp, 1<<20), fields: fields, json: format == "jsonl", safe: !opts.RawCells}
 	switch {
 	case format == "xlsx":
 		// excelize's spill file goes beside the output, not to a /tmp that
@@ -86,7 +116,7 @@ func New(path, format string, fields []string) (*Sink, error) {
 		}
 	case !s.json:
 		s.csv = csv.NewWriter(s.buf)
-		if err := s.csv.Write(fields); err != nil {
+		if err := s.csv.Write(s.cells(fields)); err != nil {
 			s.Abort()
 			return nil, fmt.Errorf("export: %w", err)
 		}
@@ -119,7 +149,7 @@ func (s *Sink) Write(_ context.Context, l mapping.Lead) (string, error) {
 		if _, err := s.buf.Write(b); err != nil {
 			return "", fmt.Errorf("export: %w", err)
 		}
-	} else if err := s.csv.Write(l.Values); err != nil {
+	} else if err := s.csv.Write(s.cells(l.Values)); err != nil {
 		return "", fmt.Errorf("export: %w", err)
 	}
 	return strconv.Itoa(s.n), nil
@@ -151,14 +181,7 @@ func (s *Sink) Commit() error {
 		s.Abort()
 		return fmt.Errorf("export: %w", err)
 	}
-	if err := s.tmp.Sync(); err != nil {
-		s.Abort()
-		return fmt.Errorf("export: %w", err)
-	}
-	if err := s.tmp.Close(); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	if err := os.Rename(s.tmp.Name(), s.path); err != nil {
+	if err := s.tmp.Commit(); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	return nil
@@ -166,13 +189,12 @@ func (s *Sink) Commit() error {
 
 // Abort removes the temporary file (and an XLSX export's temporary folder).
 func (s *Sink) Abort() error {
-	s.tmp.Close()
 	var xerr error
 	if s.xlsx != nil {
 		xerr = s.xlsx.close()
 		s.xlsx = nil
 	}
-	err := os.Remove(s.tmp.Name())
+	err := s.tmp.Abort()
 	if err == nil {
 		err = xerr
 	}

@@ -2,17 +2,19 @@ package export
 
 import (
 	"context"
+	"encoding/csv"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/leadsync/leadsync/internal/csvsafe"
 	"github.com/leadsync/leadsync/mapping"
 )
 
 func TestCSVAndJSONL(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct{ file, want string }{
-		{"out.csv", "fname,phone\nAnna,+358401234567\n\"Vir, \"\"T\"\"\",\n"},
+		{"out.csv", "fname,phone\nAnna,'+358401234567\n\"Vir, \"\"T\"\"\",\n"},
 		{"out.jsonl", "{\"fname\":\"Anna\",\"phone\":\"+358401234567\"}\n{\"fname\":\"Vir, \\\"T\\\"\",\"phone\":\"\"}\n"},
 	} {
 		path := filepath.Join(dir, "sub", tc.file)
@@ -49,5 +51,49 @@ func TestCSVAndJSONL(t *testing.T) {
 	entries, _ := os.ReadDir(filepath.Join(dir, "sub"))
 	if len(entries) != 2 {
 		t.Fatalf("left files: %v", entries)
+	}
+}
+
+// A CSV export neutralizes every cell a spreadsheet would evaluate, the
+// header included, unless RawCells asks for the values as they are.
+func TestCSVFormulaSafe(t *testing.T) {
+	dir := t.TempDir()
+	hostile := []string{"=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "@SUM(A1)", "-3", "+1", "+358 40 100 4003", "\t=1", "\r=1", "'=1", "Anna"}
+	fields := make([]string, len(hostile))
+	for i := range fields {
+		fields[i] = "f" + string(rune('a'+i))
+	}
+	fields[0] = "=header"
+	for _, raw := range []bool{false, true} {
+		path := filepath.Join(dir, "out.csv")
+		s, err := Open(path, fields, Options{RawCells: raw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Write(context.Background(), mapping.Lead{Values: hostile})
+		if err := s.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		f, _ := os.Open(path)
+		recs, err := csv.NewReader(f).ReadAll()
+		f.Close()
+		if err != nil || len(recs) != 2 {
+			t.Fatalf("%v %v", recs, err)
+		}
+		for i, want := range hostile {
+			got := recs[1][i]
+			if raw {
+				if got != want {
+					t.Errorf("raw: cell %q written as %q", want, got)
+				}
+				continue
+			}
+			if got != csvsafe.Cell(want) || (want != "Anna" && got[0] != '\'') {
+				t.Errorf("cell %q written as %q", want, got)
+			}
+		}
+		if h := recs[0][0]; raw != (h == "=header") {
+			t.Errorf("raw %v: header cell %q", raw, h)
+		}
 	}
 }

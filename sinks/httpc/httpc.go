@@ -42,6 +42,13 @@ type Client struct {
 	// Header is added to every request (credentials live here or in the
 	// URL; neither is ever logged by this package).
 	Header http.Header
+	// Secrets are the connection's credentials (an API key sent in the
+	// query, a token, a password). They, the credential-looking headers
+	// (Authorization, …) and parameters of BaseURL and of each request are
+	// removed from every answer body before anything reads it and from
+	// every error Do returns, whatever the vendor echoed; credential-looking
+	// parameters quoted in a message (auth=…, token: …) are blanked too.
+	Secrets []string
 	// MaxAttempts bounds tries of a read on transient errors (default 5).
 	MaxAttempts int
 	// MaxRateLimited bounds consecutive rate-limited answers to one call
@@ -57,7 +64,9 @@ type Client struct {
 	// budgets that adapt, and for progress).
 	OnRateLimited func(wait time.Duration)
 
-	once sync.Once
+	once      sync.Once
+	scrubOnce sync.Once
+	scrub     *scrubber
 }
 
 // Request is one call.
@@ -112,8 +121,70 @@ func (c *Client) backoff(n int) time.Duration {
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1)) //nolint:gosec // jitter
 }
 
-// Do sends req, pacing and retrying as the package doc says.
+// scrubberFor is the connection's scrubber, or one that also knows the
+// credentials req carries in its own query or headers.
+func (c *Client) scrubberFor(req Request) *scrubber {
+	c.scrubOnce.Do(func() {
+		c.scrub = newScrubber(c.connectionSecrets())
+	})
+	extra := append(credentialValues(req.Query), credentialHeaders(req.Header)...)
+	if len(extra) == 0 {
+		return c.scrub
+	}
+	return newScrubber(append(c.connectionSecrets(), extra...))
+}
+
+func (c *Client) connectionSecrets() []string {
+	v := append(append([]string(nil), c.Secrets...), credentialHeaders(c.Header)...)
+	if u, err := url.Parse(c.BaseURL); err == nil {
+		v = append(v, credentialValues(u.Query())...)
+		if u.User != nil {
+			p, _ := u.User.Password()
+			v = append(v, u.User.Username(), p)
+		}
+	}
+	return v
+}
+
+// credentialValues are the values of q's credential-looking parameters.
+func credentialValues(q url.Values) []string {
+	var v []string
+	for k, vs := range q {
+		if credentialParam.MatchString(k + "=x") {
+			v = append(v, vs...)
+		}
+	}
+	return v
+}
+
+// credentialHeaders are the values of h's credential-looking headers
+// (Authorization, x-LSQ-SecretKey, X-Api-Key), not of Accept and the like,
+// which answers may well contain.
+func credentialHeaders(h http.Header) []string {
+	var v []string
+	for k, vs := range h {
+		if credentialParam.MatchString(k + "=x") {
+			v = append(v, vs...)
+		}
+	}
+	return v
+}
+
+// Scrub removes the connection's credentials and credential-looking
+// parameters from s: for messages a vendor package builds itself.
+func (c *Client) Scrub(s string) string {
+	return ScrubText(c.scrubberFor(Request{}).text(s))
+}
+
+// Do sends req, pacing and retrying as the package doc says. No
+// credential is in the body it returns or in its error (see Secrets).
 func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
+	sc := c.scrubberFor(req)
+	resp, err := c.do(ctx, req, sc)
+	return resp, sc.error(err)
+}
+
+func (c *Client) do(ctx context.Context, req Request, sc *scrubber) (*Response, error) {
 	if req.Write && (req.Method == http.MethodGet || req.Method == http.MethodHead) {
 		return nil, ErrReplayableWrite
 	}
@@ -141,6 +212,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		}
 		status, header, body, err := c.send(ctx, req)
 		done()
+		body = sc.bytes(body)
 		if err != nil {
 			if ctx.Err() != nil && !req.Write {
 				return nil, ctx.Err()

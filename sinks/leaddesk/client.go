@@ -108,7 +108,7 @@ func newClient(cfg Config) (*client, error) {
 		return nil, errors.New("leaddesk: the url must not hold a query, fragment or user info (the key goes in api_key)")
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("leaddesk: url %q is not an http(s) URL", base)
+		return nil, fmt.Errorf("leaddesk: url %s is not an http(s) URL", httpc.RedactURL(base))
 	}
 	if strings.TrimSpace(cfg.APIKey) == "" {
 		return nil, errors.New("leaddesk: the api key is required")
@@ -127,6 +127,8 @@ func newClient(cfg Config) (*client, error) {
 			HTTP:     cfg.HTTP,
 			Budget:   cfg.Budget,
 			Classify: Classifier(time.Now),
+			// The key travels in the query: never in a body or error.
+			Secrets: []string{cfg.APIKey},
 			// A 429 without Retry-After: wait out the gateway's window.
 			RateLimitWait: window,
 		},
@@ -156,30 +158,12 @@ func (c *client) call(ctx context.Context, op, mod, cmd string, form url.Values,
 	default:
 		req.Body, req.ContentType = []byte(form.Encode()), "application/x-www-form-urlencoded"
 	}
+	// httpc removes the key from the body and from any error (Secrets).
 	resp, err := c.http.Do(ctx, req)
 	if err != nil {
-		return nil, c.scrub(err)
+		return nil, err
 	}
 	return resp.Body, nil
-}
-
-// scrub removes the API key from an error, should any layer ever echo it
-// (a vendor message quoting the request, a transport error with a URL).
-func (c *client) scrub(err error) error {
-	if c.apiKey == "" || !strings.Contains(err.Error(), c.apiKey) {
-		return err
-	}
-	var e *sinks.Error
-	if errors.As(err, &e) {
-		cp := *e
-		cp.Code = strings.ReplaceAll(cp.Code, c.apiKey, "REDACTED")
-		cp.Msg = strings.ReplaceAll(cp.Msg, c.apiKey, "REDACTED")
-		if cp.Err != nil && strings.Contains(cp.Err.Error(), c.apiKey) {
-			cp.Err = errors.New(strings.ReplaceAll(cp.Err.Error(), c.apiKey, "REDACTED"))
-		}
-		return &cp
-	}
-	return errors.New(strings.ReplaceAll(err.Error(), c.apiKey, "REDACTED"))
 }
 
 // decode reads a success body into v. A body that is not the JSON the

@@ -122,6 +122,7 @@ func newClient(cn connection, wait time.Duration) (*client, string, error) {
 			Budget:        cn.Budget,
 			Classify:      classifier(wait),
 			Header:        header,
+			Secrets:       []string{cn.AccessKey, cn.SecretKey},
 			RateLimitWait: wait,
 		},
 		phones: ph,
@@ -137,7 +138,7 @@ func baseURL(raw string) (string, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("leadsquared: url %q: want the API host, such as %s", raw, DefaultURL)
+		return "", fmt.Errorf("leadsquared: url %s: want the API host, such as %s", httpc.RedactURL(raw), DefaultURL)
 	}
 	if u.User != nil || u.RawQuery != "" {
 		return "", errors.New("leadsquared: url: put the keys in the access and secret key settings, not in the URL")

@@ -30,14 +30,21 @@ type feathersError struct {
 //     campaign or team someone else created), except when the message is
 //     about the token itself (it names the token, its scope or
 //     authentication): then Unauthorized, so the run stops.
-//   - 429 TooManyRequests is RateLimited, waiting Retry-After.
-//   - 408 and 5xx are Transient.
+//   - 429 TooManyRequests is RateLimited, waiting Retry-After (seconds,
+//     or an HTTP date taken relative to the answer's own Date header, so
+//     the decision depends on the answer alone).
+//   - 408 and 5xx are Transient, and for a write an unknown outcome
+//     (NotSent false): LionDesk documents no error that means "nothing was
+//     done" (VENDORS.md 3.4 lists none; a Feathers GeneralError may come
+//     after the record was stored), so only the engine's find or check
+//     settles what happened.
 //   - Every other 4xx (400 BadRequest, 404 NotFound, 405, 409, 422, …) is
 //     Rejected, with the Feathers name as Code and its message (and field
 //     errors the message does not already list) as Msg.
 //
 // A body that is not a Feathers error (a proxy's HTML page, say) is kept,
-// shortened, as the message.
+// shortened, as the message. Classify is pure: the same answer always
+// gets the same decision.
 func Classify(op string, status int, header http.Header, body []byte) error {
 	if status == http.StatusOK || status == http.StatusCreated {
 		return nil
@@ -54,7 +61,7 @@ func Classify(op string, status int, header http.Header, body []byte) error {
 		}
 	case status == http.StatusTooManyRequests:
 		e.Class = sinks.RateLimited
-		e.Wait = httpc.RetryAfter(header, time.Now())
+		e.Wait = retryAfter(header)
 	case status == http.StatusRequestTimeout || status >= 500:
 		e.Class = sinks.Transient
 	case status >= 400:
@@ -64,6 +71,26 @@ func Classify(op string, status int, header http.Header, body []byte) error {
 		e.Msg = "unexpected answer: " + msg
 	}
 	return e
+}
+
+// retryAfter reads Retry-After: seconds, or an HTTP date measured from
+// the answer's Date header (no Date: unknown, 0).
+func retryAfter(h http.Header) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if _, err := http.ParseTime(v); err != nil {
+		return httpc.RetryAfter(h, time.Time{}) // seconds: no clock needed
+	}
+	date, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return 0
+	}
+	if d := httpc.RetryAfter(h, date); d > 0 {
+		return d
+	}
+	return 0
 }
 
 // aboutToken reports whether a 403's message concerns the access token

@@ -73,6 +73,11 @@ func TestClassify(t *testing.T) {
 			class: sinks.RateLimited, wait: 5 * time.Millisecond},
 		{name: "rate limited, no Retry-After", status: 429, body: feathers("TooManyRequests", 429, "too-many-requests", "Too many requests", ""),
 			class: sinks.RateLimited, wait: 0},
+		{name: "rate limited, HTTP date from the answer's Date", status: 429,
+			header: http.Header{"Retry-After": {"Tue, 01 Dec 2026 10:00:30 GMT"}, "Date": {"Tue, 01 Dec 2026 10:00:00 GMT"}},
+			class:  sinks.RateLimited, wait: 30 * time.Second},
+		{name: "rate limited, HTTP date without Date", status: 429, header: retryAfter("Tue, 01 Dec 2026 10:00:30 GMT"),
+			class: sinks.RateLimited, wait: 0},
 		{name: "server error", status: 500, body: feathers("GeneralError", 500, "general-error", "Internal Server Error", ""),
 			class: sinks.Transient, code: "GeneralError", msg: "Internal Server Error"},
 		{name: "gateway page", status: 502, body: "<html><body>" + strings.Repeat("Bad Gateway ", 40) + "</body></html>",
@@ -108,6 +113,13 @@ func TestClassify(t *testing.T) {
 			}
 			if len(e.Msg) > 260 {
 				t.Errorf("msg not shortened: %d bytes", len(e.Msg))
+			}
+			if e.NotSent {
+				t.Errorf("NotSent: LionDesk documents no answer meaning nothing was done")
+			}
+			again := Classify("liondesk: test", tt.status, tt.header, []byte(tt.body))
+			if again.Error() != err.Error() || sinks.ClassOf(again) != e.Class {
+				t.Errorf("not pure: %v, then %v", err, again)
 			}
 			if tt.class == sinks.RateLimited && e.Wait != tt.wait {
 				t.Errorf("wait %v, want %v", e.Wait, tt.wait)

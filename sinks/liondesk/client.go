@@ -71,7 +71,10 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("liondesk: url %q is not an http(s) URL", base)
+		return nil, fmt.Errorf("liondesk: url %s is not an http(s) URL", httpc.RedactURL(base))
+	}
+	if u.User != nil || u.RawQuery != "" {
+		return nil, errors.New("liondesk: url: put the access token in token, not in the URL")
 	}
 	base = strings.TrimRight(base, "/")
 	hdr := http.Header{}
@@ -87,6 +90,7 @@ func NewClient(cfg Config) (*Client, error) {
 			Budget:   cfg.Budget,
 			Classify: Classify,
 			Header:   hdr,
+			Secrets:  []string{cfg.Token},
 			// LionDesk names no window; a 429 without Retry-After waits this.
 			RateLimitWait: 10 * time.Second,
 		},

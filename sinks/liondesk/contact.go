@@ -78,17 +78,18 @@ func (s *contactSink) Find(ctx context.Context, q sinks.Query) ([]sinks.Record, 
 	return out, nil
 }
 
-// Create creates the contact (POST /contacts) and, when address fields
-// are given, its address (POST /contacts/:id/addresses). If the address
-// fails the contact exists: the error says so and the record (with its
-// ID) is returned with it; a Find rediscovers the contact.
+// Create creates the contact with ONE call (POST /contacts). LionDesk
+// keeps addresses under /contacts/:id/addresses, which the create does
+// not take: when address fields are given, the record's Fields are what
+// the contact holds (every field sent, without the address), and the
+// engine sends the address with Update. Without address fields, Fields
+// is nil: everything sent is set.
 func (s *contactSink) Create(ctx context.Context, f sinks.Fields) (sinks.Record, error) {
 	const op = "create contact"
 	body, err := s.personBody(ctx, op, f, false)
 	if err != nil {
 		return sinks.Record{}, err
 	}
-	addrBody := addressBody(f, false)
 	var created map[string]any
 	if err := s.c.post(ctx, op, "/contacts", body, &created); err != nil {
 		return sinks.Record{}, err
@@ -97,17 +98,13 @@ func (s *contactSink) Create(ctx context.Context, f sinks.Fields) (sinks.Record,
 	if id == 0 {
 		return sinks.Record{}, &sinks.Error{Class: sinks.Transient, Op: "liondesk: " + op, Msg: "the answer carries no contact id"}
 	}
-	rec := sinks.Record{ID: strconv.FormatInt(id, 10), Fields: s.vendorFields(created)}
-	if v := strings.TrimSpace(f["contact_source"]); v != "" {
-		rec.Fields["contact_source"] = v
-	}
-	if len(addrBody) > 0 {
-		var addr map[string]any
-		if err := s.c.post(ctx, "create contact address", idPath("/contacts/%d/addresses", id), addrBody, &addr); err != nil {
-			return rec, fmt.Errorf("liondesk: contact %d was created, but its address was not: %w", id, err)
-		}
-		for k, v := range addressValues(addr) {
-			rec.Fields[k] = v
+	rec := sinks.Record{ID: strconv.FormatInt(id, 10)}
+	if len(addressBody(f, false)) > 0 {
+		rec.Fields = sinks.Fields{}
+		for k, v := range f {
+			if _, isAddress := addressFieldNames[k]; !isAddress {
+				rec.Fields[k] = v
+			}
 		}
 	}
 	return rec, nil

@@ -3,7 +3,6 @@ package liondesk
 import (
 	"errors"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/leadsync/leadsync/sinks"
@@ -108,36 +107,6 @@ func TestLeadToTeamRollout(t *testing.T) {
 	}
 }
 
-func TestLeadToTeamByZipcode(t *testing.T) {
-	srv := newServer(t, liondesktest.Options{})
-	setUp(t, srv, SetupSpec{
-		Campaigns: []CampaignSpec{{Name: "Open House Follow-up"}},
-		Teams:     []TeamSpec{teamSpec()},
-		Routes: []RouteSpec{{LeadSource: "Open House", ContactSource: "Website", Campaign: "Open House Follow-up",
-			DistributionTarget: "Team Rollout", TeamSelectionMethod: "Zipcode"}},
-	})
-	s := newSink(t, srv, ObjectLead)
-	f := sinks.Fields{"email": "visitor@example.com", "contact_source": "Website", "lead_source": "Open House", "zipcode": "91109"}
-	if _, err := s.Create(ctx, f); err != nil {
-		t.Fatal(err)
-	}
-	if offers := srv.LeadOffers(); len(offers) != 2 || offers[0].TeamID != liondesktest.TeamNorth {
-		t.Fatalf("offers %+v", offers)
-	}
-	// A zipcode no team covers: the lead exists, its offers fail, and the
-	// error says what to do.
-	f["email"], f["zipcode"] = "far@example.com", "10001"
-	rec, err := s.Create(ctx, f)
-	var se *StepError
-	if !errors.As(err, &se) || se.Step != StepCreateOffers || se.LeadID == 0 || rec.ID != strconv.FormatInt(se.LeadID, 10) || !se.ContactCreated {
-		t.Fatalf("record %+v, error %#v", rec, err)
-	}
-	mustClass(t, err, sinks.Rejected)
-	if !strings.Contains(err.Error(), "No team has distribution zipcode 10001") || !strings.Contains(err.Error(), "do not resubmit") {
-		t.Fatalf("error %v", err)
-	}
-}
-
 func TestLeadUsesTheExistingContact(t *testing.T) {
 	srv := newServer(t, liondesktest.Options{})
 	setUp(t, srv, fullSpec())
@@ -191,85 +160,6 @@ func TestLeadLooksNamesAndRoutesUpOnce(t *testing.T) {
 		if got[op]-base[op] != 1 {
 			t.Errorf("%s: %d calls for 3 leads, want 1", op, got[op]-base[op])
 		}
-	}
-}
-
-func TestLeadRefusedBeforeAnyWrite(t *testing.T) {
-	srv := newServer(t, liondesktest.Options{})
-	s := newSink(t, srv, ObjectLead)
-	cases := []struct {
-		f    sinks.Fields
-		step string
-		msg  string
-	}{
-		{sinks.Fields{"email": "a@example.com", "lead_source": "Craigslist"}, StepResolveLeadSource, `lead source "Craigslist" does not exist`},
-		{sinks.Fields{"email": "a@example.com", "contact_source": "Billboard"}, StepResolveContactSource, `contact source "Billboard" does not exist`},
-		{sinks.Fields{"first_name": "Nobody", "lead_source": "Zillow"}, StepCheckFields, "needs an email or a phone"},
-		{sinks.Fields{"email": "a@example.com", "mobile_phone": "12"}, StepCheckFields, "mobile_phone"},
-		{sinks.Fields{"email": "a@example.com", "claimed_via": "Fax"}, StepCheckFields, "claimed_via"},
-	}
-	for _, c := range cases {
-		_, err := s.Create(ctx, c.f)
-		var se *StepError
-		if !errors.As(err, &se) || se.Step != c.step || !strings.Contains(err.Error(), c.msg) || !strings.Contains(err.Error(), "nothing was written") {
-			t.Errorf("%v: %v, want step %s and %q", c.f, err, c.step, c.msg)
-		}
-		mustClass(t, err, sinks.Rejected)
-	}
-	if w := srv.Core().Stats().TotalWrites(); w != 0 {
-		t.Fatalf("%d writes", w)
-	}
-}
-
-func TestLeadFailsAfterTheContactWasCreated(t *testing.T) {
-	srv := newServer(t, liondesktest.Options{})
-	s := newSink(t, srv, ObjectLead)
-	f := sinks.Fields{"email": "long@example.com", "listing_status": strings.Repeat("x", 300)}
-	_, err := s.Create(ctx, f)
-	var se *StepError
-	if !errors.As(err, &se) || se.Step != StepCreateLead || !se.ContactCreated || se.ContactID == 0 || se.LeadID != 0 {
-		t.Fatalf("%#v", err)
-	}
-	mustClass(t, err, sinks.Rejected)
-	want := "contact " + strconv.FormatInt(se.ContactID, 10) + " was created; the lead was not created"
-	if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "listing_status must be at most 255 characters") {
-		t.Fatalf("error %v", err)
-	}
-	// The retry finds the contact instead of creating another.
-	delete(f, "listing_status")
-	srv.Core().InjectNext("lead.create", "error500")
-	_, err = s.Create(ctx, f)
-	if !errors.As(err, &se) || se.ContactCreated || se.ContactID == 0 || !se.Uncertain || !sinks.IsUnknownOutcome(err) {
-		t.Fatalf("500 on the lead: %v", err)
-	}
-	if !strings.Contains(err.Error(), "existing contact") || !strings.Contains(err.Error(), "the lead may have been created") {
-		t.Fatalf("error %v", err)
-	}
-	if len(srv.Contacts()) != 1 || requests(srv)["lead.create"] != 2 {
-		t.Fatalf("contacts %d, lead creates %d", len(srv.Contacts()), requests(srv)["lead.create"])
-	}
-}
-
-func TestLeadFailsAfterTheLeadWasCreated(t *testing.T) {
-	srv := newServer(t, liondesktest.Options{})
-	setUp(t, srv, fullSpec())
-	s := newSink(t, srv, ObjectLead)
-	srv.Core().InjectNext("campaigncontact.create", "error500")
-	rec, err := s.Create(ctx, paul("Zillow"))
-	var se *StepError
-	if !errors.As(err, &se) || se.Step != StepStartCampaign || se.LeadID == 0 || rec.ID != strconv.FormatInt(se.LeadID, 10) {
-		t.Fatalf("record %+v, error %v", rec, err)
-	}
-	// The lead exists: this is no unknown outcome to retry.
-	if sinks.IsUnknownOutcome(err) {
-		t.Fatalf("unknown outcome after the lead was created: %v", err)
-	}
-	mustClass(t, err, sinks.Rejected)
-	if !se.Uncertain || !strings.Contains(err.Error(), "campaign may have started") || !strings.Contains(err.Error(), "GeneralError") {
-		t.Fatalf("error %v", err)
-	}
-	if len(srv.Leads()) != 1 || requests(srv)["campaigncontact.create"] != 1 {
-		t.Fatal("retried")
 	}
 }
 
@@ -335,27 +225,5 @@ func TestLeadOfferDecodesLionDeskDrift(t *testing.T) {
 	}
 	if err := jsonUnmarshal(`[{"rank":"high"}]`, &offers); err == nil {
 		t.Fatal("a word decoded as a rank")
-	}
-}
-
-// Routes are read once per sink; a route added during the run makes
-// LionDesk's routing differ from leadsync's, which the submission reports
-// instead of starting the wrong campaign (or none).
-func TestLeadReportsARouteAddedDuringTheRun(t *testing.T) {
-	srv := newServer(t, liondesktest.Options{})
-	s := newSink(t, srv, ObjectLead)
-	if _, err := s.Create(ctx, paul("Zillow")); err != nil {
-		t.Fatal(err)
-	}
-	setUp(t, srv, fullSpec())
-	f := paul("Zillow")
-	f["email"], f["mobile_phone"] = "other@example.com", phone(77)
-	rec, err := s.Create(ctx, f)
-	mustClass(t, err, sinks.Rejected)
-	if rec.ID == "" || !strings.Contains(err.Error(), "LionDesk routed the lead to Myself, but leadsync matched no route") {
-		t.Fatalf("record %+v, error %v", rec, err)
-	}
-	if len(srv.CampaignContacts()) != 0 {
-		t.Fatal("a campaign was started")
 	}
 }

@@ -123,12 +123,15 @@ var leadFieldSet = func() map[string]bool {
 func leadObject() sinks.Object {
 	return sinks.Object{
 		Name: ObjectLead,
-		Doc: "A lead submission (LionDesk's Leads Overview walkthrough): resolve lead_source and contact_source by name, " +
-			"find the contact by email, then mobile_phone, home_phone, office_phone (or create it with the contact fields " +
-			"and contact_source; a found contact is not changed), create the lead, start the matching lead route's " +
-			"campaign for the contact, and for a Team Rollout route create the lead offers. A lead needs an email or a " +
-			"phone. LionDesk cannot look leads up: resume relies on write intents. Rows are grouped into one lead per " +
-			"person by the job's match keys.",
+		Doc: "A lead submission (LionDesk's Leads Overview walkthrough), written in four steps: contact (find by email, then " +
+			"mobile_phone, home_phone, office_phone, or create it with the contact fields and contact_source; a found contact is " +
+			"not changed and its own source routes the lead), lead (POST /leads), campaign (start the matching lead route's " +
+			"campaign for the contact) and offers (Team Rollout routes only). A lead no route takes, or whose Team Rollout team " +
+			"has nobody to offer it to, is rejected before anything is written, saying what the LionDesk set-up lacks. A lead " +
+			"needs an email or a phone. After a lost answer the contact is found again, a campaign start is checked in the " +
+			"contact's campaign communications or tasks, offers are checked by sending them again (LionDesk refuses offers " +
+			"already sent); LionDesk cannot look leads up, so a lead whose answer was lost is left uncertain and listed. Rows are " +
+			"grouped into one lead per person by the job's match keys.",
 		Fields: append(personFields(), leadOnlyFields()...),
 		Keys:   contactKeys,
 	}

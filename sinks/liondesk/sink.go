@@ -43,6 +43,12 @@ type base struct {
 	contactSources idCache[int64]
 	sourceNames    idCache[string]
 	routes         idCache[[]route]
+	teams          idCache[[]team]
+	teamOptions    idCache[int]
+	actions        idCache[[]campaignAction]
+	// What a submission's steps learnt, for its later steps.
+	contactSrc  idMap[int64]  // contact id -> its source id
+	leadTargets idMap[string] // lead id -> its distribution_target
 }
 
 // Object is the schema of what this sink writes.

@@ -136,6 +136,13 @@ func (s *LeadSink) Check(ctx context.Context) error {
 // when it has one, else the deterministic one of the entity named in ctx
 // (see the type's documentation). "" when there is nothing to derive it
 // from.
+// OwnKeyField and OwnKey make the lead_id stamp known to the engine
+// (sinks.OwnKeyer), so a listing finds a lead a killed run left bare.
+func (s *LeadSink) OwnKeyField() string { return "lead_id" }
+
+// OwnKey is OwnLeadID.
+func (s *LeadSink) OwnKey(ctx context.Context, f sinks.Fields) string { return s.OwnLeadID(ctx, f) }
+
 func (s *LeadSink) OwnLeadID(ctx context.Context, f sinks.Fields) string {
 	if v := strings.TrimSpace(f["lead_id"]); v != "" {
 		return v

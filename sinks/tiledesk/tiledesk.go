@@ -93,7 +93,10 @@ func newLeadSink(cfg Config) (*LeadSink, error) {
 	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("tiledesk: url %q: want http(s)://host[/path]", cfg.URL)
+		return nil, fmt.Errorf("tiledesk: url %s: want http(s)://host[/path]", httpc.RedactURL(cfg.URL))
+	}
+	if u.User != nil || u.RawQuery != "" {
+		return nil, fmt.Errorf("tiledesk: url: put the credentials in token (or email and password), not in the URL")
 	}
 	if !objectIDRe.MatchString(cfg.Project) {
 		return nil, fmt.Errorf("tiledesk: project %q: want the project id, 24 hex digits", cfg.Project)
@@ -120,6 +123,7 @@ func newLeadSink(cfg Config) (*LeadSink, error) {
 		Budget:        cfg.Budget,
 		Classify:      Classify,
 		Header:        http.Header{"Authorization": {auth}, "Accept": {"application/json"}},
+		Secrets:       []string{cfg.Token, cfg.Password},
 		RateLimitWait: wait,
 	}
 	return &LeadSink{

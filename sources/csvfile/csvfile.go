@@ -55,6 +55,7 @@ type Source struct {
 	dialect Dialect
 	header  []string
 	closed  bool
+	report  bool // a file leadsync wrote: cells are restored (leadsync.go)
 
 	// spare is backing store handed out as Record.Values: one allocation
 	// per many rows instead of one per row.
@@ -169,6 +170,7 @@ func (s *Source) readHeader(headerRow int) error {
 				return &sources.HeaderError{File: s.path, Row: line, Column: columnNumber(i), Err: errNotUTF8}
 			}
 		}
+		s.restoreReport(fields, true)
 		s.header, err = header.Names(s.path, line, fields, columnNumber)
 		return err
 	}
@@ -199,6 +201,7 @@ func (s *Source) Next(ctx context.Context) (sources.Record, error) {
 	}
 	for {
 		fields, err := s.r.Read()
+		s.restoreReport(fields, false)
 		if err != nil {
 			return sources.Record{}, s.readError(fields, err)
 		}

@@ -134,31 +134,66 @@ func (e *Emulator) getMe(c *call) (int, any, *apiError) {
 	return 200, present(tUsers, e.st.get(tUsers, c.uid)), nil
 }
 
-func (e *Emulator) findLeadSources(c *call) (int, any, *apiError) {
-	return c.find(tLeadSources, nil, nil)
+// ---- reads, one shape for every resource
+
+// visibility says which rows of a table a caller may see (nil: every
+// row): the one place the read rules of each resource are stated.
+func (e *Emulator) visibility(table string, uid int64) func(row) bool {
+	switch table {
+	case tLeadSources:
+		return nil
+	case tContactSources:
+		return ownedBy("user_id", uid)
+	case tCampaigns:
+		return campaignVisible(uid)
+	case tContacts:
+		return e.contactVisible(uid)
+	case tLeads:
+		return leadVisible(uid)
+	case tRoutes:
+		return ownedBy("owner_user_id", uid)
+	case tTeams:
+		return teamVisible(uid)
+	case tOptions:
+		return e.optionVisible(uid)
+	case tTasks:
+		return taskVisible(uid)
+	}
+	panic("liondesktest: no visibility rule for " + table)
 }
 
-func (e *Emulator) getLeadSource(c *call) (int, any, *apiError) {
-	r, aerr := c.lookup(tLeadSources, 0, nil)
-	if aerr != nil {
-		return 0, nil, aerr
+// render is a record as the API answers it (lead routes embed their
+// team, campaign and sources).
+func (e *Emulator) render(table string, r row) any {
+	if table == tRoutes {
+		return e.presentRoute(r)
 	}
-	return 200, present(tLeadSources, r), nil
+	return present(table, r)
+}
+
+// finder answers a paginated find of a table's visible rows.
+func (e *Emulator) finder(table string) handlerFunc {
+	return func(c *call) (int, any, *apiError) {
+		var render func(row, findQuery) any
+		if table == tRoutes {
+			render = func(r row, _ findQuery) any { return e.presentRoute(r) }
+		}
+		return c.find(table, e.visibility(table, c.uid), render)
+	}
+}
+
+// getter answers a get of one visible row by the path's id.
+func (e *Emulator) getter(table string) handlerFunc {
+	return func(c *call) (int, any, *apiError) {
+		r, aerr := c.lookup(table, 0, e.visibility(table, c.uid))
+		if aerr != nil {
+			return 0, nil, aerr
+		}
+		return 200, e.render(table, r), nil
+	}
 }
 
 // ---- contact sources
-
-func (e *Emulator) findContactSources(c *call) (int, any, *apiError) {
-	return c.find(tContactSources, ownedBy("user_id", c.uid), nil)
-}
-
-func (e *Emulator) getContactSource(c *call) (int, any, *apiError) {
-	r, aerr := c.lookup(tContactSources, 0, ownedBy("user_id", c.uid))
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return 200, present(tContactSources, r), nil
-}
 
 func (e *Emulator) createContactSource(c *call) (int, any, *apiError) {
 	vals, aerr := c.input(tContactSources, true)
@@ -212,18 +247,6 @@ func (e *Emulator) campaignNameTaken(uid int64, name string, except int64) bool 
 func duplicateCampaign(name string) *apiError {
 	return &apiError{status: 400, message: fmt.Sprintf("A campaign named '%s' already exists", name),
 		errors: map[string]string{"name": "name must be unique"}}
-}
-
-func (e *Emulator) findCampaigns(c *call) (int, any, *apiError) {
-	return c.find(tCampaigns, campaignVisible(c.uid), nil)
-}
-
-func (e *Emulator) getCampaign(c *call) (int, any, *apiError) {
-	r, aerr := c.lookup(tCampaigns, 0, campaignVisible(c.uid))
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return 200, present(tCampaigns, r), nil
 }
 
 func (e *Emulator) createCampaign(c *call) (int, any, *apiError) {
@@ -494,18 +517,6 @@ func (e *Emulator) checkContactRefs(uid int64, vals map[string]any) *apiError {
 	return e.checkAssignee(uid, vals)
 }
 
-func (e *Emulator) findContacts(c *call) (int, any, *apiError) {
-	return c.find(tContacts, e.contactVisible(c.uid), nil)
-}
-
-func (e *Emulator) getContact(c *call) (int, any, *apiError) {
-	r, aerr := c.lookup(tContacts, 0, e.contactVisible(c.uid))
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return 200, present(tContacts, r), nil
-}
-
 func (e *Emulator) createContact(c *call) (int, any, *apiError) {
 	vals, aerr := c.input(tContacts, true)
 	if aerr != nil {
@@ -692,14 +703,6 @@ func (e *Emulator) createLead(c *call) (int, any, *apiError) {
 	return 201, present(tLeads, r), nil
 }
 
-func (e *Emulator) getLead(c *call) (int, any, *apiError) {
-	r, aerr := c.lookup(tLeads, 0, leadVisible(c.uid))
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return 200, present(tLeads, r), nil
-}
-
 // zipSet splits a distribution_zipcodes string.
 func zipSet(v any) map[string]bool {
 	s, _ := v.(string)
@@ -855,18 +858,6 @@ func (e *Emulator) checkRoute(uid int64, m row) *apiError {
 	return nil
 }
 
-func (e *Emulator) findRoutes(c *call) (int, any, *apiError) {
-	return c.find(tRoutes, ownedBy("owner_user_id", c.uid), func(r row, _ findQuery) any { return e.presentRoute(r) })
-}
-
-func (e *Emulator) getRoute(c *call) (int, any, *apiError) {
-	r, aerr := c.lookup(tRoutes, 0, ownedBy("owner_user_id", c.uid))
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return 200, e.presentRoute(r), nil
-}
-
 func (e *Emulator) createRoute(c *call) (int, any, *apiError) {
 	vals, aerr := c.input(tRoutes, true)
 	if aerr != nil {
@@ -921,18 +912,6 @@ func (e *Emulator) checkZips(uid int64, m row) *apiError {
 		}
 	}
 	return nil
-}
-
-func (e *Emulator) findTeams(c *call) (int, any, *apiError) {
-	return c.find(tTeams, teamVisible(c.uid), nil)
-}
-
-func (e *Emulator) getTeam(c *call) (int, any, *apiError) {
-	r, aerr := c.lookup(tTeams, 0, teamVisible(c.uid))
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return 200, present(tTeams, r), nil
 }
 
 func (e *Emulator) createTeam(c *call) (int, any, *apiError) {
@@ -1018,18 +997,6 @@ func (e *Emulator) checkOption(uid int64, m row) *apiError {
 	return nil
 }
 
-func (e *Emulator) findOptions(c *call) (int, any, *apiError) {
-	return c.find(tOptions, e.optionVisible(c.uid), nil)
-}
-
-func (e *Emulator) getOption(c *call) (int, any, *apiError) {
-	r, aerr := c.lookup(tOptions, 0, e.optionVisible(c.uid))
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return 200, present(tOptions, r), nil
-}
-
 func (e *Emulator) createOption(c *call) (int, any, *apiError) {
 	vals, aerr := c.input(tOptions, true)
 	if aerr != nil {
@@ -1067,10 +1034,6 @@ func taskVisible(uid int64) func(row) bool {
 	return func(r row) bool {
 		return asInt(r["owner_user_id"]) == uid || asInt(r["assigned_user_id"]) == uid
 	}
-}
-
-func (e *Emulator) findTasks(c *call) (int, any, *apiError) {
-	return c.find(tTasks, taskVisible(c.uid), nil)
 }
 
 func (e *Emulator) createTask(c *call) (int, any, *apiError) {

@@ -9,16 +9,11 @@ import (
 	"github.com/leadsync/leadsync/sinks/leaddesk/leaddesktest"
 )
 
-// PENDING ENGINE: fails on main as of this commit, because of the mapping
-// layer, not the LeadDesk sink. An e-mail-only row that is an in-file
-// duplicate of a person whose other row has the phone (the e-mail in
-// another spelling) should merge into that person; today mapping checks
-// required fields per row (mapping/mapping.go, ErrRequired in field.apply)
-// before the pipeline merges rows, so the row is rejected "field phone:
-// required value is empty" and its values (other2 here) are lost. The
-// check belongs on the merged entity: a lone e-mail-only row is still
-// rejected (Solo below).
-func TestE2ELeadDeskEmailOnlyDuplicateMergesPendingEngine(t *testing.T) {
+// Required fields are checked on the merged entity, not per row: an
+// e-mail-only row that is an in-file duplicate of a person whose other row
+// has the phone (the e-mail in another spelling) merges into that person,
+// its values kept; a lone e-mail-only row is still rejected (Solo).
+func TestE2ELeadDeskEmailOnlyDuplicateMerges(t *testing.T) {
 	srv := leaddesktest.NewServer(leaddesktest.Options{TimeScale: 0.001})
 	defer srv.Close()
 	dir := t.TempDir()
