@@ -28,16 +28,17 @@ type Plan struct {
 	Check  int
 }
 
-// writeCost is the calls the write of e is expected to take: a Flow's
-// steps, a sinks.Coster's declared cost, else one call.
+// writeCost is the calls the write of e is expected to take: a
+// sinks.Coster's declared cost (it knows which steps apply), else a
+// Flow's steps, else one call.
 func (p *planner) writeCost(e *entity) int {
-	if fl, ok := sinks.As[sinks.Flow](p.cfg.Sink); ok {
-		if n := len(fl.Steps(e.fields)); n > 0 {
+	if c, ok := sinks.As[sinks.Coster](p.cfg.Sink); ok {
+		if n := c.CreateCalls(e.fields); n > 0 {
 			return n
 		}
 	}
-	if c, ok := sinks.As[sinks.Coster](p.cfg.Sink); ok {
-		if n := c.CreateCalls(e.fields); n > 0 {
+	if fl, ok := sinks.As[sinks.Flow](p.cfg.Sink); ok {
+		if n := len(fl.Steps(e.fields)); n > 0 {
 			return n
 		}
 	}
