@@ -590,13 +590,13 @@ func diff(obj sinks.Object, want, vendor, synced sinks.Fields) []Change {
 		f, _ := obj.Field(k)
 		if old, ok := vendor[k]; ok {
 			if !f.Equal(old, v) {
-				out = append(out, Change{Field: k, Old: old, New: v, OldKnown: true})
+				out = append(out, Change{Field: k, Old: old, New: v, OldKnown: true, OldFrom: OldFromVendor})
 			}
 			continue
 		}
 		if old, ok := synced[k]; ok {
 			if !f.Equal(old, v) {
-				out = append(out, Change{Field: k, Old: old, New: v, OldKnown: true})
+				out = append(out, Change{Field: k, Old: old, New: v, OldKnown: true, OldFrom: OldFromSynced})
 			}
 			continue
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/leadsync/leadsync/budget"
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/internal/safefile"
 	"github.com/leadsync/leadsync/pipeline"
@@ -156,6 +157,7 @@ type runOutcome struct {
 	srcBudget                                string
 	interrupted                              bool
 	output, budget                           string
+	timeline                                 budget.Timeline // calls per window and pauses, for summary.html
 	err                                      error
 	exit                                     int // a fatal error's exit code
 }
@@ -182,6 +184,10 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	defer p.Close()
 	if err := checkConcurrency(c.Int("concurrency")); err != nil {
 		return withCode(ExitUsage, err)
+	}
+	if p.empty {
+		fmt.Fprintln(e.stdout, p.noRows())
+		return nil
 	}
 	job := p.job
 	var ve vendorEntry
@@ -323,6 +329,9 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		sum.Unsettled = unsettledRows(context.Background(), store, runRec.ID, p.object, opts.maskPII)
 	}
 	writeSummaryJSON(reportDir, sum)
+	if !opts.dryRun { // a dry run's summary.html is the diff's
+		writeRunPage(reportDir, sum, files, out.timeline, p.object, opts.maskPII)
+	}
 	if c.Bool("json") {
 		b, _ := json.MarshalIndent(sum, "", "  ")
 		fmt.Fprintln(e.stdout, string(b))
@@ -501,6 +510,9 @@ func printSummary(e *env, s summary) {
 			fmt.Fprint(w, ")")
 		}
 		fmt.Fprintln(w)
+	}
+	if s.Rows == 0 {
+		fmt.Fprintln(w, "  no rows   the source has a header but no data rows; nothing was written")
 	}
 	fmt.Fprintf(w, "  written   %d\n  rejected  %d\n", s.Written, s.Rejected)
 	if s.Retried > 0 {

@@ -324,6 +324,7 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 		// A dry run writes no outcome: its counts are the plan's.
 		out.rows, out.entities, out.actions = res.Rows, res.Entities, res.Actions
 		out.calls = conn.budget.Stats().Calls
+		out.timeline = conn.budget.Timeline()
 		out.dryStatuses = res.Statuses
 		if err == nil && !res.Interrupted {
 			if werr := diff.write(res.Plan); werr != nil {
@@ -335,7 +336,9 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 		}
 		return out
 	}
-	if err == nil && !res.Interrupted && job.Mirror {
+	if err == nil && !res.Interrupted && job.Mirror && res.Rows == 0 {
+		rs.logger.Info("mirror: the source has no rows; nothing is deleted")
+	} else if err == nil && !res.Interrupted && job.Mirror {
 		mres, merr := pipeline.Mirror(ctx, conn.sink, rs.store, rs.run.ID, false)
 		for _, id := range mres.Deleted {
 			res.Actions["deleted"]++
@@ -354,6 +357,7 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 	out.interrupted = res.Interrupted
 	out.retried, out.failures = res.Retried, res.Failures
 	out.calls = conn.budget.Stats().Calls
+	out.timeline = conn.budget.Timeline()
 	switch {
 	case errors.Is(err, pipeline.ErrUnauthorized):
 		out.err, out.exit = fmt.Errorf("%s refused the credentials: %s", job.Sink.Vendor, credentialHint(job)), ExitAuth
