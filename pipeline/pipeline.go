@@ -77,6 +77,9 @@ type Progress struct {
 	Rejected atomic.Int64
 	// Planned is the forecast number of vendor calls (0: no forecast).
 	Planned atomic.Int64
+	// Total is the entities the run works on, known after grouping and
+	// planning (0: not known yet).
+	Total   atomic.Int64
 	Started time.Time
 }
 

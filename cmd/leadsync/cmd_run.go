@@ -85,14 +85,16 @@ type summary struct {
 	Unsettled []unsettledRow `json:"unsettled"`
 	Actions   map[string]int `json:"actions"`
 	Calls     int            `json:"calls"`
-	Budget    string         `json:"budget"`
-	Seconds   float64        `json:"seconds"`
-	RowsPerS  float64        `json:"rows_per_second"`
-	Output    string         `json:"output"`
-	Reports   string         `json:"reports"`
-	Counts    map[string]int `json:"counts"`
-	Message   string         `json:"message"`
-	DryRun    bool           `json:"dry_run"`
+	// ForecastCalls is the plan's forecast of the vendor calls (0: no plan).
+	ForecastCalls int            `json:"forecast_calls"`
+	Budget        string         `json:"budget"`
+	Seconds       float64        `json:"seconds"`
+	RowsPerS      float64        `json:"rows_per_second"`
+	Output        string         `json:"output"`
+	Reports       string         `json:"reports"`
+	Counts        map[string]int `json:"counts"`
+	Message       string         `json:"message"`
+	DryRun        bool           `json:"dry_run"`
 	// A migration's source connection.
 	SourceCalls  int    `json:"source_calls"`
 	SourceBudget string `json:"source_budget"`
@@ -181,6 +183,7 @@ func (rs *runState) progressEnv() *env {
 // runOutcome is what a run reports back for the summary and exit code.
 type runOutcome struct {
 	rows, written, rejected, entities, calls int
+	forecast                                 int // the plan's forecast calls
 	actions                                  map[string]int
 	unsettled                                int // failed or uncertain rows: the run is not finished
 	retried                                  int // entities tried more than once
@@ -355,7 +358,8 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	sum := summary{
 		Job: job.Name, RunID: runRec.ID, Resumed: resumed, Status: status, Sink: sinkDesc, Rows: max(out.rows, tot.rows), Entities: out.entities,
 		Written: out.written, Rejected: out.rejected, Uncertain: tot.uncertain, Failed: tot.failed, Actions: out.actions, Calls: out.calls, Budget: out.budget,
-		Retried: out.retried, Failures: out.failures,
+		ForecastCalls: out.forecast,
+		Retried:       out.retried, Failures: out.failures,
 		SourceCalls: out.srcCalls, SourceBudget: out.srcBudget,
 		Seconds: elapsed.Seconds(), Reports: reportDir, Counts: counts, Message: msg, DryRun: opts.dryRun,
 	}

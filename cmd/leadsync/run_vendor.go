@@ -26,6 +26,7 @@ type connection struct {
 	sink   sinks.Sink
 	budget *budget.Budget
 	desc   string // "100/1m0s" or "none"
+	warn   string // the budget exceeds the vendor's documented limit
 	close  func()
 	// shut is close returning the error (the sandbox's records unsaved);
 	// call one of the two.
@@ -63,6 +64,10 @@ func connect(job *config.Job, ve vendorEntry, object string, logger *slog.Logger
 		sc.URL = url
 	}
 	conn.budget, conn.desc = connectionBudget(sc.Budget, ve)
+	if w := budgetAboveVendor(sc.Budget, ve); w != "" {
+		logger.Warn(w)
+		conn.warn = w
+	}
 	conn.cfg = sinkConfig{sink: sc, object: object, region: job.Region, budget: conn.budget}
 	if ve.open == nil {
 		return conn, nil
@@ -106,6 +111,25 @@ func connectionBudget(b *config.Budget, ve vendorEntry) (*budget.Budget, string)
 	}
 	// No documented limit: learn it from the vendor's 429s.
 	return budget.NewAdaptive(nil), "adaptive (no documented limit: learned from 429s; set a budget to cap calls)"
+}
+
+// budgetAboveVendor says when a job's budget allows more calls than the
+// vendor documents (LeadDesk 100/60 s, LeadSquared 25/5 s): the vendor
+// will answer 429s and the run pauses.
+func budgetAboveVendor(b *config.Budget, ve vendorEntry) string {
+	if b == nil || ve.defaultBudget == nil {
+		return ""
+	}
+	per, _ := b.Window()
+	dcalls, dper := ve.defaultBudget()
+	if b.Calls <= 0 || per <= 0 || dcalls <= 0 || dper <= 0 {
+		return ""
+	}
+	// calls/per > dcalls/dper, without division.
+	if float64(b.Calls)*dper.Seconds() <= float64(dcalls)*per.Seconds() {
+		return ""
+	}
+	return fmt.Sprintf("the job's budget %d/%s exceeds %s's documented limit %d/%s: expect 429 pauses", b.Calls, per, ve.name, dcalls, dper)
 }
 
 // sandboxSink gives a sandbox sink a scope that survives the emulator's
@@ -307,6 +331,9 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) (out runOutcom
 		stateWriter = writer
 	}
 	prog := &pipeline.Progress{}
+	if conn.warn != "" && rs.plainLines() {
+		fmt.Fprintln(rs.e.stderr, "warning:", conn.warn)
+	}
 	stopProgress := startProgress(rs.progressEnv(), rs.logger, prog, rs.c.Bool("quiet"), conn.budget)
 	conc := rs.conc
 	if conc <= 0 {
@@ -325,6 +352,8 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) (out runOutcom
 		},
 		OnPlan: func(pl pipeline.Plan) {
 			prog.Planned.Store(int64(pl.Calls))
+			prog.Total.Store(int64(pl.Entities - pl.Known))
+			out.forecast = pl.Calls
 			msg := pl.String()
 			if !conn.budget.Adaptive() {
 				msg += fmt.Sprintf(": about %s at %s", conn.budget.Duration(pl.Calls).Round(time.Second), conn.desc)
