@@ -8,7 +8,6 @@ import (
 	"bufio"
 	"encoding/csv"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 
@@ -106,7 +105,7 @@ func NewPlanFiles(dir string, header []string) (*RunFiles, error) {
 }
 
 func newRunFiles(dir string, header []string, success bool) (*RunFiles, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := safefile.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	rh := append(append([]string(nil), header...), ColRow, ColColumn, ColReason)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/leadsync/leadsync/internal/safefile"
 	"github.com/leadsync/leadsync/pipeline"
 	"github.com/leadsync/leadsync/report"
 	"github.com/leadsync/leadsync/sinks"
@@ -223,7 +224,7 @@ func writeReconcileFiles(dir string, d *report.Diff, page *report.RunPage) error
 		}
 		out[name] = b.Bytes()
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := safefile.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	for _, name := range append(reconcileOutputs, "review.csv") {

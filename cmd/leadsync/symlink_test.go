@@ -97,3 +97,25 @@ func TestNoWriteThroughPlantedLinks(t *testing.T) {
 		})
 	}
 }
+
+// A run folder planted as a link to a folder elsewhere is refused: no
+// report lands outside the job folder.
+func TestRunFolderLinkRefused(t *testing.T) {
+	dir, victim := t.TempDir(), t.TempDir()
+	writeFile(t, dir, "in.csv", "Name,Email\nAnna,anna@example.fi\n")
+	job := writeFile(t, dir, "job.yaml", "name: links\nsource: {path: in.csv}\nsink: {vendor: export, path: out.csv}\nmapping: {name: Name, email: {column: Email, transform: [email]}}\n")
+	runs := filepath.Join(dir, ".leadsync", "runs")
+	if err := os.MkdirAll(runs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, filepath.Join(runs, "1")); err != nil {
+		t.Fatal(err)
+	}
+	r := runApp(t, nil, "run", "--quiet", job)
+	if r.code == 0 || !strings.Contains(r.stderr, "link") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if ents, _ := os.ReadDir(victim); len(ents) != 0 {
+		t.Fatalf("written through the link: %v", ents)
+	}
+}

@@ -154,3 +154,13 @@ func RefuseLinks(paths ...string) error {
 	}
 	return nil
 }
+
+// MkdirAll creates a folder leadsync writes into, refusing one that is
+// (or whose parent is) a symbolic link: a planted link to a folder
+// elsewhere must not receive the reports.
+func MkdirAll(dir string, perm os.FileMode) error {
+	if err := RefuseLinks(dir, filepath.Dir(dir)); err != nil {
+		return err
+	}
+	return os.MkdirAll(dir, perm)
+}
