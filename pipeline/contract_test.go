@@ -385,3 +385,23 @@ func TestPrefetchFindsABareRecordByItsStamp(t *testing.T) {
 		t.Fatalf("bare record not completed: %v %+v %v", f.recs, res.Actions, f.calls)
 	}
 }
+
+// A re-run that state settles entirely (unchanged, refused, or left
+// uncertain and not resent) makes no call, not even the credential check.
+func TestNoCheckWhenNothingToSend(t *testing.T) {
+	f := newFake(false)
+	f.drop = 1
+	env := newSyncEnv(t, f.obj)
+	rows := [][]string{{"A", "0401234567", "", ""}}
+	env.sync(t, f, rows, Policy{}, 1) // uncertain
+	checks := 0
+	run, _, _ := env.store.BeginRun(context.Background(), state.RunSpec{Job: "t", Fingerprint: "again", ConfigHash: "c"})
+	w := env.store.NewWriter(run.ID, nil)
+	res, err := Sync(context.Background(), SyncConfig{Source: &rowsSource{header: []string{"Name", "Phone", "Email", "City"}, rows: rows},
+		Mapping: env.m, Sink: f, Store: env.store, State: w, RunID: run.ID,
+		Check: func(context.Context) error { checks++; return nil }})
+	w.Close()
+	if err != nil || checks != 0 || res.Statuses[state.StatusUncertain] != 1 || res.Plan.Calls != 0 {
+		t.Fatalf("checks %d, plan %+v, %+v, %v", checks, res.Plan, res.Statuses, err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/state"
 )
 
 // Plan is the planner's forecast before the first write: how many
@@ -15,6 +16,7 @@ type Plan struct {
 	Entities  int // after grouping
 	Known     int // unchanged by state: no call
 	Refused   int // refused before with the same content: no call
+	Uncertain int // sent before, answer lost, not resent (on_uncertain: skip): no call
 	NeedFind  int // entities the vendor must be asked about
 	ListPages int // when the planner lists everything instead (0: it does not)
 	// Calls is the estimate: lookups (finds or list pages) plus one write
@@ -27,6 +29,10 @@ type Plan struct {
 	Writes int
 	Check  int
 }
+
+// NeedsCalls reports whether any entity needs the vendor: a plan that
+// state settles entirely makes no call, not even the credential check.
+func (pl Plan) NeedsCalls() bool { return pl.Known+pl.Refused+pl.Uncertain < pl.Entities }
 
 // writeCost is the calls the write of e is expected to take: a
 // sinks.Coster's declared cost (it knows which steps apply), else a
@@ -124,6 +130,12 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 		case obj.CanFind && len(e.keys) > 0:
 			pl.NeedFind++
 		}
+		if left, err := p.leftUncertain(ctx, e); err != nil {
+			return pl, err
+		} else if left {
+			pl.Uncertain++
+			continue
+		}
 		pl.Writes += p.writeCost(e)
 	}
 	lookups := pl.NeedFind
@@ -162,9 +174,26 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 		lookups = 0
 	}
 	pl.Calls = lookups + pl.Writes
-	if p.cfg.Check != nil && pl.Known < pl.Entities { // as Sync checks
+	if p.cfg.Check != nil && pl.NeedsCalls() { // as Sync checks
 		pl.Check = 1
 		pl.Calls++
 	}
 	return pl, nil
+}
+
+// leftUncertain reports an entity a single-call unfindable write left
+// uncertain (sent, answer lost) that this run will not send again: it
+// costs no call. (A Flow may still verify its steps: not counted.)
+func (p *planner) leftUncertain(ctx context.Context, e *entity) (bool, error) {
+	if p.cfg.Sink.Object().CanFind || p.cfg.Policy.OnUncertain == "retry" {
+		return false, nil
+	}
+	if _, isFlow := sinks.As[sinks.Flow](p.cfg.Sink); isFlow {
+		return false, nil
+	}
+	st, err := p.cfg.Store.Steps(ctx, p.cfg.Sink.Scope(), entityID(e))
+	if err != nil {
+		return false, err
+	}
+	return st[createStep.Name].State == state.StepSent, nil
 }

@@ -270,7 +270,7 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 	if cfg.OnPlan != nil {
 		cfg.OnPlan(pl)
 	}
-	if cfg.Check != nil && pl.Known < pl.Entities {
+	if cfg.Check != nil && pl.NeedsCalls() {
 		if err := cfg.Check(ctx); err != nil {
 			if sinks.ClassOf(err) == sinks.Unauthorized {
 				return res, fmt.Errorf("%w: %v", ErrUnauthorized, err)

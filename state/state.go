@@ -173,10 +173,11 @@ func (s *Store) stamp() string { return s.now().UTC().Format(time.RFC3339Nano) }
 const (
 	RunRunning     = "running"
 	RunDone        = "done"
-	RunRejected    = "done_with_rejects" // finished; some rows were rejected
-	RunInterrupted = "interrupted"       // stopped; resumable
-	RunFailed      = "failed"            // stopped by an error that is not a row's
-	RunDryRun      = "dry_run"           // planned only; wrote nothing
+	RunRejected    = "done_with_rejects"   // finished; some rows were rejected
+	RunUncertain   = "done_with_uncertain" // finished; some writes' answers were lost (listed)
+	RunInterrupted = "interrupted"         // stopped; resumable
+	RunFailed      = "failed"              // stopped by an error that is not a row's
+	RunDryRun      = "dry_run"             // planned only; wrote nothing
 )
 
 // Run is one execution of a job (a resumed run keeps its id).

@@ -344,6 +344,8 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		status = state.RunFailed
 	case out.interrupted:
 		status = state.RunInterrupted
+	case tot.uncertain > 0:
+		status = state.RunUncertain
 	case out.rejected > 0:
 		status = state.RunRejected
 	}
@@ -366,7 +368,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	if elapsed > 0 {
 		sum.RowsPerS = float64(out.rows) / elapsed.Seconds()
 	}
-	if status == state.RunDone || status == state.RunRejected {
+	if status == state.RunDone || status == state.RunRejected || status == state.RunUncertain {
 		sum.Output = out.output
 	}
 	if tot.failed+tot.uncertain > 0 && out.dryStatuses == nil {
@@ -566,7 +568,7 @@ func printSummary(e *env, s summary) {
 		}
 		fmt.Fprintln(w)
 	}
-	if s.Rows == 0 {
+	if s.Rows == 0 && s.Message == "" {
 		fmt.Fprintln(w, "  no rows   the source has a header but no data rows; nothing was written")
 	}
 	fmt.Fprintf(w, "  written   %d\n  rejected  %d\n", s.Written, s.Rejected)

@@ -438,6 +438,9 @@ func jobURL(job *config.Job, side string) string {
 	if side == "source" {
 		raw = job.Source.URL
 	}
+	if strings.TrimSpace(raw) == "" || strings.TrimSpace(raw) == "sandbox" {
+		return "sandbox" // the built-in emulator (also the default)
+	}
 	shown := httpc.RedactURL(raw)
 	if strings.HasPrefix(shown, "<") {
 		where := side + ".url"
