@@ -41,6 +41,8 @@ type Budget struct {
 	adaptive  bool
 	lastShift time.Time
 	answered  chan struct{} // closed (and replaced) when a call in flight is answered
+	margin    time.Duration
+	tl        Timeline // calls per window and pauses, for reports
 }
 
 // stamp is one call's time in the log. While the call is in flight it
@@ -60,7 +62,7 @@ func New(calls int, per, margin time.Duration, clock Clock) *Budget {
 	if clock == nil {
 		clock = realClock{}
 	}
-	return &Budget{calls: calls, per: per + margin, clock: clock}
+	return &Budget{calls: calls, per: per + margin, margin: margin, clock: clock}
 }
 
 // unlimited is the call count of a budget with no known limit.
@@ -125,6 +127,7 @@ func (b *Budget) Wait(ctx context.Context) (done func(), err error) {
 					b.first = now
 				}
 				b.used++
+				b.record(now)
 				if b.onSend != nil {
 					b.onSend(now)
 				}
@@ -185,6 +188,7 @@ func (b *Budget) Pause(d time.Duration) {
 	if end := now.Add(d); end.After(b.pauseEnd) {
 		b.pauseEnd = end
 		b.paused++
+		b.recordPause(now, end)
 	}
 }
 

@@ -3,11 +3,14 @@ package config
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/leadsync/leadsync/sources"
 )
 
 // Job is a job file: where records come from, where they go, how columns
@@ -61,6 +64,9 @@ type Source struct {
 	Encoding  string `yaml:"encoding"`   // csv: utf-8, utf-16le, utf-16be, windows-1252; empty = detect
 	Sheet     string `yaml:"sheet"`      // xlsx: name or #index; empty = first
 	HeaderRow int    `yaml:"header_row"` // 1-based; default 1
+	// Limits raise the bounds on what reading the file may cost (sizes as
+	// 64MiB, 2GiB or bytes); see sources.Limits for the defaults.
+	Limits *SourceLimits `yaml:"limits"`
 	// API sources: the connection (as in sink) and what to read.
 	URL         string  `yaml:"url"`
 	Project     string  `yaml:"project"`
@@ -74,6 +80,70 @@ type Source struct {
 	Status      string  `yaml:"status"`    // tiledesk: only leads of this status
 	Addresses   bool    `yaml:"addresses"` // liondesk: read each contact's address too (a call each)
 	Lookups     string  `yaml:"lookups"`   // leadsquared: a file of emails or phones, one a line
+}
+
+// SourceLimits are source.limits: sizes ("16MiB", "2GiB", or bytes) and counts.
+type SourceLimits struct {
+	MaxRecord        string `yaml:"max_record"`
+	MaxField         string `yaml:"max_field"`
+	MaxUnzip         string `yaml:"max_unzip"`
+	MaxSheet         string `yaml:"max_sheet"`
+	MaxPart          string `yaml:"max_part"`
+	MaxSharedStrings string `yaml:"max_shared_strings"` // a count
+	MaxSharedBytes   string `yaml:"max_shared_strings_size"`
+	MaxParts         string `yaml:"max_parts"` // a count
+}
+
+// SourceLimits returns the source's limits, defaults filled in.
+func (s Source) SourceLimits() (sources.Limits, error) {
+	var l sources.Limits
+	if s.Limits != nil {
+		for _, f := range []struct {
+			name string
+			v    string
+			dst  *int64
+		}{
+			{"max_record", s.Limits.MaxRecord, &l.MaxRecordBytes},
+			{"max_field", s.Limits.MaxField, &l.MaxFieldBytes},
+			{"max_unzip", s.Limits.MaxUnzip, &l.MaxUnzipBytes},
+			{"max_sheet", s.Limits.MaxSheet, &l.MaxSheetBytes},
+			{"max_part", s.Limits.MaxPart, &l.MaxPartBytes},
+			{"max_shared_strings", s.Limits.MaxSharedStrings, &l.MaxSharedStrings},
+			{"max_shared_strings_size", s.Limits.MaxSharedBytes, &l.MaxSharedStringsBytes},
+			{"max_parts", s.Limits.MaxParts, &l.MaxParts},
+		} {
+			if f.v == "" {
+				continue
+			}
+			n, err := ParseSize(f.v)
+			if err != nil {
+				return l, fmt.Errorf("source.limits.%s: %w", f.name, err)
+			}
+			*f.dst = n
+		}
+	}
+	return l.WithDefaults(), nil
+}
+
+// ParseSize reads "64MiB", "2GiB", "512KiB", "64MB" or a plain number.
+func ParseSize(v string) (int64, error) {
+	t := strings.TrimSpace(v)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000}, {"k", 1000}, {"M", 1000 * 1000}, {"G", 1000 * 1000 * 1000}} {
+		if n, ok := strings.CutSuffix(t, u.suffix); ok {
+			t, mult = strings.TrimSpace(n), u.m
+			break
+		}
+	}
+	t = strings.ReplaceAll(t, "_", "")
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 || n > (1<<50)/mult {
+		return 0, fmt.Errorf("%q is not a size: use a positive number, optionally with KiB, MiB or GiB", v)
+	}
+	return n * mult, nil
 }
 
 // IsAPI reports whether the source is a vendor's API.
@@ -137,9 +207,14 @@ func (r Retry) MaxDuration() (time.Duration, error) {
 }
 
 // Match declares the match keys (target fields) and the ambiguity policy.
+// `match: none` says the job has no keys on purpose (None).
 type Match struct {
 	Keys        []string `yaml:"keys"`
 	OnAmbiguous string   `yaml:"on_ambiguous"` // skip (default), first, fail
+	// None: `match: none`, no matching at all; every row is created and
+	// the run warns that duplicates are possible.
+	None bool   `yaml:"-"`
+	word string // any other word given as match: (refused)
 }
 
 // Enumerations checked by LoadJob.
@@ -209,6 +284,9 @@ func (d *Doc) Job() (*Job, error) {
 	if j.Source.Path != "" || j.Source.Type != "" {
 		oneOf("$.source.type", &j.Source.Type, "", SourceTypes)
 	}
+	if _, err := j.Source.SourceLimits(); err != nil {
+		errs = append(errs, d.At(d.NodeAt("$.source.limits"), "%v", err))
+	}
 	if j.Source.HeaderRow < 0 {
 		errs = append(errs, d.At(d.NodeAt("$.source.header_row"), "source.header_row must be 1 or more"))
 	}
@@ -240,6 +318,7 @@ func (d *Doc) Job() (*Job, error) {
 	if j.Concurrency < 0 {
 		errs = append(errs, d.At(d.NodeAt("$.concurrency"), "concurrency must be 1 or more"))
 	}
+	errs = append(errs, d.checkBounds(j)...)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}

@@ -17,7 +17,8 @@ const (
 	refEnd   = "<!-- end of config reference -->\n"
 )
 
-// yamlKeys lists the dotted yaml keys of t's fields; Budget is one value.
+// yamlKeys lists the dotted yaml keys of t's fields; a Budget and the
+// source limits are one value each.
 func yamlKeys(prefix string, t reflect.Type) []string {
 	var keys []string
 	for i := 0; i < t.NumField(); i++ {
@@ -30,7 +31,7 @@ func yamlKeys(prefix string, t reflect.Type) []string {
 		if ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()
 		}
-		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(Budget{}) {
+		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(Budget{}) && ft != reflect.TypeOf(SourceLimits{}) {
 			keys = append(keys, yamlKeys(prefix+tag+".", ft)...)
 			continue
 		}

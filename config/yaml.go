@@ -7,6 +7,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"regexp"
@@ -16,6 +17,8 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/leadsync/leadsync/sources"
 )
 
 // Error is one configuration problem at a place in a file.
@@ -89,6 +92,9 @@ func Parse(file string, src []byte, lookup func(string) (string, bool)) (*Doc, e
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
+	if err := checkShape(file, src); err != nil {
+		return nil, err
+	}
 	f, err := parser.ParseBytes(src, 0)
 	if err != nil {
 		return nil, syntaxError(file, err)
@@ -107,13 +113,121 @@ func Parse(file string, src []byte, lookup func(string) (string, bool)) (*Doc, e
 	return d, errs.Err()
 }
 
-// Load reads and parses a file.
+// Load reads and parses a file. Only a regular file of at most MaxFileSize
+// bytes is read.
 func Load(path string, lookup func(string) (string, bool)) (*Doc, error) {
-	src, err := os.ReadFile(path)
+	f, _, err := sources.OpenFile(path)
 	if err != nil {
 		return nil, err
 	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(src) > MaxFileSize {
+		return nil, Errors{{File: path, Msg: fmt.Sprintf("the file is larger than %d KiB; a job or mapping file is a few KiB of YAML", MaxFileSize>>10)}}
+	}
 	return Parse(path, src, lookup)
+}
+
+// Bounds checked before YAML is parsed, so a hostile file costs nothing.
+const (
+	MaxFileSize = 1 << 20 // bytes
+	MaxDepth    = 64      // nesting of [ { and of block collections
+	MaxAliases  = 100     // *alias references
+)
+
+// checkShape refuses, in one cheap pass, YAML nested deeper than MaxDepth
+// (flow brackets, or block indentation levels) or with more than
+// MaxAliases aliases (exponential expansion).
+func checkShape(file string, src []byte) error {
+	if len(src) > MaxFileSize {
+		return Errors{{File: file, Msg: fmt.Sprintf("the file is larger than %d KiB; a job or mapping file is a few KiB of YAML", MaxFileSize>>10)}}
+	}
+	depth, aliases := 0, 0
+	var indents []int // open block indentation levels
+	line, col := 1, 0
+	atLineStart, inComment := true, false
+	var quote byte
+	indent := 0
+	tooDeep := func() error {
+		return Errors{{File: file, Line: line, Col: col + 1, Msg: fmt.Sprintf("nested more than %d levels deep; a job file needs a handful", MaxDepth)}}
+	}
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if c == '\n' {
+			line, col, atLineStart, inComment, indent = line+1, 0, true, false, 0
+			continue
+		}
+		col++
+		if inComment {
+			continue
+		}
+		if quote != 0 {
+			switch {
+			case quote == '"' && c == '\\':
+				i++
+			case c == quote:
+				quote = 0
+			}
+			continue
+		}
+		if atLineStart {
+			if c == ' ' {
+				indent++
+				continue
+			}
+			atLineStart = false
+			if c != '#' {
+				for len(indents) > 0 && indents[len(indents)-1] >= indent {
+					indents = indents[:len(indents)-1]
+				}
+				indents = append(indents, indent)
+				if len(indents) > MaxDepth {
+					return tooDeep()
+				}
+			}
+		}
+		switch c {
+		case '#':
+			if i == 0 || src[i-1] == ' ' || src[i-1] == '\t' {
+				inComment = true
+			}
+		case '"', '\'':
+			if i == 0 || strings.IndexByte(" \t[{,:-", src[i-1]) >= 0 {
+				quote = c
+			}
+		case '[', '{':
+			depth++
+			if depth+len(indents) > MaxDepth {
+				return tooDeep()
+			}
+		case ']', '}':
+			if depth > 0 {
+				depth--
+			}
+		case '-':
+			// "- - - x": each dash opens a block sequence one level deeper.
+			if i+1 < len(src) && (src[i+1] == ' ') && (i == 0 || src[i-1] == ' ' || src[i-1] == '\n') {
+				indents = append(indents, indent+col)
+				if len(indents) > MaxDepth {
+					return tooDeep()
+				}
+			}
+		case '*':
+			if i+1 < len(src) && isAnchorChar(src[i+1]) && (i == 0 || strings.IndexByte(" \t[{,:", src[i-1]) >= 0) {
+				if aliases++; aliases > MaxAliases {
+					return Errors{{File: file, Line: line, Col: col, Msg: fmt.Sprintf("more than %d aliases (*name); a job file needs none", MaxAliases)}}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func isAnchorChar(c byte) bool {
+	return c == '_' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}`)

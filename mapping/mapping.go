@@ -220,7 +220,7 @@ func Compile(doc *config.Doc, node ast.Node, obj sinks.Object, opts Options) (*M
 			c.errorf(node, "required field %s of %s is not mapped", req, obj.Name)
 		}
 	}
-	for _, k := range opts.Keys {
+	for ki, k := range opts.Keys {
 		idx := -1
 		for i, n := range m.names {
 			if n == k {
@@ -232,6 +232,10 @@ func Compile(doc *config.Doc, node ast.Node, obj sinks.Object, opts Options) (*M
 				continue // the field itself had an error
 			}
 			c.errorf(opts.KeysNode, "match key %s is not a mapped field%s", k, didYouMean(k, m.names))
+			continue
+		}
+		if !c.keyField(k) {
+			c.notKeyField(opts.KeysNode, ki, k)
 			continue
 		}
 		m.keys = append(m.keys, keySpec{field: idx, kind: keyKind(m.fields[idx].spec)})
@@ -392,6 +396,7 @@ func (c *compiler) compileField(name string, p *ast.MappingValueNode) *field {
 			f.autoNorm = layoutCheck(sf.Format, sf.Format)
 		}
 	}
+	c.emptyConstant(p.Value, name, f, s.Transform)
 	return f
 }
 

@@ -325,6 +325,12 @@ func (c *compiler) dateTransform(n, arg ast.Node, f sinks.Field) (transform, boo
 		}
 	}
 built:
+	for _, l := range append(append([]string(nil), opt.From...), opt.To) {
+		if err := checkDatePattern(l); err != nil {
+			c.errorf(arg, "%v", err)
+			return nil, false
+		}
+	}
 	layouts := make([]string, 0, len(opt.From)+4)
 	for _, l := range opt.From {
 		layouts = append(layouts, GoLayout(l))

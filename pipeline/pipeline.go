@@ -27,7 +27,9 @@ import (
 // run writes them whole.
 type RecordSink interface {
 	// Write stores one lead and returns an id for it (a line number, say).
-	// An error rejects the row; the run goes on.
+	// An error rejects the row and the run goes on, except a failure of
+	// the sink's own file (an *fs.PathError: disk full, read-only), which
+	// stops the run with ErrOwnFile and rejects nothing.
 	Write(ctx context.Context, lead mapping.Lead) (id string, err error)
 	// Commit makes everything written durable (for a file: renames the
 	// temporary file into place). After an interrupted run the previous
@@ -258,6 +260,9 @@ func writeBatch(ctx context.Context, cfg Config, b *batch, res *Result) error {
 			continue
 		}
 		id, err := cfg.Sink.Write(ctx, r.lead)
+		if err != nil && ownFileFault(err) {
+			return fmt.Errorf("%w: %w", ErrOwnFile, err)
+		}
 		if err != nil {
 			if err := reject(cfg, b.recs[i].Values, r.lead.Row, "", err.Error()); err != nil {
 				return err

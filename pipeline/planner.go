@@ -408,7 +408,7 @@ func (p *planner) markStep(ctx context.Context, entity, step, st, result, hash s
 	// Recorded even when the run is being stopped: the call happened.
 	ctx = context.WithoutCancel(ctx)
 	if err := p.cfg.Store.MarkStep(ctx, p.cfg.RunID, p.cfg.Sink.Scope(), entity, step, state.Step{State: st, Result: result, Hash: hash}); err != nil {
-		return fmt.Errorf("state: step %s: %w", step, err)
+		return fmt.Errorf("state: step %s: %w", step, p.cfg.Store.Fault(err))
 	}
 	return nil
 }
@@ -447,6 +447,8 @@ func (p *planner) failed(d Decision, err error) (Decision, error) {
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		d.Status = "" // interrupted: no outcome; the next run does it
 		return d, nil
+	case state.IsFault(err):
+		return d, err // leadsync's own file failed, not the row: the run stops
 	case sinks.ClassOf(err) == sinks.Unauthorized:
 		return d, fmt.Errorf("%w: %v", ErrUnauthorized, err)
 	case sinks.ClassOf(err) == sinks.Rejected:
@@ -588,13 +590,13 @@ func diff(obj sinks.Object, want, vendor, synced sinks.Fields) []Change {
 		f, _ := obj.Field(k)
 		if old, ok := vendor[k]; ok {
 			if !f.Equal(old, v) {
-				out = append(out, Change{Field: k, Old: old, New: v, OldKnown: true})
+				out = append(out, Change{Field: k, Old: old, New: v, OldKnown: true, OldFrom: OldFromVendor})
 			}
 			continue
 		}
 		if old, ok := synced[k]; ok {
 			if !f.Equal(old, v) {
-				out = append(out, Change{Field: k, Old: old, New: v, OldKnown: true})
+				out = append(out, Change{Field: k, Old: old, New: v, OldKnown: true, OldFrom: OldFromSynced})
 			}
 			continue
 		}

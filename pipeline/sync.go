@@ -101,7 +101,16 @@ type Change struct {
 	// OldKnown is false when the old value is not known (the vendor does
 	// not return records and nothing was synced before).
 	OldKnown bool
+	// OldFrom says where Old came from: OldFromVendor (read at the
+	// vendor) or OldFromSynced (the value leadsync last synced).
+	OldFrom string
 }
+
+// Where a Change's old value came from.
+const (
+	OldFromVendor = "vendor"
+	OldFromSynced = "synced"
+)
 
 // Decision is what the planner decided (and, outside a dry run, the
 // writer did) for one entity. Reports are built from decisions.

@@ -363,7 +363,7 @@ func TestSyncDryRunWritesNothing(t *testing.T) {
 		t.Fatalf("%+v %v %v", res, err, sink.calls)
 	}
 	for _, d := range ds {
-		if d.Action == ActionUpdate && (len(d.Changes) != 1 || d.Changes[0] != (Change{Field: "name", Old: "Old", New: "New", OldKnown: true})) {
+		if d.Action == ActionUpdate && (len(d.Changes) != 1 || d.Changes[0] != (Change{Field: "name", Old: "Old", New: "New", OldKnown: true, OldFrom: OldFromVendor})) {
 			t.Fatalf("update changes %+v", d.Changes)
 		}
 	}

@@ -34,6 +34,9 @@ type Diff struct {
 	Rejected      []RejectedRow  `json:"rejected"`
 	// Sides is set by reconcile: how many entities each side holds.
 	Sides *Sides `json:"sides,omitempty"`
+	// Notes say what the report cannot show (a vendor whose find returns
+	// ids only).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Sides counts a reconciliation's two sides.
@@ -55,8 +58,9 @@ type Forecast struct {
 
 // Entity is one planned entity.
 type Entity struct {
-	ID         string   `json:"id"`   // the entity's keys, as the engine names it
-	Rows       []int    `json:"rows"` // the first is the entity's own; others merged into it
+	ID         string   `json:"id"`             // the entity's keys, as the engine names it
+	Name       string   `json:"name,omitempty"` // who: the display name from the mapped fields, else the email
+	Rows       []int    `json:"rows"`           // the first is the entity's own; others merged into it
 	MergedOn   string   `json:"merged_on,omitempty"`
 	Action     string   `json:"action"` // create, update, unchanged, ambiguous, rejected, not_found, exists, uncertain
 	VendorID   string   `json:"vendor_id,omitempty"`
@@ -75,6 +79,9 @@ type Change struct {
 	Old      string `json:"old"`
 	New      string `json:"new"`
 	OldKnown bool   `json:"old_known"`
+	// OldFrom is where Old came from: "vendor" (read at the vendor) or
+	// "synced" (the value leadsync last synced; the vendor's may differ).
+	OldFrom string `json:"old_from,omitempty"`
 }
 
 // RejectedRow is a row the run would reject before any call.
@@ -131,6 +138,7 @@ func (d *Diff) MaskPII(obj sinks.Object) {
 			c.Old, c.New = mask(c.Field, c.Old), mask(c.Field, c.New)
 		}
 		e.ID = MaskKeys(e.ID, values)
+		e.Name = maskName(obj, e.Name)
 		e.MergedOn = MaskKeys(e.MergedOn, values)
 		e.Reason = MaskText(obj, e.Reason, values)
 		e.PII = nil
@@ -236,6 +244,9 @@ func (d *Diff) WriteText(w io.Writer) {
 	}
 	if merged > 0 {
 		fmt.Fprintf(w, "  %-10s %d rows merged into other rows' entities\n", "merged", merged)
+	}
+	for _, n := range d.Notes {
+		fmt.Fprintf(w, "  %-10s %s\n", "note", n)
 	}
 	f := d.Forecast
 	fmt.Fprintf(w, "  forecast   ~%d calls", f.Calls)

@@ -23,16 +23,17 @@ func sampleDiff() *Diff {
 		InputHash: "ab12", GeneratedAt: "2026-11-21T06:00:00Z",
 		Forecast: Forecast{Entities: 6, Unchanged: 1, Calls: 9, Budget: "100/1m0s", Duration: "0s"},
 		Entities: []Entity{
-			{ID: "phone:+358401234567|email:anna@example.fi", Rows: []int{2, 9}, MergedOn: "phone:+358401234567", Action: "create",
+			{ID: "phone:+358401234567|email:anna@example.fi", Name: "<b>Anna</b> Virtanen", Rows: []int{2, 9}, MergedOn: "phone:+358401234567", Action: "create",
 				Changes: []Change{{Field: "fname", New: "<script>alert(1)</script>"}, {Field: "email", New: "anna@example.fi"}}},
-			{ID: "phone:+358501111111", Rows: []int{3}, Action: "update", VendorID: "48001",
-				Changes: []Change{{Field: "city", Old: "Oulu", New: "Espoo", OldKnown: true}, {Field: "comment", Old: "", New: "=HYPERLINK(\"x\")", OldKnown: true}}},
+			{ID: "phone:+358501111111", Name: "Mikko Korhonen", Rows: []int{3}, Action: "update", VendorID: "48001",
+				Changes: []Change{{Field: "city", Old: "Oulu", New: "Espoo", OldKnown: true, OldFrom: "vendor"}, {Field: "comment", Old: "", New: "=HYPERLINK(\"x\")", OldKnown: true, OldFrom: "synced"}}},
 			{ID: "phone:+358409999999", Rows: []int{4}, Action: "ambiguous", Candidates: []string{"7001", "7002"}, Reason: "2 vendor records match (7001, 7002); not written"},
 			{ID: "phone:+358402222222", Rows: []int{5}, Action: "unchanged", VendorID: "48002"},
 			{ID: "phone:+358403333333", Rows: []int{6}, Action: "rejected", Reason: "leaddesk: create contact: rejected (HTTP 400): ERR_NOT_FOUND: agent"},
-			{ID: "email:ssn@example.fi", Rows: []int{7}, Action: "create", Changes: []Change{{Field: "ssc", New: "010203-123A"}, {Field: "email", New: "ssn@example.fi"}}},
+			{ID: "email:ssn@example.fi", Name: "ssn@example.fi", Rows: []int{7}, Action: "create", Changes: []Change{{Field: "ssc", New: "010203-123A"}, {Field: "email", New: "ssn@example.fi"}}},
 		},
 		Rejected: []RejectedRow{{Row: 8, Column: "Puhelin", Reason: "field phone: not a valid phone number: \"12345\""}},
+		Notes:    []string{"LeadDesk's contact find returns ids only: old values are the last synced ones, and edits made at LeadDesk are not seen."},
 	}
 	d.Sort()
 	return d
@@ -98,13 +99,14 @@ func TestMaskPII(t *testing.T) {
 	d := sampleDiff()
 	obj := sinks.Object{Name: "contact", Fields: []sinks.Field{
 		{Name: "email", Type: sinks.Email, PII: true}, {Name: "ssc", Type: sinks.String, PII: true},
-		{Name: "fname", Type: sinks.String}, {Name: "city", Type: sinks.String}, {Name: "comment", Type: sinks.String},
-	}}
+		{Name: "fname", Type: sinks.String, PII: true}, {Name: "lname", Type: sinks.String, PII: true},
+		{Name: "city", Type: sinks.String}, {Name: "comment", Type: sinks.String},
+	}, NameFields: []string{"fname", "lname"}}
 	d.MaskPII(obj)
 	var j bytes.Buffer
 	d.WriteJSON(&j)
 	s := j.String()
-	for _, leak := range []string{"anna@example.fi", "010203-123A", "ssn@example.fi"} {
+	for _, leak := range []string{"anna@example.fi", "010203-123A", "ssn@example.fi", "Anna"} {
 		if strings.Contains(s, leak) {
 			t.Errorf("masked diff holds %q", leak)
 		}

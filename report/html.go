@@ -11,8 +11,18 @@ import (
 var diffHTML string
 
 var diffTemplate = template.Must(template.New("diff").Funcs(template.FuncMap{
-	"rows": joinRows,
+	"rows":  joinRows,
+	"first": firstOf,
 }).Parse(diffHTML))
+
+// firstOf is a row list's first row, 0 when empty: an entity without
+// rows (a reconcile's unexplained target record) must not break the page.
+func firstOf(rows []int) int {
+	if len(rows) == 0 {
+		return 0
+	}
+	return rows[0]
+}
 
 type htmlAction struct {
 	Name  string

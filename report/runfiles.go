@@ -39,6 +39,8 @@ type RunFiles struct {
 	WrittenRows  int
 	// Mask, when set, masks the cell of source column i (personal data).
 	Mask func(i int, v string) string
+	// Reasons counts the rejected rows by reason, for the run page.
+	Reasons ReasonTally
 	// MaskReason, when set, masks the personal data of a row's reason
 	// (raw is the row's cells); extra cells of a ragged row are then only
 	// counted.
@@ -118,6 +120,7 @@ func (r *RunFiles) Rejected(row int, raw []string, column, reason string) error 
 	if r.MaskReason != nil {
 		reason = r.MaskReason(raw, reason)
 	}
+	r.Reasons.Add(row, "", column, reason)
 	if len(raw) > len(r.header) {
 		// A ragged row's extra cells would shift the report's columns; they
 		// are kept in the reason instead.

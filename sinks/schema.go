@@ -136,6 +136,13 @@ type Object struct {
 	// merge.
 	Event    bool
 	EventKey []string
+	// NameFields are the fields that together form an entity's display
+	// name in reports (first and last name, or a full name), in order; the
+	// first non-empty email field stands in when they are all empty.
+	NameFields []string
+	// FindNoFields, when set, says why the vendor's find returns no field
+	// values (ids only): reports and --verify cannot see vendor edits.
+	FindNoFields string
 }
 
 // Field returns the named field. An open object returns a string field for

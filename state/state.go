@@ -25,6 +25,7 @@ type Store struct {
 	db   *sql.DB
 	path string
 	now  func() time.Time
+	file fileID // the database file opened
 }
 
 const schema = `
@@ -113,7 +114,7 @@ CREATE TABLE IF NOT EXISTS locks (
 func Open(path string) (*Store, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("state: %w", err)
+			return nil, classify(path, fmt.Errorf("state: %w", err))
 		}
 	}
 	// The database is written in place, not renamed: refuse a link
@@ -129,9 +130,10 @@ func Open(path string) (*Store, error) {
 	db.SetMaxOpenConns(4)
 	if _, err := db.Exec(schema); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("state: %s: %w", path, err)
+		return nil, classify(path, fmt.Errorf("state: %s: %w", path, err))
 	}
-	return &Store{db: db, path: path, now: time.Now}, nil
+	id, _ := statID(path) // the file a run must not lose (checkFile)
+	return &Store{db: db, path: path, now: time.Now, file: id}, nil
 }
 
 // Close closes the database.
@@ -223,6 +225,9 @@ func (s *Store) BeginRun(ctx context.Context, spec RunSpec) (run Run, resumed bo
 
 // FinishRun records a run's end.
 func (s *Store) FinishRun(ctx context.Context, id int64, status string, counts Counts, message string) error {
+	if err := s.checkFile(); err != nil {
+		return err
+	}
 	b, _ := json.Marshal(counts)
 	_, err := s.db.ExecContext(ctx, `UPDATE runs SET status=?, counts=?, message=?, ended_at=? WHERE id=?`, status, string(b), message, s.stamp(), id)
 	if err != nil {

@@ -20,6 +20,8 @@ type Writer struct {
 	done  chan struct{}
 	mu    sync.Mutex
 	err   error
+	// failed is closed at the first error: nothing more is committed.
+	failed chan struct{}
 	// Committed is called (from the writer goroutine) after each commit
 	// with the number of outcomes committed; optional.
 	committed func(n int)
@@ -40,7 +42,7 @@ const (
 
 // NewWriter starts the batched writer for a run. Call Close to flush.
 func (s *Store) NewWriter(runID int64, committed func(n int)) *Writer {
-	w := &Writer{s: s, runID: runID, ch: make(chan item, 4*BatchSize), done: make(chan struct{}), committed: committed}
+	w := &Writer{s: s, runID: runID, ch: make(chan item, 4*BatchSize), done: make(chan struct{}), committed: committed, failed: make(chan struct{})}
 	go w.loop()
 	return w
 }
@@ -78,9 +80,13 @@ func (w *Writer) loop() {
 	defer tick.Stop()
 	flush := func() {
 		if len(batch) == 0 {
+			w.idleCheck() // a run waiting on a vendor notices a removed file too
 			return
 		}
-		err := w.commit(batch)
+		err := w.Err() // after a failure nothing more is written
+		if err == nil {
+			err = w.commitChecked(batch)
+		}
 		n := 0
 		for _, it := range batch {
 			if it.outcome != nil {
@@ -91,11 +97,7 @@ func (w *Writer) loop() {
 			}
 		}
 		if err != nil {
-			w.mu.Lock()
-			if w.err == nil {
-				w.err = err
-			}
-			w.mu.Unlock()
+			w.fail(err)
 		} else if w.committed != nil && n > 0 {
 			w.committed(n)
 		}

@@ -19,6 +19,10 @@ const (
 	ExitUsage       = 2 // usage or configuration error; nothing was written
 	ExitInterrupted = 3 // interrupted; run the same command again to resume
 	ExitAuth        = 4 // a vendor refused the credentials
+	// ExitFiles: leadsync could not use a file of its own (the state
+	// database read-only, locked, corrupt or removed; a disk full under
+	// state, reports or the export output). No row is rejected for it.
+	ExitFiles = 5
 )
 
 const exitHelp = `EXIT CODES:
@@ -27,6 +31,9 @@ const exitHelp = `EXIT CODES:
    2  usage or configuration error (nothing was written)
    3  interrupted; run the same command again to resume
    4  authentication failed (the message names the credential's variable)
+   5  leadsync could not use its own files: the state database (read-only, locked,
+      corrupt, removed) or a disk full under state, reports or output; the message
+      names the file; no row was rejected for it; fix it and run again to resume
 `
 
 // env is how the app sees its surroundings; tests pass their own.
@@ -151,6 +158,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(s
 	if errors.As(err, &ee) {
 		if ee.err != nil && ee.err.Error() != "" {
 			fmt.Fprintln(stderr, "leadsync:", indentErrors(ee.err))
+		}
+		if fileFault(ee.err) {
+			return ExitFiles
 		}
 		return ee.code
 	}

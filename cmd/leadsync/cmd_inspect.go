@@ -52,7 +52,18 @@ func inspect(c *cli.Context, e *env, path string) error {
 			return withCode(ExitUsage, err)
 		}
 		if !job.Source.IsAPI() {
-			return inspect(c, e, job.Source.Path)
+			// The job's own source options (encoding, sheet, header_row, limits).
+			s, err := openSource(job)
+			if err != nil {
+				return withCode(ExitUsage, config.Errors{job.Doc.At(job.Doc.NodeAt("$.source.path"), "%v", err)})
+			}
+			src = s
+			fmt.Fprintf(w, "file       %s\nformat     %s\n", job.Source.Path, job.Source.Type)
+			if cs, ok := s.(*csvfile.Source); ok {
+				d := cs.Dialect()
+				fmt.Fprintf(w, "encoding   %s\ndelimiter  %s\n", d.Encoding, delimiterName(d.Delimiter))
+			}
+			break
 		}
 		api, err := openAPISource(e, job)
 		if err != nil {

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -35,7 +38,8 @@ func reconcileCommand(e *env) *cli.Command {
 		ArgsUsage: "JOB.yaml",
 		Description: "Reads the job's source again, finds every entity in the target (reads only), and lists\n" +
 			"the target's records to find those no source record explains (where the target can list).\n" +
-			"Writes reconcile.html, reconcile.json and reconcile.csv (the diff report's formats). Exit code 1\n" +
+			"Writes reconcile.html, summary.html, reconcile.json and reconcile.csv anew (a previous reconcile's\n" +
+			"files are replaced). Exit code 1\n" +
 			"when anything is missing or duplicated in the target.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "out", Usage: "write the report to `DIR` (default: .leadsync/reconcile beside the state)"},
@@ -57,6 +61,10 @@ func reconcile(c *cli.Context, e *env, path string) error {
 		return withCode(ExitUsage, err)
 	}
 	defer p.Close()
+	if p.empty {
+		fmt.Fprintln(e.stdout, p.noRows())
+		return nil
+	}
 	job := p.job
 	ve, err := lookupVendor(job.Sink.Vendor)
 	if err != nil || ve.open == nil {
@@ -95,7 +103,7 @@ func reconcile(c *cli.Context, e *env, path string) error {
 		Policy:      pipeline.Policy{DryRun: true, Verify: true, Mode: "upsert", OnAmbiguous: "skip", OnUncertain: "skip"},
 		Reporter:    rejectCollector{&d},
 		OnDecision: func(dec pipeline.Decision) {
-			en := report.Entity{ID: dec.ID, Rows: dec.Rows, MergedOn: dec.MergedOn, VendorID: dec.VendorID, Candidates: dec.Candidates}
+			en := report.Entity{ID: dec.ID, Name: report.DisplayName(p.object, dec.Fields), Rows: dec.Rows, MergedOn: dec.MergedOn, VendorID: dec.VendorID, Candidates: dec.Candidates}
 			switch dec.Action {
 			case pipeline.ActionCreate:
 				en.Action = verdictMissing
@@ -132,8 +140,8 @@ func reconcile(c *cli.Context, e *env, path string) error {
 		_, err := lister.List(ctx, func(r sinks.Record) error {
 			d.Sides.TargetRecords++
 			if !matched[r.ID] {
-				d.Entities = append(d.Entities, report.Entity{ID: "vendor:" + r.ID, Action: verdictUnexplained, VendorID: r.ID,
-					Reason: "no source record has its keys"})
+				d.Entities = append(d.Entities, report.Entity{ID: "vendor:" + r.ID, Name: report.DisplayName(p.object, r.Fields),
+					Action: verdictUnexplained, VendorID: r.ID, Reason: "no source record has its keys"})
 			}
 			return nil
 		})
@@ -142,6 +150,9 @@ func reconcile(c *cli.Context, e *env, path string) error {
 		}
 	}
 	d.Forecast = report.Forecast{Entities: res.Entities, Calls: conn.budget.Stats().Calls, Budget: conn.desc}
+	if note := report.NoFieldsNote(p.object); note != "" {
+		d.Notes = append(d.Notes, note)
+	}
 	d.Sort()
 	if c.Bool("mask-pii") {
 		d.MaskPII(p.object)
@@ -150,14 +161,10 @@ func reconcile(c *cli.Context, e *env, path string) error {
 	if dir == "" {
 		dir = filepath.Join(filepath.Dir(job.State), "reconcile")
 	}
-	for name, fn := range map[string]func(f io.Writer) error{
-		"reconcile.json": func(f io.Writer) error { return d.WriteJSON(f) },
-		"reconcile.csv":  func(f io.Writer) error { return d.WriteCSV(f) },
-		"reconcile.html": func(f io.Writer) error { return d.WriteHTML(f) },
-	} {
-		if err := writeFileWith(filepath.Join(dir, name), fn); err != nil {
-			return withCode(ExitUsage, err)
-		}
+	page := d.RunPage("reconcile")
+	page.Timeline, page.Calls, page.Budget = conn.budget.Timeline(), conn.budget.Stats().Calls, conn.desc
+	if err := writeReconcileFiles(dir, &d, page); err != nil {
+		return withCode(ExitUsage, err)
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "reconcile %s: %s -> %s\n", job.Name, sourceDesc(job), d.Sink)
@@ -168,12 +175,15 @@ func reconcile(c *cli.Context, e *env, path string) error {
 		fmt.Fprintf(w, "  target    cannot be listed; unexplained records not checked\n")
 	}
 	for _, v := range []string{verdictPresent, verdictDiffers, verdictMissing, verdictDuplicated, verdictUnexplained} {
-		fmt.Fprintf(w, "  %-11s %d\n", v, d.Counts[v])
+		fmt.Fprintf(w, "  %-11s %d%s\n", v, d.Counts[v], whoList(d.Entities, v))
+	}
+	for _, n := range d.Notes {
+		fmt.Fprintf(w, "  note      %s\n", n)
 	}
 	if n := len(d.Rejected); n > 0 {
 		fmt.Fprintf(w, "  rejected    %d source rows (bad values; not compared)\n", n)
 	}
-	fmt.Fprintf(w, "  report    %s (reconcile.html, reconcile.json, reconcile.csv)\n", dir)
+	fmt.Fprintf(w, "  report    %s (reconcile.html, summary.html, reconcile.json, reconcile.csv)\n", dir)
 	if d.Counts[verdictMissing]+d.Counts[verdictDuplicated] > 0 {
 		return &exitError{code: ExitRejected, err: fmt.Errorf("%d missing, %d duplicated in the target", d.Counts[verdictMissing], d.Counts[verdictDuplicated])}
 	}
@@ -190,3 +200,70 @@ func (r rejectCollector) Rejected(row int, raw []string, column, reason string) 
 func (rejectCollector) Written(int, string, string) error { return nil }
 
 func errorsIsUnauthorized(err error) bool { return errors.Is(err, pipeline.ErrUnauthorized) }
+
+// reconcileOutputs are the files a reconcile writes; each run writes all
+// of them anew.
+var reconcileOutputs = []string{"reconcile.json", "reconcile.csv", "reconcile.html", "summary.html"}
+
+// writeReconcileFiles renders every output in memory first, so a failure
+// leaves no page cut short, then removes the previous reconcile's files
+// and writes this one's.
+func writeReconcileFiles(dir string, d *report.Diff, page *report.RunPage) error {
+	render := map[string]func(w io.Writer) error{
+		"reconcile.json": d.WriteJSON,
+		"reconcile.csv":  d.WriteCSV,
+		"reconcile.html": d.WriteReconcileHTML,
+		"summary.html":   page.WriteHTML,
+	}
+	out := map[string][]byte{}
+	for _, name := range reconcileOutputs {
+		var b bytes.Buffer
+		if err := render[name](&b); err != nil {
+			return fmt.Errorf("reconcile report %s: %w", name, err)
+		}
+		out[name] = b.Bytes()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, name := range append(reconcileOutputs, "review.csv") {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	for _, name := range reconcileOutputs {
+		b := out[name]
+		if err := writeFileWith(filepath.Join(dir, name), func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// whoList names the first few entities of a verdict for the terminal:
+// " (Anna Virtanen, email:•••@example.fi, +3 more)".
+func whoList(es []report.Entity, verdict string) string {
+	const show = 3
+	var names []string
+	n := 0
+	for _, e := range es {
+		if e.Action != verdict || verdict == verdictPresent {
+			continue
+		}
+		n++
+		if len(names) < show {
+			who := e.Name
+			if who == "" {
+				who = e.ID
+			}
+			names = append(names, who)
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	if n > show {
+		names = append(names, fmt.Sprintf("+%d more", n-show))
+	}
+	return " (" + strings.Join(names, ", ") + ")"
+}

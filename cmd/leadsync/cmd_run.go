@@ -17,6 +17,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/leadsync/leadsync/budget"
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/internal/safefile"
 	"github.com/leadsync/leadsync/pipeline"
@@ -153,6 +154,7 @@ type runOutcome struct {
 	srcBudget                                string
 	interrupted                              bool
 	output, budget                           string
+	timeline                                 budget.Timeline // calls per window and pauses, for summary.html
 	err                                      error
 	exit                                     int // a fatal error's exit code
 }
@@ -177,6 +179,13 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		return withCode(ExitUsage, err)
 	}
 	defer p.Close()
+	if err := checkConcurrency(c.Int("concurrency")); err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if p.empty {
+		fmt.Fprintln(e.stdout, p.noRows())
+		return nil
+	}
 	job := p.job
 	var ve vendorEntry
 	if (opts.dryRun || opts.planIn != "") && job.Sink.Vendor == "export" {
@@ -214,10 +223,11 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		Input: sourceDesc(job), Sink: sinkDesc,
 	})
 	if err != nil {
-		return withCode(ExitUsage, err)
+		return withCode(ExitUsage, store.Fault(err))
 	}
 	release, err := store.Lock(ctx, job.Name, runRec.ID)
 	if err != nil {
+		err = store.Fault(err)
 		_ = store.FinishRun(context.Background(), runRec.ID, state.RunInterrupted, nil, "not started: "+err.Error())
 		return withCode(ExitUsage, err)
 	}
@@ -251,6 +261,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	rs := &runState{c: c, e: e, p: p, logger: logger, store: store, run: runRec, resumed: resumed, files: files, reportDir: reportDir, conc: conc,
 		opts: opts, inputHash: fp}
 	logger.Info("run started", "job", job.Name, "run", runRec.ID, "resumed", resumed, "input", sourceDesc(job), "sink", sinkDesc, "state", job.State)
+	warnMatchNone(job, logger)
 
 	var out runOutcome
 	if job.Sink.Vendor == "export" {
@@ -261,6 +272,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	if err := files.Close(); err != nil && out.err == nil {
 		out.err = err
 	}
+	out.err = explainFault(store.Fault(out.err))
 	if p.api != nil {
 		out.srcCalls, out.srcBudget = p.api.budget.Stats().Calls, p.api.desc
 	}
@@ -293,7 +305,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		msg = out.err.Error()
 	}
 	if err := store.FinishRun(context.Background(), runRec.ID, status, counts, msg); err != nil && out.err == nil {
-		out.err = err
+		out.err = store.Fault(err)
 	}
 	elapsed := time.Since(started)
 	sum := summary{
@@ -313,6 +325,9 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		sum.Unsettled = unsettledRows(context.Background(), store, runRec.ID, p.object, opts.maskPII)
 	}
 	writeSummaryJSON(reportDir, sum)
+	if !opts.dryRun { // a dry run's summary.html is the diff's
+		writeRunPage(reportDir, sum, files, out.timeline, p.object, opts.maskPII)
+	}
 	if c.Bool("json") {
 		b, _ := json.MarshalIndent(sum, "", "  ")
 		fmt.Fprintln(e.stdout, string(b))
@@ -350,6 +365,8 @@ func runExport(ctx context.Context, rs *runState) runOutcome {
 		return runOutcome{err: err}
 	}
 	writer := rs.store.NewWriter(rs.run.ID, nil)
+	ctx, stopWatch := stopOnStateFault(ctx, writer)
+	defer stopWatch()
 	prog := &pipeline.Progress{}
 	stopProgress := startProgress(rs.e, rs.logger, prog, rs.c.Bool("quiet"), nil)
 	res, runErr := pipeline.Run(ctx, pipeline.Config{
@@ -489,6 +506,9 @@ func printSummary(e *env, s summary) {
 			fmt.Fprint(w, ")")
 		}
 		fmt.Fprintln(w)
+	}
+	if s.Rows == 0 {
+		fmt.Fprintln(w, "  no rows   the source has a header but no data rows; nothing was written")
 	}
 	fmt.Fprintf(w, "  written   %d\n  rejected  %d\n", s.Written, s.Rejected)
 	if s.Retried > 0 {

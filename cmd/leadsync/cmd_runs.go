@@ -51,7 +51,7 @@ func runsCommand(e *env) *cli.Command {
 			defer s.Close()
 			runs, err := s.Runs(c.Context, job, c.Int("n"))
 			if err != nil {
-				return withCode(ExitUsage, err)
+				return withCode(ExitUsage, s.Fault(err))
 			}
 			tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "RUN\tJOB\tSTARTED\tDURATION\tSTATUS\tROWS OK\tREJECTED")
@@ -94,7 +94,7 @@ func showCommand(e *env) *cli.Command {
 			defer s.Close()
 			r, err := s.Run(c.Context, id)
 			if err != nil {
-				return withCode(ExitUsage, err)
+				return withCode(ExitUsage, s.Fault(err))
 			}
 			w := e.stdout
 			fmt.Fprintf(w, "run %d of job %s: %s\n", r.ID, r.Job, r.Status)
@@ -116,7 +116,7 @@ func showCommand(e *env) *cli.Command {
 			for _, st := range []string{state.StatusRejected, state.StatusFailed, state.StatusUncertain} {
 				rows, err := s.Outcomes(c.Context, id, st)
 				if err != nil {
-					return withCode(ExitUsage, err)
+					return withCode(ExitUsage, s.Fault(err))
 				}
 				if len(rows) == 0 {
 					continue

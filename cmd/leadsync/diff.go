@@ -50,7 +50,7 @@ func (c *diffCollector) Written(row int, action, id string) error {
 }
 
 func (c *diffCollector) decision(d pipeline.Decision) {
-	e := report.Entity{ID: d.ID, Rows: d.Rows, MergedOn: d.MergedOn, Action: d.Action, VendorID: d.VendorID, Candidates: d.Candidates, Reason: d.Reason}
+	e := report.Entity{ID: d.ID, Name: report.DisplayName(c.rs.p.object, d.Fields), Rows: d.Rows, MergedOn: d.MergedOn, Action: d.Action, VendorID: d.VendorID, Candidates: d.Candidates, Reason: d.Reason}
 	if len(d.Rows) == 1 {
 		e.MergedOn = ""
 	}
@@ -58,7 +58,7 @@ func (c *diffCollector) decision(d pipeline.Decision) {
 		e.PII = decisionPII(c.rs.p.object, d)
 	}
 	for _, ch := range d.Changes {
-		e.Changes = append(e.Changes, report.Change{Field: ch.Field, Old: ch.Old, New: ch.New, OldKnown: ch.OldKnown})
+		e.Changes = append(e.Changes, report.Change{Field: ch.Field, Old: ch.Old, New: ch.New, OldKnown: ch.OldKnown, OldFrom: ch.OldFrom})
 	}
 	c.mu.Lock()
 	c.d.Entities = append(c.d.Entities, e)
@@ -72,6 +72,9 @@ func (c *diffCollector) write(pl pipeline.Plan) error {
 	c.d.Forecast = report.Forecast{Entities: pl.Entities, Unchanged: pl.Known, Calls: pl.Calls, Budget: c.conn.desc}
 	if !c.conn.budget.Adaptive() {
 		c.d.Forecast.Duration = c.conn.budget.Duration(pl.Calls).Round(time.Second).String()
+	}
+	if note := report.NoFieldsNote(c.rs.p.object); note != "" {
+		c.d.Notes = append(c.d.Notes, note)
 	}
 	c.d.Sort()
 	if c.rs.opts.planOut != "" {
@@ -88,6 +91,13 @@ func (c *diffCollector) write(pl pipeline.Plan) error {
 		"diff.json": func(f io.Writer) error { return c.d.WriteJSON(f) },
 		"diff.csv":  func(f io.Writer) error { return c.d.WriteCSV(f) },
 		"diff.html": func(f io.Writer) error { return c.d.WriteHTML(f) },
+		"summary.html": func(f io.Writer) error {
+			page := c.d.RunPage("diff")
+			page.Timeline = c.conn.budget.Timeline()
+			page.Calls = c.conn.budget.Stats().Calls
+			page.Budget = c.conn.desc
+			return page.WriteHTML(f)
+		},
 	}
 	if c.d.Counts["ambiguous"] > 0 {
 		files["review.csv"] = func(f io.Writer) error { return c.d.WriteReviewCSV(f) }
@@ -99,7 +109,7 @@ func (c *diffCollector) write(pl pipeline.Plan) error {
 	}
 	if !c.rs.c.Bool("json") {
 		c.d.WriteText(c.rs.e.stdout)
-		fmt.Fprintf(c.rs.e.stdout, "  report     %s (diff.html, diff.json, diff.csv)\n", dir)
+		fmt.Fprintf(c.rs.e.stdout, "  report     %s (diff.html, summary.html, diff.json, diff.csv)\n", dir)
 	}
 	return nil
 }
@@ -161,7 +171,7 @@ func planApprover(plan *report.Diff) func(pipeline.Decision) (bool, string) {
 func changesOf(d pipeline.Decision) []report.Change {
 	var out []report.Change
 	for _, c := range d.Changes {
-		out = append(out, report.Change{Field: c.Field, Old: c.Old, New: c.New, OldKnown: c.OldKnown})
+		out = append(out, report.Change{Field: c.Field, Old: c.Old, New: c.New, OldKnown: c.OldKnown, OldFrom: c.OldFrom})
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -24,6 +25,14 @@ type prepared struct {
 	api     *apiSource     // the vendor API a migration reads, or nil
 	object  sinks.Object
 	mapping *mapping.Mapping
+	// empty: the file source holds nothing (0 bytes): no header, no rows,
+	// and no mapping compiled against it. Commands finish cleanly.
+	empty bool
+}
+
+// noRows is the line a command prints for an empty source.
+func (p *prepared) noRows() string {
+	return fmt.Sprintf("%s: the source holds no rows (an empty file); nothing to do", p.job.Source.Path)
 }
 
 func (p *prepared) Close() error {
@@ -62,6 +71,8 @@ func prepare(e *env, path string) (*prepared, error) {
 	p.object, err = objectFor(schemaName, objectName)
 	if err != nil {
 		errs = append(errs, job.Doc.At(job.Doc.NodeAt("$.sink"), "%v", err))
+	} else if e := matchMissing(job, p.object); e != nil {
+		errs = append(errs, e)
 	}
 	if job.Source.IsAPI() {
 		p.api, err = openAPISource(e, job)
@@ -71,12 +82,21 @@ func prepare(e *env, path string) (*prepared, error) {
 	} else {
 		p.source, err = openSource(job)
 		if err != nil {
-			errs = append(errs, job.Doc.At(job.Doc.NodeAt("$.source.path"), "%v", err))
+			p.source = nil
+			at := "$.source.path"
+			if errors.Is(err, csvfile.ErrUnknownEncoding) {
+				at = "$.source.encoding"
+			}
+			errs = append(errs, job.Doc.At(job.Doc.NodeAt(at), "%v", err))
 		}
 	}
 	if len(errs) > 0 {
 		p.Close()
 		return nil, errs.Err()
+	}
+	if p.api == nil && len(p.source.Header()) == 0 {
+		p.empty = true // nothing to map: the header is unknown
+		return p, nil
 	}
 	p.mapping, err = mapping.Compile(job.Doc, job.Mapping, p.object, mapping.Options{
 		Header:     p.header(),
@@ -101,18 +121,32 @@ func sourceName(job *config.Job) string {
 	return filepath.Base(job.Source.Path)
 }
 
+// openSource opens the job's file source. On error the interface is nil,
+// never a typed nil pointer (whose Close would panic).
 func openSource(job *config.Job) (sources.Source, error) {
+	limits, err := job.Source.SourceLimits()
+	if err != nil {
+		return nil, err
+	}
 	switch job.Source.Type {
 	case "csv":
 		delim, err := parseDelimiter(job.Source.Delimiter)
 		if err != nil {
 			return nil, err
 		}
-		return csvfile.Open(job.Source.Path, csvfile.Options{Delimiter: delim, Encoding: job.Source.Encoding, HeaderRow: job.Source.HeaderRow})
+		s, err := csvfile.Open(job.Source.Path, csvfile.Options{Delimiter: delim, Encoding: job.Source.Encoding, HeaderRow: job.Source.HeaderRow, Limits: limits})
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	case "xlsx":
 		tmp := filepath.Join(filepath.Dir(job.State), "tmp")
 		xlsxfile.SweepTmp(tmp)
-		return xlsxfile.Open(job.Source.Path, xlsxfile.Options{Sheet: job.Source.Sheet, HeaderRow: job.Source.HeaderRow, TmpDir: tmp})
+		s, err := xlsxfile.Open(job.Source.Path, xlsxfile.Options{Sheet: job.Source.Sheet, HeaderRow: job.Source.HeaderRow, TmpDir: tmp, Limits: limits})
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
 	return nil, fmt.Errorf("source type %q is not supported (csv, xlsx)", job.Source.Type)
 }

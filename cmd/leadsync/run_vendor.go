@@ -242,6 +242,8 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 		approve = planApprover(plan)
 	}
 	writer := rs.store.NewWriter(rs.run.ID, nil)
+	ctx, stopWatch := stopOnStateFault(ctx, writer)
+	defer stopWatch()
 	var stateWriter *state.Writer
 	if !dry {
 		stateWriter = writer
@@ -293,6 +295,7 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 		// A dry run writes no outcome: its counts are the plan's.
 		out.rows, out.entities, out.actions = res.Rows, res.Entities, res.Actions
 		out.calls = conn.budget.Stats().Calls
+		out.timeline = conn.budget.Timeline()
 		out.dryStatuses = res.Statuses
 		if err == nil && !res.Interrupted {
 			if werr := diff.write(res.Plan); werr != nil {
@@ -304,7 +307,9 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 		}
 		return out
 	}
-	if err == nil && !res.Interrupted && job.Mirror {
+	if err == nil && !res.Interrupted && job.Mirror && res.Rows == 0 {
+		rs.logger.Info("mirror: the source has no rows; nothing is deleted")
+	} else if err == nil && !res.Interrupted && job.Mirror {
 		mres, merr := pipeline.Mirror(ctx, conn.sink, rs.store, rs.run.ID, false)
 		for _, id := range mres.Deleted {
 			res.Actions["deleted"]++
@@ -323,6 +328,7 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 	out.interrupted = res.Interrupted
 	out.retried, out.failures = res.Retried, res.Failures
 	out.calls = conn.budget.Stats().Calls
+	out.timeline = conn.budget.Timeline()
 	switch {
 	case errors.Is(err, pipeline.ErrUnauthorized):
 		out.err, out.exit = fmt.Errorf("%s refused the credentials: %s", job.Sink.Vendor, credentialHint(job)), ExitAuth

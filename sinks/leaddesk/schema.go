@@ -115,10 +115,13 @@ func contactObject() sinks.Object {
 		Name: ObjectContact,
 		Doc: "A contact in a calling list. Found by phone (E.164, within the list when `list` is a numeric id); " +
 			"LeadDesk's find returns ids only and cannot search by email. Created and modified.",
-		Fields:    fields,
-		Keys:      []string{"phone", "email"},
-		CanFind:   true,
-		CanUpdate: true,
+		Fields:     fields,
+		Keys:       []string{"phone", "email"},
+		CanFind:    true,
+		CanUpdate:  true,
+		NameFields: []string{"fname", "lname"},
+		FindNoFields: "LeadDesk's contact find returns ids only: old values are the last synced ones, " +
+			"and edits made at LeadDesk are not seen",
 	}
 }
 
@@ -147,10 +150,11 @@ func callbackObject() sinks.Object {
 			"is identified by its phone and timestamp together, so two callbacks of one number at different " +
 			"times are two writes and only rows of the same phone and time merge. Create only: LeadDesk can " +
 			"neither find nor modify callbacks, so resume relies on write intents.",
-		Fields:   append(fields, otherFields()...),
-		Keys:     []string{"phone"},
-		Event:    true,
-		EventKey: []string{"phone", "timestamp"},
+		Fields:     append(fields, otherFields()...),
+		Keys:       []string{"phone"},
+		NameFields: []string{"fname", "lname"},
+		Event:      true,
+		EventKey:   []string{"phone", "timestamp"},
 	}
 }
 
@@ -186,8 +190,10 @@ func agentObject() sinks.Object {
 			{Name: "campaigns_add", Type: sinks.Tags, Doc: "roster: campaign ids (comma-separated, a set) the agent gets access to; set with campaign access calls after the agent exists (LeadDesk cannot read access back)"},
 			{Name: "campaigns_remove", Type: sinks.Tags, Doc: "roster: campaign ids (comma-separated, a set) whose access is removed"},
 		},
-		Keys:      []string{"username"},
-		CanFind:   true,
-		CanUpdate: true,
+		Keys:         []string{"username"},
+		CanFind:      true,
+		CanUpdate:    true,
+		NameFields:   []string{"name"},
+		FindNoFields: "LeadDesk's agent find returns the id and name only: other old values are the last synced ones",
 	}
 }

@@ -157,9 +157,10 @@ func leadObject() sinks.Object {
 			"matching Phone and Mobile), created with Lead.Create. EmailAddress and Phone are unique: " +
 			"creating a second lead with either is rejected (MXDuplicateEntryException). " +
 			"Changed fields are sent with Lead.Update by ProspectID (only those; an empty value never clears one).",
-		Fields:    fields,
-		Keys:      []string{"EmailAddress", "Phone", "Mobile"},
-		CanFind:   true,
-		CanUpdate: true,
+		Fields:     fields,
+		Keys:       []string{"EmailAddress", "Phone", "Mobile"},
+		CanFind:    true,
+		CanUpdate:  true,
+		NameFields: []string{"FirstName", "LastName"},
 	}
 }

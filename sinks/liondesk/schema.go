@@ -86,10 +86,11 @@ func contactObject() sinks.Object {
 		Name: ObjectContact,
 		Doc: "A contact. Found by email, mobile_phone, home_phone or office_phone (one exact-equality find per key), " +
 			"created (POST /contacts, then its address) and updated (PATCH, only the given fields).",
-		Fields:    fields,
-		Keys:      contactKeys,
-		CanFind:   true,
-		CanUpdate: true,
+		Fields:     fields,
+		Keys:       contactKeys,
+		CanFind:    true,
+		CanUpdate:  true,
+		NameFields: []string{"first_name", "last_name"},
 	}
 }
 
@@ -132,7 +133,9 @@ func leadObject() sinks.Object {
 			"contact's campaign communications or tasks, offers are checked by sending them again (LionDesk refuses offers " +
 			"already sent); LionDesk cannot look leads up, so a lead whose answer was lost is left uncertain and listed. Rows are " +
 			"grouped into one lead per person by the job's match keys.",
-		Fields: append(personFields(), leadOnlyFields()...),
-		Keys:   contactKeys,
+		Fields:       append(personFields(), leadOnlyFields()...),
+		Keys:         contactKeys,
+		NameFields:   []string{"first_name", "last_name"},
+		FindNoFields: "LionDesk cannot look leads up: nothing at LionDesk is compared, and edits made there are not seen",
 	}
 }

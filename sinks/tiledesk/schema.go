@@ -41,8 +41,9 @@ func leadObject() sinks.Object {
 				"(other keys are kept, an empty value never clears a key); an update that sets one reads the lead first (one more call)"},
 			{Name: "status", Type: sinks.Enum, Enum: []string{"100", "50", "1000"}, Doc: "100 normal (default), 50 temporary, 1000 deleted"},
 		},
-		Keys:      []string{"email", "lead_id", "phone"},
-		CanFind:   true,
-		CanUpdate: true,
+		Keys:       []string{"email", "lead_id", "phone"},
+		NameFields: []string{"fullname"},
+		CanFind:    true,
+		CanUpdate:  true,
 	}
 }

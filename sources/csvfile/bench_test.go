@@ -114,7 +114,7 @@ func BenchmarkBareEncodingCSV(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		r := csv.NewReader(bufio.NewReaderSize(f, readBufferSize))
+		r := csv.NewReader(bufio.NewReaderSize(f, 64<<10))
 		r.ReuseRecord = true
 		if _, err := r.Read(); err != nil { // header
 			b.Fatal(err)

@@ -7,9 +7,7 @@
 package csvfile
 
 import (
-	"bufio"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -43,6 +41,8 @@ type Options struct {
 	// a stray quote inside a quoted one, instead of reporting the row as
 	// malformed.
 	LazyQuotes bool
+	// Limits bound record and field sizes; zero fields mean the defaults.
+	Limits sources.Limits
 }
 
 // Source reads one CSV file. It implements sources.Source. It is not safe
@@ -50,7 +50,9 @@ type Options struct {
 type Source struct {
 	path    string
 	file    *os.File
-	r       *csv.Reader
+	r       *recordReader
+	limits  sources.Limits
+	empty   bool       // the file holds nothing: no header, no rows
 	guard   *utf8Guard // nil unless the file is read as UTF-8
 	dialect Dialect
 	header  []string
@@ -63,10 +65,6 @@ type Source struct {
 }
 
 var _ sources.Source = (*Source)(nil)
-
-// readBufferSize is the bufio buffer under the csv parser: large reads keep
-// system calls (and guard checks) off the per-row cost.
-const readBufferSize = 64 << 10
 
 // valuesPerAlloc is how many fields one backing allocation of
 // Record.Values holds.
@@ -85,7 +83,8 @@ func Open(path string, opts Options) (*Source, error) {
 	if err := checkDelimiters(opts.Delimiter, opts.Comment); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	f, err := os.Open(path)
+	opts.Limits = opts.Limits.WithDefaults()
+	f, _, err := sources.OpenFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +112,7 @@ func open(path string, f *os.File, opts Options) (*Source, error) {
 		return nil, err
 	}
 
-	s := &Source{path: path, file: f, dialect: d}
+	s := &Source{path: path, file: f, dialect: d, limits: opts.Limits}
 	var in io.Reader = f
 	if dec := decoder(d.Encoding); dec != nil {
 		in = transform.NewReader(f, dec)
@@ -124,12 +123,7 @@ func open(path string, f *os.File, opts Options) (*Source, error) {
 	if d.LineEnding == CR {
 		in = crToLF{in}
 	}
-	s.r = csv.NewReader(bufio.NewReaderSize(in, readBufferSize))
-	s.r.Comma = d.Delimiter
-	s.r.Comment = opts.Comment
-	s.r.LazyQuotes = opts.LazyQuotes
-	s.r.FieldsPerRecord = -1 // ragged rows are ours to report, with counts
-	s.r.ReuseRecord = true
+	s.r = newRecordReader(in, d.Delimiter, opts.Comment, opts.LazyQuotes, int(min(opts.Limits.MaxRecordBytes, 1<<40)))
 
 	if err := s.readHeader(opts.HeaderRow); err != nil {
 		return nil, err
@@ -151,19 +145,30 @@ func checkDelimiters(delim, comment rune) error {
 
 func (s *Source) readHeader(headerRow int) error {
 	for {
-		fields, err := s.r.Read()
-		var pe *csv.ParseError
+		fields, line, err := s.r.next()
+		var pe *parseError
 		switch {
+		case err == io.EOF && line <= 1:
+			s.empty = true // nothing but blank lines: no header and no rows
+			return nil
+		case err == io.EOF && headerRow > 1:
+			return fmt.Errorf("%s: %w: source.header_row is %d but the file has only %d lines; set header_row to the line that holds the column names",
+				s.path, sources.ErrNoHeader, headerRow, line-1)
 		case err == io.EOF:
-			return fmt.Errorf("%s: %w", s.path, sources.ErrNoHeader)
-		case errors.As(err, &pe) && pe.StartLine < headerRow:
+			s.empty = true
+			return nil
+		case errors.As(err, &pe) && pe.startLine < headerRow:
 			continue // a malformed title line above the header
+		case errors.As(err, &pe):
+			return fmt.Errorf("%s: header (line %d): %w; the column names must be plain or fully quoted (\"like, this\")", s.path, pe.startLine, s.malformed(pe))
 		case err != nil:
-			return fmt.Errorf("%s: header: %w", s.path, err)
+			return s.fatal(err)
 		}
-		line, _ := s.r.FieldPos(0)
 		if line < headerRow || isBlank(fields) {
 			continue
+		}
+		if len(fields) > maxColumns {
+			return fmt.Errorf("%s: header (line %d): %d columns, more than %d; is this really a CSV file?", s.path, line, len(fields), maxColumns)
 		}
 		for i, name := range fields {
 			if !utf8.ValidString(name) {
@@ -176,6 +181,9 @@ func (s *Source) readHeader(headerRow int) error {
 	}
 }
 
+// maxColumns bounds the header: Excel's own limit.
+const maxColumns = 16384
+
 func columnNumber(i int) string { return strconv.Itoa(i + 1) }
 
 var errNotUTF8 = fmt.Errorf("%w: not valid UTF-8 (if the file is Windows-1252, set its encoding)", sources.ErrInvalidEncoding)
@@ -186,12 +194,18 @@ func (s *Source) Header() []string { return clone(s.header) }
 // Dialect returns the dialect the file is read with.
 func (s *Source) Dialect() Dialect { return s.dialect }
 
-// Next returns the next non-blank record; see sources.Source. A record with
-// more fields than the header is accepted when the extra fields are empty
-// (a trailing delimiter); with fewer, or extra non-empty ones, it is a
-// *sources.RowError wrapping sources.ErrRaggedRow. A misplaced quote is a
-// *sources.RowError wrapping sources.ErrMalformedRow and the csv cause
-// (csv.ErrQuote, csv.ErrBareQuote).
+// Empty reports whether the file holds no header and no rows (0 bytes, or
+// only blank lines).
+func (s *Source) Empty() bool { return s.empty }
+
+// Next returns the next non-blank record; see sources.Source. A record
+// shorter than the header is padded with empty values (exporters drop
+// trailing empty cells); one with more fields than the header is accepted
+// when the extra fields are empty (a trailing delimiter), and is a
+// *sources.RowError wrapping sources.ErrRaggedRow when they are not. A
+// misplaced quote is a *sources.RowError wrapping sources.ErrMalformedRow
+// and csv.ErrQuote or csv.ErrBareQuote; it costs the record's first line
+// only, and reading goes on with the next line.
 func (s *Source) Next(ctx context.Context) (sources.Record, error) {
 	if s.closed {
 		return sources.Record{}, sources.ErrClosed
@@ -199,22 +213,33 @@ func (s *Source) Next(ctx context.Context) (sources.Record, error) {
 	if err := ctx.Err(); err != nil {
 		return sources.Record{}, err
 	}
+	if s.empty {
+		return sources.Record{}, io.EOF
+	}
 	for {
-		fields, err := s.r.Read()
+		fields, row, err := s.r.next()
 		s.restoreReport(fields, false)
 		if err != nil {
-			return sources.Record{}, s.readError(fields, err)
+			return sources.Record{}, s.readError(err)
 		}
 		if isBlank(fields) {
 			continue
 		}
-		row, _ := s.r.FieldPos(0)
-		if n := len(s.header); len(fields) != n {
-			if len(fields) < n || !isBlank(fields[n:]) {
+		n := len(s.header)
+		if len(fields) > n {
+			if i := firstNonBlank(fields[n:]); i >= 0 {
 				return sources.Record{}, &sources.RowError{File: s.path, Row: row, Raw: clone(fields),
-					Err: fmt.Errorf("%w: %d fields, the header has %d", sources.ErrRaggedRow, len(fields), n)}
+					Err: fmt.Errorf("%w: %d fields, the header has %d; field %d holds %s", sources.ErrRaggedRow, len(fields), n, n+i+1, clip(fields[n+i], 40))}
 			}
 			fields = fields[:n]
+		}
+		for i, v := range fields {
+			if int64(len(v)) > s.limits.MaxFieldBytes {
+				raw := clone(fields)
+				raw[i] = ""
+				return sources.Record{}, &sources.RowError{File: s.path, Row: row, Column: s.header[i], Raw: raw,
+					Err: fmt.Errorf("%w: the field holds %d bytes, more than %s (source.limits.max_field)", sources.ErrLimit, len(v), sizeName(s.limits.MaxFieldBytes))}
+			}
 		}
 		if s.guard != nil && s.guard.invalid {
 			for i, v := range fields {
@@ -224,22 +249,47 @@ func (s *Source) Next(ctx context.Context) (sources.Record, error) {
 				}
 			}
 		}
-		values := s.alloc(len(fields))
-		copy(values, fields)
+		values := s.alloc(n)
+		copy(values, fields) // the rest stays "": a short row is padded
 		return sources.Record{Row: row, Values: values}, nil
 	}
 }
 
-func (s *Source) readError(fields []string, err error) error {
+func (s *Source) readError(err error) error {
 	if err == io.EOF {
 		return io.EOF
 	}
-	var pe *csv.ParseError
+	var pe *parseError
 	if errors.As(err, &pe) {
-		return &sources.RowError{File: s.path, Row: pe.StartLine, Raw: clone(fields),
-			Err: fmt.Errorf("%w: %w (line %d, byte %d)", sources.ErrMalformedRow, pe.Err, pe.Line, pe.Column)}
+		return &sources.RowError{File: s.path, Row: pe.startLine, Raw: pe.raw, Err: s.malformed(pe)}
+	}
+	return s.fatal(err)
+}
+
+func (s *Source) malformed(pe *parseError) error {
+	if pe.multiLine {
+		return fmt.Errorf("%w: %w (line %d, byte %d): a quote opened on line %d is not closed where a field ends; line %d is rejected alone and reading goes on with line %d",
+			sources.ErrMalformedRow, pe.err, pe.line, pe.col, pe.startLine, pe.startLine, pe.startLine+1)
+	}
+	return fmt.Errorf("%w: %w (line %d, byte %d)", sources.ErrMalformedRow, pe.err, pe.line, pe.col)
+}
+
+func (s *Source) fatal(err error) error {
+	var le *limitError
+	if errors.As(err, &le) {
+		return fmt.Errorf("%s: %w: %v", s.path, sources.ErrLimit, le)
 	}
 	return fmt.Errorf("%s: %w", s.path, err)
+}
+
+func clip(v string, n int) string {
+	if len(v) <= n {
+		return strconv.Quote(v)
+	}
+	for n > 0 && !utf8.RuneStart(v[n]) {
+		n--
+	}
+	return strconv.Quote(v[:n]) + "..."
 }
 
 // alloc returns a slice of n strings carved from a shared backing array. Its
@@ -264,13 +314,15 @@ func (s *Source) Close() error {
 
 // isBlank reports whether every field is empty or white space: an empty
 // line, or one of only delimiters, as spreadsheets export empty rows.
-func isBlank(fields []string) bool {
-	for _, f := range fields {
+func isBlank(fields []string) bool { return firstNonBlank(fields) < 0 }
+
+func firstNonBlank(fields []string) int {
+	for i, f := range fields {
 		if f != "" && strings.TrimSpace(f) != "" {
-			return false
+			return i
 		}
 	}
-	return true
+	return -1
 }
 
 func clone(fields []string) []string {

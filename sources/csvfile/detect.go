@@ -66,12 +66,20 @@ var (
 	ErrUnknownEncoding = errors.New("unknown encoding")
 	// ErrBadDelimiter: Options.Delimiter or Options.Comment cannot be used.
 	ErrBadDelimiter = errors.New("invalid delimiter")
+	// ErrUnsupportedEncoding: the file is in an encoding this package
+	// recognises but does not read (UTF-32).
+	ErrUnsupportedEncoding = errors.New("unsupported encoding")
+	// ErrNotText: the file is binary (a spreadsheet, an archive, random
+	// bytes), not delimited text.
+	ErrNotText = errors.New("not a text file")
 )
 
 var (
 	bomUTF8    = []byte{0xEF, 0xBB, 0xBF}
 	bomUTF16LE = []byte{0xFF, 0xFE}
 	bomUTF16BE = []byte{0xFE, 0xFF}
+	bomUTF32LE = []byte{0xFF, 0xFE, 0x00, 0x00}
+	bomUTF32BE = []byte{0x00, 0x00, 0xFE, 0xFF}
 )
 
 // encodingByName maps accepted names (lower case) to canonical ones. Latin-1
@@ -90,7 +98,7 @@ func canonicalEncoding(name string) (string, error) {
 	if c, ok := encodingByName[strings.ToLower(strings.TrimSpace(name))]; ok {
 		return c, nil
 	}
-	return "", fmt.Errorf("%w %q (want utf-8, utf-16le, utf-16be, windows-1252 or iso-8859-15)", ErrUnknownEncoding, name)
+	return "", fmt.Errorf("%w %q in source.encoding (want utf-8, utf-16le, utf-16be, windows-1252 or iso-8859-15; UTF-32 is not read: save the file as UTF-8)", ErrUnknownEncoding, name)
 }
 
 // decoder returns the decoder for a canonical non-UTF-8 encoding.
@@ -145,6 +153,9 @@ func sniff(f io.ReaderAt, opts Options) (Dialect, error) {
 	}
 	head = head[:n]
 	truncated := n == sampleSize
+	if err := checkText(head, opts.Encoding); err != nil {
+		return Dialect{}, err
+	}
 
 	var d Dialect
 	if opts.Encoding != "" {
@@ -163,6 +174,9 @@ func sniff(f io.ReaderAt, opts Options) (Dialect, error) {
 	}
 
 	text := decodeSample(d.Encoding, head, truncated)
+	if i := strings.IndexByte(text, 0); i >= 0 {
+		return Dialect{}, fmt.Errorf("%w: it holds a NUL byte near byte %d, which no CSV export writes; if it is a spreadsheet, set source.type: xlsx (or save it as CSV)", ErrNotText, i+1)
+	}
 	d.LineEnding = detectLineEnding(text)
 	if d.LineEnding == CR {
 		text = strings.ReplaceAll(text, "\r", "\n")
@@ -190,31 +204,103 @@ func detectEncoding(f io.ReaderAt, head []byte, truncated bool) (enc string, bom
 	if enc := sniffUTF16(head); enc != "" {
 		return enc, false, nil
 	}
-	window := head
-	i := firstNonASCII(window)
-	if i < 0 && truncated {
-		// All ASCII so far: look further for the first byte that decides.
+	valid, invalid := countUTF8(head, truncated)
+	if truncated && valid+invalid < decidingSequences {
+		// Little non-ASCII so far: look further for bytes that decide.
 		buf := make([]byte, sampleSize)
-		for off := len(head); off < asciiScanLimit; off += len(buf) {
+		for off := len(head); off < asciiScanLimit && valid+invalid < decidingSequences; off += len(buf) {
 			n, err := f.ReadAt(buf, int64(off))
 			if err != nil && err != io.EOF {
 				return "", false, err
 			}
-			window = buf[:n]
-			if i = firstNonASCII(window); i >= 0 || n < len(buf) {
+			v, inv := countUTF8(buf[:n], n == len(buf))
+			valid, invalid = valid+v, invalid+inv
+			if n < len(buf) {
 				break
 			}
 		}
 	}
-	if i < 0 {
-		return UTF8, false, nil // ASCII, as far as we looked
-	}
-	rest := window[i:]
-	rest = rest[:len(rest)-incompleteTail(rest)]
-	if utf8.Valid(rest) {
+	// A file that holds valid multi-byte UTF-8 is UTF-8, even with a few bad
+	// bytes (those rows are rejected, naming the column): reading it as
+	// Windows-1252 would turn every "ä" into "Ã¤". Only a file whose
+	// non-ASCII bytes are mostly not UTF-8 is Windows-1252.
+	if invalid == 0 || valid >= invalid {
 		return UTF8, false, nil
 	}
 	return Windows1252, false, nil
+}
+
+// decidingSequences is how many non-ASCII sequences encoding detection
+// wants to see before it decides.
+const decidingSequences = 64
+
+// countUTF8 counts valid multi-byte UTF-8 sequences and invalid bytes in b.
+// A sequence cut by the end of a truncated b is not counted.
+func countUTF8(b []byte, truncated bool) (valid, invalid int) {
+	if truncated {
+		b = b[:len(b)-incompleteTail(b)]
+	}
+	for {
+		i := firstNonASCII(b)
+		if i < 0 {
+			return valid, invalid
+		}
+		b = b[i:]
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size <= 1 {
+			invalid++
+			size = 1
+		} else {
+			valid++
+		}
+		b = b[size:]
+	}
+}
+
+// checkText refuses what is certainly not delimited text: UTF-32, archives
+// and spreadsheets, binary data.
+func checkText(head []byte, forced string) error {
+	switch {
+	case bytes.HasPrefix(head, bomUTF32LE):
+		return fmt.Errorf("%w: the file is UTF-32 (little-endian, with a byte order mark); save it as UTF-8 or UTF-16", ErrUnsupportedEncoding)
+	case bytes.HasPrefix(head, bomUTF32BE):
+		return fmt.Errorf("%w: the file is UTF-32 (big-endian, with a byte order mark); save it as UTF-8 or UTF-16", ErrUnsupportedEncoding)
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")), bytes.HasPrefix(head, []byte("PK\x05\x06")):
+		return fmt.Errorf("%w: it is a zip archive (an .xlsx workbook?); set source.type: xlsx, or save the sheet as CSV", ErrNotText)
+	case bytes.HasPrefix(head, oleMagic):
+		return fmt.Errorf("%w: it is an Office document in the old binary format (.xls, or a password-protected workbook); save it as .xlsx or CSV", ErrNotText)
+	}
+	if forced == "" && sniffUTF32(head) != "" {
+		return fmt.Errorf("%w: the file looks like UTF-32 (%s, no byte order mark); save it as UTF-8 or UTF-16", ErrUnsupportedEncoding, sniffUTF32(head))
+	}
+	return nil
+}
+
+var oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+
+// sniffUTF32 recognises mostly-ASCII UTF-32 text: three NULs in every four
+// bytes.
+func sniffUTF32(b []byte) string {
+	if len(b) < 8 {
+		return ""
+	}
+	var le, be, groups int
+	for i := 0; i+3 < len(b); i += 4 {
+		groups++
+		if b[i] != 0 && b[i+1] == 0 && b[i+2] == 0 && b[i+3] == 0 {
+			le++
+		}
+		if b[i] == 0 && b[i+1] == 0 && b[i+2] == 0 && b[i+3] != 0 {
+			be++
+		}
+	}
+	switch {
+	case le*10 > groups*7:
+		return "UTF-32LE"
+	case be*10 > groups*7:
+		return "UTF-32BE"
+	}
+	return ""
 }
 
 // sniffUTF16 recognises UTF-16 text without a byte order mark: mostly ASCII

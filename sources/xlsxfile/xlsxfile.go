@@ -38,6 +38,9 @@ type Options struct {
 	// .xlsx size); "" means the system's temporary folder. Open creates it.
 	// Close removes the files; after a killed run, SweepTmp does.
 	TmpDir string
+	// Limits bound unpacked sizes and the shared-strings table; zero
+	// fields mean the defaults.
+	Limits sources.Limits
 }
 
 // ErrSheetNotFound: Options.Sheet names no sheet of the workbook.
@@ -68,11 +71,16 @@ func Open(path string, opts Options) (*Source, error) {
 	if opts.HeaderRow == 0 {
 		opts.HeaderRow = 1
 	}
-	f, err := openFile(path, opts.TmpDir)
+	opts.Limits = opts.Limits.WithDefaults()
+	nStrings, err := precheck(path, opts.Limits)
 	if err != nil {
 		return nil, err
 	}
-	s, err := open(path, f, opts)
+	f, err := openFile(path, opts.TmpDir, opts.Limits)
+	if err != nil {
+		return nil, err
+	}
+	s, err := open(path, f, opts, nStrings)
 	if err != nil {
 		if s != nil && s.rows != nil {
 			s.rows.Close()
@@ -83,13 +91,14 @@ func Open(path string, opts Options) (*Source, error) {
 	return s, nil
 }
 
-func openFile(path, tmpDir string) (*excelize.File, error) {
+func openFile(path, tmpDir string, lim sources.Limits) (*excelize.File, error) {
 	if tmpDir != "" {
 		if err := os.MkdirAll(tmpDir, 0o700); err != nil {
 			return nil, err
 		}
 	}
-	f, err := excelize.OpenFile(path, excelize.Options{TmpDir: tmpDir})
+	f, err := excelize.OpenFile(path, excelize.Options{TmpDir: tmpDir,
+		UnzipSizeLimit: lim.MaxUnzipBytes, UnzipXMLSizeLimit: min(lim.MaxPartBytes, 16<<20)})
 	if err != nil {
 		if errors.Is(err, zip.ErrFormat) {
 			err = fmt.Errorf("%w (not an .xlsx workbook; an old .xls must be saved as .xlsx or CSV)", err)
@@ -99,13 +108,20 @@ func openFile(path, tmpDir string) (*excelize.File, error) {
 	return f, nil
 }
 
-func open(path string, f *excelize.File, opts Options) (*Source, error) {
+func open(path string, f *excelize.File, opts Options, nStrings int) (*Source, error) {
 	sheet, err := pickSheet(f.GetSheetList(), opts.Sheet)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if err := normalizeNumberFormats(f); err != nil {
 		return nil, fmt.Errorf("%s: styles: %w", path, err)
+	}
+	part, err := sheetPart(path, sheet)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := checkSheet(path, sheet, part, nStrings); err != nil {
+		return nil, err
 	}
 	s := &Source{path: path, file: f, sheet: sheet}
 	if s.rows, err = f.Rows(sheet); err != nil {
@@ -129,7 +145,11 @@ func open(path string, f *excelize.File, opts Options) (*Source, error) {
 	if err := s.rows.Error(); err != nil {
 		return s, fmt.Errorf("%s: sheet %q: %w", path, sheet, err)
 	}
-	return s, fmt.Errorf("%s: sheet %q: %w", path, sheet, sources.ErrNoHeader)
+	if opts.HeaderRow > 1 && s.row < opts.HeaderRow {
+		return s, fmt.Errorf("%s: sheet %q: %w: source.header_row is %d but the sheet has only %d rows; set header_row to the row that holds the column names",
+			path, sheet, sources.ErrNoHeader, opts.HeaderRow, s.row)
+	}
+	return s, nil // an empty sheet: no header, no rows
 }
 
 // pickSheet resolves Options.Sheet against the workbook's sheet names.
@@ -170,7 +190,11 @@ func quoteList(names []string) string {
 // Sheets returns the workbook's sheet names in workbook order, for
 // `leadsync inspect`.
 func Sheets(path string) ([]string, error) {
-	f, err := openFile(path, "")
+	lim := sources.Limits{}.WithDefaults()
+	if _, err := precheck(path, lim); err != nil {
+		return nil, err
+	}
+	f, err := openFile(path, "", lim)
 	if err != nil {
 		return nil, err
 	}

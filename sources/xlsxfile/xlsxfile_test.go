@@ -146,11 +146,11 @@ func TestOpenErrors(t *testing.T) {
 		},
 		{
 			file: "leads.xlsx", opts: Options{Sheet: "Report", HeaderRow: 7}, cause: sources.ErrNoHeader,
-			msg: `../../testdata/sources/xlsx/leads.xlsx: sheet "Report": no header row`,
+			msg: `../../testdata/sources/xlsx/leads.xlsx: sheet "Report": no header row: source.header_row is 7 but the sheet has only 6 rows; set header_row to the row that holds the column names`,
 		},
 		{
 			file: "../csv/utf8.csv", cause: nil,
-			msg: `../../testdata/sources/csv/utf8.csv: zip: not a valid zip file (not an .xlsx workbook; an old .xls must be saved as .xlsx or CSV)`,
+			msg: `../../testdata/sources/csv/utf8.csv: zip: not a valid zip file: not an .xlsx workbook: it is text, not a zip archive (a CSV file named .xlsx? then set source.type: csv)`,
 		},
 	}
 	for _, tt := range tests {
