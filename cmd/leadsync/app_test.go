@@ -137,7 +137,7 @@ func TestMissingEnvNamesVariable(t *testing.T) {
 
 func TestSecondRunIsLockedOut(t *testing.T) {
 	dir := copyExample(t)
-	st, err := state.Open(filepath.Join(dir, ".leadsync", "state.db"))
+	st, err := state.Open(filepath.Join(dir, ".leadsync", "preview", "state.db")) // job.yaml's state
 	if err != nil {
 		t.Fatal(err)
 	}
