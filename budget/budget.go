@@ -241,3 +241,17 @@ func (b *Budget) Duration(n int) time.Duration {
 	windows := (n - 1) / b.calls
 	return time.Duration(windows) * b.per
 }
+
+// PauseLeft is how long the current vendor pause (a 429's Retry-After)
+// still lasts; 0 when callers are not paused.
+func (b *Budget) PauseLeft() time.Duration {
+	if b == nil {
+		return 0
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if left := b.pauseEnd.Sub(b.clock.Now()); left > 0 {
+		return left
+	}
+	return 0
+}

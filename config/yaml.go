@@ -128,7 +128,29 @@ func Load(path string, lookup func(string) (string, bool)) (*Doc, error) {
 	if len(src) > MaxFileSize {
 		return nil, Errors{{File: path, Msg: fmt.Sprintf("the file is larger than %d KiB; a job or mapping file is a few KiB of YAML", MaxFileSize>>10)}}
 	}
+	if errs := fillInErrors(path, src); len(errs) > 0 {
+		return nil, errs
+	}
 	return Parse(path, src, lookup)
+}
+
+// FillIn marks a placeholder a generated skeleton (leadsync inspect)
+// leaves for the user: a file still holding one is refused.
+const FillIn = "<FILL IN"
+
+// fillInErrors names every placeholder left in src.
+func fillInErrors(file string, src []byte) Errors {
+	var errs Errors
+	for i, line := range strings.Split(string(src), "\n") {
+		if c := strings.Index(line, FillIn); c >= 0 {
+			ph := line[c:]
+			if e := strings.Index(ph, ">"); e >= 0 {
+				ph = ph[:e+1]
+			}
+			errs = append(errs, &Error{File: file, Line: i + 1, Col: c + 1, Msg: fmt.Sprintf("placeholder %s is still there: replace it with the real value", ph)})
+		}
+	}
+	return errs
 }
 
 // Bounds checked before YAML is parsed, so a hostile file costs nothing.

@@ -282,7 +282,7 @@ func TestSuggest(t *testing.T) {
 		t.Fatalf("suggestions (-want +got):\n%s", diff)
 	}
 	y := SuggestYAML(sugs, contact(t))
-	if !strings.Contains(y, `phone: {column: "Puhelin", transform: [phone]}`) || !strings.Contains(y, "list: {value: \"\"}   # required") {
+	if !strings.Contains(y, `phone: {column: "Puhelin", transform: [phone]}`) || !strings.Contains(y, "list: {value: \"<FILL IN: calling list name>\"}   # required") {
 		t.Fatalf("yaml:\n%s", y)
 	}
 }

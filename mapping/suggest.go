@@ -131,10 +131,19 @@ func SuggestYAML(sugs []Suggestion, obj sinks.Object) string {
 	}
 	for _, r := range obj.Required() {
 		if !mapped[r] {
-			fmt.Fprintf(&b, "  %s: {value: \"\"}   # required: no column matched\n", r)
+			// A placeholder validate refuses until it is filled in.
+			fmt.Fprintf(&b, "  %s: {value: \"<FILL IN: %s>\"}   # required: no column matched\n", r, fillInHint(obj, r))
 		}
 	}
 	return b.String()
+}
+
+// fillInHint says what a required field's placeholder wants.
+func fillInHint(_ sinks.Object, name string) string {
+	if name == "list" {
+		return "calling list name"
+	}
+	return "value for " + name
 }
 
 func contains(list []string, s string) bool {

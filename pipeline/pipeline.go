@@ -43,7 +43,8 @@ type RecordSink interface {
 // come from one goroutine. Optional.
 type Reporter interface {
 	Rejected(row int, raw []string, column, reason string) error
-	Written(row int, action, id string) error
+	// Written gets the row's source cells (raw), for a success file.
+	Written(row int, raw []string, action, id string) error
 }
 
 // Action names in outcomes and reports.
@@ -76,6 +77,9 @@ type Progress struct {
 	Rejected atomic.Int64
 	// Planned is the forecast number of vendor calls (0: no forecast).
 	Planned atomic.Int64
+	// Total is the entities the run works on, known after grouping and
+	// planning (0: not known yet).
+	Total   atomic.Int64
 	Started time.Time
 }
 
@@ -276,7 +280,7 @@ func writeBatch(ctx context.Context, cfg Config, b *batch, res *Result) error {
 		}
 		cfg.State.Outcome(state.Outcome{Row: r.lead.Row, Status: state.StatusOK, Action: ActionExport, VendorID: id, Entity: entity})
 		if cfg.Reporter != nil {
-			if err := cfg.Reporter.Written(r.lead.Row, ActionExport, id); err != nil {
+			if err := cfg.Reporter.Written(r.lead.Row, b.recs[i].Values, ActionExport, id); err != nil {
 				return fmt.Errorf("report: %w", err)
 			}
 		}

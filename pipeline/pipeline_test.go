@@ -70,7 +70,7 @@ func (r *recorder) reasons() string {
 	defer r.mu.Unlock()
 	return strings.Join(r.why, "\n")
 }
-func (r *recorder) Written(row int, action, id string) error {
+func (r *recorder) Written(row int, _ []string, action, id string) error {
 	r.written = append(r.written, row)
 	return nil
 }

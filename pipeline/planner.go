@@ -550,7 +550,7 @@ func (p *planner) record(e *entity, d Decision) error {
 				if i > 0 {
 					action = "merged:" + d.Action
 				}
-				if err := cfg.Reporter.Written(row, action, d.VendorID); err != nil {
+				if err := cfg.Reporter.Written(row, e.raws[i], action, d.VendorID); err != nil {
 					return fmt.Errorf("report: %w", err)
 				}
 			}

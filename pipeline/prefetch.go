@@ -21,6 +21,28 @@ type Plan struct {
 	// per entity that may need one. Multi-call writes (a Tiledesk create
 	// and its PUT, a LionDesk lead submission) cost more.
 	Calls int
+	// Writes is the forecast write calls (Flow steps and sinks.Coster
+	// costs included); Check is the credential check (1 when the plan
+	// needs any call).
+	Writes int
+	Check  int
+}
+
+// writeCost is the calls the write of e is expected to take: a
+// sinks.Coster's declared cost (it knows which steps apply), else a
+// Flow's steps, else one call.
+func (p *planner) writeCost(e *entity) int {
+	if c, ok := sinks.As[sinks.Coster](p.cfg.Sink); ok {
+		if n := c.CreateCalls(e.fields); n > 0 {
+			return n
+		}
+	}
+	if fl, ok := sinks.As[sinks.Flow](p.cfg.Sink); ok {
+		if n := len(fl.Steps(e.fields)); n > 0 {
+			return n
+		}
+	}
+	return 1
 }
 
 // String reads like "needs ~2,410 calls (1,205 finds + up to 1,205 writes)".
@@ -29,7 +51,11 @@ func (p Plan) String() string {
 	if p.ListPages > 0 {
 		look = fmt.Sprintf("%d list pages instead of %d finds", p.ListPages, p.NeedFind)
 	}
-	return fmt.Sprintf("%d entities, %d unchanged by state; needs ~%d calls (%s + up to %d writes)", p.Entities, p.Known, p.Calls, look, p.NeedFind)
+	check := ""
+	if p.Check > 0 {
+		check = " + 1 credential check"
+	}
+	return fmt.Sprintf("%d entities, %d unchanged by state; needs ~%d calls (%s + up to %d writes%s)", p.Entities, p.Known, p.Calls, look, p.Writes, check)
 }
 
 // index is a prefetched listing of the vendor's records by match key.
@@ -94,9 +120,11 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 		switch {
 		case id != "":
 			pl.Known++
+			continue
 		case obj.CanFind && len(e.keys) > 0:
 			pl.NeedFind++
 		}
+		pl.Writes += p.writeCost(e)
 	}
 	lookups := pl.NeedFind
 	lister, ok := sinks.As[sinks.Lister](p.cfg.Sink)
@@ -130,9 +158,13 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 			lookups = cost + 1 // the count, then the pages
 		}
 	}
-	pl.Calls = lookups + pl.NeedFind
 	if !obj.CanFind {
-		pl.Calls = pl.Entities - pl.Known - pl.Refused
+		lookups = 0
+	}
+	pl.Calls = lookups + pl.Writes
+	if p.cfg.Check != nil && pl.Known < pl.Entities { // as Sync checks
+		pl.Check = 1
+		pl.Calls++
 	}
 	return pl, nil
 }

@@ -18,7 +18,7 @@ func TestRunFiles(t *testing.T) {
 	rf.Rejected(3, []string{"=cmd()", "12"}, "Phone", "field phone: not a valid phone number")
 	rf.Rejected(4, []string{"Ann"}, "", "ragged row")
 	rf.Rejected(5, []string{"a", "b", "c"}, "", "ragged row")
-	rf.Written(2, "create", "1001")
+	rf.Written(2, []string{"=Bob", "040 1"}, "create", "1001")
 	if err := rf.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,27 @@ func TestRunFiles(t *testing.T) {
 	if diff := cmp.Diff(want, read("rejected.csv")); diff != "" {
 		t.Fatalf("rejected.csv (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([][]string{{"row", "action", "vendor_id"}, {"2", "create", "1001"}}, read("written.csv")); diff != "" {
+	// The success file: the original columns (formula-safe), then row,
+	// vendor id and action.
+	wantW := [][]string{{"Name", "Phone", ColRow, ColVendorID, ColAction}, {"'=Bob", "040 1", "2", "1001", "create"}}
+	if diff := cmp.Diff(wantW, read("written.csv")); diff != "" {
 		t.Fatalf("written.csv (-want +got):\n%s", diff)
+	}
+}
+
+func TestPlanFilesHaveNoSuccessFile(t *testing.T) {
+	dir := t.TempDir()
+	rf, err := NewPlanFiles(dir, []string{"Name"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rf.Written(2, []string{"Ann"}, "create", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := rf.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "written.csv")); !os.IsNotExist(err) {
+		t.Fatalf("a plan wrote written.csv: %v", err)
 	}
 }

@@ -25,9 +25,17 @@ const (
 	ColReason = csvsafe.ColReason
 )
 
+// Success-file (written.csv) columns added after the source's own columns,
+// as Salesforce Data Loader's success file adds the new record's id.
+const (
+	ColVendorID = "leadsync_vendor_id"
+	ColAction   = "leadsync_action"
+)
+
 // RunFiles writes a run's rejected.csv (the source's columns unchanged,
 // then row, column and reason, so the file can be fixed and fed back in)
-// and written.csv (row, action, vendor id). Both appear when Close is
+// and written.csv, the success file (the source's columns, then row,
+// vendor id and action; every cell formula-safe). Both appear when Close is
 // called. Not safe for concurrent use:
 // the pipeline calls it from one goroutine.
 type RunFiles struct {
@@ -88,6 +96,16 @@ func (c *csvFile) close() error {
 
 // NewRunFiles creates dir and both files. header is the source's header.
 func NewRunFiles(dir string, header []string) (*RunFiles, error) {
+	return newRunFiles(dir, header, true)
+}
+
+// NewPlanFiles is NewRunFiles for a dry run: rejected.csv only, since a
+// plan writes nothing.
+func NewPlanFiles(dir string, header []string) (*RunFiles, error) {
+	return newRunFiles(dir, header, false)
+}
+
+func newRunFiles(dir string, header []string, success bool) (*RunFiles, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
@@ -96,16 +114,19 @@ func NewRunFiles(dir string, header []string) (*RunFiles, error) {
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	wr, err := createCSV(filepath.Join(dir, "written.csv"), []string{"row", "action", "vendor_id"})
-	if err != nil {
-		rej.close()
-		return nil, fmt.Errorf("report: %w", err)
+	var wr *csvFile
+	if success {
+		wh := append(append([]string(nil), header...), ColRow, ColVendorID, ColAction)
+		if wr, err = createCSV(filepath.Join(dir, "written.csv"), csvsafe.Row(wh)); err != nil {
+			rej.close()
+			return nil, fmt.Errorf("report: %w", err)
+		}
 	}
 	return &RunFiles{Dir: dir, header: header, rejected: rej, written: wr}, nil
 }
 
-// Rejected adds a row to rejected.csv. raw is padded or cut to the header.
-func (r *RunFiles) Rejected(row int, raw []string, column, reason string) error {
+// sourceCells is raw padded or cut to the header, masked and formula-safe.
+func (r *RunFiles) sourceCells(raw []string) []string {
 	cells := make([]string, 0, len(r.header)+3)
 	for i := range r.header {
 		v := ""
@@ -117,6 +138,12 @@ func (r *RunFiles) Rejected(row int, raw []string, column, reason string) error 
 		}
 		cells = append(cells, csvsafe.Cell(v))
 	}
+	return cells
+}
+
+// Rejected adds a row to rejected.csv. raw is padded or cut to the header.
+func (r *RunFiles) Rejected(row int, raw []string, column, reason string) error {
+	cells := r.sourceCells(raw)
 	if r.MaskReason != nil {
 		reason = r.MaskReason(raw, reason)
 	}
@@ -135,10 +162,15 @@ func (r *RunFiles) Rejected(row int, raw []string, column, reason string) error 
 	return r.rejected.w.Write(cells)
 }
 
-// Written adds a row to written.csv.
-func (r *RunFiles) Written(row int, action, id string) error {
+// Written adds a row to written.csv: its source cells, row, vendor id and
+// action. A plan's files (NewPlanFiles) have no success file.
+func (r *RunFiles) Written(row int, raw []string, action, id string) error {
+	if r.written == nil {
+		return nil
+	}
 	r.WrittenRows++
-	return r.written.w.Write([]string{strconv.Itoa(row), action, csvsafe.Cell(id)})
+	cells := append(r.sourceCells(raw), strconv.Itoa(row), csvsafe.Cell(id), csvsafe.Cell(action))
+	return r.written.w.Write(cells)
 }
 
 // Close flushes both files.

@@ -136,6 +136,31 @@ func Open(path string) (*Store, error) {
 	return &Store{db: db, path: path, now: time.Now, file: id}, nil
 }
 
+// ErrNoState is returned by OpenReadOnly when there is no database.
+var ErrNoState = errors.New("state: no state database")
+
+// OpenReadOnly opens an existing state database for reading only: it
+// never creates the file or its folder, and never changes the schema.
+func OpenReadOnly(path string) (*Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%w at %s", ErrNoState, path)
+		}
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	dsn := "file:" + path + "?mode=ro&_busy_timeout=10000&_foreign_keys=on"
+	db, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("state: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(4)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, classify(path, fmt.Errorf("state: %s: %w", path, err))
+	}
+	return &Store{db: db, path: path, now: time.Now}, nil
+}
+
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"runtime/debug"
 	"strings"
 
@@ -157,7 +159,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(s
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil && ee.err.Error() != "" {
-			fmt.Fprintln(stderr, "leadsync:", indentErrors(ee.err))
+			if app.Metadata["logFormat"] == "json" {
+				// --log-format json: stderr holds JSON lines only.
+				level := slog.LevelError
+				if ee.code == ExitRejected {
+					level = slog.LevelWarn
+				}
+				slog.New(slog.NewJSONHandler(stderr, nil)).Log(context.Background(), level, ee.err.Error(), "exit_code", ee.code)
+			} else {
+				fmt.Fprintln(stderr, "leadsync:", indentErrors(ee.err))
+			}
 		}
 		if fileFault(ee.err) {
 			return ExitFiles

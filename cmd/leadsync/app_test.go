@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -27,7 +28,34 @@ type result struct {
 
 func runApp(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
-	return runAppB(env, args...)
+	r := runAppB(env, args...)
+	if len(args) > 0 && args[0] == "run" {
+		logForecast(t, args[len(args)-1])
+	}
+	return r
+}
+
+// logForecast logs the newest run's forecast and calls of the job beside
+// job (the e2e figures of issue 14).
+func logForecast(t *testing.T, job string) {
+	t.Helper()
+	runs := filepath.Join(filepath.Dir(job), ".leadsync", "runs")
+	ents, err := os.ReadDir(runs)
+	if err != nil {
+		return
+	}
+	last := 0
+	for _, e := range ents {
+		if n, err := strconv.Atoi(e.Name()); err == nil && n > last {
+			last = n
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(runs, strconv.Itoa(last), "summary.json"))
+	var s summary
+	if err != nil || json.Unmarshal(b, &s) != nil {
+		return
+	}
+	t.Logf("forecast: job %s run %d: forecast %d calls, made %d", s.Job, s.RunID, s.ForecastCalls, s.Calls)
 }
 
 // runAppB runs the app in-process (for benchmarks too).

@@ -197,7 +197,7 @@ func (r rejectCollector) Rejected(row int, raw []string, column, reason string) 
 	r.d.Rejected = append(r.d.Rejected, report.RejectedRow{Row: row, Column: column, Reason: reason})
 	return nil
 }
-func (rejectCollector) Written(int, string, string) error { return nil }
+func (rejectCollector) Written(int, []string, string, string) error { return nil }
 
 func errorsIsUnauthorized(err error) bool { return errors.Is(err, pipeline.ErrUnauthorized) }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -38,6 +39,7 @@ func runCommand(e *env) *cli.Command {
 			"Ctrl-C stops reading, commits what is done, and exits with code 3.",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "fresh", Usage: "start a new run even if the last one is unfinished"},
+			&cli.StringFlag{Name: "input", Usage: "read `FILE` instead of the job's source file, e.g. a corrected rejected.csv (its leadsync_* columns are ignored); a new input, resumable as usual"},
 			&cli.BoolFlag{Name: "verify", Usage: "find every entity at the vendor again, even those state says are unchanged"},
 			&cli.BoolFlag{Name: "retry-rejected", Usage: "send again the entities the vendor refused before, even when unchanged"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "read only: plan every entity (finds, no writes), print the forecast and what would be done"},
@@ -56,7 +58,7 @@ func runCommand(e *env) *cli.Command {
 				return exitf(ExitUsage, "run needs one job file: leadsync run JOB.yaml")
 			}
 			return runJob(c, e, c.Args().First(), runOpts{
-				dryRun: c.Bool("dry-run"), planIn: c.String("plan"), maskPII: c.Bool("mask-pii"),
+				dryRun: c.Bool("dry-run"), planIn: c.String("plan"), maskPII: c.Bool("mask-pii"), input: c.String("input"),
 			})
 		},
 	}
@@ -70,37 +72,56 @@ type summary struct {
 	Status    string `json:"status"`
 	Sink      string `json:"sink"`
 	Rows      int    `json:"rows"`
-	Entities  int    `json:"entities,omitempty"`
+	Entities  int    `json:"entities"`
 	Written   int    `json:"written"`
 	Rejected  int    `json:"rejected"`
-	Uncertain int    `json:"uncertain,omitempty"`
-	Failed    int    `json:"failed,omitempty"`
+	Uncertain int    `json:"uncertain"`
+	Failed    int    `json:"failed"`
 	// Retried counts entities tried again within the run; Failures counts
 	// by reason the entities whose retries were spent; Unsettled lists the
 	// failed and uncertain rows with their reasons.
-	Retried   int            `json:"retried,omitempty"`
-	Failures  map[string]int `json:"failures,omitempty"`
-	Unsettled []unsettledRow `json:"unsettled,omitempty"`
-	Actions   map[string]int `json:"actions,omitempty"`
-	Calls     int            `json:"calls,omitempty"`
-	Budget    string         `json:"budget,omitempty"`
-	Seconds   float64        `json:"seconds"`
-	RowsPerS  float64        `json:"rows_per_second"`
-	Output    string         `json:"output,omitempty"`
-	Reports   string         `json:"reports"`
-	Counts    map[string]int `json:"counts"`
-	Message   string         `json:"message,omitempty"`
-	DryRun    bool           `json:"dry_run,omitempty"`
+	Retried   int            `json:"retried"`
+	Failures  map[string]int `json:"failures"`
+	Unsettled []unsettledRow `json:"unsettled"`
+	Actions   map[string]int `json:"actions"`
+	Calls     int            `json:"calls"`
+	// ForecastCalls is the plan's forecast of the vendor calls (0: no plan).
+	ForecastCalls int            `json:"forecast_calls"`
+	Budget        string         `json:"budget"`
+	Seconds       float64        `json:"seconds"`
+	RowsPerS      float64        `json:"rows_per_second"`
+	Output        string         `json:"output"`
+	Reports       string         `json:"reports"`
+	Counts        map[string]int `json:"counts"`
+	Message       string         `json:"message"`
+	DryRun        bool           `json:"dry_run"`
 	// A migration's source connection.
-	SourceCalls  int    `json:"source_calls,omitempty"`
-	SourceBudget string `json:"source_budget,omitempty"`
+	SourceCalls  int    `json:"source_calls"`
+	SourceBudget string `json:"source_budget"`
+}
+
+// fillEmpty gives every map and list key a value, so --json keys are
+// stable: an empty object or list, never null nor missing.
+func (s *summary) fillEmpty() {
+	if s.Failures == nil {
+		s.Failures = map[string]int{}
+	}
+	if s.Actions == nil {
+		s.Actions = map[string]int{}
+	}
+	if s.Counts == nil {
+		s.Counts = map[string]int{}
+	}
+	if s.Unsettled == nil {
+		s.Unsettled = []unsettledRow{}
+	}
 }
 
 // unsettledRow is a failed or uncertain row, with why.
 type unsettledRow struct {
 	Row    int    `json:"row"`
 	Status string `json:"status"`
-	Entity string `json:"entity,omitempty"`
+	Entity string `json:"entity"`
 	Reason string `json:"reason"`
 }
 
@@ -142,9 +163,27 @@ type runState struct {
 	inputHash string
 }
 
+// plainLines reports whether plain (non-log) lines may go to stderr:
+// not with -q, and not with --log-format json, whose stderr is JSON lines only.
+func (rs *runState) plainLines() bool {
+	return !rs.c.Bool("quiet") && rs.c.String("log-format") != "json"
+}
+
+// progressEnv is the env progress sees: with --log-format json its stderr
+// is not a terminal, so progress comes as log records, never a drawn bar.
+func (rs *runState) progressEnv() *env {
+	if rs.c.String("log-format") != "json" {
+		return rs.e
+	}
+	e := *rs.e
+	e.stderr = struct{ io.Writer }{rs.e.stderr}
+	return &e
+}
+
 // runOutcome is what a run reports back for the summary and exit code.
 type runOutcome struct {
 	rows, written, rejected, entities, calls int
+	forecast                                 int // the plan's forecast calls
 	actions                                  map[string]int
 	unsettled                                int // failed or uncertain rows: the run is not finished
 	retried                                  int // entities tried more than once
@@ -166,15 +205,19 @@ type runOpts struct {
 	planIn  string // run --plan: apply this plan exactly
 	maskPII bool
 	outDir  string // diff --out
+	input   string // run --input: this file instead of the job's
 }
 
 func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	started := time.Now()
-	logger, err := newLogger(e, c.String("log-format"))
+	logger, err := newLogger(e, c.String("log-format"), c.Bool("quiet"))
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	p, err := prepare(e, path)
+	if c.String("log-format") == "json" {
+		c.App.Metadata["logFormat"] = "json" // run() logs the final error as JSON too
+	}
+	p, err := prepareInput(e, path, opts.input)
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
@@ -244,7 +287,11 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		// Pages are staged in this run's state: a resumed run replays them.
 		p.source = staged.New(job.Source.Type, p.api.pager, store, runRec.ID)
 	}
-	files, err := report.NewRunFiles(reportDir, p.mapping.Header())
+	newFiles := report.NewRunFiles
+	if opts.dryRun {
+		newFiles = report.NewPlanFiles // a plan writes nothing: no success file
+	}
+	files, err := newFiles(reportDir, p.mapping.Header())
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
@@ -311,7 +358,8 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	sum := summary{
 		Job: job.Name, RunID: runRec.ID, Resumed: resumed, Status: status, Sink: sinkDesc, Rows: max(out.rows, tot.rows), Entities: out.entities,
 		Written: out.written, Rejected: out.rejected, Uncertain: tot.uncertain, Failed: tot.failed, Actions: out.actions, Calls: out.calls, Budget: out.budget,
-		Retried: out.retried, Failures: out.failures,
+		ForecastCalls: out.forecast,
+		Retried:       out.retried, Failures: out.failures,
 		SourceCalls: out.srcCalls, SourceBudget: out.srcBudget,
 		Seconds: elapsed.Seconds(), Reports: reportDir, Counts: counts, Message: msg, DryRun: opts.dryRun,
 	}
@@ -324,14 +372,18 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	if tot.failed+tot.uncertain > 0 && out.dryStatuses == nil {
 		sum.Unsettled = unsettledRows(context.Background(), store, runRec.ID, p.object, opts.maskPII)
 	}
+	sum.fillEmpty()
 	writeSummaryJSON(reportDir, sum)
 	if !opts.dryRun { // a dry run's summary.html is the diff's
 		writeRunPage(reportDir, sum, files, out.timeline, p.object, opts.maskPII)
 	}
-	if c.Bool("json") {
+	switch {
+	case opts.dryRun:
+		// The diff printed its own summary (diff.go); a plan wrote nothing.
+	case c.Bool("json"):
 		b, _ := json.MarshalIndent(sum, "", "  ")
 		fmt.Fprintln(e.stdout, string(b))
-	} else {
+	default:
 		printSummary(e, sum)
 	}
 	logger.Info("run finished", "run", runRec.ID, "status", status, "rows", out.rows, "written", out.written, "rejected", out.rejected, "calls", out.calls)
@@ -344,7 +396,14 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		}
 		return withCode(code, fmt.Errorf("run %d stopped: %w", runRec.ID, out.err))
 	case out.interrupted:
-		fmt.Fprintf(e.stderr, "interrupted; resume with: leadsync run %s\n", path)
+		if opts.input != "" {
+			path += " --input " + opts.input
+		}
+		if c.String("log-format") == "json" {
+			logger.Warn("interrupted", "run", runRec.ID, "resume", "leadsync run "+path)
+		} else {
+			fmt.Fprintf(e.stderr, "interrupted; resume with: leadsync run %s\n", path)
+		}
 		return &exitError{code: ExitInterrupted, err: errors.New("")}
 	case out.unsettled > 0:
 		return &exitError{code: ExitRejected, err: fmt.Errorf("%d rows failed after their retries were spent (reasons in leadsync show %d and rejected.csv)", out.unsettled, runRec.ID)}
@@ -368,7 +427,7 @@ func runExport(ctx context.Context, rs *runState) runOutcome {
 	ctx, stopWatch := stopOnStateFault(ctx, writer)
 	defer stopWatch()
 	prog := &pipeline.Progress{}
-	stopProgress := startProgress(rs.e, rs.logger, prog, rs.c.Bool("quiet"), nil)
+	stopProgress := startProgress(rs.progressEnv(), rs.logger, prog, rs.c.Bool("quiet"), nil)
 	res, runErr := pipeline.Run(ctx, pipeline.Config{
 		Source: rs.p.source, Mapping: rs.p.mapping, Sink: sink, State: writer, Reporter: rs.files,
 		Concurrency: rs.conc, Limit: rs.c.Int("limit"), Progress: prog, Logger: rs.logger,
@@ -536,12 +595,18 @@ func printSummary(e *env, s summary) {
 	fmt.Fprintf(w, "  reports   %s (summary.json, written.csv, rejected.csv)\n", s.Reports)
 }
 
-func newLogger(e *env, format string) (*slog.Logger, error) {
+// newLogger logs on stderr in text or JSON lines; quiet keeps warnings
+// and errors only.
+func newLogger(e *env, format string, quiet bool) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{}
+	if quiet {
+		opts.Level = slog.LevelWarn
+	}
 	switch format {
 	case "text", "":
-		return slog.New(slog.NewTextHandler(e.stderr, nil)), nil
+		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(e.stderr, nil)), nil
+		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: use text or json", format)
 }

@@ -45,8 +45,8 @@ func (c *diffCollector) Rejected(row int, raw []string, column, reason string) e
 }
 
 // Written forwards to the run's files (pipeline.Reporter).
-func (c *diffCollector) Written(row int, action, id string) error {
-	return c.rs.files.Written(row, action, id)
+func (c *diffCollector) Written(row int, raw []string, action, id string) error {
+	return c.rs.files.Written(row, raw, action, id)
 }
 
 func (c *diffCollector) decision(d pipeline.Decision) {
@@ -107,11 +107,62 @@ func (c *diffCollector) write(pl pipeline.Plan) error {
 			return err
 		}
 	}
-	if !c.rs.c.Bool("json") {
-		c.d.WriteText(c.rs.e.stdout)
-		fmt.Fprintf(c.rs.e.stdout, "  report     %s (diff.html, summary.html, diff.json, diff.csv)\n", dir)
+	names := []string{"diff.html", "summary.html", "diff.json", "diff.csv"}
+	if c.d.Counts["ambiguous"] > 0 {
+		names = append(names, "review.csv")
 	}
+	if c.d.Counts["rejected_rows"] > 0 {
+		names = append(names, "rejected.csv")
+	}
+	if c.rs.c.Bool("json") {
+		return printJSON(c.rs.e, c.summary(dir, names))
+	}
+	c.d.WriteText(c.rs.e.stdout)
+	fmt.Fprintf(c.rs.e.stdout, "  report     %s (%s)\n", dir, strings.Join(names, ", "))
 	return nil
+}
+
+// diffSummary is diff --json (and run --dry-run --json): the plan's own
+// figures. Every key is always present (README: "diff --json").
+type diffSummary struct {
+	Job      string         `json:"job"`
+	RunID    int64          `json:"run_id"`
+	DryRun   bool           `json:"dry_run"`
+	Sink     string         `json:"sink"`
+	Input    string         `json:"input"`
+	Counts   map[string]int `json:"counts"`
+	Forecast diffForecast   `json:"forecast"`
+	Reads    int            `json:"reads"`
+	Reports  string         `json:"reports"`
+	Files    []string       `json:"files"`
+	Plan     string         `json:"plan"`
+}
+
+type diffForecast struct {
+	Entities  int    `json:"entities"`
+	Unchanged int    `json:"unchanged"`
+	Calls     int    `json:"calls"`
+	Budget    string `json:"budget"`
+	Duration  string `json:"duration"`
+}
+
+// diffCountKeys are the keys diff --json's counts always has.
+var diffCountKeys = []string{"create", "update", "unchanged", "ambiguous", "not_found", "exists", "uncertain", "rejected", "rejected_rows"}
+
+func (c *diffCollector) summary(dir string, files []string) diffSummary {
+	counts := map[string]int{}
+	for _, k := range diffCountKeys {
+		counts[k] = 0
+	}
+	for k, v := range c.d.Counts {
+		counts[k] = v
+	}
+	f := c.d.Forecast
+	return diffSummary{
+		Job: c.d.Job, RunID: c.rs.run.ID, DryRun: true, Sink: c.d.Sink, Input: c.d.Input, Counts: counts,
+		Forecast: diffForecast{Entities: f.Entities, Unchanged: f.Unchanged, Calls: f.Calls, Budget: f.Budget, Duration: f.Duration},
+		Reads:    c.conn.budget.Stats().Calls, Reports: dir, Files: files, Plan: c.rs.opts.planOut,
+	}
 }
 
 // writeFileWith writes a file leadsync leaves behind, in place only when

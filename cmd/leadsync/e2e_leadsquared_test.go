@@ -285,6 +285,7 @@ func readSummary(t *testing.T, path string) summary {
 	if err := json.Unmarshal(b, &s); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
+	checkForecast(t, s, false)
 	return s
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -182,6 +183,7 @@ func TestE2ETiledeskMirror(t *testing.T) {
 	if r := runApp(t, env, "run", "--quiet", job); r.code != ExitRejected {
 		t.Fatalf("first run %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	checkForecast(t, readSummary(t, filepath.Join(dir, ".leadsync", "runs", "1", "summary.json")), true) // no faults: within 5 %
 	// People 0..7 stay; 8 and 9 leave the file.
 	all := people(10)
 	lines := strings.Split(strings.TrimSpace(all), "\n")

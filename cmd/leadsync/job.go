@@ -56,10 +56,19 @@ func (p *prepared) header() []string {
 // prepare loads a job and everything it needs before the first row. Every
 // error it returns is a configuration error (exit code 2); problems in the
 // job and mapping come all together with file:line:col.
-func prepare(e *env, path string) (*prepared, error) {
+func prepare(e *env, path string) (*prepared, error) { return prepareInput(e, path, "") }
+
+// prepareInput is prepare with the job's input file replaced by input
+// (run --input; "" keeps the job's).
+func prepareInput(e *env, path, input string) (*prepared, error) {
 	job, err := config.LoadJob(path, e.lookup)
 	if err != nil {
 		return nil, err
+	}
+	if input != "" {
+		if err := useInput(job, input); err != nil {
+			return nil, err
+		}
 	}
 	p := &prepared{job: job}
 	var errs config.Errors
@@ -88,6 +97,9 @@ func prepare(e *env, path string) (*prepared, error) {
 				at = "$.source.encoding"
 			}
 			errs = append(errs, job.Doc.At(job.Doc.NodeAt(at), "%v", err))
+		} else {
+			// A fed-back rejected.csv or written.csv: its leadsync_* columns are ours.
+			p.source = withoutReportColumns(p.source)
 		}
 	}
 	if len(errs) > 0 {

@@ -26,7 +26,11 @@ type connection struct {
 	sink   sinks.Sink
 	budget *budget.Budget
 	desc   string // "100/1m0s" or "none"
+	warn   string // the budget exceeds the vendor's documented limit
 	close  func()
+	// shut is close returning the error (the sandbox's records unsaved);
+	// call one of the two.
+	shut func() error
 }
 
 // budgetMargin pads the window for timer granularity only: the budget
@@ -43,18 +47,27 @@ func budgetMargin(per time.Duration) time.Duration {
 // sandbox behaves like one lasting vendor account.
 func connect(job *config.Job, ve vendorEntry, object string, logger *slog.Logger) (*connection, error) {
 	sc := job.Sink
-	conn := &connection{close: func() {}}
+	conn := &connection{close: func() {}, shut: func() error { return nil }}
 	sandbox := strings.EqualFold(sc.URL, "sandbox")
 	if sandbox {
-		url, creds, stop, err := startSandbox(job, ve, logger)
+		url, creds, stop, err := startSandbox(job, ve)
 		if err != nil {
 			return nil, err
 		}
-		conn.close = stop
+		conn.shut = stop
+		conn.close = func() {
+			if err := stop(); err != nil {
+				logger.Error("the sandbox's records could not be saved", "error", err)
+			}
+		}
 		sc = fillCredentials(sc, creds)
 		sc.URL = url
 	}
 	conn.budget, conn.desc = connectionBudget(sc.Budget, ve)
+	if w := budgetAboveVendor(sc.Budget, ve); w != "" {
+		logger.Warn(w)
+		conn.warn = w
+	}
 	conn.cfg = sinkConfig{sink: sc, object: object, region: job.Region, budget: conn.budget}
 	if ve.open == nil {
 		return conn, nil
@@ -73,12 +86,9 @@ func connect(job *config.Job, ve vendorEntry, object string, logger *slog.Logger
 
 // startSandbox starts the vendor's emulator in-process with the records
 // kept in the job's state folder, and returns how to stop (and save) it.
-func startSandbox(job *config.Job, ve vendorEntry, logger *slog.Logger) (url string, creds config.Sink, stop func(), err error) {
-	if logger == nil {
-		logger = discardLogger()
-	}
+func startSandbox(job *config.Job, ve vendorEntry) (url string, creds config.Sink, stop func() error, err error) {
 	url, creds, emu := ve.sandbox()
-	stop, err = persistSandbox(filepath.Join(filepath.Dir(job.State), "sandbox", ve.name+".json"), emu, logger)
+	stop, err = persistSandbox(filepath.Join(filepath.Dir(job.State), "sandbox", ve.name+".json"), emu)
 	if err != nil {
 		emu.Close()
 		return "", config.Sink{}, nil, err
@@ -103,6 +113,25 @@ func connectionBudget(b *config.Budget, ve vendorEntry) (*budget.Budget, string)
 	return budget.NewAdaptive(nil), "adaptive (no documented limit: learned from 429s; set a budget to cap calls)"
 }
 
+// budgetAboveVendor says when a job's budget allows more calls than the
+// vendor documents (LeadDesk 100/60 s, LeadSquared 25/5 s): the vendor
+// will answer 429s and the run pauses.
+func budgetAboveVendor(b *config.Budget, ve vendorEntry) string {
+	if b == nil || ve.defaultBudget == nil {
+		return ""
+	}
+	per, _ := b.Window()
+	dcalls, dper := ve.defaultBudget()
+	if b.Calls <= 0 || per <= 0 || dcalls <= 0 || dper <= 0 {
+		return ""
+	}
+	// calls/per > dcalls/dper, without division.
+	if float64(b.Calls)*dper.Seconds() <= float64(dcalls)*per.Seconds() {
+		return ""
+	}
+	return fmt.Sprintf("the job's budget %d/%s exceeds %s's documented limit %d/%s: expect 429 pauses", b.Calls, per, ve.name, dcalls, dper)
+}
+
 // sandboxSink gives a sandbox sink a scope that survives the emulator's
 // changing port.
 type sandboxSink struct {
@@ -118,59 +147,107 @@ func (s sandboxSink) Unwrap() sinks.Sink { return s.Sink }
 // persistSandbox loads the emulator's records from path (when there) and
 // returns a stop function that saves them and closes the emulator. Only
 // what the runs added is saved: entries equal to the fresh emulator's own
-// fixtures are left out, so seeding never collides with them. Records an
-// emulator cannot take back are dropped with a warning: the sandbox then
-// starts empty, as it would the first time.
-func persistSandbox(path string, emu sandboxEmulator, logger *slog.Logger) (stop func(), err error) {
-	fresh, _ := json.Marshal(emu.Dump())
-	if b, err := os.ReadFile(path); err == nil {
-		if added, ok := subtractJSON(b, fresh); ok {
+// fixtures are left out, so seeding never collides with them. Entries are
+// compared as parsed JSON, so a re-saved (re-indented) file keeps its
+// records. A file that cannot be read, parsed or taken back is an error:
+// the sandbox never silently starts empty under records the state knows.
+func persistSandbox(path string, emu sandboxEmulator) (stop func() error, err error) {
+	fresh, err := json.Marshal(emu.Dump())
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	var b []byte
+	if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
+		// A link planted at the records' name is not our records: it is
+		// neither read nor written through (the save replaces it).
+		err = os.ErrNotExist
+	} else {
+		b, err = os.ReadFile(path)
+	}
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("sandbox records: %w", err)
+	default:
+		added, err := subtractJSON(b, fresh)
+		if err != nil {
+			return nil, fmt.Errorf("sandbox records %s: %w (fix or delete the file; deleting it forgets the sandbox's records)", path, err)
+		}
+		if added != nil {
 			if err := emu.Seed(added); err != nil {
-				logger.Warn("sandbox records could not be loaded; starting the sandbox empty", "file", path, "error", err)
+				return nil, fmt.Errorf("sandbox records %s could not be loaded: %w (fix or delete the file)", path, err)
 			}
 		}
 	}
-	return func() {
+	return func() error {
 		defer emu.Close()
-		b, err := json.Marshal(emu.Dump())
+		b, err := json.MarshalIndent(emu.Dump(), "", " ")
 		if err != nil {
-			return
+			return fmt.Errorf("sandbox records: %w", err)
 		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
-			_ = safefile.WriteFile(path, b, 0o644)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("sandbox records: %w", err)
 		}
+		if err := safefile.WriteFile(path, b, 0o644); err != nil {
+			return fmt.Errorf("sandbox records: %w", err)
+		}
+		return nil
 	}, nil
 }
 
 // subtractJSON returns the tables of saved (an object of arrays) without
-// the entries that base holds identically.
-func subtractJSON(saved, base []byte) ([]byte, bool) {
+// the entries that base holds equally (as parsed JSON, whatever the
+// spacing or key order); nil when nothing is left.
+func subtractJSON(saved, base []byte) ([]byte, error) {
 	var s, b map[string]json.RawMessage
-	if json.Unmarshal(saved, &s) != nil || json.Unmarshal(base, &b) != nil {
-		return nil, false
+	if err := json.Unmarshal(saved, &s); err != nil {
+		return nil, fmt.Errorf("not a JSON object of tables: %w", err)
+	}
+	if err := json.Unmarshal(base, &b); err != nil {
+		return nil, err
 	}
 	out := map[string][]json.RawMessage{}
 	for table, raw := range s {
 		var entries, baseEntries []json.RawMessage
-		if json.Unmarshal(raw, &entries) != nil {
-			continue
+		if err := json.Unmarshal(raw, &entries); err != nil {
+			return nil, fmt.Errorf("table %q is not a list: %w", table, err)
 		}
 		_ = json.Unmarshal(b[table], &baseEntries)
 		have := map[string]bool{}
 		for _, e := range baseEntries {
-			have[string(e)] = true
+			c, err := canonicalJSON(e)
+			if err != nil {
+				return nil, err
+			}
+			have[c] = true
 		}
 		for _, e := range entries {
-			if !have[string(e)] {
+			c, err := canonicalJSON(e)
+			if err != nil {
+				return nil, fmt.Errorf("table %q: %w", table, err)
+			}
+			if !have[c] {
 				out[table] = append(out[table], e)
 			}
 		}
 	}
 	if len(out) == 0 {
-		return nil, false
+		return nil, nil
 	}
-	r, err := json.Marshal(out)
-	return r, err == nil
+	return json.Marshal(out)
+}
+
+// canonicalJSON re-encodes a JSON value: sorted keys, no spacing, numbers
+// as written.
+func canonicalJSON(raw json.RawMessage) (string, error) {
+	d := json.NewDecoder(strings.NewReader(string(raw)))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(v)
+	return string(b), err
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -212,14 +289,19 @@ func credentialHintAt(job *config.Job, side string) string {
 	return "check " + strings.Join(parts, ", ")
 }
 
-func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
+func runVendor(ctx context.Context, rs *runState, ve vendorEntry) (out runOutcome) {
 	job := rs.p.job
 	conn, err := connect(job, ve, rs.p.object.Name, rs.logger)
 	if err != nil {
 		return runOutcome{err: err, exit: ExitUsage}
 	}
-	defer conn.close()
-	out := runOutcome{budget: conn.desc}
+	defer func() {
+		// The sandbox's records not saved is the run's error, not a warning.
+		if err := conn.shut(); err != nil && out.err == nil {
+			out.err, out.exit = err, ExitUsage
+		}
+	}()
+	out = runOutcome{budget: conn.desc}
 	var done map[int]bool
 	if rs.resumed {
 		if done, err = rs.store.DoneRows(ctx, rs.run.ID); err != nil {
@@ -249,7 +331,10 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 		stateWriter = writer
 	}
 	prog := &pipeline.Progress{}
-	stopProgress := startProgress(rs.e, rs.logger, prog, rs.c.Bool("quiet"), conn.budget)
+	if conn.warn != "" && rs.plainLines() {
+		fmt.Fprintln(rs.e.stderr, "warning:", conn.warn)
+	}
+	stopProgress := startProgress(rs.progressEnv(), rs.logger, prog, rs.c.Bool("quiet"), conn.budget)
 	conc := rs.conc
 	if conc <= 0 {
 		conc = 4
@@ -267,12 +352,14 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) runOutcome {
 		},
 		OnPlan: func(pl pipeline.Plan) {
 			prog.Planned.Store(int64(pl.Calls))
+			prog.Total.Store(int64(pl.Entities - pl.Known))
+			out.forecast = pl.Calls
 			msg := pl.String()
 			if !conn.budget.Adaptive() {
 				msg += fmt.Sprintf(": about %s at %s", conn.budget.Duration(pl.Calls).Round(time.Second), conn.desc)
 			}
 			rs.logger.Info("plan", "entities", pl.Entities, "unchanged", pl.Known, "need_find", pl.NeedFind, "list_pages", pl.ListPages, "calls", pl.Calls)
-			if !rs.c.Bool("quiet") {
+			if rs.plainLines() {
 				fmt.Fprintln(rs.e.stderr, "plan:", msg)
 			}
 		},

@@ -104,6 +104,37 @@ func seedFixtures(path string, vendors []sandboxVendor) error {
 	return nil
 }
 
+// sandboxExports is one vendor's `export` line: its URL under base and its
+// test credentials, in the variables testdata/example and the README use.
+func sandboxExports(base, vendor string) string {
+	var kv [][2]string
+	switch vendor {
+	case "leaddesk":
+		kv = [][2]string{{"LEADDESK_URL", base + "/leaddesk"}, {"LEADDESK_API_KEY", leaddesktest.TestAPIKey}}
+	case "tiledesk":
+		kv = [][2]string{{"TILEDESK_URL", base + "/tiledesk/v3"}, {"TILEDESK_PROJECT", tiledesktest.TestProjectID}, {"TILEDESK_TOKEN", tiledesktest.TestToken}}
+	case "liondesk":
+		kv = [][2]string{{"LIONDESK_URL", base + "/liondesk"}, {"LIONDESK_TOKEN", liondesktest.TestToken}}
+	case "leadsquared":
+		kv = [][2]string{{"LEADSQUARED_URL", base + "/leadsquared"}, {"LEADSQUARED_ACCESS_KEY", leadsquaredtest.TestAccessKey}, {"LEADSQUARED_SECRET_KEY", leadsquaredtest.TestSecretKey}}
+	default:
+		return ""
+	}
+	parts := make([]string, len(kv))
+	for i, p := range kv {
+		parts[i] = p[0] + "=" + shellQuote(p[1])
+	}
+	return "export " + strings.Join(parts, " ")
+}
+
+// shellQuote quotes a value for sh when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
 func describeSandbox(base string, vendors []sandboxVendor, s emulatorSettings) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "leadsync sandbox: four vendor emulators on %s (loopback; test credentials only)\n", base)
@@ -121,6 +152,12 @@ func describeSandbox(base string, vendors []sandboxVendor, s emulatorSettings) s
 			fmt.Fprintf(&b, "  %s\n", c)
 		}
 		fmt.Fprintf(&b, "  admin: %s/%s%s{stats,calls,dump} (GET), seed, reset (POST)\n", base, v.name, emulator.AdminPrefix)
+	}
+	b.WriteString("\nready to paste (the variables the example jobs and the README use):\n")
+	for _, v := range vendors {
+		if line := sandboxExports(base, v.name); line != "" {
+			b.WriteString(line + "\n")
+		}
 	}
 	return b.String()
 }

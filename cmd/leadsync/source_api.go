@@ -42,11 +42,11 @@ func openAPISource(e *env, job *config.Job) (*apiSource, error) {
 	src := job.Source
 	a := &apiSource{close: func() {}}
 	if strings.EqualFold(src.URL, "sandbox") {
-		url, creds, stop, err := startSandbox(job, ve, nil)
+		url, creds, stop, err := startSandbox(job, ve)
 		if err != nil {
 			return nil, err
 		}
-		a.close = stop
+		a.close = func() { _ = stop() } // a source is read only: its records are loaded, not changed
 		src = fillSourceCredentials(src, creds)
 		src.URL = url
 	}
