@@ -99,12 +99,12 @@ func TestRunExampleJob(t *testing.T) {
 	if !strings.Contains(string(out), "Nightly leads,Anna,Virtanen,'+358401234567,anna.virtanen@example.fi,Helsinki") {
 		t.Fatalf("export:\n%s", out)
 	}
-	rej, _ := os.ReadFile(filepath.Join(dir, ".leadsync", "runs", "1", "rejected.csv"))
+	rej, _ := os.ReadFile(filepath.Join(dir, ".leadsync", "preview", "runs", "1", "rejected.csv"))
 	if !strings.Contains(string(rej), `Liisa,Heikkinen,12345,`) || !strings.Contains(string(rej), `,7,Puhelin,"field phone: not a valid phone number`) {
 		t.Fatalf("rejected.csv:\n%s", rej)
 	}
 	var sum summary
-	b, _ := os.ReadFile(filepath.Join(dir, ".leadsync", "runs", "1", "summary.json"))
+	b, _ := os.ReadFile(filepath.Join(dir, ".leadsync", "preview", "runs", "1", "summary.json"))
 	if err := json.Unmarshal(b, &sum); err != nil || sum.Written != 7 || sum.Status != state.RunRejected {
 		t.Fatalf("summary.json: %s %v", b, err)
 	}
@@ -165,7 +165,7 @@ func TestMissingEnvNamesVariable(t *testing.T) {
 
 func TestSecondRunIsLockedOut(t *testing.T) {
 	dir := copyExample(t)
-	st, err := state.Open(filepath.Join(dir, ".leadsync", "state.db"))
+	st, err := state.Open(filepath.Join(dir, ".leadsync", "preview", "state.db")) // job.yaml's state
 	if err != nil {
 		t.Fatal(err)
 	}

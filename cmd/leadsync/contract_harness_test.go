@@ -32,6 +32,8 @@ import (
 	"github.com/leadsync/leadsync/sinks/liondesk/liondesktest"
 	"github.com/leadsync/leadsync/sinks/tiledesk/tiledesktest"
 	"github.com/leadsync/leadsync/state"
+
+	"github.com/rogpeppe/go-internal/testscript"
 )
 
 var (
@@ -41,13 +43,23 @@ var (
 	binErr  error
 )
 
-// TestMain removes the binary the tests share.
+// TestMain makes `leadsync` a command of the README testscripts (the app
+// in-process, see readme_test.go) and removes the binary the tests share.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	os.Exit(testscript.RunMain(cleanupM{m}, map[string]func() int{
+		"leadsync": func() int { return run(os.Args, os.Stdin, os.Stdout, os.Stderr, os.LookupEnv) },
+	}))
+}
+
+// cleanupM removes the shared binary after the tests ran.
+type cleanupM struct{ m *testing.M }
+
+func (c cleanupM) Run() int {
+	code := c.m.Run()
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}
-	os.Exit(code)
+	return code
 }
 
 // sharedBinary builds leadsync once per test process.

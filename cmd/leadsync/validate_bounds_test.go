@@ -116,13 +116,18 @@ mapping:
 	}
 }
 
-// Every job shipped in testdata still validates.
+// Every job shipped in testdata still validates, but for the README's
+// example of validate's errors (testdata/example/bad.yaml, run by
+// testdata/readme/worked-example.txtar).
 func TestTestdataJobsValidate(t *testing.T) {
 	jobs, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "*", "*.yaml"))
 	if len(jobs) == 0 {
 		t.Fatal("no testdata jobs")
 	}
 	for _, job := range jobs {
+		if filepath.Base(job) == "bad.yaml" {
+			continue
+		}
 		if r := runApp(t, nil, "validate", job); r.code != ExitOK {
 			t.Errorf("%s: exit %d\n%s", job, r.code, r.stderr)
 		}
