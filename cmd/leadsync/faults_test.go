@@ -127,7 +127,7 @@ func TestStateRemovedMidRun(t *testing.T) {
 	// 5 calls a second: the run would take over a minute.
 	job := writeFile(t, dir, "job.yaml", strings.Replace(leaddeskJob, "budget: {calls: 100, per: 60ms}", "budget: {calls: 5, per: 1s}", 1))
 	env := map[string]string{"LD_URL": srv.URL, "LD_KEY": leaddesktest.TestAPIKey}
-	db := filepath.Join(dir, ".leadsync", "preview", "state.db") // job.yaml's state
+	db := filepath.Join(dir, ".leadsync", "state.db")
 	done := make(chan result, 1)
 	start := time.Now()
 	go func() { done <- runAppB(env, "run", "--quiet", "--grace", "1s", job) }()

@@ -10,7 +10,9 @@ import (
 	"testing"
 )
 
-// copyNightly copies the sandbox LeadDesk example job into a temp folder.
+// copyNightly copies the sandbox LeadDesk example job into a temp folder,
+// reading the worked example's file (with its 3 bad rows) instead of the
+// quick start's clean one, both jobs in one state database.
 func copyNightly(t *testing.T) (dir, job string) {
 	t.Helper()
 	dir = t.TempDir()
@@ -19,7 +21,14 @@ func copyNightly(t *testing.T) (dir, job string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		writeFile(t, dir, f, string(b))
+		text := string(b)
+		switch f {
+		case "nightly-leaddesk.yaml":
+			text = strings.Replace(text, "nightly.csv", "leads.csv", 1)
+		case "job.yaml": // one state for both jobs, as these tests need
+			text = strings.Replace(text, "state: .leadsync/preview/state.db", "", 1)
+		}
+		writeFile(t, dir, f, text)
 	}
 	return dir, filepath.Join(dir, "nightly-leaddesk.yaml")
 }
