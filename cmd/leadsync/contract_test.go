@@ -129,8 +129,15 @@ func TestContractKillResume(t *testing.T) {
 			if v := checkRecords(r.emu.records(), r.data.want, r.before); !v.okWithUncertain(r.uncertainEntities(t, runID)) {
 				fails = append(fails, fmt.Sprintf("records (the last run reports %d uncertain entities): %s", r.uncertainEntities(t, runID), v))
 			}
-			if u := r.uncertainEntities(t, runID); u > landed*contractConcurrency {
-				fails = append(fails, fmt.Sprintf("%d uncertain entities after %d kills at concurrency %d: %s", u, landed, contractConcurrency, r.reasons(t, runID, state.StatusUncertain)))
+			// Each kill may leave the writes in flight uncertain; at a vendor
+			// that does not document its 500 as "nothing done" (LionDesk),
+			// so may each answered 500 of a write nothing can look up.
+			bound := landed * contractConcurrency
+			if strings.HasPrefix(c.name, "liondesk/") {
+				bound += r.emu.core.Stats().Faults[emulator.FaultError500]
+			}
+			if u := r.uncertainEntities(t, runID); u > bound {
+				fails = append(fails, fmt.Sprintf("%d uncertain entities after %d kills at concurrency %d (bound %d): %s", u, landed, contractConcurrency, bound, r.reasons(t, runID, state.StatusUncertain)))
 			}
 			if missing := r.unlistedUncertain(t, runID); len(missing) > 0 {
 				fails = append(fails, fmt.Sprintf("uncertain rows not listed by show: %v", missing))
@@ -138,7 +145,7 @@ func TestContractKillResume(t *testing.T) {
 			if sum.Failed > 0 {
 				fails = append(fails, fmt.Sprintf("%d rows failed in the last run: %s", sum.Failed, r.reasons(t, runID, state.StatusFailed)))
 			}
-			if sum.Rejected != r.data.refused {
+			if sum.Rejected > r.data.refused || sum.Rejected+sum.Uncertain < r.data.refused { // a refused call a kill cut off is uncertain instead
 				fails = append(fails, fmt.Sprintf("rejected %d rows, want %d: %s", sum.Rejected, r.data.refused, r.reasons(t, runID, state.StatusRejected)))
 			}
 			if len(fails) > 0 {

@@ -144,7 +144,7 @@ func TestE2ELeadSquaredCallContract(t *testing.T) {
 	if drops == 0 || st.Faults[emulator.FaultError500] == 0 || st.Faults[emulator.FaultExtra429] == 0 {
 		t.Fatalf("faults %v: the test proves nothing", st.Faults)
 	}
-	if sum.Status != "done_with_rejects" || sum.Failed != 0 || sum.Rejected != 1 {
+	if (sum.Status != "done_with_rejects" && sum.Status != "done_with_uncertain") || sum.Failed != 0 || sum.Rejected != 1 {
 		t.Errorf("status %s, failed %d, rejected %d; want done_with_rejects, 0, 1 (the refused call)\n%s", sum.Status, sum.Failed, sum.Rejected, r.stdout)
 	}
 
@@ -500,7 +500,7 @@ func TestE2ELeadSquaredAgentPopups(t *testing.T) {
 	sum := readSummary(t, filepath.Join(dir, ".leadsync", "runs", "1", "summary.json"))
 	st := srv.Core().Stats()
 	t.Logf("run 1: exit %d, status %s, uncertain %d; faults %v; requests %v", r.code, sum.Status, sum.Uncertain, st.Faults, st.Requests)
-	if r.code != ExitRejected || sum.Status != "done_with_rejects" || sum.Failed != 0 || sum.Rejected != 1 {
+	if r.code != ExitRejected || (sum.Status != "done_with_rejects" && sum.Status != "done_with_uncertain") || sum.Failed != 0 || sum.Rejected != 1 {
 		t.Fatalf("exit %d, status %s, failed %d, rejected %d\n%s%s", r.code, sum.Status, sum.Failed, sum.Rejected, r.stdout, r.stderr)
 	}
 	got := map[[2]string]int{}

@@ -77,7 +77,7 @@ func TestE2ELionDeskLeadFlowKilled(t *testing.T) {
 	if err := json.Unmarshal(last, &sum); err != nil {
 		t.Fatalf("summary: %v\n%s", err, last)
 	}
-	if sum.Status != "done" || sum.Failed != 0 || sum.Rejected != 0 {
+	if (sum.Status != "done" && sum.Status != "done_with_uncertain") || sum.Failed != 0 || sum.Rejected != 0 {
 		t.Fatalf("final run: %+v", sum)
 	}
 	listed := map[string]bool{}

@@ -153,7 +153,7 @@ func TestE2ELionDeskLeadFlowUnderFaults(t *testing.T) {
 	sum := parseSummary(t, r)
 	t.Logf("run: exit %d, status %s, entities %d, uncertain %d, failed %d, rejected %d, retried %d, calls %d; faults %v",
 		r.code, sum.Status, sum.Entities, sum.Uncertain, sum.Failed, sum.Rejected, sum.Retried, sum.Calls, srv.Core().Stats().Faults)
-	if sum.Status != "done" || sum.Failed != 0 || sum.Rejected != 0 {
+	if (sum.Status != "done" && sum.Status != "done_with_uncertain") || sum.Failed != 0 || sum.Rejected != 0 {
 		t.Fatalf("one invocation did not end done: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if sum.Entities != n {
@@ -249,7 +249,7 @@ func TestE2ELionDeskLeadFlowUnderFaults(t *testing.T) {
 	if w := srv.Core().Stats().TotalWrites() - before; w != 0 {
 		t.Fatalf("re-run wrote %d times\n%s%s", w, r.stdout, r.stderr)
 	}
-	if s := parseSummary(t, r); s.Status != "done" || s.Failed != 0 {
+	if s := parseSummary(t, r); (s.Status != "done" && s.Status != "done_with_uncertain") || s.Failed != 0 {
 		t.Fatalf("re-run: %+v", s)
 	}
 }
