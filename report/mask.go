@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/leadsync/leadsync/phone"
 	"github.com/leadsync/leadsync/sinks"
 )
 
@@ -62,7 +63,7 @@ func MaskText(obj sinks.Object, s string, values []string) string {
 		}
 		q := strconv.Quote(t)
 		forms = append(forms, v, t, strings.ToLower(t), q[1:len(q)-1])
-		if d := digits(t); len(d) >= 6 && len(d) >= len(t)/2 {
+		if d := phone.Digits(t); len(d) >= 6 && len(d) >= len(t)/2 {
 			forms = append(forms, d)
 		}
 	}
@@ -77,16 +78,6 @@ func MaskText(obj sinks.Object, s string, values []string) string {
 		s = strings.NewReplacer(pairs...).Replace(s)
 	}
 	return emailRe.ReplaceAllString(s, Masked+"@$1")
-}
-
-func digits(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // MaskKeys masks the values of an entity id or merged_on
