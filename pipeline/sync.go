@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"slices"
 	"sort"
 	"strings"
@@ -88,11 +87,7 @@ func (r Retry) backoff(n int) time.Duration {
 	if r.Backoff != nil {
 		return r.Backoff(n)
 	}
-	d := 200 * time.Millisecond << min(n-1, 7)
-	if d > 20*time.Second {
-		d = 20 * time.Second
-	}
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1)) //nolint:gosec // jitter
+	return sinks.Backoff(n, 200*time.Millisecond, 20*time.Second)
 }
 
 // Change is one field's planned change.

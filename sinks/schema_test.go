@@ -2,6 +2,7 @@ package sinks_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sinks/export"
@@ -53,6 +54,16 @@ func TestCanonicalValues(t *testing.T) {
 	} {
 		if got := (sinks.Field{Type: c.typ}).Equal(c.a, c.b); got != c.same {
 			t.Errorf("%s: Equal(%q, %q) = %v", c.typ, c.a, c.b, got)
+		}
+	}
+}
+
+func TestBackoffDoublesWithinBounds(t *testing.T) {
+	for n, want := range map[int]time.Duration{1: 200 * time.Millisecond, 2: 400 * time.Millisecond, 4: 1600 * time.Millisecond, 30: 20 * time.Second} {
+		for range 50 {
+			if d := sinks.Backoff(n, 200*time.Millisecond, 20*time.Second); d < want/2 || d > want {
+				t.Fatalf("Backoff(%d) = %s, want within [%s, %s]", n, d, want/2, want)
+			}
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"time"
@@ -327,4 +328,19 @@ func As[T any](s Sink) (T, bool) {
 	}
 	var zero T
 	return zero, false
+}
+
+// Backoff is the pause before retry n (1-based) of a failed call: base
+// doubling up to max, with "equal jitter" (half fixed, half random), so
+// many workers retrying at once spread out. httpc and the engine's
+// per-entity retries share it.
+func Backoff(n int, base, max time.Duration) time.Duration {
+	d := base
+	for i := 1; i < n && d < max; i++ {
+		d *= 2
+	}
+	if d > max {
+		d = max
+	}
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1)) //nolint:gosec // jitter
 }

@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -114,11 +113,7 @@ func (c *Client) backoff(n int) time.Duration {
 	if c.Backoff != nil {
 		return c.Backoff(n)
 	}
-	d := 250 * time.Millisecond << min(n-1, 6)
-	if d > 15*time.Second {
-		d = 15 * time.Second
-	}
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1)) //nolint:gosec // jitter
+	return sinks.Backoff(n, 250*time.Millisecond, 15*time.Second)
 }
 
 // scrubberFor is the connection's scrubber, or one that also knows the
