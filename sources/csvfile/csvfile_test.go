@@ -603,3 +603,28 @@ func FuzzCSV(f *testing.F) {
 		t.Fatal("Next did not reach io.EOF")
 	})
 }
+
+// TestUnclosedQuoteAfterEscapedQuote: a quoted field that runs over a line
+// break, holds an escaped quote and never closes is an error at the opening
+// quote's own line and column (found by FuzzCSVOptions: the column was once
+// counted from the later line and the reader panicked).
+func TestUnclosedQuoteAfterEscapedQuote(t *testing.T) {
+	for _, tc := range []struct{ data, want string }{
+		{"\"x\ny\"\"z", "(line 1, byte 1)"},
+		{"name,email\nA,\"x\ny\"\"z\n", "(line 2, byte 3)"},
+		{"name,email\nA,\"x\ny\"\"z\"q\n", "(line 3, byte 6)"},
+	} {
+		path := filepath.Join(t.TempDir(), "in.csv")
+		if err := os.WriteFile(path, []byte(tc.data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(path, Options{})
+		if err == nil {
+			err = firstRowError(t, s)
+			s.Close()
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want it to name %s", tc.data, err, tc.want)
+		}
+	}
+}

@@ -234,8 +234,13 @@ func (rr *recordReader) parse(data []byte, eof, lazy bool) (n, lines int, err er
 	rr.ends = rr.ends[:0]
 	comma := rr.comma
 	i := 0
-	lineStart := 0 // offset of the current physical line, for byte positions
-	col := func(at int) int { return utf8.RuneCount(data[lineStart:at]) + 1 }
+	// fail reports a parse error at byte at of data: its physical line and
+	// column, counted back from at (error paths only, so the scan is cheap).
+	fail := func(at int, err error) *parseError {
+		ls := bytes.LastIndexByte(data[:at], '\n') + 1
+		nl := bytes.Count(data[:ls], []byte{'\n'})
+		return &parseError{line: rr.line + nl, col: utf8.RuneCount(data[ls:at]) + 1, err: err, multiLine: nl > 0}
+	}
 	for {
 		// One field, starting at i.
 		if i < len(data) && data[i] == '"' {
@@ -248,8 +253,9 @@ func (rr *recordReader) parse(data []byte, eof, lazy bool) (n, lines int, err er
 						return 0, 0, errNeedMore
 					}
 					if !lazy {
-						nl := bytes.Count(data[i:], []byte{'\n'})
-						return 0, 0, &parseError{line: rr.line + lines, col: col(quoteAt), err: csv.ErrQuote, multiLine: lines+nl > 0}
+						pe := fail(quoteAt, csv.ErrQuote)
+						pe.multiLine = pe.multiLine || bytes.IndexByte(data[quoteAt:], '\n') >= 0
+						return 0, 0, pe
 					}
 					seg := data[i:]
 					lines += rr.appendQuoted(seg)
@@ -258,9 +264,6 @@ func (rr *recordReader) parse(data []byte, eof, lazy bool) (n, lines int, err er
 					return i, lines, rr.finish()
 				}
 				seg := data[i : i+j]
-				if k := bytes.LastIndexByte(seg, '\n'); k >= 0 {
-					lineStart = i + k + 1
-				}
 				lines += rr.appendQuoted(seg)
 				i += j + 1
 				if i == len(data) {
@@ -290,7 +293,7 @@ func (rr *recordReader) parse(data []byte, eof, lazy bool) (n, lines int, err er
 					rr.rec = append(rr.rec, '"')
 					continue
 				default:
-					return 0, 0, &parseError{line: rr.line + lines, col: col(i), err: csv.ErrQuote, multiLine: lines > 0}
+					return 0, 0, fail(i, csv.ErrQuote)
 				}
 				break
 			}
@@ -316,7 +319,7 @@ func (rr *recordReader) parse(data []byte, eof, lazy bool) (n, lines int, err er
 		}
 		if !lazy {
 			if q := bytes.IndexByte(f, '"'); q >= 0 {
-				return 0, 0, &parseError{line: rr.line + lines, col: col(i + q), err: csv.ErrBareQuote, multiLine: lines > 0}
+				return 0, 0, fail(i+q, csv.ErrBareQuote)
 			}
 		}
 		rr.rec = append(rr.rec, f...)
