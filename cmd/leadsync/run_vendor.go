@@ -353,7 +353,7 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) (out runOutcom
 		OnPlan: func(pl pipeline.Plan) {
 			prog.Planned.Store(int64(pl.Calls))
 			prog.Total.Store(int64(pl.Entities - pl.Known))
-			out.forecast = pl.Calls
+			out.forecast, out.planned = pl.Calls, pl.Calls
 			msg := pl.String()
 			if !conn.budget.Adaptive() {
 				msg += fmt.Sprintf(": about %s at %s", conn.budget.Duration(pl.Calls).Round(time.Second), conn.desc)
