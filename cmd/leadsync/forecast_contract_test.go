@@ -42,8 +42,18 @@ func TestContractForecast(t *testing.T) {
 		t.Run(strings.ReplaceAll(c.name, "/", "_"), func(t *testing.T) {
 			check := func(r *contractRun, run string, strict bool) {
 				t.Helper()
+				before := len(r.emu.core.Calls())
 				res := r.run(t)
 				s, _ := r.lastSummary(t)
+				ops := map[string]int{}
+				for _, call := range r.emu.core.Calls()[before:] {
+					op := call.Op
+					if call.Fault != "" {
+						op += "[" + call.Fault + "]"
+					}
+					ops[op]++
+				}
+				t.Logf("%s: forecast %d (planned %d), calls %d, entities %d, actions %v; emulator ops %v", run, s.ForecastCalls, s.PlannedCalls, s.Calls, s.Entities, s.Actions, ops)
 				rows = append(rows, forecastRow{object: c.name, run: run, forecast: s.ForecastCalls, planned: s.PlannedCalls, calls: s.Calls,
 					entities: fmt.Sprint(s.Entities), status: s.Status})
 				if s.Calls == 0 && s.ForecastCalls == 0 {

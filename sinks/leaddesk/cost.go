@@ -36,3 +36,24 @@ func countIDs(v string) int {
 }
 
 var _ sinks.Coster = (*AgentSink)(nil)
+
+// FindCalls is one find per distinct phone key: LeadDesk cannot search
+// by e-mail.
+func (s *ContactSink) FindCalls(q sinks.Query) int {
+	seen := map[string]bool{}
+	for _, k := range q.Keys {
+		if k.Kind != "phone" && k.Field != "phone" {
+			continue
+		}
+		phone := strings.TrimSpace(k.Value)
+		if p, ok := toE164(phone, s.region); ok {
+			phone = p
+		}
+		if phone != "" {
+			seen[phone] = true
+		}
+	}
+	return len(seen)
+}
+
+var _ sinks.FindCoster = (*ContactSink)(nil)

@@ -1,0 +1,51 @@
+package leadsquared
+
+import (
+	"strings"
+
+	"github.com/leadsync/leadsync/sinks"
+)
+
+// FindCalls is one lookup per e-mail or phone key.
+func (s *leadSink) FindCalls(q sinks.Query) int {
+	n := 0
+	for _, k := range q.Keys {
+		if strings.TrimSpace(k.Value) == "" {
+			continue
+		}
+		if kind := keyKind(k); kind == "email" || kind == "phone" {
+			n++
+		}
+	}
+	return n
+}
+
+// Lookups names the lead lookup a call without a LeadId makes when the
+// caller's lead is not remembered yet: by its first phone, else by its
+// e-mail. Each caller is looked up once per run.
+func (s *callSink) Lookups(f sinks.Fields) []string {
+	if strings.TrimSpace(f["LeadId"]) != "" {
+		return nil
+	}
+	leadSide := f["DestinationNumber"]
+	if strings.EqualFold(strings.TrimSpace(f["Direction"]), "Inbound") {
+		leadSide = f["SourceNumber"]
+	}
+	for _, p := range []string{f["LeadPhone"], leadSide} {
+		if digits := s.c.phones.lookup(p); digits != "" {
+			if s.leads.get("phone:"+digits) != "" {
+				return nil
+			}
+			return []string{"phone:" + digits}
+		}
+	}
+	if e := strings.ToLower(strings.TrimSpace(f["LeadEmailAddress"])); e != "" && s.leads.get("email:"+e) == "" {
+		return []string{"email:" + e}
+	}
+	return nil
+}
+
+var (
+	_ sinks.FindCoster   = (*leadSink)(nil)
+	_ sinks.LookupCoster = (*callSink)(nil)
+)
