@@ -315,16 +315,22 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 			listCalls = cost + 1 // the count, then the pages
 		}
 	}
-	if len(todo) > 0 {
-		if pr, ok := sinks.As[sinks.Preparer](p.cfg.Sink); ok && !p.cfg.Policy.Verify {
-			if err := pr.Prepare(ctx); err != nil && sinks.ClassOf(err) == sinks.Unauthorized {
+	lc, hasLookups := sinks.As[sinks.LookupCoster](p.cfg.Sink)
+	pr, prepares := sinks.As[sinks.Preparer](p.cfg.Sink)
+	names := map[string]int{} // writes naming each lookup
+	max := map[string]int{}
+	for _, e := range todo {
+		var before []sinks.Lookup
+		if hasLookups {
+			before = lc.Lookups(e.fields)
+		}
+		if prepares {
+			// The reads the first write would make, now: the costs
+			// depend on them.
+			if err := pr.Prepare(ctx, e.fields); err != nil && (sinks.ClassOf(err) == sinks.Unauthorized || ctx.Err() != nil) {
 				return pl, err
 			}
 		}
-	}
-	lc, hasLookups := sinks.As[sinks.LookupCoster](p.cfg.Sink)
-	names := map[string]bool{}
-	for _, e := range todo {
 		finds, writes, err := p.entityCost(ctx, e)
 		if err != nil {
 			return pl, err
@@ -332,13 +338,27 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 		e.cost = finds + writes
 		lookups += finds
 		pl.Writes += writes
-		if hasLookups && writes > 0 {
-			for _, n := range lc.Lookups(e.fields) {
-				names[n] = true
+		if hasLookups && (writes > 0 || prepares) {
+			seen := map[string]bool{}
+			for _, l := range append(before, lc.Lookups(e.fields)...) {
+				if !seen[l.Name] {
+					seen[l.Name] = true
+					names[l.Name]++
+					max[l.Name] = l.Max
+				}
 			}
 		}
 	}
-	pl.Lookups = len(names)
+	for name, n := range names {
+		switch m := max[name]; {
+		case m < 0:
+			pl.Lookups += n
+		case m == 0:
+			pl.Lookups++
+		default:
+			pl.Lookups += min(n, m)
+		}
+	}
 	pl.Calls = listCalls + lookups + pl.Writes + pl.Lookups
 	if _, checks := sinks.As[sinks.Checker](p.cfg.Sink); checks && p.cfg.Check != nil && pl.NeedsCalls() { // as Sync checks
 		pl.Check = 1

@@ -24,18 +24,29 @@ type FindCoster interface {
 
 // LookupCoster is implemented by sinks whose writes read names once per
 // sink and cache them (a caller's lead by phone, a lead source's id, the
-// lead routes). The planner counts each distinct name once per run.
+// lead routes). The planner counts each distinct name once per run, or
+// up to its Max writes.
 type LookupCoster interface {
 	// Lookups names the cached reads a write of f needs that are not
-	// cached yet, one name per call.
-	Lookups(f Fields) []string
+	// cached yet, one call each.
+	Lookups(f Fields) []Lookup
+}
+
+// Lookup is one cached read a write needs.
+type Lookup struct {
+	Name string
+	// Max is how many writes naming it may read it (0: the first only):
+	// a caller's lead that the first call makes is read again by the
+	// second.
+	Max int
 }
 
 // Preparer is implemented by sinks whose write costs depend on the
-// vendor's set-up (LionDesk's lead routes decide whether a campaign
-// starts and offers go out). The planner calls Prepare once, before it
-// forecasts, when some entity needs a write; the reads it makes are the
-// ones the first write would make, and LookupCoster counts them.
+// vendor's set-up (LionDesk's lead routes and sources decide whether a
+// campaign starts and offers go out). The planner calls Prepare for each
+// entity that may need a write, before it forecasts; it makes the cached
+// reads the first write would make (LookupCoster names them, and the
+// forecast counts them). Its errors are the write's to report.
 type Preparer interface {
-	Prepare(ctx context.Context) error
+	Prepare(ctx context.Context, f Fields) error
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"testing"
 
@@ -52,6 +53,9 @@ func TestContractForecast(t *testing.T) {
 						op += "[" + call.Fault + "]"
 					}
 					ops[op]++
+				}
+				if os.Getenv("LS_DEBUG") != "" {
+					t.Logf("stderr: %s", res.stderr)
 				}
 				t.Logf("%s: forecast %d (planned %d), calls %d, entities %d, actions %v; emulator ops %v", run, s.ForecastCalls, s.PlannedCalls, s.Calls, s.Entities, s.Actions, ops)
 				rows = append(rows, forecastRow{object: c.name, run: run, forecast: s.ForecastCalls, planned: s.PlannedCalls, calls: s.Calls,

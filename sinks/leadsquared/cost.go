@@ -22,10 +22,16 @@ func (s *leadSink) FindCalls(q sinks.Query) int {
 
 // Lookups names the lead lookup a call without a LeadId makes when the
 // caller's lead is not remembered yet: by its first phone, else by its
-// e-mail. Each caller is looked up once per run.
-func (s *callSink) Lookups(f sinks.Fields) []string {
+// e-mail. A lead found is remembered; one not found is made by the first
+// call log (and read again by the next call of that number), or refuses
+// the popup; popups of one caller in flight together each look.
+func (s *callSink) Lookups(f sinks.Fields) []sinks.Lookup {
 	if strings.TrimSpace(f["LeadId"]) != "" {
 		return nil
+	}
+	max := 2
+	if !s.makesLead {
+		max = -1
 	}
 	leadSide := f["DestinationNumber"]
 	if strings.EqualFold(strings.TrimSpace(f["Direction"]), "Inbound") {
@@ -36,11 +42,11 @@ func (s *callSink) Lookups(f sinks.Fields) []string {
 			if s.leads.get("phone:"+digits) != "" {
 				return nil
 			}
-			return []string{"phone:" + digits}
+			return []sinks.Lookup{{Name: "phone:" + digits, Max: max}}
 		}
 	}
 	if e := strings.ToLower(strings.TrimSpace(f["LeadEmailAddress"])); e != "" && s.leads.get("email:"+e) == "" {
-		return []string{"email:" + e}
+		return []sinks.Lookup{{Name: "email:" + e, Max: max}}
 	}
 	return nil
 }

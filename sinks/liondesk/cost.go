@@ -63,10 +63,11 @@ func (s *leadSink) contactSourceOf(f sinks.Fields) int64 {
 // UpdateCalls is 0: a lead is never updated.
 func (s *leadSink) UpdateCalls(sinks.Fields) int { return 0 }
 
-// Prepare loads the lead routes (the first lead would), so CreateCalls
+// Prepare resolves what a lead submission of f reads once per sink (its
+// lead source, its contact source, the lead routes), so CreateCalls
 // knows which leads start a campaign and get offers.
-func (s *leadSink) Prepare(ctx context.Context) error {
-	_, err := s.loadRoutes(ctx)
+func (s *leadSink) Prepare(ctx context.Context, f sinks.Fields) error {
+	_, err := s.prepare(ctx, f)
 	return err
 }
 
@@ -74,52 +75,59 @@ func (s *leadSink) Prepare(ctx context.Context) error {
 // and not cached yet: the lead routes, the lead source's and the contact
 // source's ids, and the alerted members of a Team Rollout route's team
 // (the teams, when it picks the team by zipcode).
-func (s *leadSink) Lookups(f sinks.Fields) []string {
-	var out []string
+func (s *leadSink) Lookups(f sinks.Fields) []sinks.Lookup {
+	var names []string
+	out := func() []sinks.Lookup {
+		l := make([]sinks.Lookup, len(names))
+		for i, n := range names {
+			l[i] = sinks.Lookup{Name: n}
+		}
+		return l
+	}
 	routes, ok := s.routes.peek("all")
 	if !ok {
-		out = append(out, "routes")
+		names = append(names, "routes")
 	}
 	if name := strings.ToLower(strings.TrimSpace(f["lead_source"])); name != "" {
 		if _, ok := s.leadSources.peek(name); !ok {
-			out = append(out, "lead source "+name)
+			names = append(names, "lead source "+name)
 		}
 	}
 	if name := strings.ToLower(strings.TrimSpace(f["contact_source"])); name != "" && strings.TrimSpace(f["source_id"]) == "" {
 		if _, ok := s.contactSources.peek(name); !ok {
-			out = append(out, "contact source "+name)
+			names = append(names, "contact source "+name)
 		}
 	}
 	if !ok {
-		return out
+		return out()
 	}
 	rt := matchRoute(routes, s.leadSourceOf(f), s.contactSourceOf(f), f["type"])
 	if rt == nil || rt.Target != teamRollout {
-		return out
+		return out()
 	}
 	switch rt.TeamSelection {
 	case "Specific Team":
 		if _, ok := s.teamOptions.peek(strconv.FormatInt(rt.TeamID, 10)); !ok && rt.TeamID != 0 {
-			out = append(out, "team options "+strconv.FormatInt(rt.TeamID, 10))
+			names = append(names, "team options "+strconv.FormatInt(rt.TeamID, 10))
 		}
 	case "Zipcode":
 		if _, ok := s.teams.peek("all"); !ok {
-			out = append(out, "teams")
+			names = append(names, "teams")
 		}
 		if teams, ok := s.teams.peek("all"); ok {
 			for _, t := range teams {
 				if t.zips[strings.TrimSpace(f["zipcode"])] {
 					if _, ok := s.teamOptions.peek(strconv.FormatInt(t.id, 10)); !ok {
-						out = append(out, "team options "+strconv.FormatInt(t.id, 10))
+						names = append(names, "team options "+strconv.FormatInt(t.id, 10))
 					}
 					break
 				}
 			}
 		} else {
-			out = append(out, "team options for zipcode "+strings.TrimSpace(f["zipcode"]))
+			names = append(names, "team options for zipcode "+strings.TrimSpace(f["zipcode"]))
 		}
 	}
-	return out
+	return out()
 }
 
 // FindCalls is one exact-equality find per contact key that can be
