@@ -30,6 +30,9 @@ type Plan struct {
 	// needs any call).
 	Writes int
 	Check  int
+	// Finds is the calls the finds take (several keys may cost a find
+	// each; none where the listing answers them).
+	Finds int
 	// Lookups is the sink's one-time reads (sinks.LookupCoster: lead
 	// routes, source ids, a caller's lead by phone).
 	Lookups int
@@ -194,13 +197,16 @@ func (p *planner) stepsCost(ctx context.Context, e *entity, flow sinks.Flow) int
 
 // String reads like "needs ~2,410 calls (1,205 finds + up to 1,205 writes)".
 func (p Plan) String() string {
-	look := fmt.Sprintf("%d finds", p.NeedFind)
+	look := fmt.Sprintf("%d finds", p.Finds)
 	if p.ListPages > 0 {
 		look = fmt.Sprintf("%d list pages instead of %d finds", p.ListPages, p.NeedFind)
 	}
 	check := ""
 	if p.Check > 0 {
 		check = " + 1 credential check"
+	}
+	if p.Lookups > 0 {
+		check = fmt.Sprintf(" + %d lookups", p.Lookups) + check
 	}
 	return fmt.Sprintf("%d entities, %d unchanged by state; needs ~%d calls (%s + up to %d writes%s)", p.Entities, p.Known, p.Calls, look, p.Writes, check)
 }
@@ -359,6 +365,7 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 			pl.Lookups += min(n, m)
 		}
 	}
+	pl.Finds = lookups
 	pl.Calls = listCalls + lookups + pl.Writes + pl.Lookups
 	if _, checks := sinks.As[sinks.Checker](p.cfg.Sink); checks && p.cfg.Check != nil && pl.NeedsCalls() { // as Sync checks
 		pl.Check = 1
