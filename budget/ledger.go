@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -226,4 +227,34 @@ func (l *FileLedger) Close() error { return l.f.Close() }
 func hashKey(key string) []byte {
 	sum := sha256.Sum256([]byte("leadsync ledger\x00" + key))
 	return sum[:12]
+}
+
+// OpenLedger opens the ledger a job's budget shares, from its setting:
+// "" or "machine" (a file ledger in dir: every process on this machine),
+// "off" (this process alone: nil), or a redis:// address (every machine
+// that reaches the server). key names the credential.
+func OpenLedger(setting, dir, key string) (Ledger, error) {
+	switch s := strings.TrimSpace(setting); {
+	case strings.EqualFold(s, "off"):
+		return nil, nil
+	case s == "" || strings.EqualFold(s, "machine"):
+		return OpenFileLedger(dir, key)
+	case strings.HasPrefix(strings.ToLower(s), "redis://"):
+		return OpenRedisLedger(s, key)
+	default:
+		return nil, fmt.Errorf("%w: shared must be machine, off or a redis:// address, not %q", ErrLedger, redactURL(s))
+	}
+}
+
+// DefaultLedgerDir is where file ledgers live: $LEADSYNC_LEDGER_DIR, else
+// the user's cache folder (~/.cache/leadsync/budgets on Linux).
+func DefaultLedgerDir(getenv func(string) string) (string, error) {
+	if d := getenv("LEADSYNC_LEDGER_DIR"); d != "" {
+		return d, nil
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("%w: no cache folder for the shared budget (set LEADSYNC_LEDGER_DIR, or sink.budget.shared: off): %v", ErrLedger, err)
+	}
+	return filepath.Join(base, "leadsync", "budgets"), nil
 }
