@@ -1,0 +1,50 @@
+package tiledesk
+
+import (
+	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/tiledesk/tiledesktest"
+	"github.com/leadsync/leadsync/sources"
+)
+
+// rateLimit: Tiledesk sends 429s without Retry-After; pause the budget's
+// window.
+var rateLimit = sinks.RateLimitPolicy{}
+
+// Vendor is Tiledesk's descriptor: a lead sink, and a lead source.
+func Vendor() sinks.Vendor {
+	return sinks.Vendor{
+		Name:   "tiledesk",
+		Schema: Schema,
+		Options: []sinks.Option{
+			{Key: "url", Default: DefaultURL, Env: "TILEDESK_URL", Doc: "the API's base URL; `sandbox` for the built-in emulator"},
+			{Key: "project", Env: "TILEDESK_PROJECT", Doc: "the project id (24 hex digits)"},
+			{Key: "token", Secret: true, Env: "TILEDESK_TOKEN", Doc: "a JWT; or email and password"},
+			{Key: "email", Secret: true, Env: "TILEDESK_EMAIL", Doc: "Basic authentication's user, with password"},
+			{Key: "password", Secret: true, Env: "TILEDESK_PASSWORD", Doc: "Basic authentication's password"},
+			{Key: "status", SourceOnly: true, Doc: "only leads of this status"},
+		},
+		DefaultBudget: DefaultBudget,
+		RateLimit:     rateLimit,
+		NewSink:       vendorSink,
+		NewSource:     vendorSource,
+		NewEmulator:   vendorEmulator,
+	}
+}
+
+func vendorSink(c sinks.SinkConfig) (sinks.Sink, error) {
+	return New(Config{URL: c.Conn.Get("url"), Object: c.Object, Project: c.Conn.Get("project"), Token: c.Conn.Get("token"),
+		Email: c.Conn.Get("email"), Password: c.Conn.Get("password"), Region: c.Region, Budget: c.Budget, RateLimitWait: rateLimit.Wait(c.Budget)})
+}
+
+func vendorSource(c sinks.SourceConfig) (sources.Pager, error) {
+	return NewPager(SourceConfig{URL: c.Conn.Get("url"), Project: c.Conn.Get("project"), Token: c.Conn.Get("token"),
+		Email: c.Conn.Get("email"), Password: c.Conn.Get("password"), Region: c.Region, Status: c.Conn.Get("status"), Budget: c.Budget})
+}
+
+func vendorEmulator(o sinks.EmulatorOptions) *sinks.Emulator {
+	e := tiledesktest.New(tiledesktest.Options{TimeScale: o.TimeScale, Faults: o.Faults})
+	return &sinks.Emulator{
+		Handler: e.Handler(), Path: "/v3", Conn: sinks.Conn{"project": tiledesktest.TestProjectID, "token": tiledesktest.TestToken},
+		Credentials: e.Credentials, Window: e.Core().Window, Seed: e.Seed, Dump: e.Dump,
+	}
+}
