@@ -20,6 +20,14 @@ import (
 type Vendor struct {
 	// Name is the vendor as a job names it (sink.vendor, source.type).
 	Name string
+	// Title is the vendor's name as prose writes it ("LionDesk").
+	Title string
+	// Mirror says the sink can delete, so `mirror: true` applies
+	// (documentation; the engine asks the sink, sinks.Deleter).
+	Mirror bool
+	// SetupDoc says what the job's setup section declares, for the docs
+	// ("" when the vendor has no Setup).
+	SetupDoc string
 	// Schema is the vendor's objects and their fields.
 	Schema func() Schema
 	// Options are the connection keys a job's sink (and, where the vendor

@@ -10,6 +10,7 @@ import (
 func Vendor() sinks.Vendor {
 	return sinks.Vendor{
 		Name:   "leaddesk",
+		Title:  "LeadDesk",
 		Schema: Schema,
 		Options: []sinks.Option{
 			{Key: "url", Default: DefaultURL, Env: "LEADDESK_URL", Doc: "the API's base URL; `sandbox` for the built-in emulator"},

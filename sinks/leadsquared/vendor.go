@@ -18,6 +18,7 @@ var rateLimit = sinks.RateLimitPolicy{}
 func Vendor() sinks.Vendor {
 	return sinks.Vendor{
 		Name:   "leadsquared",
+		Title:  "LeadSquared",
 		Schema: Schema,
 		Options: []sinks.Option{
 			{Key: "url", Default: DefaultURL, Env: "LEADSQUARED_URL", Doc: "the account's API host; `sandbox` for the built-in emulator"},

@@ -15,8 +15,10 @@ import (
 // source, and a declarative setup (`leadsync setup`).
 func Vendor() sinks.Vendor {
 	return sinks.Vendor{
-		Name:   "liondesk",
-		Schema: Schema,
+		Name:     "liondesk",
+		Title:    "LionDesk",
+		SetupDoc: "contact_sources, campaigns, teams, routes; see Setting up LionDesk",
+		Schema:   Schema,
 		Options: []sinks.Option{
 			{Key: "url", Default: DefaultURL, Env: "LIONDESK_URL", Doc: "the API's base URL; `sandbox` for the built-in emulator"},
 			{Key: "token", Secret: true, Env: "LIONDESK_TOKEN", Doc: "the API token (Bearer)"},

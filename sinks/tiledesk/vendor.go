@@ -14,6 +14,8 @@ var rateLimit = sinks.RateLimitPolicy{}
 func Vendor() sinks.Vendor {
 	return sinks.Vendor{
 		Name:   "tiledesk",
+		Title:  "Tiledesk",
+		Mirror: true,
 		Schema: Schema,
 		Options: []sinks.Option{
 			{Key: "url", Default: DefaultURL, Env: "TILEDESK_URL", Doc: "the API's base URL; `sandbox` for the built-in emulator"},
@@ -21,7 +23,7 @@ func Vendor() sinks.Vendor {
 			{Key: "token", Secret: true, Env: "TILEDESK_TOKEN", Doc: "a JWT; or email and password"},
 			{Key: "email", Secret: true, Env: "TILEDESK_EMAIL", Doc: "Basic authentication's user, with password"},
 			{Key: "password", Secret: true, Env: "TILEDESK_PASSWORD", Doc: "Basic authentication's password"},
-			{Key: "status", SourceOnly: true, Doc: "only leads of this status"},
+			{Key: "status", SourceOnly: true, Default: "all", Doc: "only leads of this status"},
 		},
 		DefaultBudget: DefaultBudget,
 		RateLimit:     rateLimit,
