@@ -178,8 +178,9 @@ type Emulator struct {
 	// Credentials lists the test credentials, one line each, for the
 	// sandbox's description.
 	Credentials func() []string
-	// Window is the rate-limit window (0: none).
-	Window func() time.Duration
+	// Core is the emulator's shared core: its rate-limit window, faults
+	// and call statistics.
+	Core *emulator.Core
 	// Seed adds records in the emulator's fixture format (JSON); Dump
 	// returns them all, in the same format.
 	Seed func([]byte) error

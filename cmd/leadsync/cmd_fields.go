@@ -21,16 +21,16 @@ func fieldsCommand(e *env) *cli.Command {
 		Action: func(c *cli.Context) error {
 			if c.NArg() < 1 || c.NArg() > 2 {
 				var names []string
-				for _, v := range registry() {
-					names = append(names, v.name)
+				for _, v := range e.vendors {
+					names = append(names, v.Name)
 				}
 				return exitf(ExitUsage, "fields needs a vendor (%s) and optionally an object", strings.Join(names, ", "))
 			}
-			ve, err := lookupVendor(c.Args().Get(0))
+			ve, err := lookupVendor(e.vendors, c.Args().Get(0))
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			s := ve.schema()
+			s := ve.Schema()
 			objs := s.Objects
 			if c.NArg() == 2 {
 				o, err := s.Object(c.Args().Get(1))

@@ -47,7 +47,7 @@ func inspect(c *cli.Context, e *env, path string) error {
 	switch ext {
 	case ".yaml", ".yml":
 		// A job whose source is a vendor's API: its fields and a sample.
-		job, err := config.LoadJob(path, e.lookup)
+		job, err := config.LoadJob(path, e.lookup, e.vendors)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
@@ -136,7 +136,7 @@ func inspect(c *cli.Context, e *env, path string) error {
 		fmt.Fprintf(w, "warning: %s\n", r)
 	}
 
-	obj, err := objectFor(c.String("for"), "")
+	obj, err := objectFor(e.vendors, c.String("for"), "")
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}

@@ -67,8 +67,8 @@ func reconcile(c *cli.Context, e *env, path string) error {
 		return nil
 	}
 	job := p.job
-	ve, err := lookupVendor(job.Sink.Vendor)
-	if err != nil || ve.open == nil {
+	ve, err := lookupVendor(e.vendors, job.Sink.Vendor)
+	if err != nil || ve.NewSink == nil {
 		return exitf(ExitUsage, "%s: reconcile needs a vendor sink, not %q", job.Doc.File, job.Sink.Vendor)
 	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
@@ -123,7 +123,7 @@ func reconcile(c *cli.Context, e *env, path string) error {
 	<-done
 	if err != nil {
 		if sinks.ClassOf(err) == sinks.Unauthorized || errorsIsUnauthorized(err) {
-			return withCode(ExitAuth, fmt.Errorf("%s refused the credentials: %s", ve.name, credentialHint(job)))
+			return withCode(ExitAuth, fmt.Errorf("%s refused the credentials: %s", ve.Name, credentialHint(e.vendors, job)))
 		}
 		return withCode(ExitUsage, err)
 	}

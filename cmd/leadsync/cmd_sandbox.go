@@ -50,7 +50,7 @@ func sandboxCommand(e *env) *cli.Command {
 			if s.timeScale <= 0 {
 				return exitf(ExitUsage, "--time-scale must be positive")
 			}
-			vendors := newSandboxVendors(s)
+			vendors := newSandboxVendors(e.vendors, s)
 			if p := c.String("fixtures"); p != "" {
 				if err := seedFixtures(p, vendors); err != nil {
 					return withCode(ExitUsage, err)

@@ -33,6 +33,6 @@ func vendorEmulator(o sinks.EmulatorOptions) *sinks.Emulator {
 	e := leaddesktest.New(leaddesktest.Options{TimeScale: o.TimeScale, Faults: o.Faults})
 	return &sinks.Emulator{
 		Handler: e.Handler(), Conn: sinks.Conn{"api_key": leaddesktest.TestAPIKey},
-		Credentials: e.Credentials, Window: e.Core().Window, Seed: e.Seed, Dump: e.Dump,
+		Credentials: e.Credentials, Core: e.Core(), Seed: e.Seed, Dump: e.Dump,
 	}
 }

@@ -76,6 +76,6 @@ func vendorEmulator(o sinks.EmulatorOptions) *sinks.Emulator {
 		Handler: e.Handler(),
 		Conn: sinks.Conn{"access_key": leadsquaredtest.TestAccessKey, "secret_key": leadsquaredtest.TestSecretKey,
 			"country_code": leadsquaredtest.TestDefaultCountryCode},
-		Credentials: e.Credentials, Window: e.Core().Window, Seed: e.Seed, Dump: e.Dump,
+		Credentials: e.Credentials, Core: e.Core(), Seed: e.Seed, Dump: e.Dump,
 	}
 }

@@ -64,6 +64,6 @@ func vendorEmulator(o sinks.EmulatorOptions) *sinks.Emulator {
 	e := liondesktest.New(liondesktest.Options{TimeScale: o.TimeScale, Faults: o.Faults})
 	return &sinks.Emulator{
 		Handler: e.Handler(), Conn: sinks.Conn{"token": liondesktest.TestToken},
-		Credentials: e.Credentials, Window: e.Core().Window, Seed: e.Seed, Dump: e.Dump,
+		Credentials: e.Credentials, Core: e.Core(), Seed: e.Seed, Dump: e.Dump,
 	}
 }

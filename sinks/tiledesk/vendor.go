@@ -47,6 +47,6 @@ func vendorEmulator(o sinks.EmulatorOptions) *sinks.Emulator {
 	e := tiledesktest.New(tiledesktest.Options{TimeScale: o.TimeScale, Faults: o.Faults})
 	return &sinks.Emulator{
 		Handler: e.Handler(), Path: "/v3", Conn: sinks.Conn{"project": tiledesktest.TestProjectID, "token": tiledesktest.TestToken},
-		Credentials: e.Credentials, Window: e.Core().Window, Seed: e.Seed, Dump: e.Dump,
+		Credentials: e.Credentials, Core: e.Core(), Seed: e.Seed, Dump: e.Dump,
 	}
 }
