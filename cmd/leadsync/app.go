@@ -83,7 +83,7 @@ func newApp(e *env) *cli.App {
 	return &cli.App{
 		CustomAppHelpTemplate: appHelp,
 		Name:                  "leadsync",
-		Usage:                 "sync lead files (CSV, XLSX) into LeadDesk, Tiledesk, LionDesk and LeadSquared, resumably and without duplicates",
+		Usage:                 "sync lead files (CSV, XLSX) into " + andList(sinkTitles(e.vendors)) + ", resumably and without duplicates",
 		Description: "A job file (YAML) names a source, a sink and a mapping. `leadsync validate JOB` checks it,\n" +
 			"`leadsync run JOB` runs or resumes it, `leadsync inspect FILE` suggests a mapping.",
 		Reader:               e.stdin,

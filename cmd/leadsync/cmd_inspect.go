@@ -29,7 +29,7 @@ func inspectCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "rows", Value: 5, Usage: "sample `N` rows"},
 			&cli.StringFlag{Name: "sheet", Usage: "xlsx: sheet name or #index"},
 			&cli.IntFlag{Name: "header-row", Value: 1, Usage: "the 1-based row holding the header"},
-			&cli.StringFlag{Name: "for", Value: "leaddesk/contact", Usage: "suggest a mapping for `VENDOR/OBJECT`"},
+			&cli.StringFlag{Name: "for", Value: defaultTarget(e.vendors), Usage: "suggest a mapping for `VENDOR/OBJECT`"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {

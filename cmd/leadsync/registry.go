@@ -38,6 +38,36 @@ func serveEmulator(ve sinks.Vendor) (url string, creds sinks.Conn, emu sandboxEm
 	return srv.URL + em.Path, em.Conn, servedEmulator{em: em, srv: srv}
 }
 
+// sinkTitles names the vendors a job can write to, as prose does.
+func sinkTitles(vs []sinks.Vendor) []string {
+	var out []string
+	for _, v := range vs {
+		if v.NewSink != nil {
+			out = append(out, v.Title)
+		}
+	}
+	return out
+}
+
+// defaultTarget is inspect's default VENDOR/OBJECT: the first vendor one
+// can write to, and its first object.
+func defaultTarget(vs []sinks.Vendor) string {
+	for _, v := range vs {
+		if v.NewSink != nil {
+			return v.Name + "/" + v.Schema().Objects[0].Name
+		}
+	}
+	return ""
+}
+
+// andList joins "a, b and c".
+func andList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
 func lookupVendor(vs []sinks.Vendor, name string) (sinks.Vendor, error) {
 	return vendors.Lookup(vs, name)
 }
