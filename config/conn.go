@@ -49,7 +49,7 @@ func connKeys(vendors []sinks.Vendor, source bool) []string {
 
 // sourceTypes are the file types and the vendors that can be read.
 func sourceTypes(vendors []sinks.Vendor) []string {
-	out := append([]string{}, FileTypes...)
+	out := append([]string{}, fileTypes...)
 	for _, v := range vendors {
 		if v.NewSource != nil {
 			out = append(out, v.Name)
@@ -159,7 +159,7 @@ func (d *Doc) decodeConn(path string, v sinks.Vendor, known, source bool, vendor
 // type or its path) rather than a vendor.
 func (d *Doc) isFileSource() bool {
 	t := strings.ToLower(d.scalarAt("$.source.type"))
-	for _, f := range FileTypes {
+	for _, f := range fileTypes {
 		if t == f {
 			return true
 		}

@@ -206,9 +206,9 @@ var (
 	Ambiguities = []string{"skip", "first", "fail"}
 	Uncertains  = []string{"skip", "retry"}
 	Merges      = []string{"later", "first"}
-	// FileTypes are the source types that are files; the vendors that
+	// fileTypes are the source types that are files; the vendors that
 	// can be read are source types too.
-	FileTypes = []string{"csv", "xlsx"}
+	fileTypes = []string{"csv", "xlsx"}
 )
 
 // LoadJob reads, checks and normalizes a job file. Every problem it can see
