@@ -167,22 +167,26 @@ type EmulatorOptions struct {
 	Faults    emulator.Faults
 }
 
+// EmulatorServer is what every vendor's emulator (<vendor>test.New)
+// provides the sandbox.
+type EmulatorServer interface {
+	// Handler serves the vendor's API and the admin endpoints.
+	Handler() http.Handler
+	// Core is the shared core: the rate-limit window, faults, statistics.
+	Core() *emulator.Core
+	// Credentials lists the test credentials, one line each.
+	Credentials() []string
+	// Seed adds records in the emulator's fixture format (JSON); Dump
+	// returns them all, in the same format.
+	Seed([]byte) error
+	Dump() any
+}
+
 // Emulator is one vendor's in-memory emulator as the sandbox runs it.
 type Emulator struct {
-	// Handler serves the vendor's API and the admin endpoints.
-	Handler http.Handler
+	EmulatorServer
 	// Path is the API's base under the emulator's root ("" or "/v3").
 	Path string
 	// Conn holds the test credentials, by option key.
 	Conn Conn
-	// Credentials lists the test credentials, one line each, for the
-	// sandbox's description.
-	Credentials func() []string
-	// Core is the emulator's shared core: its rate-limit window, faults
-	// and call statistics.
-	Core *emulator.Core
-	// Seed adds records in the emulator's fixture format (JSON); Dump
-	// returns them all, in the same format.
-	Seed func([]byte) error
-	Dump func() any
 }

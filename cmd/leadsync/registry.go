@@ -34,7 +34,7 @@ func (s servedEmulator) Close()              { s.srv.Close() }
 // API's URL, its test credentials and the emulator (for persistence).
 func serveEmulator(ve sinks.Vendor) (url string, creds sinks.Conn, emu sandboxEmulator) {
 	em := ve.NewEmulator(sinks.EmulatorOptions{})
-	srv := httptest.NewServer(em.Handler)
+	srv := httptest.NewServer(em.Handler())
 	return srv.URL + em.Path, em.Conn, servedEmulator{em: em, srv: srv}
 }
 

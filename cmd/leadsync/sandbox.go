@@ -38,7 +38,7 @@ func newSandboxVendors(vs []sinks.Vendor, s emulatorSettings) []sandboxVendor {
 			continue
 		}
 		em := v.NewEmulator(sinks.EmulatorOptions{TimeScale: s.timeScale, Faults: s.faults})
-		out = append(out, sandboxVendor{name: v.Name, vendor: v, handler: em.Handler, em: em, credentials: em.Credentials()})
+		out = append(out, sandboxVendor{name: v.Name, vendor: v, handler: em.Handler(), em: em, credentials: em.Credentials()})
 	}
 	return out
 }
@@ -140,7 +140,7 @@ func describeSandbox(base string, vendors []sandboxVendor, s emulatorSettings) s
 		fmt.Fprintf(&b, "time scale %.4g: every rate-limit window is %.4g times its real length\n", s.timeScale, s.timeScale)
 	}
 	for _, v := range vendors {
-		w := v.em.Core.Window()
+		w := v.em.Core().Window()
 		limit := "no rate limit"
 		if w > 0 {
 			limit = "window " + w.Round(time.Millisecond).String()

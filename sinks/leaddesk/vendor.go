@@ -30,9 +30,8 @@ func vendorSink(c sinks.SinkConfig) (sinks.Sink, error) {
 }
 
 func vendorEmulator(o sinks.EmulatorOptions) *sinks.Emulator {
-	e := leaddesktest.New(leaddesktest.Options{TimeScale: o.TimeScale, Faults: o.Faults})
 	return &sinks.Emulator{
-		Handler: e.Handler(), Conn: sinks.Conn{"api_key": leaddesktest.TestAPIKey},
-		Credentials: e.Credentials, Core: e.Core(), Seed: e.Seed, Dump: e.Dump,
+		EmulatorServer: leaddesktest.New(leaddesktest.Options{TimeScale: o.TimeScale, Faults: o.Faults}),
+		Conn:           sinks.Conn{"api_key": leaddesktest.TestAPIKey},
 	}
 }

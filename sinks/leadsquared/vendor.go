@@ -71,11 +71,9 @@ func readLookups(path string) ([]string, error) {
 }
 
 func vendorEmulator(o sinks.EmulatorOptions) *sinks.Emulator {
-	e := leadsquaredtest.New(leadsquaredtest.Options{TimeScale: o.TimeScale, Faults: o.Faults})
 	return &sinks.Emulator{
-		Handler: e.Handler(),
+		EmulatorServer: leadsquaredtest.New(leadsquaredtest.Options{TimeScale: o.TimeScale, Faults: o.Faults}),
 		Conn: sinks.Conn{"access_key": leadsquaredtest.TestAccessKey, "secret_key": leadsquaredtest.TestSecretKey,
 			"country_code": leadsquaredtest.TestDefaultCountryCode},
-		Credentials: e.Credentials, Core: e.Core(), Seed: e.Seed, Dump: e.Dump,
 	}
 }

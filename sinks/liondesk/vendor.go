@@ -61,9 +61,8 @@ func vendorSetup(ctx context.Context, c sinks.SinkConfig, decode func(v any) err
 }
 
 func vendorEmulator(o sinks.EmulatorOptions) *sinks.Emulator {
-	e := liondesktest.New(liondesktest.Options{TimeScale: o.TimeScale, Faults: o.Faults})
 	return &sinks.Emulator{
-		Handler: e.Handler(), Conn: sinks.Conn{"token": liondesktest.TestToken},
-		Credentials: e.Credentials, Core: e.Core(), Seed: e.Seed, Dump: e.Dump,
+		EmulatorServer: liondesktest.New(liondesktest.Options{TimeScale: o.TimeScale, Faults: o.Faults}),
+		Conn:           sinks.Conn{"token": liondesktest.TestToken},
 	}
 }

@@ -44,9 +44,9 @@ func vendorSource(c sinks.SourceConfig) (sources.Pager, error) {
 }
 
 func vendorEmulator(o sinks.EmulatorOptions) *sinks.Emulator {
-	e := tiledesktest.New(tiledesktest.Options{TimeScale: o.TimeScale, Faults: o.Faults})
 	return &sinks.Emulator{
-		Handler: e.Handler(), Path: "/v3", Conn: sinks.Conn{"project": tiledesktest.TestProjectID, "token": tiledesktest.TestToken},
-		Credentials: e.Credentials, Core: e.Core(), Seed: e.Seed, Dump: e.Dump,
+		EmulatorServer: tiledesktest.New(tiledesktest.Options{TimeScale: o.TimeScale, Faults: o.Faults}),
+		Path:           "/v3",
+		Conn:           sinks.Conn{"project": tiledesktest.TestProjectID, "token": tiledesktest.TestToken},
 	}
 }

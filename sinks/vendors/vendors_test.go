@@ -42,7 +42,7 @@ func TestDescriptors(t *testing.T) {
 			continue
 		}
 		em := v.NewEmulator(sinks.EmulatorOptions{})
-		if em.Handler == nil || em.Core == nil || em.Seed == nil || em.Dump == nil || len(em.Credentials()) == 0 || len(em.Conn) == 0 {
+		if em.EmulatorServer == nil || em.Handler() == nil || em.Core() == nil || len(em.Credentials()) == 0 || len(em.Conn) == 0 {
 			t.Errorf("%s: emulator incomplete: %+v", v.Name, em)
 		}
 		for k := range em.Conn {
