@@ -39,6 +39,10 @@ func fieldsCommand(e *env) *cli.Command {
 				}
 				objs = []sinks.Object{o}
 			}
+			if c.NArg() == 1 && !c.Bool("markdown") && len(ve.Options) > 0 {
+				writeOptionsText(e, ve)
+				fmt.Fprintln(e.stdout)
+			}
 			for i, o := range objs {
 				if i > 0 {
 					fmt.Fprintln(e.stdout)
@@ -52,6 +56,25 @@ func fieldsCommand(e *env) *cli.Command {
 			return nil
 		},
 	}
+}
+
+// writeOptionsText lists the vendor's connection keys, as its descriptor
+// declares them.
+func writeOptionsText(e *env, ve sinks.Vendor) {
+	fmt.Fprintf(e.stdout, "%s connection: the keys of a job's sink (and source) section\n", ve.Name)
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tSECRET\tDEFAULT\tVARIABLE\tNOTES")
+	for _, o := range ve.Options {
+		notes := o.Doc
+		if o.SourceOnly {
+			notes = "source only: " + notes
+		}
+		if o.Required != "" {
+			notes += " (required)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.Key, yesNo(o.Secret), o.Default, o.Env, notes)
+	}
+	tw.Flush()
 }
 
 // eventNote says what identifies an event object's records.

@@ -138,7 +138,7 @@ mapping:
 	env := map[string]string{"FAKE_TOKEN": fakeToken}
 
 	r := runWithVendors(env, extra, "fields", "fakedesk")
-	if r.code != 0 || !strings.Contains(r.stdout, "fakedesk person: A person.") {
+	if r.code != 0 || !strings.Contains(r.stdout, "fakedesk person: A person.") || !strings.Contains(r.stdout, "FAKEDESK_TOKEN") {
 		t.Fatalf("fields: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if r := runWithVendors(env, extra, "validate", job); r.code != 0 {

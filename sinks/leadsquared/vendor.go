@@ -11,7 +11,7 @@ import (
 )
 
 // rateLimit: LeadSquared names no wait; pause the budget's window.
-var rateLimit = sinks.RateLimitPolicy{}
+func rateLimit() sinks.RateLimitPolicy { return sinks.RateLimitPolicy{} }
 
 // Vendor is LeadSquared's descriptor: a sink (call logs, agent pop-ups,
 // leads), and a source that looks leads up.
@@ -28,7 +28,7 @@ func Vendor() sinks.Vendor {
 			{Key: "lookups", Kind: sinks.PathOption, SourceOnly: true, Required: "a file of emails or phones to look up", Doc: "a file of emails or phones, one a line"},
 		},
 		DefaultBudget: DefaultBudget,
-		RateLimit:     rateLimit,
+		RateLimit:     rateLimit(),
 		NewSink:       vendorSink,
 		NewSource:     vendorSource,
 		NewEmulator:   vendorEmulator,
@@ -37,7 +37,7 @@ func Vendor() sinks.Vendor {
 
 func vendorSink(c sinks.SinkConfig) (sinks.Sink, error) {
 	return New(Config{URL: c.Conn.Get("url"), Object: c.Object, AccessKey: c.Conn.Get("access_key"), SecretKey: c.Conn.Get("secret_key"),
-		CountryCode: c.Conn.Get("country_code"), Region: c.Region, Budget: c.Budget, RateLimitWait: rateLimit.Wait(c.Budget)})
+		CountryCode: c.Conn.Get("country_code"), Region: c.Region, Budget: c.Budget, RateLimitWait: rateLimit().Wait(c.Budget)})
 }
 
 func vendorSource(c sinks.SourceConfig) (sources.Pager, error) {
