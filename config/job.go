@@ -230,7 +230,10 @@ func (d *Doc) Job(vendors []sinks.Vendor) (*Job, error) {
 		return nil, Errors{d.At(d.Root, "a job file is a YAML mapping with source, sink and mapping")}
 	}
 	sinkVendor, sinkKnown := findVendor(vendors, d.scalarAt("$.sink.vendor"), false)
-	srcVendor, srcAPI := findVendor(vendors, d.scalarAt("$.source.type"), true)
+	// The source's vendor, as its type names it (in any case: the type
+	// is lower-cased below); only an exact name skips source.path.
+	srcVendor, srcKnown := findVendor(vendors, strings.ToLower(d.scalarAt("$.source.type")), true)
+	srcAPI := srcKnown && d.scalarAt("$.source.type") == srcVendor.Name
 	extra := map[reflect.Type][]string{
 		reflect.TypeOf(Sink{}):   connKeys(vendors, false),
 		reflect.TypeOf(Source{}): connKeys(vendors, true),
@@ -266,10 +269,9 @@ func (d *Doc) Job(vendors []sinks.Vendor) (*Job, error) {
 	var connErrs Errors
 	j.Sink.Conn, connErrs = d.decodeConn("$.sink", sinkVendor, sinkKnown, false, vendors)
 	errs = append(errs, connErrs...)
-	j.Source.Conn, connErrs = d.decodeConn("$.source", srcVendor, srcAPI, true, vendors)
+	j.Source.Conn, connErrs = d.decodeConn("$.source", srcVendor, srcKnown, true, vendors)
 	errs = append(errs, connErrs...)
-	j.Source.API = srcAPI
-	if !j.Source.IsAPI() {
+	if !srcAPI {
 		need("$.source.path", j.Source.Path, "the input file")
 	} else {
 		for _, o := range srcVendor.OptionsFor(true) {
@@ -287,6 +289,7 @@ func (d *Doc) Job(vendors []sinks.Vendor) (*Job, error) {
 	if j.Source.Path != "" || j.Source.Type != "" {
 		oneOf("$.source.type", &j.Source.Type, "", sourceTypes(vendors))
 	}
+	j.Source.API = srcKnown && j.Source.Type == srcVendor.Name
 	if _, err := j.Source.SourceLimits(); err != nil {
 		errs = append(errs, d.At(d.NodeAt("$.source.limits"), "%v", err))
 	}
