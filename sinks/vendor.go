@@ -36,7 +36,8 @@ type Vendor struct {
 	// DefaultBudget is the documented call limit (0, 0: none documented;
 	// the budget then adapts to the vendor's 429s). Nil: no calls at all.
 	DefaultBudget func() (calls int, per time.Duration)
-	// RateLimit is the pause after a 429 that names no wait.
+	// RateLimit is the pause after a 429 that names no wait (the vendor
+	// package's RateLimitPolicy()).
 	RateLimit RateLimitPolicy
 	// NewSink opens a sink writing one object (nil: the vendor cannot be
 	// written through a connection, e.g. export, whose sink is a file).
@@ -138,26 +139,6 @@ type SourceConfig struct {
 	Conn   Conn
 	Region string
 	Budget *budget.Budget
-}
-
-// RateLimitPolicy is how long a connection pauses after a rate-limited
-// answer (429) that names no wait (no Retry-After).
-type RateLimitPolicy struct {
-	// Pause is a fixed pause; 0 means the budget's window (a second when
-	// the budget adapts, as no window is known).
-	Pause time.Duration
-}
-
-// Wait is the pause for a connection paced by b.
-func (p RateLimitPolicy) Wait(b *budget.Budget) time.Duration {
-	if p.Pause > 0 {
-		return p.Pause
-	}
-	if b == nil || b.Adaptive() {
-		return time.Second
-	}
-	_, per := b.Limit()
-	return per
 }
 
 // EmulatorOptions are what the sandbox sets on every emulator.

@@ -46,8 +46,8 @@ func setupCommand(e *env) *cli.Command {
 			decode := func(v any) error { return job.Doc.Decode(job.Setup, v) }
 			changed, err := ve.Setup(c.Context, conn.cfg, decode, c.Bool("dry-run"), e.stdout)
 			if err != nil {
-				if sinks.ClassOf(err) == sinks.Unauthorized {
-					return withCode(ExitAuth, fmt.Errorf("%s refused the credentials: %s", ve.Name, credentialHint(e.vendors, job)))
+				if err := sinks.Refused(sinks.SideSink, err); isRefused(err) {
+					return withCode(ExitAuth, refusedCredentials(e.vendors, job, ve.Name, err))
 				}
 				return withCode(ExitUsage, err)
 			}

@@ -17,11 +17,9 @@ func Vendor() sinks.Vendor {
 			{Key: "api_key", Secret: true, Env: "LEADDESK_API_KEY", Doc: "the connector's API key"},
 		},
 		DefaultBudget: DefaultBudget,
-		// A 429 without Retry-After waits out the budget's window (the
-		// client takes it from the budget, DefaultBudget's without one).
-		RateLimit:   sinks.RateLimitPolicy{},
-		NewSink:     vendorSink,
-		NewEmulator: vendorEmulator,
+		RateLimit:     RateLimitPolicy(),
+		NewSink:       vendorSink,
+		NewEmulator:   vendorEmulator,
 	}
 }
 

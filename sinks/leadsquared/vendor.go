@@ -10,9 +10,6 @@ import (
 	"github.com/leadsync/leadsync/sources"
 )
 
-// rateLimit: LeadSquared names no wait; pause the budget's window.
-func rateLimit() sinks.RateLimitPolicy { return sinks.RateLimitPolicy{} }
-
 // Vendor is LeadSquared's descriptor: a sink (call logs, agent pop-ups,
 // leads), and a source that looks leads up.
 func Vendor() sinks.Vendor {
@@ -28,7 +25,7 @@ func Vendor() sinks.Vendor {
 			{Key: "lookups", Kind: sinks.PathOption, SourceOnly: true, Required: "a file of emails or phones to look up", Doc: "a file of emails or phones, one a line"},
 		},
 		DefaultBudget: DefaultBudget,
-		RateLimit:     rateLimit(),
+		RateLimit:     RateLimitPolicy(),
 		NewSink:       vendorSink,
 		NewSource:     vendorSource,
 		NewEmulator:   vendorEmulator,
@@ -37,7 +34,7 @@ func Vendor() sinks.Vendor {
 
 func vendorSink(c sinks.SinkConfig) (sinks.Sink, error) {
 	return New(Config{URL: c.Conn.Get("url"), Object: c.Object, AccessKey: c.Conn.Get("access_key"), SecretKey: c.Conn.Get("secret_key"),
-		CountryCode: c.Conn.Get("country_code"), Region: c.Region, Budget: c.Budget, RateLimitWait: rateLimit().Wait(c.Budget)})
+		CountryCode: c.Conn.Get("country_code"), Region: c.Region, Budget: c.Budget})
 }
 
 func vendorSource(c sinks.SourceConfig) (sources.Pager, error) {

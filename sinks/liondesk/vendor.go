@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sinks/liondesk/liondesktest"
@@ -25,12 +24,11 @@ func Vendor() sinks.Vendor {
 			{Key: "addresses", Kind: sinks.BoolOption, Default: "false", SourceOnly: true, Doc: "add each contact's first address (a call each)"},
 		},
 		DefaultBudget: DefaultBudget,
-		// LionDesk names no wait; the client pauses a fixed 10 s.
-		RateLimit:   sinks.RateLimitPolicy{Pause: 10 * time.Second},
-		NewSink:     vendorSink,
-		NewSource:   vendorSource,
-		Setup:       vendorSetup,
-		NewEmulator: vendorEmulator,
+		RateLimit:     RateLimitPolicy(),
+		NewSink:       vendorSink,
+		NewSource:     vendorSource,
+		Setup:         vendorSetup,
+		NewEmulator:   vendorEmulator,
 	}
 }
 

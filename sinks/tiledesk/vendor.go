@@ -6,10 +6,6 @@ import (
 	"github.com/leadsync/leadsync/sources"
 )
 
-// rateLimit: Tiledesk sends 429s without Retry-After; pause the budget's
-// window.
-func rateLimit() sinks.RateLimitPolicy { return sinks.RateLimitPolicy{} }
-
 // Vendor is Tiledesk's descriptor: a lead sink, and a lead source.
 func Vendor() sinks.Vendor {
 	return sinks.Vendor{
@@ -26,7 +22,7 @@ func Vendor() sinks.Vendor {
 			{Key: "status", SourceOnly: true, Default: "all", Doc: "only leads of this status"},
 		},
 		DefaultBudget: DefaultBudget,
-		RateLimit:     rateLimit(),
+		RateLimit:     RateLimitPolicy(),
 		NewSink:       vendorSink,
 		NewSource:     vendorSource,
 		NewEmulator:   vendorEmulator,
@@ -35,7 +31,7 @@ func Vendor() sinks.Vendor {
 
 func vendorSink(c sinks.SinkConfig) (sinks.Sink, error) {
 	return New(Config{URL: c.Conn.Get("url"), Object: c.Object, Project: c.Conn.Get("project"), Token: c.Conn.Get("token"),
-		Email: c.Conn.Get("email"), Password: c.Conn.Get("password"), Region: c.Region, Budget: c.Budget, RateLimitWait: rateLimit().Wait(c.Budget)})
+		Email: c.Conn.Get("email"), Password: c.Conn.Get("password"), Region: c.Region, Budget: c.Budget})
 }
 
 func vendorSource(c sinks.SourceConfig) (sources.Pager, error) {

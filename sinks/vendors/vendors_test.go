@@ -2,9 +2,7 @@ package vendors
 
 import (
 	"testing"
-	"time"
 
-	"github.com/leadsync/leadsync/budget"
 	"github.com/leadsync/leadsync/sinks"
 )
 
@@ -59,24 +57,5 @@ func TestLookup(t *testing.T) {
 	}
 	if _, err := Lookup(All(), "nodesk"); err == nil || err.Error() != `unknown vendor "nodesk" (known: export, leaddesk, leadsquared, liondesk, tiledesk)` {
 		t.Fatalf("unknown: %v", err)
-	}
-}
-
-// The pause after a 429 without Retry-After, from the declared policy.
-func TestRateLimitPolicy(t *testing.T) {
-	fixed := budget.New(25, 5*time.Second, time.Millisecond, nil)
-	for _, tc := range []struct {
-		p    sinks.RateLimitPolicy
-		b    *budget.Budget
-		want time.Duration
-	}{
-		{sinks.RateLimitPolicy{}, fixed, 5*time.Second + time.Millisecond}, // the window with its margin
-		{sinks.RateLimitPolicy{}, budget.NewAdaptive(nil), time.Second},
-		{sinks.RateLimitPolicy{}, nil, time.Second},
-		{sinks.RateLimitPolicy{Pause: 10 * time.Second}, fixed, 10 * time.Second},
-	} {
-		if got := tc.p.Wait(tc.b); got != tc.want {
-			t.Errorf("%+v: %v, want %v", tc.p, got, tc.want)
-		}
 	}
 }
