@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/keys"
 )
 
 // FindCalls is one lookup per e-mail or phone key.
@@ -13,7 +14,7 @@ func (s *leadSink) FindCalls(q sinks.Query) int {
 		if strings.TrimSpace(k.Value) == "" {
 			continue
 		}
-		if kind := keyKind(k); kind == "email" || kind == "phone" {
+		if kind := keys.Kind(k.Kind); kind == keys.Email || kind == keys.Phone {
 			n++
 		}
 	}
