@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/keys"
 )
 
 // CreateCalls is the calls a create of agent f takes: the create, then
@@ -42,8 +43,8 @@ var _ sinks.Coster = (*AgentSink)(nil)
 func (s *ContactSink) FindCalls(q sinks.Query) int {
 	seen := map[string]bool{}
 	for _, k := range q.Keys {
-		if k.Kind != "phone" && k.Field != "phone" {
-			continue
+		if keys.Kind(k.Kind) != keys.Phone {
+			continue // as Find
 		}
 		phone := strings.TrimSpace(k.Value)
 		if p, ok := toE164(phone, s.region); ok {
