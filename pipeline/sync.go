@@ -393,7 +393,10 @@ func (r *reviser) revise() int {
 	started := int(r.started.Load())
 	left := r.entities - started
 	f := max(made+left, r.plan)
-	if started > 0 && made > r.fixed {
+	switch {
+	case left <= 0:
+		f = made
+	case started > 0 && made > r.fixed:
 		f = made + int(float64(left)*float64(made-r.fixed)/float64(started)+0.5)
 	}
 	r.prog.Planned.Store(int64(f))

@@ -81,13 +81,15 @@ func TestContractForecast(t *testing.T) {
 		})
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-24s %-14s %8s %8s %8s %7s\n", "object", "run", "planned", "forecast", "calls", "off")
-	for _, r := range rows {
-		off := 0.0
-		if r.calls > 0 {
-			off = 100 * float64(r.forecast-r.calls) / float64(r.calls)
+	fmt.Fprintf(&b, "%-24s %-14s %8s %7s %8s %7s %6s\n", "object", "run", "planned", "off", "revised", "off", "calls")
+	off := func(f, calls int) float64 {
+		if calls == 0 {
+			return 0
 		}
-		fmt.Fprintf(&b, "%-24s %-14s %8d %8d %8d %6.1f%%\n", r.object, r.run, r.planned, r.forecast, r.calls, off)
+		return 100 * float64(f-calls) / float64(calls)
+	}
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%-24s %-14s %8d %6.1f%% %8d %6.1f%% %6d\n", r.object, r.run, r.planned, off(r.planned, r.calls), r.forecast, off(r.forecast, r.calls), r.calls)
 	}
 	t.Logf("forecast vs actual calls:\n%s", b.String())
 }
