@@ -110,6 +110,7 @@ func newApp(e *env) *cli.App {
 			fieldsCommand(e),
 			runsCommand(e),
 			showCommand(e),
+			gcCommand(e),
 			sandboxCommand(e),
 			setupCommand(e),
 			reconcileCommand(e),
