@@ -111,6 +111,7 @@ func newApp(e *env) *cli.App {
 			runsCommand(e),
 			showCommand(e),
 			gcCommand(e),
+			mergeShardsCommand(e),
 			sandboxCommand(e),
 			setupCommand(e),
 			reconcileCommand(e),
