@@ -110,7 +110,7 @@ func build(cc int, nsn string) *phonenumbers.PhoneNumber {
 	}
 	c := int32(cc)
 	n := &phonenumbers.PhoneNumber{CountryCode: &c, NationalNumber: &nn}
-	if !phonenumbers.IsValidNumber(n) {
+	if !IsValid(n) {
 		return nil
 	}
 	return n
@@ -140,13 +140,13 @@ func Parse(s, region string) (*phonenumbers.PhoneNumber, error) {
 		return n, nil
 	}
 	num, err := phonenumbers.Parse(raw, region)
-	if err == nil && phonenumbers.IsValidNumber(num) {
+	if err == nil && IsValid(num) {
 		return num, nil
 	}
 	// A number written with its country code but without "+" (as Excel
 	// keeps phones stored as numbers: 358401234567).
 	if d := Digits(raw); len(d) >= 8 && !strings.HasPrefix(raw, "+") && !strings.HasPrefix(d, "0") {
-		if n2, err2 := phonenumbers.Parse("+"+d, ""); err2 == nil && phonenumbers.IsValidNumber(n2) {
+		if n2, err2 := phonenumbers.Parse("+"+d, ""); err2 == nil && IsValid(n2) {
 			return n2, nil
 		}
 	}
