@@ -4,13 +4,16 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,8 +22,10 @@ import (
 
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/mapping"
+	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sinks/export"
 	"github.com/leadsync/leadsync/sinks/leaddesk"
+	"github.com/leadsync/leadsync/sinks/leaddesk/leaddesktest"
 	"github.com/leadsync/leadsync/sources"
 	"github.com/leadsync/leadsync/sources/csvfile"
 	"github.com/leadsync/leadsync/sources/xlsxfile"
@@ -411,4 +416,103 @@ func BenchmarkCPURatioXLSX(b *testing.B) {
 	reportCPURatio(b, "XLSX → export ÷ bare excelize read", 1.3,
 		func() { bareExcelizeRead(b, path, rows) },
 		func() { runXLSXExport(b, path, rows) })
+}
+
+// seedSink stands in for a vendor while a benchmark fills state: it
+// finds nothing and creates at once, under the scope of the sink the
+// benchmark then runs against.
+type seedSink struct {
+	sinks.Sink
+	mu   sync.Mutex
+	next int
+}
+
+func (s *seedSink) Find(context.Context, sinks.Query) ([]sinks.Record, error) { return nil, nil }
+func (s *seedSink) Create(context.Context, sinks.Fields) (sinks.Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.next++
+	return sinks.Record{ID: strconv.Itoa(s.next)}, nil
+}
+
+// BenchmarkUnchangedRerun: state knows every row of a 100,000-row file
+// as synced to LeadDesk with this very content; a re-run against the
+// LeadDesk emulator must make no call at all (not even the credential
+// check), and its rate is what change detection costs per row:
+//
+//	go test ./pipeline -run - -bench UnchangedRerun -benchtime 3x
+//
+// (LEADSYNC_BENCH_ROWS sets the row count.)
+func BenchmarkUnchangedRerun(b *testing.B) {
+	rows := 100_000
+	if r := benchRows(b); len(r) == 1 {
+		rows = r[0]
+	}
+	path := benchFile(b, rows)
+	doc, err := config.Parse("bench.yaml", []byte(benchMapping), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	obj, _ := leaddesk.Schema().Object("contact")
+	srv := leaddesktest.NewServer(leaddesktest.Options{TimeScale: 0.001})
+	defer srv.Close()
+	sink, err := leaddesk.New(leaddesk.Config{URL: srv.URL, Object: "contact", APIKey: leaddesktest.TestAPIKey, Region: "FI", HTTP: srv.Client()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := state.Open(filepath.Join(b.TempDir(), "state.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	sync := func(s sinks.Sink, check func(context.Context) error) SyncResult {
+		src, err := csvfile.Open(path, csvfile.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer src.Close()
+		m, err := mapping.Compile(doc, doc.Root, obj, mapping.Options{Header: src.Header(), SourceFile: "bench.csv", Region: "FI", Keys: []string{"phone", "email"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		run, _, err := st.BeginRun(context.Background(), state.RunSpec{Job: "bench", Fingerprint: "f", ConfigHash: "c", Fresh: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		w := st.NewWriter(run.ID, nil)
+		res, err := Sync(context.Background(), SyncConfig{Source: src, Mapping: m, Sink: s, Store: st, State: w, RunID: run.ID,
+			Region: "FI", Concurrency: 4, Check: check})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+		if err := st.FinishRun(context.Background(), run.ID, state.RunDone, nil, ""); err != nil {
+			b.Fatal(err)
+		}
+		return res
+	}
+	seeded := sync(&seedSink{Sink: sink}, nil)
+	if seeded.Actions[ActionCreate] != seeded.Entities {
+		b.Fatalf("seeding created %d of %d entities", seeded.Actions[ActionCreate], seeded.Entities)
+	}
+	var cpu time.Duration
+	for b.Loop() {
+		cpu += cpuOf(func() {
+			res := sync(sink, func(context.Context) error { return errors.New("the credential check was made") })
+			if res.Actions[ActionUnchanged] != res.Entities || res.Plan.Known != res.Entities {
+				b.Fatalf("re-run: %v of %d entities", res.Actions, res.Entities)
+			}
+		})
+	}
+	if n := srv.Core().Stats().TotalRequests(); n != 0 {
+		b.Fatalf("the re-runs made %d calls", n)
+	}
+	rate := float64(rows) * float64(b.N) / b.Elapsed().Seconds()
+	cpuRate := float64(rows) * float64(b.N) / cpu.Seconds()
+	b.ReportMetric(0, "calls")
+	b.ReportMetric(rate, "rows/s")
+	b.ReportMetric(cpuRate, "rows/cpu-s")
+	b.Logf("unchanged re-run of %d rows: %.0f rows/s (%.0f rows per CPU second), 0 calls (goal ≥ 150,000 rows/s)", rows, rate, cpuRate)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -41,6 +42,8 @@ func (s *Store) LookupHashes(ctx context.Context, scope string, keys [][]string)
 		}
 	}
 	clear(hits) // from here: only the keys the index holds
+	// In index order, each query's seeks walk neighbouring pages.
+	slices.Sort(distinct)
 	if len(distinct) > 0 {
 		conn, err := s.db.Conn(ctx)
 		if err != nil {
