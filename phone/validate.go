@@ -15,33 +15,35 @@ import (
 // twice (to find its region, then for it); IsValid does neither.
 // A differential test holds it to the library's answers.
 func IsValid(n *phonenumbers.PhoneNumber) bool {
-	region, typ, known := regionOf(n)
+	return validNSN(int(n.GetCountryCode()), nsnOf(n))
+}
+
+// validNSN is IsValid for a calling code and a national significant
+// number.
+func validNSN(cc int, nsn string) bool {
+	region, validated := regionOf(cc, nsn)
 	if region == nil {
 		return false
 	}
-	if known {
-		return typ != phonenumbers.UNKNOWN
-	}
-	return region.valid(nsnOf(n))
+	return validated || region.valid(nsn)
 }
 
 // NumberType answers exactly as phonenumbers.GetNumberType, with the
 // patterns compiled once (see IsValid).
 func NumberType(n *phonenumbers.PhoneNumber) phonenumbers.PhoneNumberType {
-	region, typ, known := regionOf(n)
+	nsn := nsnOf(n)
+	region, _ := regionOf(int(n.GetCountryCode()), nsn)
 	if region == nil {
 		return phonenumbers.UNKNOWN
 	}
-	if known {
-		return typ
-	}
-	return region.numberType(nsnOf(n))
+	return region.numberType(nsn)
 }
 
 // desc is one number type's description, compiled.
 type desc struct {
 	lengths []int32        // possible lengths; none: any
 	re      *regexp.Regexp // the national number pattern, anchored
+	dfa     *dfa           // the same as an automaton (nil: use re)
 }
 
 // match is the library's isNumberMatchingDesc: a possible length, and
@@ -60,6 +62,11 @@ func (d *desc) match(nsn string) bool {
 			return false
 		}
 	}
+	if d.dfa != nil {
+		if m, ok := d.dfa.full(nsn); ok {
+			return m
+		}
+	}
 	return d.re.MatchString(nsn)
 }
 
@@ -76,10 +83,14 @@ type regionPatterns struct {
 }
 
 func compileDesc(d *phonenumbers.PhoneNumberDesc) desc {
-	return desc{
+	out := desc{
 		lengths: d.GetPossibleLength(),
 		re:      regexp.MustCompile("^(?:" + d.GetNationalNumberPattern() + ")$"),
 	}
+	if a, ok := compileDFA(d.GetNationalNumberPattern()); ok {
+		out.dfa = a
+	}
+	return out
 }
 
 func compileRegion(md *phonenumbers.PhoneMetadata) *regionPatterns {
@@ -185,29 +196,28 @@ var loadMetadata = sync.OnceValue(func() *metadata {
 	return m
 })
 
-// regionOf finds the metadata a number is validated against, as the
+// regionOf finds the metadata a number (its calling code and national
+// significant number) is validated against, as the
 // library's GetRegionCodeForNumber and getMetadataForRegionOrCallingCode
-// do. When finding the region already settled the number's type (a
-// shared calling code's region without leading digits is found by full
-// validation), known is true and typ is that type.
-func regionOf(n *phonenumbers.PhoneNumber) (r *regionPatterns, typ phonenumbers.PhoneNumberType, known bool) {
-	cc := int(n.GetCountryCode())
+// do. validated is true when finding the region already showed the
+// number valid there (a shared calling code's region without leading
+// digits is found by full validation).
+func regionOf(cc int, nsn string) (r *regionPatterns, validated bool) {
 	codes := phonenumbers.GetRegionCodesForCountryCode(cc)
 	md := loadMetadata()
 	switch {
 	case len(codes) == 0:
-		return nil, 0, false
+		return nil, false
 	case len(codes) == 1:
 		if codes[0] == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY {
 			l := md.nonGeo[cc]
 			if l == nil {
-				return nil, 0, false
+				return nil, false
 			}
-			return l.get(), 0, false
+			return l.get(), false
 		}
-		return md.region(codes[0], cc), 0, false
+		return md.region(codes[0], cc), false
 	}
-	nsn := nsnOf(n)
 	for _, code := range codes {
 		l := md.regions[code]
 		if l == nil {
@@ -218,16 +228,16 @@ func regionOf(n *phonenumbers.PhoneNumber) (r *regionPatterns, typ phonenumbers.
 		p := l.get()
 		if p.leadingDigits != nil {
 			if p.leadingDigits.MatchString(nsn) {
-				return md.region(code, cc), 0, false
+				return md.region(code, cc), false
 			}
-		} else if t := p.numberType(nsn); t != phonenumbers.UNKNOWN {
+		} else if p.valid(nsn) {
 			if p.cc != cc {
-				return nil, 0, false
+				return nil, false
 			}
-			return p, t, true
+			return p, true
 		}
 	}
-	return nil, 0, false
+	return nil, false
 }
 
 // region returns a region's patterns when its calling code is cc (as

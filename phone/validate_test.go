@@ -137,6 +137,12 @@ func TestIsValidAgreesWithLibrary(t *testing.T) {
 		if want {
 			valid++
 		}
+		if got, want := E164(n), phonenumbers.Format(n, phonenumbers.E164); got != want {
+			bad++
+			if bad < 20 {
+				t.Errorf("E164 %q, library %q", got, want)
+			}
+		}
 		wt := phonenumbers.GetNumberType(n)
 		types[wt]++
 		if got := NumberType(n); got != wt {
@@ -194,4 +200,43 @@ func BenchmarkIsValid(b *testing.B) {
 			i++
 		}
 	})
+}
+
+// Every pattern's automaton answers as its regexp, on digit strings of
+// every length the library allows.
+func TestDFAAgreesWithRegexp(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 9))
+	md := loadMetadata()
+	var all []*lazyRegion
+	for _, l := range md.regions {
+		all = append(all, l)
+	}
+	for _, l := range md.nonGeo {
+		all = append(all, l)
+	}
+	descs, fallback := 0, 0
+	for _, l := range all {
+		p := l.get()
+		for _, d := range []desc{p.general, p.premium, p.tollFree, p.sharedCost, p.voip, p.personal, p.pager, p.uan, p.voicemail, p.fixed, p.mobile} {
+			descs++
+			if d.dfa == nil {
+				fallback++
+				continue
+			}
+			for i := 0; i < 200; i++ {
+				b := make([]byte, rng.IntN(18))
+				for k := range b {
+					b[k] = byte('0' + rng.IntN(10))
+				}
+				s := string(b)
+				if got, _ := d.dfa.full(s); got != d.re.MatchString(s) {
+					t.Fatalf("%s: automaton %v, regexp %v on %q", d.re, got, !got, s)
+				}
+			}
+		}
+	}
+	t.Logf("%d patterns, %d left to the regexp", descs, fallback)
+	if fallback > descs/10 {
+		t.Errorf("%d of %d patterns have no automaton", fallback, descs)
+	}
 }
