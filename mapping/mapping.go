@@ -570,6 +570,9 @@ func (m *Mapping) apply(rec sources.Record, partial bool) (Lead, error) {
 			continue
 		}
 		if key, ok := normalizeKey(k.kind, v, ""); ok {
+			if lead.Keys == nil {
+				lead.Keys = make([]string, 0, len(m.keys))
+			}
 			lead.Keys = append(lead.Keys, key)
 		}
 	}
