@@ -39,6 +39,11 @@ func TestWriterOutcomesExact(t *testing.T) {
 	w.Outcome(Outcome{Row: 4, Status: StatusFailed, Error: "first"})
 	w.Outcome(Outcome{Row: 4, Status: StatusOK, Action: "update", Error: "bad \xc3"})
 	want[2] = Outcome{Row: 4, Status: StatusOK, Action: "update", Error: "bad \xc3"}
+	// Out of order within one chunk, then again.
+	for _, o := range []Outcome{{Row: 9001, Status: StatusFailed}, {Row: 9000, Status: StatusOK}, {Row: 9001, Status: StatusOK, Action: "later"}, {Row: 9002, Status: StatusOK}} {
+		w.Outcome(o)
+	}
+	want = append(want, Outcome{Row: 9000, Status: StatusOK}, Outcome{Row: 9001, Status: StatusOK, Action: "later"}, Outcome{Row: 9002, Status: StatusOK})
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
