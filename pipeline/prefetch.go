@@ -82,9 +82,9 @@ func (p *planner) findCost(e *entity) int {
 	return 1
 }
 
-// synced is what state says was last written to the records e's keys
+// stateRecords is what state says was last written to the records e's keys
 // name, by vendor id.
-func (p *planner) synced(ctx context.Context, e *entity) (map[string]sinks.Fields, []string, error) {
+func (p *planner) stateRecords(ctx context.Context, e *entity) (map[string]sinks.Fields, []string, error) {
 	scope := p.cfg.Sink.Scope()
 	ids, err := p.cfg.Store.LookupKeys(ctx, scope, indexKeys(e))
 	if err != nil {
@@ -121,7 +121,7 @@ func (p *planner) entityCost(ctx context.Context, e *entity) (finds, writes int,
 		}
 		return 0, 1, nil
 	}
-	synced, ids, err := p.synced(ctx, e)
+	synced, ids, err := p.stateRecords(ctx, e)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -253,11 +253,12 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 	obj := p.cfg.Sink.Object()
 	scope := p.cfg.Sink.Scope()
 	var todo []*entity // entities that may need a call
-	for _, e := range ents {
-		id, err := p.knownUnchanged(ctx, e)
-		if err != nil {
-			return pl, err
-		}
+	known, err := p.knownUnchanged(ctx, ents)
+	if err != nil {
+		return pl, err
+	}
+	for i, e := range ents {
+		id := known[i]
 		e.knownID = id
 		if id == "" {
 			ref, ok, err := p.cfg.Store.Refusal(ctx, scope, entityID(e))
