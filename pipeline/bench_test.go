@@ -161,18 +161,17 @@ func BenchmarkPipelineCSV(b *testing.B) {
 					b.Fatal(err)
 				}
 				w := st.NewWriter(run.ID, nil)
-				res, err := Run(context.Background(), Config{Source: src, Mapping: m, Sink: sink, State: w})
+				res, err := Sync(context.Background(), SyncConfig{Source: src, Mapping: m, Sink: sink, Store: st, RunID: run.ID, State: w})
 				if err != nil {
 					b.Fatal(err)
 				}
 				if err := w.Close(); err != nil {
 					b.Fatal(err)
 				}
-				sink.Commit()
 				st.Close()
 				src.Close()
-				if res.Written != rows {
-					b.Fatalf("written %d of %d (rejected %d)", res.Written, rows, res.Rejected)
+				if res.Statuses[state.StatusOK] != rows {
+					b.Fatalf("written %d of %d (rejected %d)", res.Statuses[state.StatusOK], rows, res.Rejected())
 				}
 			}
 			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
@@ -280,16 +279,15 @@ func BenchmarkPipelineXLSX(b *testing.B) {
 		run, _, _ := st.BeginRun(context.Background(), state.RunSpec{Job: "bench", Fingerprint: "f", ConfigHash: "c"})
 		sink, _ := export.New(filepath.Join(dir, "out.csv"), "", m.Fields())
 		w := st.NewWriter(run.ID, nil)
-		res, err := Run(context.Background(), Config{Source: src, Mapping: m, Sink: sink, State: w})
+		res, err := Sync(context.Background(), SyncConfig{Source: src, Mapping: m, Sink: sink, Store: st, RunID: run.ID, State: w})
 		if err != nil {
 			b.Fatal(err)
 		}
 		w.Close()
-		sink.Commit()
 		st.Close()
 		src.Close()
-		if res.Written != rows {
-			b.Fatalf("written %d of %d (rejected %d)", res.Written, rows, res.Rejected)
+		if res.Statuses[state.StatusOK] != rows {
+			b.Fatalf("written %d of %d (rejected %d)", res.Statuses[state.StatusOK], rows, res.Rejected())
 		}
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
