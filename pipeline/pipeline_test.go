@@ -77,6 +77,13 @@ func (r *recorder) Written(row int, _ []string, action, id string) error {
 
 func setup(t *testing.T, src sources.Source) (SyncConfig, *state.Store, state.Run, *export.Sink, *recorder) {
 	t.Helper()
+	return setupIn(t, t.TempDir(), src, "out.csv")
+}
+
+// setupIn is setup with the state and the export (named out) in dir; a
+// second call on the same dir resumes an interrupted run.
+func setupIn(t testing.TB, dir string, src sources.Source, out string) (SyncConfig, *state.Store, state.Run, *export.Sink, *recorder) {
+	t.Helper()
 	doc, err := config.Parse("job.yaml", []byte("list: {value: L}\nfname: Name\nphone: Phone\n"), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -86,14 +93,13 @@ func setup(t *testing.T, src sources.Source) (SyncConfig, *state.Store, state.Ru
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
 	st, err := state.Open(filepath.Join(dir, "state.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	run, _, _ := st.BeginRun(context.Background(), state.RunSpec{Job: "t", Fingerprint: "f", ConfigHash: "c"})
-	sink, err := export.New(filepath.Join(dir, "out.csv"), "", m.Fields())
+	sink, err := export.New(filepath.Join(dir, out), "", m.Fields())
 	if err != nil {
 		t.Fatal(err)
 	}
