@@ -84,7 +84,9 @@ func TestDryRunRefusesEveryWrite(t *testing.T) {
 		t.Fatal("an interface the inner sink lacks was found")
 	}
 	// A writing interface the table does not know is never found.
-	type eraser interface{ Delete(context.Context, string) error }
+	type eraser interface {
+		Delete(context.Context, string) error
+	}
 	if as[eraser](d) {
 		t.Fatal("an unknown interface leaked through the dry run")
 	}
