@@ -353,7 +353,7 @@ func (s *Sink) Commit() error {
 	return nil
 }
 
-// Abort removes the temporary file (and an XLSX export's temporary folder).
+// Abort removes the partial file (and an XLSX export's temporary folder).
 func (s *Sink) Abort() error {
 	if !s.started {
 		return nil
