@@ -62,7 +62,7 @@ func MirrorNamed(ctx context.Context, sink sinks.Sink, store *state.Store, prese
 		}
 		if err := del.Delete(ctx, id); err != nil {
 			if sinks.ClassOf(err) == sinks.Unauthorized {
-				return res, fmt.Errorf("%w: %v", ErrUnauthorized, err)
+				return res, sinks.Refused(sinks.SideSink, err)
 			}
 			res.Failed[id] = err.Error()
 			continue

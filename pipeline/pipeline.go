@@ -22,6 +22,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/leadsync/leadsync/mapping"
+	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sources"
 )
 
@@ -197,7 +198,7 @@ func readBatches(ctx, gctx context.Context, cfg SyncConfig, skip int, work chan<
 				interrupted.Store(true)
 				return send()
 			}
-			return fmt.Errorf("read: %w", err)
+			return sinks.Refused(sinks.SideSource, fmt.Errorf("read: %w", err))
 		}
 		n++
 		cfg.Progress.Read.Add(1)
