@@ -30,6 +30,14 @@ func (s *failingSink) Create(ctx context.Context, f sinks.Fields) (sinks.Record,
 	return s.Sink.Create(ctx, f)
 }
 
+func (s *failingSink) CreateRow(ctx context.Context, v []string) (sinks.Record, error) {
+	s.n++
+	if s.n > s.after {
+		return sinks.Record{}, s.err
+	}
+	return s.Sink.CreateRow(ctx, v)
+}
+
 // A disk that fills under the export output stops the run: the rows are
 // not at fault, so none is rejected for it (it used to reject every row
 // from there on, with "no space left on device" as the reason).

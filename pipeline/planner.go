@@ -25,6 +25,9 @@ type planner struct {
 	// once: an entity that fails is not tried again within the run (a
 	// dry run reports the failed read as it is).
 	once bool
+	// rows is a stream's fast path (sinks.RowCreator), when its columns
+	// are the mapping's fields.
+	rows sinks.RowCreator
 }
 
 // maxCreateAttempts bounds creates of one entity whose outcome stayed

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -47,6 +48,9 @@ func (p *planner) stream(ctx context.Context, st sinks.Stream, res *SyncResult, 
 		cfg.Logger.Info("resuming the output after its committed records", "records", read)
 	}
 	names := cfg.Mapping.Fields()
+	if rc, ok := sinks.As[sinks.RowCreator](cfg.Sink); ok && slices.Equal(rc.Columns(), names) {
+		p.rows = rc
+	}
 	since := 0
 	checkpoint := func(pos int) error {
 		since = 0
@@ -97,11 +101,18 @@ func (p *planner) streamRow(ctx context.Context, m mapped, names []string, res *
 		return rejectRow(cfg, m.err.Row, m.raw, m.err.Column, m.err.Err.Error())
 	}
 	l := m.lead
-	f := make(sinks.Fields, len(names))
-	for i, v := range l.Values {
-		f[names[i]] = v
+	var f sinks.Fields
+	var rec sinks.Record
+	var err error
+	if p.rows != nil {
+		rec, err = p.rows.CreateRow(ctx, l.Values)
+	} else {
+		f = make(sinks.Fields, len(names))
+		for i, v := range l.Values {
+			f[names[i]] = v
+		}
+		rec, err = cfg.Sink.Create(ctx, f)
 	}
-	rec, err := cfg.Sink.Create(ctx, f)
 	if err != nil && ownFileFault(err) {
 		return fmt.Errorf("%w: %w", ErrOwnFile, err)
 	}
@@ -119,6 +130,13 @@ func (p *planner) streamRow(ctx context.Context, m mapped, names []string, res *
 	}
 	count(d)
 	if cfg.OnDecision != nil {
+		if f == nil {
+			f = make(sinks.Fields, len(names))
+			for i, v := range l.Values {
+				f[names[i]] = v
+			}
+		}
+		d.Fields = f
 		for _, name := range names {
 			if v := f[name]; v != "" {
 				d.Changes = append(d.Changes, Change{Field: name, New: v})

@@ -31,6 +31,11 @@ func (s *countingSink) Create(ctx context.Context, f sinks.Fields) (sinks.Record
 	return s.Sink.Create(ctx, f)
 }
 
+func (s *countingSink) CreateRow(ctx context.Context, v []string) (sinks.Record, error) {
+	s.creates.Add(1)
+	return s.Sink.CreateRow(ctx, v)
+}
+
 // exportRun runs an export of n rows into dir/out.<ext> with the run of
 // state in dir; cancelAt > 0 cancels after that many records are read.
 func exportRun(t testing.TB, dir, ext string, n, cancelAt int) (SyncResult, *countingSink, *memSource) {

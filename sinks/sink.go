@@ -227,6 +227,15 @@ type Stream interface {
 	Abort() error
 }
 
+// RowCreator is a Stream's fast path: Create of one row given as values
+// in the order of Columns, without building Fields. The engine uses it
+// when Columns are the mapping's fields, in order; a dry run never finds
+// it (DrySink's table does not know it), so its rows go to Create.
+type RowCreator interface {
+	Columns() []string
+	CreateRow(ctx context.Context, values []string) (Record, error)
+}
+
 // Deleter is implemented by sinks that can delete (soft or hard).
 type Deleter interface {
 	Delete(ctx context.Context, id string) error

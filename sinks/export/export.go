@@ -135,6 +135,21 @@ func (s *Sink) Create(ctx context.Context, f sinks.Fields) (sinks.Record, error)
 	return sinks.Record{ID: id}, err
 }
 
+// Columns are the export's fields in column order (sinks.RowCreator).
+func (s *Sink) Columns() []string { return s.fields }
+
+// CreateRow appends one record given in column order (sinks.RowCreator).
+func (s *Sink) CreateRow(_ context.Context, values []string) (sinks.Record, error) {
+	id, err := s.write(values)
+	return sinks.Record{ID: id}, err
+}
+
+var (
+	_ sinks.Sink       = (*Sink)(nil)
+	_ sinks.Stream     = (*Sink)(nil)
+	_ sinks.RowCreator = (*Sink)(nil)
+)
+
 // checkpoint is a CSV or JSONL export's committed position.
 type checkpoint struct {
 	Records int   `json:"records"`
