@@ -91,7 +91,7 @@ func TestRateLimitStatusVariants(t *testing.T) {
 			clock := newFakeClock()
 			opts := Options{Now: clock.Now, Limit: &emulator.Limit{Calls: 25, Per: 5 * time.Second}}
 			if status != http.StatusTooManyRequests {
-				opts.RateLimitStatus = status
+				opts.Vendor.RateLimitStatus = status
 			}
 			s := startServer(t, opts)
 			for range 25 {

@@ -7,38 +7,26 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/leadsync/leadsync/sinks/emulator"
 )
 
-// Options configures an Emulator.
-type Options struct {
-	// TimeScale shrinks the rate-limit window and Retry-After: 0 or 1 is
-	// real time, 0.01 makes every window 100 times shorter.
-	TimeScale float64
-	Faults    emulator.Faults
-	// Limit is an opt-in rate limit per access token. nil means none:
-	// LionDesk documents no rate limit (VENDORS.md 3.4).
-	Limit *emulator.Limit
-	// Fixtures are the users, lead sources, contact sources and teams;
-	// nil means DefaultFixtures().
-	Fixtures *Fixtures
-	// Now is the clock for stored times (created_at, send_at, …; never
-	// scaled) and for the rate-limit window; nil means time.Now.
-	Now func() time.Time
-}
+// Options configures an Emulator (the fields every emulator shares; see
+// emulator.VendorOptions). Limit is an opt-in rate limit per access token:
+// nil means none, as LionDesk documents no rate limit (VENDORS.md 3.4).
+// Fixtures are the users, lead sources, contact sources and teams (nil:
+// DefaultFixtures()). Now is the clock for stored times (created_at,
+// send_at, …; never scaled) and for the rate-limit window.
+type Options = emulator.VendorOptions[Fixtures, emulator.NoQuirks]
 
 // Emulator is a strict in-memory LionDesk API v2. It is safe for
 // concurrent use.
 type Emulator struct {
+	emulator.Base
 	fixtures Fixtures
-	now      func() time.Time
-	core     *emulator.Core
 	eps      []endpoint
 
 	mu sync.Mutex
@@ -48,33 +36,14 @@ type Emulator struct {
 // New returns an emulator that is not listening; serve Handler. It panics
 // when opts.Fixtures do not load (see Fixtures.Validate).
 func New(opts Options) *Emulator {
-	e := &Emulator{now: opts.Now}
-	if e.now == nil {
-		e.now = time.Now
+	e := &Emulator{
+		Base:     emulator.NewBase(opts, emulator.Limit{}, responses(opts.TimeScale)),
+		fixtures: opts.FixturesOr(DefaultFixtures),
 	}
-	if opts.Fixtures != nil {
-		e.fixtures = *opts.Fixtures
-	} else {
-		e.fixtures = DefaultFixtures()
-	}
-	var limit emulator.Limit
-	if opts.Limit != nil {
-		limit = *opts.Limit
-	}
-	e.core = emulator.New(emulator.Options{Limit: limit, TimeScale: opts.TimeScale, Faults: opts.Faults, Now: opts.Now}, responses(opts.TimeScale))
 	e.eps = e.endpoints()
 	e.st = e.freshStore()
+	e.Route(http.HandlerFunc(e.serveVendor), e)
 	return e
-}
-
-// Core returns the shared machinery: counters, call log, InjectNext,
-// Configure.
-func (e *Emulator) Core() *emulator.Core { return e.core }
-
-// Handler serves the LionDesk routes and, under emulator.AdminPrefix, the
-// admin endpoints.
-func (e *Emulator) Handler() http.Handler {
-	return emulator.WithAdmin(http.HandlerFunc(e.serveVendor), e.core, e)
 }
 
 // Credentials describes the test accounts for `leadsync sandbox`.
@@ -89,23 +58,17 @@ func (e *Emulator) Credentials() []string {
 	return lines
 }
 
-// Server is an Emulator listening on loopback.
+// Server is an Emulator listening on loopback (URL, Client, Close).
 type Server struct {
 	*Emulator
-	// URL is the base URL, e.g. http://127.0.0.1:41234 (no trailing slash).
-	URL string
-	srv *httptest.Server
+	*emulator.Server
 }
 
-// NewServer starts an emulator on a loopback port.
+// NewServer starts an emulator on a loopback port. Close it when done.
 func NewServer(opts Options) *Server {
 	e := New(opts)
-	srv := httptest.NewServer(e.Handler())
-	return &Server{Emulator: e, URL: srv.URL, srv: srv}
+	return &Server{Emulator: e, Server: emulator.Start(e.Handler())}
 }
-
-// Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }
 
 // call is one request being handled.
 type call struct {
@@ -252,7 +215,7 @@ const maxBody = 1 << 20
 func (e *Emulator) serveVendor(w http.ResponseWriter, r *http.Request) {
 	rt, params, routeErr := e.resolve(r.Method, cleanSegments(r.URL.Path))
 	token := bearer(r)
-	e.core.Serve(w, r, emulator.Meta{Op: rt.op, Credential: token, Write: rt.write}, func(w http.ResponseWriter) {
+	e.Core().Serve(w, r, emulator.Meta{Op: rt.op, Credential: token, Write: rt.write}, func(w http.ResponseWriter) {
 		status, v, aerr, wrote := e.handle(r, rt, params, routeErr, token)
 		if wrote {
 			emulator.MarkWrite(w)
@@ -348,4 +311,4 @@ func (c *call) pathID(i int) (int64, *apiError) {
 	return id, nil
 }
 
-func (c *call) now() string { return formatTime(c.e.now()) }
+func (c *call) now() string { return formatTime(c.e.Now()) }

@@ -401,7 +401,7 @@ func (e *Emulator) createCampaignContact(c *call) (int, any, *apiError) {
 // communication per contact-communication action, one task per agent-task
 // action (VENDORS.md 3.7).
 func (e *Emulator) startCampaign(c *call, camp, ct, cc row) {
-	now := e.now()
+	now := e.Now()
 	stamp := formatTime(now)
 	for _, a := range e.st.where(tActions, func(r row) bool { return asInt(r["campaign_id"]) == asInt(camp["id"]) }) {
 		at := scheduleTime(a, now)
@@ -794,7 +794,7 @@ func (e *Emulator) createOffers(c *call) (int, any, *apiError) {
 	if len(active) == 0 {
 		return 0, nil, badRequest("Every member of team %d has lead offer alerts paused", teamID)
 	}
-	now := e.now()
+	now := e.Now()
 	out := make([]any, 0, len(active))
 	for i, o := range active {
 		notify := now.Add(time.Duration(int64(i)*asInt(team["mins_until_next_alert"])) * time.Minute)
