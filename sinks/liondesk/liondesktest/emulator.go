@@ -105,35 +105,49 @@ func (e *Emulator) endpoints() []endpoint {
 		return endpoint{pattern: segs, resource: resource, item: strings.HasPrefix(segs[len(segs)-1], ":"), methods: methods}
 	}
 	type m = map[string]handlerFunc
+	rules := e.resources()
+	res := func(table string) resource {
+		r, ok := rules[table]
+		if !ok {
+			panic("liondesktest: no resource rules for " + table)
+		}
+		return r
+	}
+	find, get := e.finder, func(table string) handlerFunc { return e.getter(res(table)) }
+	create := func(table string) handlerFunc { return e.creator(res(table)) }
+	patch := func(table string) handlerFunc { return e.patcher(res(table)) }
+	remove := func(table string) handlerFunc { return e.remover(res(table)) }
+	byContact := func(table string) handlerFunc { return e.childFinder(tContacts, table, "contact_id", nil) }
+	actions := e.childFinder(tCampaigns, tActions, "campaign_id", func(r row, q findQuery) any { return presentAction(r, q.load) }, "template")
 	return []endpoint{
 		ep("me", "me", m{"GET": e.getMe}),
-		ep("lead-sources", "leadsource", m{"GET": e.finder(tLeadSources)}),
-		ep("lead-sources/:id", "leadsource", m{"GET": e.getter(tLeadSources)}),
-		ep("contact-sources", "contactsource", m{"GET": e.finder(tContactSources), "POST": e.createContactSource}),
-		ep("contact-sources/:id", "contactsource", m{"GET": e.getter(tContactSources), "PATCH": e.patchContactSource, "DELETE": e.removeContactSource}),
-		ep("campaigns", "campaign", m{"GET": e.finder(tCampaigns), "POST": e.createCampaign}),
-		ep("campaigns/:id", "campaign", m{"GET": e.getter(tCampaigns), "PATCH": e.patchCampaign}),
-		ep("campaigns/:id/actions", "campaignaction", m{"GET": e.findActions, "POST": e.createAction}),
+		ep("lead-sources", "leadsource", m{"GET": find(tLeadSources)}),
+		ep("lead-sources/:id", "leadsource", m{"GET": get(tLeadSources)}),
+		ep("contact-sources", "contactsource", m{"GET": find(tContactSources), "POST": create(tContactSources)}),
+		ep("contact-sources/:id", "contactsource", m{"GET": get(tContactSources), "PATCH": patch(tContactSources), "DELETE": remove(tContactSources)}),
+		ep("campaigns", "campaign", m{"GET": find(tCampaigns), "POST": create(tCampaigns)}),
+		ep("campaigns/:id", "campaign", m{"GET": get(tCampaigns), "PATCH": patch(tCampaigns)}),
+		ep("campaigns/:id/actions", "campaignaction", m{"GET": actions, "POST": create(tActions)}),
 		ep("campaigns/:id/actions/:id", "campaignaction", m{}),
 		ep("campaigns/:id/contacts", "campaigncontact", m{"POST": e.createCampaignContact}),
 		ep("campaigns/:id/contacts/:id", "campaigncontact", m{}),
-		ep("contacts", "contact", m{"GET": e.finder(tContacts), "POST": e.createContact}),
-		ep("contacts/:id", "contact", m{"GET": e.getter(tContacts), "PATCH": e.patchContact}),
-		ep("contacts/:id/addresses", "address", m{"GET": e.findAddresses, "POST": e.createAddress}),
-		ep("contacts/:id/addresses/:id", "address", m{"GET": e.getAddress, "PATCH": e.patchAddress, "DELETE": e.removeAddress}),
-		ep("contacts/:id/campaign-communications", "communication", m{"GET": e.findCommunications}),
-		ep("contacts/:id/campaign-communications/:id", "communication", m{"GET": e.getCommunication, "PATCH": e.patchCommunication}),
-		ep("leads", "lead", m{"POST": e.createLead}),
-		ep("leads/:id", "lead", m{"GET": e.getter(tLeads)}),
+		ep("contacts", "contact", m{"GET": find(tContacts), "POST": create(tContacts)}),
+		ep("contacts/:id", "contact", m{"GET": get(tContacts), "PATCH": patch(tContacts)}),
+		ep("contacts/:id/addresses", "address", m{"GET": byContact(tAddresses), "POST": create(tAddresses)}),
+		ep("contacts/:id/addresses/:id", "address", m{"GET": get(tAddresses), "PATCH": patch(tAddresses), "DELETE": remove(tAddresses)}),
+		ep("contacts/:id/campaign-communications", "communication", m{"GET": byContact(tComms)}),
+		ep("contacts/:id/campaign-communications/:id", "communication", m{"GET": get(tComms), "PATCH": patch(tComms)}),
+		ep("leads", "lead", m{"POST": create(tLeads)}),
+		ep("leads/:id", "lead", m{"GET": get(tLeads)}),
 		ep("leads/:id/offers", "leadoffer", m{"POST": e.createOffers}),
 		ep("leads/:id/offers/:id", "leadoffer", m{}),
-		ep("lead-routes", "leadroute", m{"GET": e.finder(tRoutes), "POST": e.createRoute}),
-		ep("lead-routes/:id", "leadroute", m{"GET": e.getter(tRoutes), "PATCH": e.patchRoute}),
-		ep("teams", "team", m{"GET": e.finder(tTeams), "POST": e.createTeam}),
-		ep("teams/:id", "team", m{"GET": e.getter(tTeams), "PATCH": e.patchTeam}),
-		ep("team-member-distribution-options", "distributionoption", m{"GET": e.finder(tOptions), "POST": e.createOption}),
-		ep("team-member-distribution-options/:id", "distributionoption", m{"GET": e.getter(tOptions), "PATCH": e.patchOption}),
-		ep("tasks", "task", m{"GET": e.finder(tTasks), "POST": e.createTask}),
+		ep("lead-routes", "leadroute", m{"GET": find(tRoutes), "POST": create(tRoutes)}),
+		ep("lead-routes/:id", "leadroute", m{"GET": get(tRoutes), "PATCH": patch(tRoutes)}),
+		ep("teams", "team", m{"GET": find(tTeams), "POST": create(tTeams)}),
+		ep("teams/:id", "team", m{"GET": get(tTeams), "PATCH": patch(tTeams)}),
+		ep("team-member-distribution-options", "distributionoption", m{"GET": find(tOptions), "POST": create(tOptions)}),
+		ep("team-member-distribution-options/:id", "distributionoption", m{"GET": get(tOptions), "PATCH": patch(tOptions)}),
+		ep("tasks", "task", m{"GET": find(tTasks), "POST": create(tTasks)}),
 		ep("tasks/:id", "task", m{}),
 	}
 }
