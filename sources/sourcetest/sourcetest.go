@@ -256,7 +256,9 @@ type transport struct {
 
 func newTransport() *transport { return &transport{} }
 
-func (tr *transport) client() *http.Client { return &http.Client{Transport: tr, Timeout: 30 * time.Second} }
+func (tr *transport) client() *http.Client {
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
+}
 
 func (tr *transport) calls() int { return int(tr.n.Load()) }
 
