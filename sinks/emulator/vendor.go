@@ -3,6 +3,7 @@ package emulator
 import (
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"time"
 )
 
@@ -131,4 +132,28 @@ func StartTest[F, X any, S interface{ Close() }](t T, newServer func(VendorOptio
 	s := newServer(opts)
 	t.Cleanup(s.Close)
 	return s
+}
+
+// Clock is a settable clock for VendorOptions.Now in tests: it stands
+// still until Add moves it. It is safe for concurrent use.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock showing t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Add moves the clock on by d.
+func (c *Clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }

@@ -13,7 +13,7 @@ import (
 func TestBaseAndServer(t *testing.T) {
 	type fixtures struct{ N int }
 	def := Limit{Calls: 2, Per: time.Minute}
-	clock := &fakeClock{t: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clock := NewClock(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))
 	resp := Responses{
 		RateLimited:   func(w http.ResponseWriter, _ time.Duration) { w.WriteHeader(http.StatusTooManyRequests) },
 		InternalError: func(w http.ResponseWriter) { w.WriteHeader(http.StatusInternalServerError) },
