@@ -18,8 +18,9 @@
 //     scale, call log, admin endpoints and loopback server are shared, in
 //     sinks/emulator.
 //
-// Beside the vendors: sinks/export is the file sink (CSV, JSONL, XLSX);
-// sinks/httpc the HTTP plumbing every vendor client shares (retries,
+// Beside the vendors: sinks/keys normalizes match keys (phone, e-mail, id)
+// for every vendor and the engine; sinks/export is the file sink (CSV,
+// JSONL, XLSX); sinks/httpc the HTTP plumbing every vendor client shares (retries,
 // budget, scrubbing); sinks/sinktest the conformance suite every sink
 // passes, as sources/sourcetest is for every source (Pager).
 package sinks
