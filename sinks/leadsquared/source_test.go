@@ -36,12 +36,7 @@ func sourceConfig(srv *leadsquaredtest.Server, lookups ...string) leadsquared.So
 }
 
 func newPager(t *testing.T, cfg leadsquared.SourceConfig) sources.Pager {
-	t.Helper()
-	p, err := leadsquared.NewPager(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return sourcetest.Open(t, leadsquared.NewPager, cfg)
 }
 
 // seededID is the ProspectID of seeded lead n.

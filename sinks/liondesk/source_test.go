@@ -28,12 +28,7 @@ func sourceConfig(srv *liondesktest.Server) liondesk.SourceConfig {
 }
 
 func newPager(t *testing.T, cfg liondesk.SourceConfig) sources.Pager {
-	t.Helper()
-	p, err := liondesk.NewPager(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return sourcetest.Open(t, liondesk.NewPager, cfg)
 }
 
 // contactID is the id of seeded contact n.

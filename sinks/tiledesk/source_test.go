@@ -32,12 +32,7 @@ func sourceConfig(s *tiledesktest.Server) tiledesk.SourceConfig {
 }
 
 func newPager(t *testing.T, cfg tiledesk.SourceConfig) sources.Pager {
-	t.Helper()
-	p, err := tiledesk.NewPager(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return sourcetest.Open(t, tiledesk.NewPager, cfg)
 }
 
 // leadID is the _id of seeded lead n.

@@ -377,3 +377,14 @@ func Row(p sources.Pager, rec []string) map[string]string {
 	}
 	return m
 }
+
+// Open makes a pager with newPager (a vendor's NewPager) and cfg, failing
+// t when it refuses.
+func Open[C any](t testing.TB, newPager func(C) (sources.Pager, error), cfg C) sources.Pager {
+	t.Helper()
+	p, err := newPager(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
