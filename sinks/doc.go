@@ -7,6 +7,8 @@
 // Each vendor is one folder, sinks/<vendor> (leaddesk, tiledesk, liondesk,
 // leadsquared), and holds everything leadsync knows about that vendor:
 //
+//   - its descriptor (vendor.go): name, objects, connection options and
+//     constructors, registered with one line in sinks/vendors;
 //   - its sink: the schema (schema.go), the client, the one classifier of
 //     its answers (classify.go) and a sink per object;
 //   - its source, when the vendor can be read: a sources.Pager in
