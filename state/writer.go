@@ -3,7 +3,6 @@ package state
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -186,7 +185,7 @@ func (w *Writer) commit(batch []item) error {
 	inChunk := make([]int, 0, outcomeChunk)
 	rid := any(w.runID) // boxed once
 	var keySt, recSt *sql.Stmt
-	stamp := w.s.stamp()
+	var ids pendingIDs // interned this batch: cached once committed
 	for _, it := range batch {
 		switch {
 		case it.isOutcome:
@@ -201,7 +200,7 @@ func (w *Writer) commit(batch []item) error {
 			if k := len(inChunk); k > 1 && inChunk[k-1] < inChunk[k-2] {
 				slices.Sort(inChunk) // keeps the last row last
 			}
-			args = append(args, rid, o.Row, o.Status, o.Action, o.VendorID, o.Entity, o.Column, o.Error)
+			args = append(args, rid, o.Row, packWord(statusCodes, o.Status), packWord(actionCodes, o.Action), o.VendorID, o.Entity, o.Column, o.Error)
 			if len(args) == 8*outcomeChunk {
 				if err := flushOutcomes(); err != nil {
 					return err
@@ -215,25 +214,32 @@ func (w *Writer) commit(batch []item) error {
 					return err
 				}
 				defer keySt.Close()
-				if recSt, err = tx.PrepareContext(ctx, `INSERT INTO records(scope, vendor_id, content_hash, fields, run_id, synced_at, created) VALUES(?,?,?,?,?,?,?)
+				if recSt, err = tx.PrepareContext(ctx, `INSERT INTO records(scope, vendor_id, content_hash, fields, run_id, created) VALUES(?,?,?,?,?,?)
 					ON CONFLICT(scope, vendor_id) DO UPDATE SET content_hash=excluded.content_hash, fields=excluded.fields,
-					run_id=excluded.run_id, synced_at=excluded.synced_at, created=MAX(created, excluded.created)`); err != nil {
+					run_id=excluded.run_id, created=MAX(created, excluded.created)`); err != nil {
 					return err
 				}
 				defer recSt.Close()
 			}
 			e := it.entity
+			scope, err := w.s.internTx(ctx, tx, "scopes", "name", e.Scope, w.s.ids.scopes, &ids.scopes)
+			if err != nil {
+				return fmt.Errorf("state: scope: %w", err)
+			}
 			for _, k := range e.Keys {
-				if _, err := keySt.ExecContext(ctx, e.Scope, k, e.VendorID); err != nil {
+				if _, err := keySt.ExecContext(ctx, scope, k, e.VendorID); err != nil {
 					return fmt.Errorf("state: entity key: %w", err)
 				}
 			}
-			fields, _ := json.Marshal(e.Fields)
+			fields, err := w.s.packFields(ctx, tx, &ids, e.Fields)
+			if err != nil {
+				return err
+			}
 			created := 0
 			if e.Created {
 				created = 1
 			}
-			if _, err := recSt.ExecContext(ctx, e.Scope, e.VendorID, e.ContentHash, string(fields), w.runID, stamp, created); err != nil {
+			if _, err := recSt.ExecContext(ctx, scope, e.VendorID, packHash(e.ContentHash), fields, w.runID, created); err != nil {
 				return fmt.Errorf("state: entity record: %w", err)
 			}
 		case it.refusal != nil:
@@ -254,5 +260,9 @@ func (w *Writer) commit(batch []item) error {
 	if err := flushOutcomes(); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	w.s.commitIDs(&ids)
+	return nil
 }
