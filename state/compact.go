@@ -1,6 +1,8 @@
 package state
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -8,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -23,8 +26,9 @@ import (
 //   - content hashes that are hex are stored as their bytes (a BLOB; any
 //     other hash stays text, so every value reads back the same);
 //   - records.fields is a field-name set id (fieldsets) and the values,
-//     length-prefixed, not JSON; records keep no per-row timestamp (the
-//     run's row has it);
+//     length-prefixed, not JSON, deflated against a dictionary (the first
+//     record's values of its name set) when that is smaller; records keep
+//     no per-row timestamp (the run's row has it);
 //   - outcome statuses and actions are small integers (any word not in the
 //     tables below is kept as text).
 const schemaVersion = 2
@@ -36,7 +40,8 @@ CREATE TABLE IF NOT EXISTS scopes (
 );
 CREATE TABLE IF NOT EXISTS fieldsets (
 	id    INTEGER PRIMARY KEY,
-	names TEXT NOT NULL UNIQUE
+	names TEXT NOT NULL UNIQUE,
+	dict  BLOB NOT NULL DEFAULT x''
 );
 CREATE TABLE IF NOT EXISTS outcomes (
 	run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -135,10 +140,13 @@ type interned struct {
 	scopes map[string]int64
 	sets   map[string]int64
 	names  map[int64][]string
+	dicts  map[int64][]byte
+	flate  map[int64]*flate.Writer // idle compressors, by set
 }
 
 func newInterned() *interned {
-	return &interned{scopes: map[string]int64{}, sets: map[string]int64{}, names: map[int64][]string{}}
+	return &interned{scopes: map[string]int64{}, sets: map[string]int64{}, names: map[int64][]string{},
+		dicts: map[int64][]byte{}, flate: map[int64]*flate.Writer{}}
 }
 
 type querier interface {
@@ -171,6 +179,7 @@ func (s *Store) scopeID(ctx context.Context, name string) (int64, bool, error) {
 type pendingIDs struct {
 	scopes map[string]int64
 	sets   map[string]int64
+	dicts  map[int64][]byte
 }
 
 func (s *Store) internTx(ctx context.Context, tx querier, table, col, val string, cache map[string]int64, pend *map[string]int64) (int64, error) {
@@ -205,7 +214,63 @@ func (s *Store) commitIDs(p *pendingIDs) {
 	for k, v := range p.sets {
 		s.ids.sets[k] = v
 		s.ids.names[v] = splitNames(k)
+		s.ids.dicts[v] = p.dicts[v]
 	}
+}
+
+// internSet returns the id and dictionary of a field-name set, making it
+// (with vals as its dictionary) when new.
+func (s *Store) internSet(ctx context.Context, tx querier, p *pendingIDs, names string, vals []byte) (int64, []byte, error) {
+	s.ids.mu.Lock()
+	id, ok := s.ids.sets[names]
+	dict := s.ids.dicts[id]
+	s.ids.mu.Unlock()
+	if ok {
+		return id, dict, nil
+	}
+	if id, ok := p.sets[names]; ok {
+		return id, p.dicts[id], nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO fieldsets(names, dict) VALUES(?, ?)`, names, vals); err != nil {
+		return 0, nil, err
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT id, dict FROM fieldsets WHERE names=?`, names).Scan(&id, &dict); err != nil {
+		return 0, nil, err
+	}
+	if p.sets == nil {
+		p.sets, p.dicts = map[string]int64{}, map[int64][]byte{}
+	}
+	p.sets[names], p.dicts[id] = id, dict
+	return id, dict, nil
+}
+
+// Field encodings (after the set id).
+const (
+	fieldsRaw     = 0 // the values as they are
+	fieldsDeflate = 1 // deflated, with the set's dictionary
+)
+
+func (s *Store) deflate(set int64, dict, vals []byte) []byte {
+	s.ids.mu.Lock()
+	fw := s.ids.flate[set]
+	delete(s.ids.flate, set)
+	s.ids.mu.Unlock()
+	var buf bytes.Buffer
+	if fw == nil {
+		var err error
+		if fw, err = flate.NewWriterDict(&buf, flate.DefaultCompression, dict); err != nil {
+			return nil
+		}
+	} else {
+		fw.Reset(&buf)
+	}
+	if _, err := fw.Write(vals); err != nil || fw.Close() != nil {
+		return nil
+	}
+	s.ids.mu.Lock()
+	s.ids.flate[set] = fw
+	s.ids.mu.Unlock()
+	return buf.Bytes()
 }
 
 func splitNames(joined string) []string {
@@ -228,17 +293,22 @@ func (s *Store) packFields(ctx context.Context, tx querier, p *pendingIDs, f map
 		size += len(v) + 2
 	}
 	slices.Sort(names)
-	set, err := s.internTx(ctx, tx, "fieldsets", "names", strings.Join(names, "\x00"), s.ids.sets, &p.sets)
+	vals := make([]byte, 0, size)
+	for _, k := range names {
+		vals = binary.AppendUvarint(vals, uint64(len(f[k])))
+		vals = append(vals, f[k]...)
+	}
+	set, dict, err := s.internSet(ctx, tx, p, strings.Join(names, "\x00"), vals)
 	if err != nil {
 		return nil, fmt.Errorf("state: field names: %w", err)
 	}
-	b := make([]byte, 0, size+binary.MaxVarintLen64)
-	b = binary.AppendUvarint(b, uint64(set))
-	for _, k := range names {
-		b = binary.AppendUvarint(b, uint64(len(f[k])))
-		b = append(b, f[k]...)
+	b := binary.AppendUvarint(make([]byte, 0, len(vals)+2*binary.MaxVarintLen64), uint64(set))
+	if z := s.deflate(set, dict, vals); z != nil && len(z) < len(vals) {
+		b = binary.AppendUvarint(b, fieldsDeflate)
+		return append(b, z...), nil
 	}
-	return b, nil
+	b = binary.AppendUvarint(b, fieldsRaw)
+	return append(b, vals...), nil
 }
 
 func (s *Store) unpackFields(ctx context.Context, v any) (map[string]string, error) {
@@ -256,18 +326,35 @@ func (s *Store) unpackFields(ctx context.Context, v any) (map[string]string, err
 		return nil, fmt.Errorf("state: fields: bad encoding")
 	}
 	b = b[n:]
+	mode, n := binary.Uvarint(b)
+	if n <= 0 {
+		return nil, fmt.Errorf("state: fields: bad encoding")
+	}
+	b = b[n:]
 	s.ids.mu.Lock()
 	names, ok := s.ids.names[int64(set)]
+	dict := s.ids.dicts[int64(set)]
 	s.ids.mu.Unlock()
 	if !ok {
 		var joined string
-		if err := s.db.QueryRowContext(ctx, `SELECT names FROM fieldsets WHERE id=?`, int64(set)).Scan(&joined); err != nil {
+		if err := s.db.QueryRowContext(ctx, `SELECT names, dict FROM fieldsets WHERE id=?`, int64(set)).Scan(&joined, &dict); err != nil {
 			return nil, fmt.Errorf("state: field names %d: %w", set, err)
 		}
 		names = splitNames(joined)
 		s.ids.mu.Lock()
-		s.ids.names[int64(set)] = names
+		s.ids.names[int64(set)], s.ids.dicts[int64(set)] = names, dict
 		s.ids.mu.Unlock()
+	}
+	switch mode {
+	case fieldsRaw:
+	case fieldsDeflate:
+		raw, err := io.ReadAll(flate.NewReaderDict(bytes.NewReader(b), dict))
+		if err != nil {
+			return nil, fmt.Errorf("state: fields: %w", err)
+		}
+		b = raw
+	default:
+		return nil, fmt.Errorf("state: fields: unknown encoding %d", mode)
 	}
 	f := make(map[string]string, len(names))
 	for _, k := range names {

@@ -3,6 +3,8 @@ package state
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"strings"
 	"path/filepath"
 	"testing"
 
@@ -216,4 +218,54 @@ func userVersion(t *testing.T, path string) int {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// TestFieldsRoundTrip: records' fields read back exactly, whether stored
+// deflated against their name set's dictionary or as they are, and take
+// less room than their JSON.
+func TestFieldsRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	w := s.NewWriter(1, nil)
+	want := map[string]map[string]string{}
+	for i := 0; i < 50; i++ {
+		f := map[string]string{}
+		for j := 0; j < 20; j++ {
+			f[fmt.Sprintf("other%d", j)] = fmt.Sprintf("value %d-%d", j, i)
+		}
+		f["email"] = fmt.Sprintf("lead.%d@example.fi", i)
+		if i%7 == 3 {
+			f = map[string]string{"only": strings.Repeat("x", i)} // another name set
+		}
+		id := fmt.Sprint(100 + i)
+		want[id] = f
+		w.Entity(Entity{Scope: "v/contact@a", VendorID: id, Keys: []string{"k" + id}, ContentHash: strings.Repeat("ab", 32), Fields: f})
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var deflated int
+	if err := s.db.QueryRow(`SELECT count(*) FROM records WHERE substr(fields, 2, 1) = x'01'`).Scan(&deflated); err != nil {
+		t.Fatal(err)
+	}
+	if deflated == 0 {
+		t.Error("no record's fields were deflated")
+	}
+	fresh, err := Open(s.Path()) // no cached dictionaries
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	for id, f := range want {
+		rec, ok, err := fresh.Record(ctx, "v/contact@a", id)
+		if err != nil || !ok {
+			t.Fatalf("record %s: %v %v", id, ok, err)
+		}
+		if d := cmp.Diff(f, rec.Fields); d != "" {
+			t.Errorf("record %s (-want +got):\n%s", id, d)
+		}
+		if rec.ContentHash != strings.Repeat("ab", 32) {
+			t.Errorf("record %s: hash %q", id, rec.ContentHash)
+		}
+	}
 }
