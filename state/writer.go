@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -128,17 +129,61 @@ const outcomeChunk = 100
 const outcomeUpsert = ` ON CONFLICT(run_id, row) DO UPDATE SET status=excluded.status, action=excluded.action,
 	vendor_id=excluded.vendor_id, entity=excluded.entity, col=excluded.col, error=excluded.error`
 
-func outcomeInsert(n int) string {
+// Outcome statement shapes: wide binds every column; slim (an outcome
+// without column or error, most of them) binds five, the run id being in
+// the statement: each bound value is a cgo call.
+const (
+	wideCols = 7
+	slimCols = 5
+)
+
+func outcomeInsert(runID int64, cols, n int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO outcomes(run_id, row, status, action, vendor_id, entity, col, error) VALUES `)
+	tuple := "(" + strconv.FormatInt(runID, 10) + ",?,?,?,?,?,?,?)"
+	if cols == slimCols {
+		b.WriteString(`INSERT INTO outcomes(run_id, row, status, action, vendor_id, entity) VALUES `)
+		tuple = "(" + strconv.FormatInt(runID, 10) + ",?,?,?,?,?)"
+	} else {
+		b.WriteString(`INSERT INTO outcomes(run_id, row, status, action, vendor_id, entity, col, error) VALUES `)
+	}
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?)")
+		b.WriteString(tuple)
 	}
 	b.WriteString(outcomeUpsert)
 	return b.String()
+}
+
+// outcomeBuf is one shape's pending rows.
+type outcomeBuf struct {
+	cols int
+	args []any
+	full *sql.Stmt // prepared for a full chunk
+}
+
+func (b *outcomeBuf) flush(ctx context.Context, tx *sql.Tx, runID int64) error {
+	n := len(b.args) / b.cols
+	if n == 0 {
+		return nil
+	}
+	var err error
+	if n == outcomeChunk {
+		if b.full == nil {
+			if b.full, err = tx.PrepareContext(ctx, outcomeInsert(runID, b.cols, outcomeChunk)); err != nil {
+				return err
+			}
+		}
+		_, err = b.full.ExecContext(ctx, b.args...)
+	} else {
+		_, err = tx.ExecContext(ctx, outcomeInsert(runID, b.cols, n), b.args...)
+	}
+	b.args = b.args[:0]
+	if err != nil {
+		return fmt.Errorf("state: outcomes: %w", err)
+	}
+	return nil
 }
 
 func (w *Writer) commit(batch []item) error {
@@ -148,42 +193,29 @@ func (w *Writer) commit(batch []item) error {
 		return fmt.Errorf("state: commit: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	var full *sql.Stmt
-	args := make([]any, 0, 8*outcomeChunk)
-	flushOutcomes := func() error {
-		n := len(args) / 8
-		if n == 0 {
-			return nil
-		}
-		var err error
-		if n == outcomeChunk {
-			if full == nil {
-				if full, err = tx.PrepareContext(ctx, outcomeInsert(outcomeChunk)); err != nil {
-					return err
-				}
-			}
-			_, err = full.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, outcomeInsert(n), args...)
-		}
-		args = args[:0]
-		if err != nil {
-			return fmt.Errorf("state: outcomes: %w", err)
-		}
-		return nil
-	}
+	wide := &outcomeBuf{cols: wideCols, args: make([]any, 0, wideCols*outcomeChunk)}
+	slim := &outcomeBuf{cols: slimCols, args: make([]any, 0, slimCols*outcomeChunk)}
 	defer func() {
-		if full != nil {
-			full.Close()
+		for _, b := range []*outcomeBuf{wide, slim} {
+			if b.full != nil {
+				b.full.Close()
+			}
 		}
 	}()
 	// Outcomes of one row may come twice in a batch (a retry): the later
 	// one wins, and two rows of one statement must not conflict, so a
-	// repeated row flushes what came before it.
+	// repeated row flushes what came before it. No row is in both
+	// buffers: they flush together.
 	// The rows of the chunk being built: rows come in increasing order
 	// but for retries, so only a row not after the last is looked for.
 	inChunk := make([]int, 0, outcomeChunk)
-	rid := any(w.runID) // boxed once
+	flushOutcomes := func() error {
+		inChunk = inChunk[:0]
+		if err := wide.flush(ctx, tx, w.runID); err != nil {
+			return err
+		}
+		return slim.flush(ctx, tx, w.runID)
+	}
 	var keySt, recSt *sql.Stmt
 	var ids pendingIDs // interned this batch: cached once committed
 	for _, it := range batch {
@@ -194,18 +226,23 @@ func (w *Writer) commit(batch []item) error {
 				if err := flushOutcomes(); err != nil {
 					return err
 				}
-				inChunk = inChunk[:0]
 			}
 			inChunk = append(inChunk, o.Row)
 			if k := len(inChunk); k > 1 && inChunk[k-1] < inChunk[k-2] {
 				slices.Sort(inChunk) // keeps the last row last
 			}
-			args = append(args, rid, o.Row, packWord(statusCodes, o.Status), packWord(actionCodes, o.Action), o.VendorID, o.Entity, o.Column, o.Error)
-			if len(args) == 8*outcomeChunk {
+			b := slim
+			if o.Column != "" || o.Error != "" {
+				b = wide
+			}
+			b.args = append(b.args, o.Row, packWord(statusCodes, o.Status), packWord(actionCodes, o.Action), o.VendorID, o.Entity)
+			if b == wide {
+				b.args = append(b.args, o.Column, o.Error)
+			}
+			if len(b.args) == b.cols*outcomeChunk {
 				if err := flushOutcomes(); err != nil {
 					return err
 				}
-				inChunk = inChunk[:0]
 			}
 		case it.entity != nil:
 			if keySt == nil {
