@@ -287,10 +287,9 @@ func (w *Writer) commit(batch []item) error {
 				return fmt.Errorf("state: entity record: %w", err)
 			}
 		case it.cursor != nil:
-			if err := flushOutcomes(); err != nil {
+			if err := flushOutcomes(); err != nil { // resets inChunk
 				return err
 			}
-			clear(inChunk)
 			if _, err := tx.ExecContext(ctx, `INSERT INTO cursors(run_id, name, cursor) VALUES(?,?,?)
 				ON CONFLICT(run_id, name) DO UPDATE SET cursor=excluded.cursor`, w.runID, it.cursor[0], it.cursor[1]); err != nil {
 				return fmt.Errorf("state: cursor: %w", err)
