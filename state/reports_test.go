@@ -34,7 +34,7 @@ func TestSettledEntities(t *testing.T) {
 	w.Outcome(Outcome{Row: 4, Status: StatusRejected, Action: "create", Entity: "phone:+2"}) // the vendor refused it
 	w.Outcome(Outcome{Row: 5, Status: StatusRejected, Action: "create", Entity: "phone:+2"})
 	w.Outcome(Outcome{Row: 6, Status: StatusOK, Action: "update", Entity: "phone:+3"})
-	w.Outcome(Outcome{Row: 7, Status: StatusRejected, Column: "phone", Error: "bad"}) // no entity
+	w.Outcome(Outcome{Row: 7, Status: StatusRejected, Column: "phone", Error: "bad"})      // no entity
 	w.Outcome(Outcome{Row: 8, Status: StatusFailed, Action: "create", Entity: "phone:+4"}) // retried by a resume
 	w.Outcome(Outcome{Row: 9, Status: StatusOK, Action: "create"})                         // match: none
 	if err := w.Close(); err != nil {
