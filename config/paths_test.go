@@ -11,7 +11,7 @@ import (
 // job is refused before anything is read or written.
 func TestJobRefusesPathsThatCollide(t *testing.T) {
 	for name, c := range map[string]struct{ body, want string }{
-		"sink is the source": {"source: {path: in.csv}\nsink: {vendor: export, path: ./in.csv}\n", "sink.path is the source file"},
+		"sink is the source":  {"source: {path: in.csv}\nsink: {vendor: export, path: ./in.csv}\n", "sink.path is the source file"},
 		"state is the source": {"source: {path: in.csv}\nsink: {vendor: export, path: out.csv}\nstate: in.csv\n", "state is the source file"},
 		"state is the sink":   {"source: {path: in.csv}\nsink: {vendor: export, path: out.csv}\nstate: sub/../out.csv\n", "state is the sink.path file"},
 	} {
