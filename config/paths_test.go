@@ -16,13 +16,13 @@ func TestJobRefusesPathsThatCollide(t *testing.T) {
 		"state is the sink":   {"source: {path: in.csv}\nsink: {vendor: export, path: out.csv}\nstate: sub/../out.csv\n", "state is the sink.path file"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := LoadJob(writeJob(t, c.body+"mapping: {name: name}\n"), env(nil))
+			_, err := LoadJob(writeJob(t, c.body+"mapping: {name: name}\n"), env(nil), testVendors())
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want %q", err, c.want)
 			}
 		})
 	}
-	if _, err := LoadJob(writeJob(t, "source: {path: in.csv}\nsink: {vendor: export, path: out.csv}\nmapping: {name: name}\n"), env(nil)); err != nil {
+	if _, err := LoadJob(writeJob(t, "source: {path: in.csv}\nsink: {vendor: export, path: out.csv}\nmapping: {name: name}\n"), env(nil), testVendors()); err != nil {
 		t.Fatalf("distinct paths: %v", err)
 	}
 }
