@@ -11,7 +11,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -285,7 +284,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		reportDir = opts.outDir
 	}
 	if reportDir == "" {
-		reportDir = filepath.Join(filepath.Dir(job.State), "runs", strconv.FormatInt(runRec.ID, 10))
+		reportDir = state.ReportsDir(job.State, runRec.ID)
 	}
 	if p.api != nil {
 		// Pages are staged in this run's state: a resumed run replays them.

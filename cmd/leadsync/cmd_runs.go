@@ -102,7 +102,7 @@ func newRunInfo(r state.Run, statePath string) runInfo {
 	if ri.DryRun {
 		ri.Written = 0 // a dry run's counts are its plan
 	}
-	if b, err := os.ReadFile(filepath.Join(filepath.Dir(statePath), "runs", strconv.FormatInt(r.ID, 10), "summary.json")); err == nil {
+	if b, err := os.ReadFile(filepath.Join(state.ReportsDir(statePath, r.ID), "summary.json")); err == nil {
 		var s struct {
 			RunID   int64          `json:"run_id"`
 			Calls   *int           `json:"calls"`

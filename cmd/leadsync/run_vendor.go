@@ -366,8 +366,12 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 	}()
 	out = runOutcome{budget: conn.desc}
 	var done map[int]bool
+	var settled map[string]int // entities settled before this resume: the summary counts the whole run
 	if rs.resumed {
 		if done, err = rs.store.DoneRows(ctx, rs.run.ID); err != nil {
+			return runOutcome{err: err}
+		}
+		if settled, err = rs.store.SettledEntities(ctx, rs.run.ID); err != nil {
 			return runOutcome{err: err}
 		}
 	}
@@ -481,6 +485,13 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 		if merr != nil {
 			err = merr
 		}
+	}
+	if res.Actions == nil && len(settled) > 0 {
+		res.Actions = map[string]int{}
+	}
+	for a, n := range settled {
+		res.Actions[a] += n
+		res.Entities += n
 	}
 	out.rows, out.entities, out.actions = res.Rows, res.Entities, res.Actions
 	out.written = res.Statuses["ok"] + res.Statuses["merged"]
