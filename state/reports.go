@@ -29,23 +29,27 @@ func ReportsDir(statePath string, runID int64) string {
 // summary can count the whole run's entities. An entity is its rows' shared
 // entity key; a row without one (match: none) with an action is one entity.
 func (s *Store) SettledEntities(ctx context.Context, runID int64) (map[string]int, error) {
+	// Status and action are stored as codes (packWord): compare codes.
+	failed, merged, none := packWord(statusCodes, StatusFailed), packWord(statusCodes, StatusMerged), packWord(actionCodes, "")
 	rows, err := s.db.QueryContext(ctx, `SELECT action, COUNT(DISTINCT entity) + 0 FROM outcomes
-		WHERE run_id=? AND status<>? AND action<>'' AND entity<>'' GROUP BY action
+		WHERE run_id=? AND status<>? AND action<>? AND entity<>'' GROUP BY action
 		UNION ALL SELECT action, COUNT(*) FROM outcomes
-		WHERE run_id=? AND status NOT IN (?, ?) AND action<>'' AND entity='' GROUP BY action`,
-		runID, StatusFailed, runID, StatusFailed, StatusMerged)
+		WHERE run_id=? AND status NOT IN (?, ?) AND action<>? AND entity='' GROUP BY action`,
+		runID, failed, none, runID, failed, merged, none)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := map[string]int{}
 	for rows.Next() {
-		var action string
+		var action any
 		var n int
 		if err := rows.Scan(&action, &n); err != nil {
 			return nil, err
 		}
-		out[action] += n
+		if a := unpackWord(actionCodes, action); a != "" {
+			out[a] += n
+		}
 	}
 	return out, rows.Err()
 }
