@@ -40,11 +40,7 @@ func (s *base) CheckOnline(ctx context.Context, refs sinks.Refs) ([]sinks.Proble
 		if e, ok := err.(*sinks.Error); ok {
 			msg = e.Msg
 		}
-		p := sinks.Problem{Path: sinks.MappingPath(field), Field: field, Value: refs.Constants[field], Msg: msg}
-		if field == "contact_source" {
-			p.Msg += setupHint
-		}
-		out = append(out, p)
+		out = append(out, sinks.Problem{Path: sinks.MappingPath(field), Field: field, Value: refs.Constants[field], Msg: msg})
 		return true
 	}
 	var contactSource, leadSource int64
