@@ -28,10 +28,6 @@ func (s *base) CheckOnline(ctx context.Context, refs sinks.Refs) ([]sinks.Proble
 		return nil, err
 	}
 	var out []sinks.Problem
-	setupHint := " (create it in LionDesk, or declare it under setup: and run leadsync setup)"
-	if refs.Setup != nil {
-		setupHint = " (run leadsync setup JOB first: the job's setup: section declares what it needs)"
-	}
 	missing := func(field string, err error) bool {
 		if sinks.ClassOf(err) != sinks.Rejected {
 			return false
@@ -62,7 +58,7 @@ func (s *base) CheckOnline(ctx context.Context, refs sinks.Refs) ([]sinks.Proble
 	}
 	perRow := func(f string) bool { return slices.Contains(refs.Columns, f) }
 	if isLead && srcOK && leadOK && !perRow("lead_source") && !perRow("contact_source") && !perRow("type") {
-		p, err := s.checkRoute(ctx, refs.Constants, leadSource, contactSource, perRow("zipcode"), setupHint)
+		p, err := s.checkRoute(ctx, refs.Constants, leadSource, contactSource, perRow("zipcode"))
 		if err != nil {
 			return nil, err
 		}
@@ -80,7 +76,7 @@ func (s *base) CheckOnline(ctx context.Context, refs sinks.Refs) ([]sinks.Proble
 
 // checkRoute checks that a lead of the job's constants is routed, as the
 // flow's routing does before it writes (routeLead).
-func (s *base) checkRoute(ctx context.Context, consts sinks.Fields, leadSource, contactSource int64, zipPerRow bool, hint string) ([]sinks.Problem, error) {
+func (s *base) checkRoute(ctx context.Context, consts sinks.Fields, leadSource, contactSource int64, zipPerRow bool) ([]sinks.Problem, error) {
 	routes, err := s.loadRoutes(ctx)
 	if err != nil {
 		return nil, err
@@ -101,7 +97,7 @@ func (s *base) checkRoute(ctx context.Context, consts sinks.Fields, leadSource, 
 			path = "$.mapping"
 		}
 		if rt == nil {
-			msg = strings.Replace(msg, " and run again with --retry-rejected", "", 1) + hint
+			msg = strings.Replace(msg, " and run again with --retry-rejected", "", 1)
 		}
 		return []sinks.Problem{{Path: path, Field: "lead route", Value: consts["lead_source"], Msg: msg}}, nil
 	}

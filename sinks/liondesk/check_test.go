@@ -114,7 +114,7 @@ func TestCheckOnlineNothingSetUp(t *testing.T) {
 	srv := newServer(t, liondesktest.Options{})
 	probs := checkOnline(t, srv, ObjectLead, sinks.Refs{Constants: buyerConsts(), Setup: specDecoder(fullSpec())})
 	text := problemText(probs)
-	for _, want := range []string{"$.setup.contact_sources", "$.setup.campaigns", "$.setup.routes", "no lead route takes this lead", "run leadsync setup JOB first"} {
+	for _, want := range []string{"$.setup.contact_sources", "$.setup.campaigns", "$.setup.routes", "no lead route takes this lead", "run leadsync setup JOB"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("problems lack %q:\n%s", want, text)
 		}
