@@ -228,3 +228,82 @@ func TestSubtractJSONKeepsSettings(t *testing.T) {
 		t.Fatalf("got %s, %v", got, err)
 	}
 }
+
+// inspect JOB suggests a mapping for the job's own sink (it suggested
+// LeadDesk's even for a Tiledesk job), and --skeleton writes the job's
+// sink, keeping its name and region.
+func TestInspectJobUsesItsSink(t *testing.T) {
+	dir := copyExample(t)
+	job := writeFile(t, dir, "td.yaml", `name: td
+source: {path: leads.csv}
+sink: {vendor: tiledesk, object: lead, url: sandbox}
+region: FI
+match: {keys: [email]}
+mapping:
+  email: Sähköposti
+`)
+	r := runApp(t, nil, "inspect", job)
+	if r.code != ExitOK || !strings.Contains(r.stdout, "suggested mapping for tiledesk/lead") || !strings.Contains(r.stdout, `fullname: {column: "Etunimi"`) || strings.Contains(r.stdout, "list:") {
+		t.Fatalf("inspect JOB: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runApp(t, nil, "inspect", job, "--skeleton")
+	for _, want := range []string{"job skeleton for tiledesk/lead", "name: td-tiledesk\n", "vendor: tiledesk\n", "project: ${TILEDESK_PROJECT:-}", "token: ${TILEDESK_TOKEN:-}", "region: FI\n", "keys: [email, phone]\n", "delimiter: \";\"", "encoding: windows-1252"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("inspect JOB --skeleton lacks %q", want)
+		}
+	}
+	if r.code != ExitOK || t.Failed() {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// --out never overwrites.
+	if r := runApp(t, nil, "inspect", job, "--skeleton", "--out", job); r.code != ExitUsage || !strings.Contains(r.stderr, "exists") {
+		t.Fatalf("--out onto an existing file: exit %d\n%s", r.code, r.stderr)
+	}
+	// An export has no connection to write.
+	if r := runApp(t, nil, "inspect", job, "--sink", "export"); r.code != ExitUsage {
+		t.Fatalf("--sink export: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// The --json keys the README documents are all there.
+func TestInspectAndValidateJSONKeys(t *testing.T) {
+	dir := copyExample(t)
+	keysOf := func(s string) map[string]any {
+		t.Helper()
+		var m map[string]any
+		if err := json.Unmarshal([]byte(s), &m); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, s)
+		}
+		return m
+	}
+	r := runApp(t, nil, "inspect", "--json", "--sink", "leaddesk/contact", filepath.Join(dir, "leads.csv"))
+	m := keysOf(r.stdout)
+	for _, k := range []string{"file", "format", "encoding", "bom", "delimiter", "line_ending", "sheets", "columns", "warnings", "suggested", "skeleton"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("inspect --json lacks %q", k)
+		}
+	}
+	sk, _ := m["skeleton"].(map[string]any)
+	for _, k := range []string{"sink", "path", "yaml", "placeholders"} {
+		if _, ok := sk[k]; !ok {
+			t.Errorf("inspect --json skeleton lacks %q", k)
+		}
+	}
+	if m := keysOf(runApp(t, nil, "inspect", "--json", filepath.Join(dir, "leads.csv")).stdout); m["skeleton"] != nil {
+		t.Errorf("skeleton without --sink: %v", m["skeleton"])
+	}
+	r = runApp(t, nil, "validate", "--json", "--online", filepath.Join(dir, "job.yaml"))
+	m = keysOf(r.stdout)
+	for _, k := range []string{"file", "ok", "source", "sink", "fields", "keys", "warnings", "problems", "online"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("validate --json lacks %q", k)
+		}
+	}
+	// An export has nothing to check online.
+	if on, _ := m["online"].(map[string]any); r.code != ExitOK || m["ok"] != true || on["checked"] != false || on["calls"] != 0.0 {
+		t.Errorf("validate --json --online of an export: exit %d %v", r.code, m)
+	}
+	if m := keysOf(runApp(t, nil, "validate", "--json", filepath.Join(dir, "job.yaml")).stdout); m["online"] != nil {
+		t.Errorf("online without --online: %v", m["online"])
+	}
+}
