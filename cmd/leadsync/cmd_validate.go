@@ -45,7 +45,7 @@ type validateOut struct {
 	Keys     []validateKey    `json:"keys"`
 	Warnings []string         `json:"warnings"`
 	Problems []validateIssue  `json:"problems"`
-	Online   *validateOnlines `json:"online"`
+	Online   *onlineOut `json:"online"`
 }
 
 type validateSource struct {
@@ -72,7 +72,7 @@ type validateIssue struct {
 	Message string `json:"message"`
 }
 
-type validateOnlines struct {
+type onlineOut struct {
 	Checked  bool             `json:"checked"`
 	Calls    int              `json:"calls"`
 	Findings []online.Finding `json:"findings"`
@@ -134,7 +134,7 @@ func validate(c *cli.Context, e *env, path string) error {
 	if c.Bool("online") {
 		res, err := validateOnline(c, p)
 		if res != nil {
-			out.Online = &validateOnlines{Checked: res.Checked, Calls: res.Calls, Findings: res.Findings}
+			out.Online = &onlineOut{Checked: res.Checked, Calls: res.Calls, Findings: res.Findings}
 			if out.Online.Findings == nil {
 				out.Online.Findings = []online.Finding{}
 			}

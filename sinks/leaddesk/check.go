@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/leadsync/leadsync/sinks"
@@ -30,6 +31,11 @@ func (s *sinkBase) CheckOnline(ctx context.Context, refs sinks.Refs) ([]sinks.Pr
 	var out []sinks.Problem
 	for _, name := range []string{"list", "contact_list"} {
 		if _, ok := s.obj.Field(name); !ok {
+			continue
+		}
+		if slices.Contains(refs.Columns, name) {
+			out = append(out, sinks.Problem{Path: "$.mapping." + name, Field: name, Warning: true,
+				Msg: fmt.Sprintf("%s is read from each row: its calling lists are not checked", name)})
 			continue
 		}
 		v, ok := refs.Constants[name]

@@ -106,3 +106,13 @@ func TestCheckOnlineBadKey(t *testing.T) {
 		t.Fatalf("err %v, want Unauthorized", err)
 	}
 }
+
+// A list read from each row is not checked: a warning, no call for it.
+func TestCheckOnlineListPerRow(t *testing.T) {
+	srv := newServer(t)
+	s := newSink(t, srv, leaddesk.ObjectContact, leaddesktest.TestAPIKey, nil)
+	probs, err := s.(sinks.OnlineChecker).CheckOnline(context.Background(), sinks.Refs{Columns: []string{"phone", "list"}})
+	if err != nil || len(probs) != 1 || !probs[0].Warning || probs[0].Path != "$.mapping.list" || len(srv.Core().Calls()) != 1 {
+		t.Fatalf("problems %+v, err %v, calls %d", probs, err, len(srv.Core().Calls()))
+	}
+}

@@ -39,6 +39,12 @@ func (s *base) CheckOnline(ctx context.Context, refs sinks.Refs) ([]sinks.Proble
 		out = append(out, sinks.Problem{Path: sinks.MappingPath(field), Field: field, Value: refs.Constants[field], Msg: msg})
 		return true
 	}
+	for _, f := range []string{"contact_source", "lead_source"} {
+		if _, ok := s.obj.Field(f); ok && slices.Contains(refs.Columns, f) {
+			out = append(out, sinks.Problem{Path: "$.mapping." + f, Field: f, Warning: true,
+				Msg: fmt.Sprintf("%s is read from each row: its sources, and the lead route, are not checked", f)})
+		}
+	}
 	var contactSource, leadSource int64
 	srcOK, leadOK := true, true
 	if name := strings.TrimSpace(refs.Constants["contact_source"]); name != "" {
