@@ -122,8 +122,8 @@ func reconcile(c *cli.Context, e *env, path string) error {
 	close(collect)
 	<-done
 	if err != nil {
-		if sinks.ClassOf(err) == sinks.Unauthorized || errorsIsUnauthorized(err) {
-			return withCode(ExitAuth, fmt.Errorf("%s refused the credentials: %s", ve.name, credentialHint(job)))
+		if isRefused(err) {
+			return withCode(ExitAuth, refusedCredentials(job, ve.name, err))
 		}
 		return withCode(ExitUsage, err)
 	}
@@ -199,8 +199,6 @@ func (r rejectCollector) Rejected(row int, raw []string, column, reason string) 
 	return nil
 }
 func (rejectCollector) Written(int, []string, string, string) error { return nil }
-
-func errorsIsUnauthorized(err error) bool { return errors.Is(err, pipeline.ErrUnauthorized) }
 
 // reconcileOutputs are the files a reconcile writes; each run writes all
 // of them anew.

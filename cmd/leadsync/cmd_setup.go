@@ -46,8 +46,8 @@ func setupCommand(e *env) *cli.Command {
 			decode := func(v any) error { return job.Doc.Decode(job.Setup, v) }
 			changed, err := ve.setup(c.Context, conn.cfg, decode, c.Bool("dry-run"), e.stdout)
 			if err != nil {
-				if sinks.ClassOf(err) == sinks.Unauthorized {
-					return withCode(ExitAuth, fmt.Errorf("%s refused the credentials: %s", ve.name, credentialHint(job)))
+				if err := sinks.Refused(sinks.SideSink, err); isRefused(err) {
+					return withCode(ExitAuth, refusedCredentials(job, ve.name, err))
 				}
 				return withCode(ExitUsage, err)
 			}

@@ -37,15 +37,15 @@ func validateCommand(e *env) *cli.Command {
 
 // validateOut is validate --json (keys documented in the README).
 type validateOut struct {
-	File     string           `json:"file"`
-	OK       bool             `json:"ok"`
-	Source   validateSource   `json:"source"`
-	Sink     validateSink     `json:"sink"`
-	Fields   int              `json:"fields"`
-	Keys     []validateKey    `json:"keys"`
-	Warnings []string         `json:"warnings"`
-	Problems []validateIssue  `json:"problems"`
-	Online   *onlineOut `json:"online"`
+	File     string          `json:"file"`
+	OK       bool            `json:"ok"`
+	Source   validateSource  `json:"source"`
+	Sink     validateSink    `json:"sink"`
+	Fields   int             `json:"fields"`
+	Keys     []validateKey   `json:"keys"`
+	Warnings []string        `json:"warnings"`
+	Problems []validateIssue `json:"problems"`
+	Online   *onlineOut      `json:"online"`
 }
 
 type validateSource struct {
