@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/leadsync/leadsync/sinks/vendors"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -226,7 +228,7 @@ func TestHelpTexts(t *testing.T) {
 }
 
 func TestSandboxServesAllVendors(t *testing.T) {
-	vendors := newSandboxVendors(emulatorSettings{timeScale: 1})
+	vendors := newSandboxVendors(vendors.All(), emulatorSettings{timeScale: 1})
 	srv := httptest.NewServer(sandboxMux(vendors))
 	defer srv.Close()
 	for _, v := range vendors {

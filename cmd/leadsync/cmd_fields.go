@@ -21,16 +21,16 @@ func fieldsCommand(e *env) *cli.Command {
 		Action: func(c *cli.Context) error {
 			if c.NArg() < 1 || c.NArg() > 2 {
 				var names []string
-				for _, v := range registry() {
-					names = append(names, v.name)
+				for _, v := range e.vendors {
+					names = append(names, v.Name)
 				}
 				return exitf(ExitUsage, "fields needs a vendor (%s) and optionally an object", strings.Join(names, ", "))
 			}
-			ve, err := lookupVendor(c.Args().Get(0))
+			ve, err := lookupVendor(e.vendors, c.Args().Get(0))
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			s := ve.schema()
+			s := ve.Schema()
 			objs := s.Objects
 			if c.NArg() == 2 {
 				o, err := s.Object(c.Args().Get(1))
@@ -38,6 +38,10 @@ func fieldsCommand(e *env) *cli.Command {
 					return withCode(ExitUsage, err)
 				}
 				objs = []sinks.Object{o}
+			}
+			if c.NArg() == 1 && !c.Bool("markdown") && len(ve.Options) > 0 {
+				writeOptionsText(e, ve)
+				fmt.Fprintln(e.stdout)
 			}
 			for i, o := range objs {
 				if i > 0 {
@@ -52,6 +56,25 @@ func fieldsCommand(e *env) *cli.Command {
 			return nil
 		},
 	}
+}
+
+// writeOptionsText lists the vendor's connection keys, as its descriptor
+// declares them.
+func writeOptionsText(e *env, ve sinks.Vendor) {
+	fmt.Fprintf(e.stdout, "%s connection: the keys of a job's sink (and source) section\n", ve.Name)
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tSECRET\tDEFAULT\tVARIABLE\tNOTES")
+	for _, o := range ve.Options {
+		notes := o.Doc
+		if o.SourceOnly {
+			notes = "source only: " + notes
+		}
+		if o.Required != "" {
+			notes += " (required)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.Key, yesNo(o.Secret), o.Default, o.Env, notes)
+	}
+	tw.Flush()
 }
 
 // eventNote says what identifies an event object's records.

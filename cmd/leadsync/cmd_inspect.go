@@ -102,7 +102,7 @@ func inspect(c *cli.Context, e *env, path string) error {
 	case ".yaml", ".yml":
 		// A job whose source is a vendor's API: its fields and a sample.
 		var err error
-		job, err = config.LoadJob(path, e.lookup)
+		job, err = config.LoadJob(path, e.lookup, e.vendors)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
@@ -202,8 +202,8 @@ func inspect(c *cli.Context, e *env, path string) error {
 		fmt.Fprintf(w, "warning: %s\n", r)
 	}
 
-	target := inspectTarget(c, job)
-	obj, err := objectFor(target, "")
+	target := inspectTarget(c, job, defaultTarget(e.vendors))
+	obj, err := objectFor(e.vendors, target, "")
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
@@ -222,7 +222,7 @@ func inspect(c *cli.Context, e *env, path string) error {
 	if srcFile == "" {
 		return exitf(ExitUsage, "inspect --sink: %s reads a vendor's API; a skeleton starts from a file (inspect the file itself)", path)
 	}
-	sk, err := jobSkeleton(strings.ToLower(vendor), obj, skelSrc, srcFile, c.String("out"), header, job)
+	sk, err := jobSkeleton(e.vendors, strings.ToLower(vendor), obj, skelSrc, srcFile, c.String("out"), header, job)
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
@@ -247,7 +247,7 @@ func inspect(c *cli.Context, e *env, path string) error {
 
 // inspectTarget is the object a suggestion or skeleton is for: --sink,
 // --for, the job's sink (an export's schema), else leaddesk/contact.
-func inspectTarget(c *cli.Context, job *config.Job) string {
+func inspectTarget(c *cli.Context, job *config.Job, def string) string {
 	for _, f := range []string{"sink", "for"} {
 		if v := c.String(f); v != "" {
 			return v
@@ -264,50 +264,44 @@ func inspectTarget(c *cli.Context, job *config.Job) string {
 			return job.Sink.Vendor
 		}
 	}
-	return "leaddesk/contact"
+	return def
 }
 
-// connectionKeys are each vendor's sink connection keys, as config.Sink
-// declares them and the registry passes them to the vendor (no vendor
-// descriptor lists them yet), with the environment variables the
-// README's jobs use. url defaults to the sandbox, so a skeleton runs
-// against the built-in emulator until the real URL is set.
-var connectionKeys = map[string][]skeleton.Conn{
-	"leaddesk": {
-		{Key: "url", Env: "LEADDESK_URL", Default: "sandbox", Comment: "https://api.leaddesk.com for production"},
-		{Key: "api_key", Env: "LEADDESK_API_KEY", Comment: "the 32-character key from LeadDesk support"},
-	},
-	"tiledesk": {
-		{Key: "url", Env: "TILEDESK_URL", Default: "sandbox", Comment: "https://api.tiledesk.com/v3 for production"},
-		{Key: "project", Env: "TILEDESK_PROJECT", Comment: "the project id, 24 hex digits"},
-		{Key: "token", Env: "TILEDESK_TOKEN", Comment: "a JWT (or set email and password instead)"},
-	},
-	"liondesk": {
-		{Key: "url", Env: "LIONDESK_URL", Default: "sandbox", Comment: "https://api-v2.liondesk.com for production"},
-		{Key: "token", Env: "LIONDESK_TOKEN", Comment: "an OAuth access token"},
-	},
-	"leadsquared": {
-		{Key: "url", Env: "LEADSQUARED_URL", Default: "sandbox", Comment: "your region's host, e.g. https://api-in21.leadsquared.com"},
-		{Key: "access_key", Env: "LEADSQUARED_ACCESS_KEY"},
-		{Key: "secret_key", Env: "LEADSQUARED_SECRET_KEY"},
-		{Key: "country_code", Env: "LEADSQUARED_COUNTRY_CODE", Comment: "the account's default country code, e.g. +91"},
-	},
+// connectionKeys are the vendor's sink connection keys, from its
+// descriptor, as ${ENV:-} placeholders; url defaults to the sandbox, so a
+// skeleton runs against the built-in emulator until the real URL is set.
+func connectionKeys(ve sinks.Vendor) []skeleton.Conn {
+	var out []skeleton.Conn
+	for _, o := range ve.OptionsFor(false) {
+		if o.Env == "" || o.Kind != sinks.TextOption {
+			continue
+		}
+		c := skeleton.Conn{Key: o.Key, Env: o.Env, Comment: o.Doc}
+		if o.Key == "url" {
+			c.Default = "sandbox"
+			if o.Default != "" {
+				c.Comment = o.Default + " for production"
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // jobSkeleton builds the skeleton of a job for vendor's obj reading
 // srcFile, its path written relative to where the job goes (out's
 // folder, else the current one). A job's own name and region are kept.
-func jobSkeleton(vendor string, obj sinks.Object, src skeleton.Source, srcFile, out string, header []string, job *config.Job) (skeleton.Skeleton, error) {
-	ve, err := lookupVendor(vendor)
+func jobSkeleton(vs []sinks.Vendor, vendor string, obj sinks.Object, src skeleton.Source, srcFile, out string, header []string, job *config.Job) (skeleton.Skeleton, error) {
+	ve, err := lookupVendor(vs, vendor)
 	if err != nil {
 		return skeleton.Skeleton{}, err
 	}
-	if ve.open == nil {
+	if ve.NewSink == nil {
 		return skeleton.Skeleton{}, fmt.Errorf("inspect --sink: %s has no connection to write a job for; give a vendor (leaddesk, tiledesk, liondesk, leadsquared)", vendor)
 	}
-	in := skeleton.Input{Source: src, Vendor: vendor, Object: obj, Conn: connectionKeys[vendor], Header: header}
-	if ve.defaultBudget != nil {
-		if calls, per := ve.defaultBudget(); calls > 0 && per > 0 {
+	in := skeleton.Input{Source: src, Vendor: vendor, Object: obj, Conn: connectionKeys(ve), Header: header}
+	if ve.DefaultBudget != nil {
+		if calls, per := ve.DefaultBudget(); calls > 0 && per > 0 {
 			in.BudgetCalls, in.BudgetPer = calls, per.String()
 			if per%time.Second == 0 {
 				in.BudgetPer = fmt.Sprintf("%ds", per/time.Second)

@@ -67,8 +67,8 @@ func reconcile(c *cli.Context, e *env, path string) error {
 		return nil
 	}
 	job := p.job
-	ve, err := lookupVendor(job.Sink.Vendor)
-	if err != nil || ve.open == nil {
+	ve, err := lookupVendor(e.vendors, job.Sink.Vendor)
+	if err != nil || ve.NewSink == nil {
 		return exitf(ExitUsage, "%s: reconcile needs a vendor sink, not %q", job.Doc.File, job.Sink.Vendor)
 	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
@@ -123,7 +123,7 @@ func reconcile(c *cli.Context, e *env, path string) error {
 	<-done
 	if err != nil {
 		if isRefused(err) {
-			return withCode(ExitAuth, refusedCredentials(job, ve.name, err))
+			return withCode(ExitAuth, refusedCredentials(e.vendors, job, ve.Name, err))
 		}
 		return withCode(ExitUsage, err)
 	}

@@ -230,7 +230,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		return nil
 	}
 	job := p.job
-	var ve vendorEntry
+	var ve sinks.Vendor
 	if (opts.dryRun || opts.planIn != "") && job.Sink.Vendor == "export" {
 		return exitf(ExitUsage, "--dry-run plans vendor writes; an export sink writes only a file (validate checks the job)")
 	}
@@ -238,7 +238,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		if job.Sink.Path == "" {
 			return withCode(ExitUsage, config.Errors{job.Doc.At(job.Doc.NodeAt("$.sink"), "sink.path is required for the export sink")})
 		}
-	} else if ve, err = lookupVendor(job.Sink.Vendor); err != nil || ve.open == nil {
+	} else if ve, err = lookupVendor(e.vendors, job.Sink.Vendor); err != nil || ve.NewSink == nil {
 		return exitf(ExitUsage, "%s: sink vendor %q cannot be written", job.Doc.File, job.Sink.Vendor)
 	}
 

@@ -38,7 +38,7 @@ func openState(c *cli.Context, e *env) (*state.Store, string, error) {
 				return v, true
 			}
 			return "", true // history needs no secrets
-		})
+		}, e.vendors)
 		if err != nil {
 			return nil, "", err
 		}

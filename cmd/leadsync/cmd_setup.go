@@ -23,16 +23,16 @@ func setupCommand(e *env) *cli.Command {
 			if c.NArg() != 1 {
 				return exitf(ExitUsage, "setup needs one job file: leadsync setup JOB.yaml")
 			}
-			job, err := config.LoadJob(c.Args().First(), e.lookup)
+			job, err := config.LoadJob(c.Args().First(), e.lookup, e.vendors)
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			ve, err := lookupVendor(job.Sink.Vendor)
+			ve, err := lookupVendor(e.vendors, job.Sink.Vendor)
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			if ve.setup == nil {
-				return exitf(ExitUsage, "%s: %s has nothing to set up", job.Doc.File, ve.name)
+			if ve.Setup == nil {
+				return exitf(ExitUsage, "%s: %s has nothing to set up", job.Doc.File, ve.Name)
 			}
 			if job.Setup == nil {
 				return withCode(ExitUsage, config.Errors{job.Doc.At(job.Doc.Root, "the job has no setup: section")})
@@ -42,12 +42,12 @@ func setupCommand(e *env) *cli.Command {
 				return withCode(ExitUsage, err)
 			}
 			defer conn.close()
-			fmt.Fprintf(e.stdout, "setup for %s (%s):\n", ve.name, jobURL(job, "sink"))
+			fmt.Fprintf(e.stdout, "setup for %s (%s):\n", ve.Name, jobURL(job, "sink"))
 			decode := func(v any) error { return job.Doc.Decode(job.Setup, v) }
-			changed, err := ve.setup(c.Context, conn.cfg, decode, c.Bool("dry-run"), e.stdout)
+			changed, err := ve.Setup(c.Context, conn.cfg, decode, c.Bool("dry-run"), e.stdout)
 			if err != nil {
 				if err := sinks.Refused(sinks.SideSink, err); isRefused(err) {
-					return withCode(ExitAuth, refusedCredentials(job, ve.name, err))
+					return withCode(ExitAuth, refusedCredentials(e.vendors, job, ve.Name, err))
 				}
 				return withCode(ExitUsage, err)
 			}

@@ -132,7 +132,7 @@ func validate(c *cli.Context, e *env, path string) error {
 		}
 	}
 	if c.Bool("online") {
-		res, err := validateOnline(c, p)
+		res, err := validateOnline(c, e, p)
 		if res != nil {
 			out.Online = &onlineOut{Checked: res.Checked, Calls: res.Calls, Findings: res.Findings}
 			if out.Online.Findings == nil {
@@ -171,13 +171,13 @@ func validate(c *cli.Context, e *env, path string) error {
 
 // validateOnline connects to the job's sink (the sandbox too) and runs
 // its online check: read calls only, paced by the job's budget.
-func validateOnline(c *cli.Context, p *prepared) (*online.Result, error) {
+func validateOnline(c *cli.Context, e *env, p *prepared) (*online.Result, error) {
 	job := p.job
-	ve, err := lookupVendor(job.Sink.Vendor)
+	ve, err := lookupVendor(e.vendors, job.Sink.Vendor)
 	if err != nil {
 		return nil, withCode(ExitUsage, err)
 	}
-	if ve.open == nil {
+	if ve.NewSink == nil {
 		return &online.Result{}, nil
 	}
 	conn, err := connect(job, ve, p.object.Name, nil)
@@ -188,7 +188,7 @@ func validateOnline(c *cli.Context, p *prepared) (*online.Result, error) {
 	res, err := online.Check(c.Context, job, p.mapping, conn.sink, conn.budget)
 	if err != nil {
 		if sinks.ClassOf(err) == sinks.Unauthorized {
-			return &res, withCode(ExitAuth, fmt.Errorf("%s refused the credentials: %s", ve.name, credentialHint(job)))
+			return &res, withCode(ExitAuth, fmt.Errorf("%s refused the credentials: %s", ve.Name, credentialHint(e.vendors, job)))
 		}
 		return &res, withCode(ExitUsage, fmt.Errorf("online check: %w", err))
 	}

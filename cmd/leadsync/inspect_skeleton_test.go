@@ -13,6 +13,7 @@ import (
 	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sinks/leaddesk/leaddesktest"
 	"github.com/leadsync/leadsync/sinks/leadsquared/leadsquaredtest"
+	"github.com/leadsync/leadsync/sinks/vendors"
 )
 
 // skeletonConstants are the fields each object's test file leaves out, so
@@ -139,15 +140,15 @@ func objectFile(t *testing.T, dir, vendor string, obj sinks.Object) string {
 // naming each placeholder, the filled-in job validates (online too) and
 // runs against the sandbox.
 func TestInspectSkeletonRoundTrip(t *testing.T) {
-	for _, ve := range registry() {
-		if ve.open == nil {
+	for _, ve := range vendors.All() {
+		if ve.NewSink == nil {
 			continue
 		}
-		for _, obj := range ve.schema().Objects {
-			name := ve.name + "/" + obj.Name
+		for _, obj := range ve.Schema().Objects {
+			name := ve.Name + "/" + obj.Name
 			t.Run(strings.ReplaceAll(name, "/", "-"), func(t *testing.T) {
 				dir := t.TempDir()
-				file := objectFile(t, dir, ve.name, obj)
+				file := objectFile(t, dir, ve.Name, obj)
 				job := filepath.Join(dir, "job.yaml")
 				r := runApp(t, nil, "inspect", file, "--sink", name, "--out", job, "--json")
 				var out inspectOut
@@ -158,7 +159,7 @@ func TestInspectSkeletonRoundTrip(t *testing.T) {
 				if err != nil || string(text) != out.Skeleton.YAML {
 					t.Fatalf("the written skeleton differs from the JSON's: %v", err)
 				}
-				for _, want := range []string{"vendor: " + ve.name + "\n", "object: " + obj.Name + "\n", "url: ${", "path: " + filepath.Base(file) + "\n", "mapping:\n"} {
+				for _, want := range []string{"vendor: " + ve.Name + "\n", "object: " + obj.Name + "\n", "url: ${", "path: " + filepath.Base(file) + "\n", "mapping:\n"} {
 					if !strings.Contains(string(text), want) {
 						t.Errorf("skeleton lacks %q:\n%s", want, text)
 					}

@@ -61,7 +61,7 @@ func prepare(e *env, path string) (*prepared, error) { return prepareInput(e, pa
 // prepareInput is prepare with the job's input file replaced by input
 // (run --input; "" keeps the job's).
 func prepareInput(e *env, path, input string) (*prepared, error) {
-	job, err := config.LoadJob(path, e.lookup)
+	job, err := config.LoadJob(path, e.lookup, e.vendors)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func prepareInput(e *env, path, input string) (*prepared, error) {
 	if job.Sink.Vendor == "export" && job.Sink.Schema != "" {
 		schemaName, objectName = job.Sink.Schema, ""
 	}
-	p.object, err = objectFor(schemaName, objectName)
+	p.object, err = objectFor(e.vendors, schemaName, objectName)
 	if err != nil {
 		errs = append(errs, job.Doc.At(job.Doc.NodeAt("$.sink"), "%v", err))
 	} else if e := matchMissing(job, p.object); e != nil {

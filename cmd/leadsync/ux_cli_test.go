@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/leadsync/leadsync/sinks/vendors"
+
 	"encoding/csv"
 	"encoding/json"
 	"net/http/httptest"
@@ -246,7 +248,7 @@ func TestSandboxRecordsAreParsedNotByteCompared(t *testing.T) {
 // The sandbox's export lines are what the example job needs: pasted, its
 // run writes to the sandbox's LeadDesk.
 func TestSandboxPrintsExportLines(t *testing.T) {
-	vendors := newSandboxVendors(emulatorSettings{timeScale: 1})
+	vendors := newSandboxVendors(vendors.All(), emulatorSettings{timeScale: 1})
 	srv := httptest.NewServer(sandboxMux(vendors))
 	defer srv.Close()
 	text := describeSandbox(srv.URL, vendors, emulatorSettings{timeScale: 1})
@@ -268,8 +270,8 @@ func TestSandboxPrintsExportLines(t *testing.T) {
 	}
 	_, nightly := copyNightly(t)
 	r := runApp(t, env, "run", "-q", nightly)
-	if r.code != ExitRejected || vendors[0].core.Stats().TotalWrites() != 7 {
-		t.Fatalf("run with the pasted exports: %d, %d writes\n%s%s", r.code, vendors[0].core.Stats().TotalWrites(), r.stdout, r.stderr)
+	if r.code != ExitRejected || vendors[0].em.Core().Stats().TotalWrites() != 7 {
+		t.Fatalf("run with the pasted exports: %d, %d writes\n%s%s", r.code, vendors[0].em.Core().Stats().TotalWrites(), r.stdout, r.stderr)
 	}
 }
 

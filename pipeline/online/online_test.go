@@ -11,6 +11,7 @@ import (
 	"github.com/leadsync/leadsync/budget"
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/vendors"
 )
 
 // fakeSink answers CheckOnline with problems after calls paced by b.
@@ -39,11 +40,11 @@ func loadJob(t *testing.T) *config.Job {
 	t.Helper()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "job.yaml")
-	src := "source: {path: x.csv}\nsink: {vendor: v, object: o}\nmapping:\n  list: {value: \"Nightly leads\"}\n"
+	src := "source: {path: x.csv}\nsink: {vendor: leaddesk, object: contact}\nmapping:\n  list: {value: \"Nightly leads\"}\n"
 	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	j, err := config.LoadJob(p, func(string) (string, bool) { return "", false })
+	j, err := config.LoadJob(p, func(string) (string, bool) { return "", false }, vendors.All())
 	if err != nil {
 		t.Fatal(err)
 	}

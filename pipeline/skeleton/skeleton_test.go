@@ -8,6 +8,7 @@ import (
 
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/vendors"
 )
 
 func contactObject() sinks.Object {
@@ -56,11 +57,11 @@ func TestBuildPlaceholdersAreWhereLoadFindsThem(t *testing.T) {
 	if err := os.WriteFile(job, []byte(filled), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	j, err := config.LoadJob(job, func(string) (string, bool) { return "", false })
+	j, err := config.LoadJob(job, func(string) (string, bool) { return "", false }, vendors.All())
 	if err != nil {
 		t.Fatalf("filled: %v\n%s", err, filled)
 	}
-	if j.Region != "FI" || j.Sink.URL != "sandbox" || j.Source.Delimiter != ";" || len(j.Match.Keys) != 2 {
+	if j.Region != "FI" || j.Sink.Conn.Get("url") != "sandbox" || j.Source.Delimiter != ";" || len(j.Match.Keys) != 2 {
 		t.Fatalf("filled job %+v", j)
 	}
 }
