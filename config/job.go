@@ -168,6 +168,11 @@ type Sink struct {
 type Budget struct {
 	Calls int    `yaml:"calls"`
 	Per   string `yaml:"per"`
+	// Shared is who else counts against the window: "machine" (the
+	// default: every leadsync process on this machine using the same
+	// credential), "off" (this run alone), or a redis:// address (every
+	// machine that reaches it: shards of one job).
+	Shared string `yaml:"shared"`
 }
 
 // Window parses Per.
@@ -316,6 +321,9 @@ func (d *Doc) Job(vendors []sinks.Vendor) (*Job, error) {
 		}
 		if w, err := j.Sink.Budget.Window(); err != nil || w <= 0 {
 			errs = append(errs, d.At(d.NodeAt("$.sink.budget"), "sink.budget.per must be a duration such as 60s or 5s, not %s", d.Shown("$.sink.budget.per", j.Sink.Budget.Per)))
+		}
+		if sh := strings.ToLower(strings.TrimSpace(j.Sink.Budget.Shared)); sh != "" && sh != "machine" && sh != "off" && !strings.HasPrefix(sh, "redis://") {
+			errs = append(errs, d.At(d.NodeAt("$.sink.budget.shared"), "sink.budget.shared must be machine, off or a redis://host:port address"))
 		}
 	}
 	if j.Region != "" {

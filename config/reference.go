@@ -70,7 +70,7 @@ func JobKeys(vendors []sinks.Vendor) []KeyDoc {
 		{[]string{"sink.schema"}, "any fields", "export: `vendor/object` whose schema the export is checked against"},
 		{[]string{"sink.formula_safe"}, "true", "CSV export: neutralize cells a spreadsheet would evaluate; `false` for machine consumers"},
 		{prefixed("sink.", connKeys(vendors, false)), "", "vendor connections (see Vendors; credentials from `${ENV}`); `url: sandbox` for the built-in emulator"},
-		{[]string{"sink.budget"}, "vendor default", "`{calls: 100, per: 60s}`; `per` at least 1ms, at most 1,000 calls a second (1,000,000 against `url: sandbox` or an emulator on loopback, which may run time-scaled)"},
+		{[]string{"sink.budget"}, "vendor default", "`{calls: 100, per: 60s, shared: machine}`; `shared` is who counts against the window: `machine` (default: every leadsync process here on the same credential, a resumed run included), `off`, or `redis://host:port/db` (every machine: shards); `per` at least 1ms, at most 1,000 calls a second (1,000,000 against `url: sandbox` or an emulator on loopback, which may run time-scaled)"},
 		{[]string{"region"}, "none", "default phone region (ISO code, e.g. `FI`)"},
 		{[]string{"match.keys"}, "required for a vendor sink", "mapped fields used as match keys (phones as E.164, emails lower-cased): the object's key fields (`leadsync fields` lists them) or phone and e-mail fields; `keys: [city]` is refused, as it would merge people by city. Event objects (call logs, callbacks) need none. `match: none` runs a vendor job without matching: every row is created, and validate and every run warn that duplicates are possible"},
 		{[]string{"match.on_ambiguous"}, "`skip`", "`skip`, `first` or `fail`"},

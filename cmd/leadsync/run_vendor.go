@@ -63,6 +63,17 @@ func connect(job *config.Job, ve sinks.Vendor, object string, logger *slog.Logge
 		sc = fillCredentials(sc, creds, url)
 	}
 	conn.budget, conn.desc = connectionBudget(job.Sink.Budget, ve)
+	if !sandbox {
+		unshare, err := shareBudget(conn.budget, job.Sink.Budget, ve, sc)
+		if err != nil {
+			conn.close()
+			return nil, err
+		}
+		prev := conn.close
+		conn.close = func() { unshare(); prev() }
+		prevShut := conn.shut
+		conn.shut = func() error { unshare(); return prevShut() }
+	}
 	if w := budgetAboveVendor(job.Sink.Budget, ve); w != "" {
 		logger.Warn(w)
 		conn.warn = w
@@ -113,6 +124,38 @@ func connectionBudget(b *config.Budget, ve sinks.Vendor) (*budget.Budget, string
 	}
 	// No documented limit: learn it from the vendor's 429s.
 	return budget.NewAdaptive(nil), "adaptive (no documented limit: learned from 429s; set a budget to cap calls)"
+}
+
+// shareBudget makes a fixed budget count the calls of every other
+// process on the same credential (sink.budget.shared: machine by
+// default, off, or redis://), so a resumed run inside its predecessor's
+// window, or two jobs on one key, never exceed the vendor's window
+// between them. The ledger is keyed by the vendor, its address and the
+// credential's secret values, hashed (never stored).
+func shareBudget(b *budget.Budget, cfg *config.Budget, ve sinks.Vendor, conn sinks.Conn) (unshare func(), err error) {
+	if b == nil || b.Adaptive() {
+		return func() {}, nil
+	}
+	setting := ""
+	if cfg != nil {
+		setting = cfg.Shared
+	}
+	key := ve.Name + "\x00" + conn.Get("url")
+	for _, o := range ve.Options {
+		if o.Secret {
+			key += "\x00" + conn.Get(o.Key)
+		}
+	}
+	dir, err := budget.DefaultLedgerDir(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	l, err := budget.OpenLedger(setting, dir, key)
+	if err != nil || l == nil {
+		return func() {}, err
+	}
+	b.Share(l)
+	return func() { l.Close() }, nil
 }
 
 // budgetAboveVendor says when a job's budget allows more calls than the

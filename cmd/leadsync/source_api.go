@@ -42,6 +42,15 @@ func openAPISource(e *env, job *config.Job) (*apiSource, error) {
 		conn = fillCredentials(conn, creds, url)
 	}
 	a.budget, a.desc = connectionBudget(job.Source.Budget, ve)
+	if !strings.EqualFold(job.Source.Conn.Get("url"), "sandbox") {
+		unshare, err := shareBudget(a.budget, job.Source.Budget, ve, conn)
+		if err != nil {
+			a.close()
+			return nil, err
+		}
+		prev := a.close
+		a.close = func() { unshare(); prev() }
+	}
 	a.pager, err = ve.NewSource(sinks.SourceConfig{Conn: conn, Region: job.Region, Budget: a.budget})
 	if err != nil {
 		a.close()
