@@ -251,11 +251,20 @@ func subtractJSON(saved, base []byte) ([]byte, error) {
 	if err := json.Unmarshal(base, &b); err != nil {
 		return nil, err
 	}
-	out := map[string][]json.RawMessage{}
+	out := map[string]any{}
 	for table, raw := range s {
 		var entries, baseEntries []json.RawMessage
 		if err := json.Unmarshal(raw, &entries); err != nil {
-			return nil, fmt.Errorf("table %q is not a list: %w", table, err)
+			// A setting, not a table (LeadSquared's DefaultCountryCode):
+			// kept when it differs from the emulator's own.
+			c, err := canonicalJSON(raw)
+			if err != nil {
+				return nil, fmt.Errorf("table %q: %w", table, err)
+			}
+			if bc, err := canonicalJSON(b[table]); err != nil || bc != c {
+				out[table] = raw
+			}
+			continue
 		}
 		_ = json.Unmarshal(b[table], &baseEntries)
 		have := map[string]bool{}
@@ -272,7 +281,8 @@ func subtractJSON(saved, base []byte) ([]byte, error) {
 				return nil, fmt.Errorf("table %q: %w", table, err)
 			}
 			if !have[c] {
-				out[table] = append(out[table], e)
+				list, _ := out[table].([]json.RawMessage)
+				out[table] = append(list, e)
 			}
 		}
 	}
