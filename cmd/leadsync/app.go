@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/leadsync/leadsync/config"
+	"github.com/leadsync/leadsync/pipeline/job"
 )
 
 // Exit codes, documented in --help and the README.
@@ -68,6 +69,31 @@ func withCode(code int, err error) error {
 		return err
 	}
 	return &exitError{code: code, err: err}
+}
+
+// classErr gives a job error the exit code of its class.
+func classErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return withCode(exitCode(job.ClassOf(err)), err)
+}
+
+// exitCode maps a job's class to the process exit code.
+func exitCode(c job.Class) int {
+	switch c {
+	case job.Done:
+		return ExitOK
+	case job.Rejected:
+		return ExitRejected
+	case job.Interrupted:
+		return ExitInterrupted
+	case job.Auth:
+		return ExitAuth
+	case job.Files:
+		return ExitFiles
+	}
+	return ExitUsage
 }
 
 // appHelp is urfave/cli's app help with the exit codes appended; the
@@ -170,7 +196,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(s
 				fmt.Fprintln(stderr, "leadsync:", indentErrors(ee.err))
 			}
 		}
-		if fileFault(ee.err) {
+		if job.ClassOf(ee.err) == job.Files {
 			return ExitFiles
 		}
 		return ee.code

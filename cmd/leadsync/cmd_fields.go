@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/leadsync/leadsync/pipeline/job"
 	"github.com/leadsync/leadsync/sinks"
 )
 
@@ -20,17 +21,12 @@ func fieldsCommand(e *env) *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() < 1 || c.NArg() > 2 {
-				var names []string
-				for _, v := range registry() {
-					names = append(names, v.name)
-				}
-				return exitf(ExitUsage, "fields needs a vendor (%s) and optionally an object", strings.Join(names, ", "))
+				return exitf(ExitUsage, "fields needs a vendor (%s) and optionally an object", strings.Join(job.VendorNames(), ", "))
 			}
-			ve, err := lookupVendor(c.Args().Get(0))
+			s, err := job.Schema(c.Args().Get(0))
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			s := ve.schema()
 			objs := s.Objects
 			if c.NArg() == 2 {
 				o, err := s.Object(c.Args().Get(1))

@@ -14,9 +14,9 @@ import (
 
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/mapping"
+	"github.com/leadsync/leadsync/pipeline/job"
 	"github.com/leadsync/leadsync/sources"
 	"github.com/leadsync/leadsync/sources/csvfile"
-	"github.com/leadsync/leadsync/sources/staged"
 	"github.com/leadsync/leadsync/sources/xlsxfile"
 )
 
@@ -47,31 +47,31 @@ func inspect(c *cli.Context, e *env, path string) error {
 	switch ext {
 	case ".yaml", ".yml":
 		// A job whose source is a vendor's API: its fields and a sample.
-		job, err := config.LoadJob(path, e.lookup)
+		cfg, err := config.LoadJob(path, e.lookup)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
-		if !job.Source.IsAPI() {
+		if !cfg.Source.IsAPI() {
 			// The job's own source options (encoding, sheet, header_row, limits).
-			s, err := openSource(job)
+			s, err := job.OpenSource(cfg)
 			if err != nil {
-				return withCode(ExitUsage, config.Errors{job.Doc.At(job.Doc.NodeAt("$.source.path"), "%v", err)})
+				return withCode(ExitUsage, config.Errors{cfg.Doc.At(cfg.Doc.NodeAt("$.source.path"), "%v", err)})
 			}
 			src = s
-			fmt.Fprintf(w, "file       %s\nformat     %s\n", job.Source.Path, job.Source.Type)
+			fmt.Fprintf(w, "file       %s\nformat     %s\n", cfg.Source.Path, cfg.Source.Type)
 			if cs, ok := s.(*csvfile.Source); ok {
 				d := cs.Dialect()
 				fmt.Fprintf(w, "encoding   %s\ndelimiter  %s\n", d.Encoding, delimiterName(d.Delimiter))
 			}
 			break
 		}
-		api, err := openAPISource(e, job)
+		api, closeAPI, err := job.OpenAPIReader(cfg)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
-		defer api.close()
-		src = staged.New(job.Source.Type, api.pager, nil, 0)
-		fmt.Fprintf(w, "source     %s %s (vendor API)\n", job.Source.Type, jobURL(job, "source"))
+		defer closeAPI()
+		src = api
+		fmt.Fprintf(w, "source     %s %s (vendor API)\n", cfg.Source.Type, job.URL(cfg, "source"))
 	case ".xlsx", ".xlsm":
 		sheets, err := xlsxfile.Sheets(path)
 		if err != nil {
@@ -136,7 +136,7 @@ func inspect(c *cli.Context, e *env, path string) error {
 		fmt.Fprintf(w, "warning: %s\n", r)
 	}
 
-	obj, err := objectFor(c.String("for"), "")
+	obj, err := job.ObjectFor(c.String("for"), "")
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/leadsync/leadsync/pipeline/job"
 	"github.com/leadsync/leadsync/sinks/emulator"
 )
 
@@ -35,9 +36,9 @@ func sandboxCommand(e *env) *cli.Command {
 			&cli.DurationFlag{Name: "latency-delay", Value: 2 * time.Second, Usage: "the injected delay"},
 		},
 		Action: func(c *cli.Context) error {
-			s := emulatorSettings{
-				timeScale: c.Float64("time-scale"),
-				faults: emulator.Faults{
+			s := job.EmulatorSettings{
+				TimeScale: c.Float64("time-scale"),
+				Faults: emulator.Faults{
 					Seed: c.Int64("seed"), Error500: c.Float64("error500"), Extra429: c.Float64("extra429"),
 					DropAfterWrite: c.Float64("drop-after-write"), Latency: c.Float64("latency"), LatencyDelay: c.Duration("latency-delay"),
 				},
@@ -47,12 +48,12 @@ func sandboxCommand(e *env) *cli.Command {
 					return exitf(ExitUsage, "--%s must be a fraction between 0 and 1, not %v", f, v)
 				}
 			}
-			if s.timeScale <= 0 {
+			if s.TimeScale <= 0 {
 				return exitf(ExitUsage, "--time-scale must be positive")
 			}
-			vendors := newSandboxVendors(s)
+			vendors := job.NewSandboxVendors(s)
 			if p := c.String("fixtures"); p != "" {
-				if err := seedFixtures(p, vendors); err != nil {
+				if err := job.SeedFixtures(p, vendors); err != nil {
 					return withCode(ExitUsage, err)
 				}
 			}
@@ -63,8 +64,8 @@ func sandboxCommand(e *env) *cli.Command {
 				return withCode(ExitUsage, err)
 			}
 			base := "http://" + ln.Addr().String()
-			fmt.Fprint(e.stdout, describeSandbox(base, vendors, s))
-			srv := &http.Server{Handler: sandboxHandler(vendors), ReadHeaderTimeout: 10 * time.Second}
+			fmt.Fprint(e.stdout, job.DescribeSandbox(base, vendors, s))
+			srv := &http.Server{Handler: job.SandboxHandler(vendors), ReadHeaderTimeout: 10 * time.Second}
 			go func() {
 				<-ctx.Done()
 				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/leadsync/leadsync/pipeline/job"
 )
 
 func validateCommand(e *env) *cli.Command {
@@ -17,24 +19,25 @@ func validateCommand(e *env) *cli.Command {
 			if c.NArg() != 1 {
 				return exitf(ExitUsage, "validate needs one job file: leadsync validate JOB.yaml")
 			}
-			p, err := prepare(e, c.Args().First())
+			p, err := job.Load(c.Args().First(), job.LoadOptions{Lookup: e.lookup})
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
 			defer p.Close()
-			if p.empty {
-				fmt.Fprintf(e.stdout, "%s: ok, with a warning\n  warning: %s; its header is unknown, so the mapping's columns could not be checked\n", p.job.Doc.File, p.noRows())
+			if p.Empty() {
+				fmt.Fprintf(e.stdout, "%s: ok, with a warning\n  warning: %s; its header is unknown, so the mapping's columns could not be checked\n", p.Config().Doc.File, p.NoRows())
 				return nil
 			}
-			names, kinds := p.mapping.KeyFields()
+			cfg, m := p.Config(), p.Mapping()
+			names, kinds := m.KeyFields()
 			fmt.Fprintf(e.stdout, "%s: ok\n  source  %s (%s, %d columns)\n  sink    %s %s\n  fields  %d mapped\n",
-				p.job.Doc.File, p.job.Source.Path, p.job.Source.Type, len(p.mapping.Header()),
-				p.job.Sink.Vendor, p.object.Name, len(p.mapping.Fields()))
+				cfg.Doc.File, cfg.Source.Path, cfg.Source.Type, len(m.Header()),
+				cfg.Sink.Vendor, p.Object().Name, len(m.Fields()))
 			for i, n := range names {
 				fmt.Fprintf(e.stdout, "  key     %s (%s)\n", n, kinds[i])
 			}
-			if p.job.Match.None && p.job.Sink.Vendor != "export" {
-				fmt.Fprintf(e.stdout, "  warning %s\n", matchNoneWarning)
+			if cfg.Match.None && cfg.Sink.Vendor != "export" {
+				fmt.Fprintf(e.stdout, "  warning %s\n", job.MatchNoneWarning)
 			}
 			return nil
 		},

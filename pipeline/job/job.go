@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"crypto/sha256"
@@ -18,8 +18,9 @@ import (
 	"github.com/leadsync/leadsync/sources/xlsxfile"
 )
 
-// prepared is a job ready to run: parsed, source open, mapping compiled.
-type prepared struct {
+// Job is a job ready to run: loaded and validated, its source open, its
+// mapping compiled. Close it when done.
+type Job struct {
 	job     *config.Job
 	source  sources.Source // a file source; an API source is staged once the run exists
 	api     *apiSource     // the vendor API a migration reads, or nil
@@ -30,12 +31,13 @@ type prepared struct {
 	empty bool
 }
 
-// noRows is the line a command prints for an empty source.
-func (p *prepared) noRows() string {
+// NoRows is the line a command prints for an empty source.
+func (p *Job) NoRows() string {
 	return fmt.Sprintf("%s: the source holds no rows (an empty file); nothing to do", p.job.Source.Path)
 }
 
-func (p *prepared) Close() error {
+// Close closes the job's source.
+func (p *Job) Close() error {
 	if p.api != nil {
 		p.api.close()
 	}
@@ -46,22 +48,32 @@ func (p *prepared) Close() error {
 }
 
 // header is the source's column names.
-func (p *prepared) header() []string {
+func (p *Job) header() []string {
 	if p.api != nil {
 		return p.api.pager.Header()
 	}
 	return p.source.Header()
 }
 
-// prepare loads a job and everything it needs before the first row. Every
-// error it returns is a configuration error (exit code 2); problems in the
-// job and mapping come all together with file:line:col.
-func prepare(e *env, path string) (*prepared, error) { return prepareInput(e, path, "") }
+// LoadOptions are what Load takes besides the job file.
+type LoadOptions struct {
+	// Lookup reads the environment variables the job names (${VAR});
+	// nil: os.LookupEnv.
+	Lookup func(string) (string, bool)
+	// Input replaces the job's input file (a corrected rejected.csv, say);
+	// "" keeps the job's.
+	Input string
+}
 
-// prepareInput is prepare with the job's input file replaced by input
-// (run --input; "" keeps the job's).
-func prepareInput(e *env, path, input string) (*prepared, error) {
-	job, err := config.LoadJob(path, e.lookup)
+// Load loads a job and everything it needs before the first row. Every
+// error it returns is a configuration error (class Usage); problems in
+// the job and mapping come all together with file:line:col.
+func Load(path string, opts LoadOptions) (*Job, error) {
+	if opts.Lookup == nil {
+		opts.Lookup = os.LookupEnv
+	}
+	input := opts.Input
+	job, err := config.LoadJob(path, opts.Lookup)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +82,7 @@ func prepareInput(e *env, path, input string) (*prepared, error) {
 			return nil, err
 		}
 	}
-	p := &prepared{job: job}
+	p := &Job{job: job}
 	var errs config.Errors
 	schemaName := job.Sink.Vendor
 	objectName := job.Sink.Object
@@ -84,7 +96,7 @@ func prepareInput(e *env, path, input string) (*prepared, error) {
 		errs = append(errs, e)
 	}
 	if job.Source.IsAPI() {
-		p.api, err = openAPISource(e, job)
+		p.api, err = openAPISource(job)
 		if err != nil {
 			errs = append(errs, job.Doc.At(job.Doc.NodeAt("$.source"), "%v", err))
 		}
@@ -116,7 +128,7 @@ func prepareInput(e *env, path, input string) (*prepared, error) {
 		Region:     job.Region,
 		Keys:       job.Match.Keys,
 		KeysNode:   job.Doc.NodeAt("$.match.keys"),
-		Lookup:     e.lookup,
+		Lookup:     opts.Lookup,
 	})
 	if err != nil {
 		p.Close()
@@ -125,6 +137,19 @@ func prepareInput(e *env, path, input string) (*prepared, error) {
 	return p, nil
 }
 
+// Config is the job as loaded.
+func (p *Job) Config() *config.Job { return p.job }
+
+// Object is the sink's object the job writes.
+func (p *Job) Object() sinks.Object { return p.object }
+
+// Mapping is the compiled mapping (nil when Empty).
+func (p *Job) Mapping() *mapping.Mapping { return p.mapping }
+
+// Empty reports whether the file source holds nothing (0 bytes): no
+// header, no rows, no mapping. Run refuses it; a command says NoRows.
+func (p *Job) Empty() bool { return p.empty }
+
 // sourceName names the source in row errors: the file, or the vendor.
 func sourceName(job *config.Job) string {
 	if job.Source.IsAPI() {
@@ -132,6 +157,9 @@ func sourceName(job *config.Job) string {
 	}
 	return filepath.Base(job.Source.Path)
 }
+
+// OpenSource opens the job's file source (csv or xlsx) with its options.
+func OpenSource(job *config.Job) (sources.Source, error) { return openSource(job) }
 
 // openSource opens the job's file source. On error the interface is nil,
 // never a typed nil pointer (whose Close would panic).

@@ -1,22 +1,15 @@
-package main
+package job
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"os/signal"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
-
-	"github.com/urfave/cli/v2"
 
 	"github.com/leadsync/leadsync/budget"
 	"github.com/leadsync/leadsync/config"
@@ -29,43 +22,9 @@ import (
 	"github.com/leadsync/leadsync/state"
 )
 
-func runCommand(e *env) *cli.Command {
-	return &cli.Command{
-		Name:      "run",
-		Usage:     "run a job, or resume its unfinished run",
-		ArgsUsage: "JOB.yaml",
-		Description: "Reads the source, maps every row, writes to the sink and records each row's outcome.\n" +
-			"Running the same job on the same input continues an unfinished run; --fresh starts over.\n" +
-			"Ctrl-C stops reading, commits what is done, and exits with code 3.",
-		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "fresh", Usage: "start a new run even if the last one is unfinished"},
-			&cli.StringFlag{Name: "input", Usage: "read `FILE` instead of the job's source file, e.g. a corrected rejected.csv (its leadsync_* columns are ignored); a new input, resumable as usual"},
-			&cli.BoolFlag{Name: "verify", Usage: "find every entity at the vendor again, even those state says are unchanged"},
-			&cli.BoolFlag{Name: "retry-rejected", Usage: "send again the entities the vendor refused before, even when unchanged"},
-			&cli.BoolFlag{Name: "dry-run", Usage: "read only: plan every entity (finds, no writes), print the forecast and what would be done"},
-			&cli.BoolFlag{Name: "json", Usage: "print the run summary as JSON on stdout (progress and logs stay on stderr)"},
-			&cli.StringFlag{Name: "plan", Usage: "apply exactly the plan in `FILE` (from leadsync diff --plan); entities that changed since are set aside"},
-			&cli.BoolFlag{Name: "mask-pii", Usage: "mask personal data (PII fields, the local part of emails) in the reports"},
-			&cli.IntFlag{Name: "concurrency", Usage: "workers: mapping (export) or entities in flight (vendors)", DefaultText: "the job's, else CPUs for export and 4 for vendors"},
-			&cli.IntFlag{Name: "limit", Usage: "stop after `N` data rows", DefaultText: "all"},
-			&cli.StringFlag{Name: "report", Usage: "write the run's reports to `DIR` (default: beside the state database)"},
-			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format on stderr: text or json"},
-			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
-			&cli.DurationFlag{Name: "grace", Value: 15 * time.Second, Usage: "on Ctrl-C, how long entities in flight may finish before the run stops"},
-		},
-		Action: func(c *cli.Context) error {
-			if c.NArg() != 1 {
-				return exitf(ExitUsage, "run needs one job file: leadsync run JOB.yaml")
-			}
-			return runJob(c, e, c.Args().First(), runOpts{
-				dryRun: c.Bool("dry-run"), planIn: c.String("plan"), maskPII: c.Bool("mask-pii"), input: c.String("input"),
-			})
-		},
-	}
-}
-
-// summary is the run summary written to stdout and summary.json.
-type summary struct {
+// Summary is the run summary: summary.json, and what a command prints
+// (its JSON keys are documented in the README; every key is always present).
+type Summary struct {
 	Job       string `json:"job"`
 	RunID     int64  `json:"run_id"`
 	Resumed   bool   `json:"resumed"`
@@ -82,7 +41,7 @@ type summary struct {
 	// failed and uncertain rows with their reasons.
 	Retried   int            `json:"retried"`
 	Failures  map[string]int `json:"failures"`
-	Unsettled []unsettledRow `json:"unsettled"`
+	Unsettled []UnsettledRow `json:"unsettled"`
 	Actions   map[string]int `json:"actions"`
 	Calls     int            `json:"calls"`
 	// ForecastCalls is the plan's forecast of the vendor calls (0: no plan).
@@ -102,7 +61,7 @@ type summary struct {
 
 // fillEmpty gives every map and list key a value, so --json keys are
 // stable: an empty object or list, never null nor missing.
-func (s *summary) fillEmpty() {
+func (s *Summary) fillEmpty() {
 	if s.Failures == nil {
 		s.Failures = map[string]int{}
 	}
@@ -113,12 +72,12 @@ func (s *summary) fillEmpty() {
 		s.Counts = map[string]int{}
 	}
 	if s.Unsettled == nil {
-		s.Unsettled = []unsettledRow{}
+		s.Unsettled = []UnsettledRow{}
 	}
 }
 
-// unsettledRow is a failed or uncertain row, with why.
-type unsettledRow struct {
+// UnsettledRow is a failed or uncertain row, with why.
+type UnsettledRow struct {
 	Row    int    `json:"row"`
 	Status string `json:"status"`
 	Entity string `json:"entity"`
@@ -128,15 +87,15 @@ type unsettledRow struct {
 // maxUnsettled bounds the rows listed in a summary (show lists them all).
 const maxUnsettled = 1000
 
-func unsettledRows(ctx context.Context, store *state.Store, runID int64, obj sinks.Object, maskPII bool) []unsettledRow {
-	var out []unsettledRow
+func UnsettledRows(ctx context.Context, store *state.Store, runID int64, obj sinks.Object, maskPII bool) []UnsettledRow {
+	var out []UnsettledRow
 	for _, st := range []string{state.StatusFailed, state.StatusUncertain} {
 		os, _ := store.Outcomes(ctx, runID, st)
 		for _, o := range os {
 			if len(out) >= maxUnsettled {
 				return out
 			}
-			u := unsettledRow{Row: o.Row, Status: o.Status, Entity: o.Entity, Reason: o.Error}
+			u := UnsettledRow{Row: o.Row, Status: o.Status, Entity: o.Entity, Reason: o.Error}
 			if maskPII {
 				u.Entity = report.MaskKeys(u.Entity, nil)
 				u.Reason = report.MaskText(obj, u.Reason, nil)
@@ -149,9 +108,7 @@ func unsettledRows(ctx context.Context, store *state.Store, runID int64, obj sin
 
 // runState is what both kinds of run share once the job is prepared.
 type runState struct {
-	c         *cli.Context
-	e         *env
-	p         *prepared
+	p         *Job
 	logger    *slog.Logger
 	store     *state.Store
 	run       state.Run
@@ -159,25 +116,26 @@ type runState struct {
 	files     *report.RunFiles
 	reportDir string
 	conc      int
-	opts      runOpts
+	opts      RunOptions
 	inputHash string
 }
 
-// plainLines reports whether plain (non-log) lines may go to stderr:
-// not with -q, and not with --log-format json, whose stderr is JSON lines only.
-func (rs *runState) plainLines() bool {
-	return !rs.c.Bool("quiet") && rs.c.String("log-format") != "json"
+// notify passes a plain line to RunOptions.Notify, when set.
+func (rs *runState) notify(kind, msg string) {
+	if rs.opts.Notify != nil {
+		rs.opts.Notify(kind, msg)
+	}
 }
 
-// progressEnv is the env progress sees: with --log-format json its stderr
-// is not a terminal, so progress comes as log records, never a drawn bar.
-func (rs *runState) progressEnv() *env {
-	if rs.c.String("log-format") != "json" {
-		return rs.e
+// startProgress calls RunOptions.Progress, when set; it returns the stop function.
+func (rs *runState) startProgress(p *pipeline.Progress, b *budget.Budget) func() {
+	if rs.opts.Progress == nil {
+		return func() {}
 	}
-	e := *rs.e
-	e.stderr = struct{ io.Writer }{rs.e.stderr}
-	return &e
+	if stop := rs.opts.Progress(p, b); stop != nil {
+		return stop
+	}
+	return func() {}
 }
 
 // runOutcome is what a run reports back for the summary and exit code.
@@ -194,129 +152,187 @@ type runOutcome struct {
 	interrupted                              bool
 	output, budget                           string
 	timeline                                 budget.Timeline // calls per window and pauses, for summary.html
+	diff                                     *DiffResult     // a dry run's plan
 	err                                      error
-	exit                                     int // a fatal error's exit code
+	exit                                     Class // a fatal error's class
 }
 
-// runOpts are what distinguish run, run --dry-run, diff and run --plan.
-type runOpts struct {
-	dryRun  bool   // plan with reads only, write the diff reports
-	planOut string // diff --plan: also write the plan here
-	planIn  string // run --plan: apply this plan exactly
-	maskPII bool
-	outDir  string // diff --out
-	input   string // run --input: this file instead of the job's
+// RunOptions are what distinguish a run, a dry run (diff), a run of a
+// plan and a resumed run. The zero value runs or resumes the job.
+type RunOptions struct {
+	DryRun  bool   // plan with reads only and write the diff reports; nothing is written to the sink
+	PlanOut string // with DryRun: also write the plan to this file
+	PlanIn  string // apply exactly the plan in this file (from a dry run's PlanOut)
+	MaskPII bool   // mask personal data in the reports
+	// ReportDir is where the run's reports go (default: runs/<id> beside the state database).
+	ReportDir     string
+	Fresh         bool          // start a new run even if the last one is unfinished
+	Verify        bool          // find every entity at the vendor again, even those state says are unchanged
+	RetryRejected bool          // send again the entities the vendor refused before
+	Concurrency   int           // workers (0: the job's, else CPUs for export and 4 for vendors)
+	Limit         int           // stop after this many data rows (0: all)
+	Grace         time.Duration // once ctx is cancelled, how long entities in flight may finish
+	// Logger receives the run's log records (nil: none).
+	Logger *slog.Logger
+	// Progress, when set, is called once the run's counters (and, for a
+	// vendor, its budget; nil for an export) exist; the run calls the
+	// returned function when it stops. StartProgress is one such display.
+	Progress func(p *pipeline.Progress, b *budget.Budget) (stop func())
+	// Notify, when set, receives the plain lines a person running the job
+	// wants to see: kind "plan" (the forecast) or "warning".
+	Notify func(kind, msg string)
 }
 
-func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
+// Result is a finished (or stopped) run, as data.
+type Result struct {
+	// Summary is what summary.json holds.
+	Summary Summary
+	// Class is how the run ended; Err says why when it is not Done
+	// (nil for Done and Interrupted).
+	Class Class
+	Err   error
+	// Diff is a dry run's plan and the files it wrote (nil otherwise).
+	Diff *DiffResult
+}
+
+// Run runs the job, or resumes its unfinished run. Errors before the run
+// starts (the job's sink, the state database, the report folder) come as
+// an error with no Result, of class Usage or Files. Once the run has
+// started it always returns a Result, and its Err (also returned) is the
+// reason the run did not finish cleanly. Run prints nothing: it logs to
+// opts.Logger and reports through opts.Progress and opts.Notify.
+func (p *Job) Run(ctx context.Context, opts RunOptions) (*Result, error) {
 	started := time.Now()
-	logger, err := newLogger(e, c.String("log-format"), c.Bool("quiet"))
-	if err != nil {
-		return withCode(ExitUsage, err)
-	}
-	if c.String("log-format") == "json" {
-		c.App.Metadata["logFormat"] = "json" // run() logs the final error as JSON too
-	}
-	p, err := prepareInput(e, path, opts.input)
-	if err != nil {
-		return withCode(ExitUsage, err)
-	}
-	defer p.Close()
-	if err := checkConcurrency(c.Int("concurrency")); err != nil {
-		return withCode(ExitUsage, err)
+	if opts.Logger == nil {
+		opts.Logger = discardLogger()
 	}
 	if p.empty {
-		fmt.Fprintln(e.stdout, p.noRows())
-		return nil
+		return nil, classed(Usage, errors.New(p.NoRows()))
 	}
+	ve, err := p.checkRunnable(opts)
+	if err != nil {
+		return nil, err
+	}
+	rs, release, err := p.begin(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	var out runOutcome
+	if p.job.Sink.Vendor == "export" {
+		out = runExport(ctx, rs)
+	} else {
+		out = runVendor(ctx, rs, ve)
+	}
+	return rs.finish(out, started), nil
+}
+
+// checkRunnable refuses what the sink cannot do before anything starts.
+func (p *Job) checkRunnable(opts RunOptions) (vendorEntry, error) {
 	job := p.job
-	var ve vendorEntry
-	if (opts.dryRun || opts.planIn != "") && job.Sink.Vendor == "export" {
-		return exitf(ExitUsage, "--dry-run plans vendor writes; an export sink writes only a file (validate checks the job)")
+	if (opts.DryRun || opts.PlanIn != "") && job.Sink.Vendor == "export" {
+		return vendorEntry{}, classed(Usage, errors.New("--dry-run plans vendor writes; an export sink writes only a file (validate checks the job)"))
 	}
 	if job.Sink.Vendor == "export" {
 		if job.Sink.Path == "" {
-			return withCode(ExitUsage, config.Errors{job.Doc.At(job.Doc.NodeAt("$.sink"), "sink.path is required for the export sink")})
+			return vendorEntry{}, classed(Usage, config.Errors{job.Doc.At(job.Doc.NodeAt("$.sink"), "sink.path is required for the export sink")})
 		}
-	} else if ve, err = lookupVendor(job.Sink.Vendor); err != nil || ve.open == nil {
-		return exitf(ExitUsage, "%s: sink vendor %q cannot be written", job.Doc.File, job.Sink.Vendor)
+		return vendorEntry{}, nil
 	}
+	ve, err := lookupVendor(job.Sink.Vendor)
+	if err != nil || ve.open == nil {
+		return vendorEntry{}, classed(Usage, fmt.Errorf("%s: sink vendor %q cannot be written", job.Doc.File, job.Sink.Vendor))
+	}
+	return ve, nil
+}
 
+// begin opens the state, begins (or resumes) the run, takes the job's
+// lock and opens the report files; release closes what begin opened.
+func (p *Job) begin(ctx context.Context, opts RunOptions) (rs *runState, release func(), err error) {
+	job := p.job
 	var fp string
 	if p.api != nil {
 		fp = apiFingerprint(job)
 	} else if fp, err = fingerprint(job.Source.Path); err != nil {
-		return withCode(ExitUsage, err)
+		return nil, nil, classed(Usage, err)
 	}
 	store, err := state.Open(job.State)
 	if err != nil {
-		return withCode(ExitUsage, err)
-	}
-	defer store.Close()
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	c.Context = ctx
-
-	sinkDesc := job.Sink.Vendor + ":" + job.Sink.Path
-	if job.Sink.Vendor != "export" {
-		sinkDesc = job.Sink.Vendor + "/" + p.object.Name + " " + jobURL(job, "sink")
+		return nil, nil, classed(Usage, err)
 	}
 	runRec, resumed, err := store.BeginRun(ctx, state.RunSpec{
-		Job: job.Name, Fingerprint: fp, ConfigHash: configHash(job), Fresh: c.Bool("fresh"), DryRun: opts.dryRun,
-		Input: sourceDesc(job), Sink: sinkDesc,
+		Job: job.Name, Fingerprint: fp, ConfigHash: configHash(job), Fresh: opts.Fresh, DryRun: opts.DryRun,
+		Input: sourceDesc(job), Sink: p.sinkDesc(),
 	})
 	if err != nil {
-		return withCode(ExitUsage, store.Fault(err))
+		store.Close()
+		return nil, nil, classed(Usage, store.Fault(err))
 	}
-	release, err := store.Lock(ctx, job.Name, runRec.ID)
+	unlock, err := store.Lock(ctx, job.Name, runRec.ID)
 	if err != nil {
 		err = store.Fault(err)
 		_ = store.FinishRun(context.Background(), runRec.ID, state.RunInterrupted, nil, "not started: "+err.Error())
-		return withCode(ExitUsage, err)
+		store.Close()
+		return nil, nil, classed(Usage, err)
 	}
-	defer release()
+	release = func() { unlock(); store.Close() }
+	rs = &runState{p: p, logger: opts.Logger, store: store, run: runRec, resumed: resumed, opts: opts, inputHash: fp}
+	if err := rs.openReports(); err != nil {
+		release()
+		return nil, nil, classed(Usage, err)
+	}
+	rs.conc = opts.Concurrency
+	if rs.conc == 0 {
+		rs.conc = job.Concurrency
+	}
+	rs.logger.Info("run started", "job", job.Name, "run", runRec.ID, "resumed", resumed, "input", sourceDesc(job), "sink", p.sinkDesc(), "state", job.State)
+	warnMatchNone(job, rs.logger)
+	return rs, release, nil
+}
 
-	reportDir := c.String("report")
-	if opts.outDir != "" {
-		reportDir = opts.outDir
+// sinkDesc names the sink for history and logs.
+func (p *Job) sinkDesc() string {
+	job := p.job
+	if job.Sink.Vendor == "export" {
+		return job.Sink.Vendor + ":" + job.Sink.Path
 	}
-	if reportDir == "" {
-		reportDir = filepath.Join(filepath.Dir(job.State), "runs", strconv.FormatInt(runRec.ID, 10))
+	return job.Sink.Vendor + "/" + p.object.Name + " " + jobURL(job, "sink")
+}
+
+// openReports picks the report folder and opens the run's report files.
+func (rs *runState) openReports() error {
+	p, job := rs.p, rs.p.job
+	rs.reportDir = rs.opts.ReportDir
+	if rs.reportDir == "" {
+		rs.reportDir = filepath.Join(filepath.Dir(job.State), "runs", strconv.FormatInt(rs.run.ID, 10))
 	}
 	if p.api != nil {
 		// Pages are staged in this run's state: a resumed run replays them.
-		p.source = staged.New(job.Source.Type, p.api.pager, store, runRec.ID)
+		p.source = staged.New(job.Source.Type, p.api.pager, rs.store, rs.run.ID)
 	}
 	newFiles := report.NewRunFiles
-	if opts.dryRun {
+	if rs.opts.DryRun {
 		newFiles = report.NewPlanFiles // a plan writes nothing: no success file
 	}
-	files, err := newFiles(reportDir, p.mapping.Header())
+	files, err := newFiles(rs.reportDir, p.mapping.Header())
 	if err != nil {
-		return withCode(ExitUsage, err)
+		return err
 	}
-	if opts.maskPII {
+	if rs.opts.MaskPII {
 		files.Mask = columnMask(p)
 		files.MaskReason = func(raw []string, reason string) string {
 			return report.MaskText(p.object, reason, piiCells(p, raw))
 		}
 	}
-	conc := c.Int("concurrency")
-	if conc == 0 {
-		conc = job.Concurrency
-	}
-	rs := &runState{c: c, e: e, p: p, logger: logger, store: store, run: runRec, resumed: resumed, files: files, reportDir: reportDir, conc: conc,
-		opts: opts, inputHash: fp}
-	logger.Info("run started", "job", job.Name, "run", runRec.ID, "resumed", resumed, "input", sourceDesc(job), "sink", sinkDesc, "state", job.State)
-	warnMatchNone(job, logger)
+	rs.files = files
+	return nil
+}
 
-	var out runOutcome
-	if job.Sink.Vendor == "export" {
-		out = runExport(ctx, rs)
-	} else {
-		out = runVendor(ctx, rs, ve)
-	}
-	if err := files.Close(); err != nil && out.err == nil {
+// finish records the run's status, writes summary.json and summary.html
+// and returns the result.
+func (rs *runState) finish(out runOutcome, started time.Time) *Result {
+	p, store, runID := rs.p, rs.store, rs.run.ID
+	if err := rs.files.Close(); err != nil && out.err == nil {
 		out.err = err
 	}
 	out.err = explainFault(store.Fault(out.err))
@@ -325,7 +341,7 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	}
 	// The run's totals come from state, so a resumed run reports all its
 	// rows, not only this invocation's.
-	counts, _ := store.CountOutcomes(context.Background(), runRec.ID)
+	counts, _ := store.CountOutcomes(context.Background(), runID)
 	if out.dryStatuses != nil {
 		counts = state.Counts{}
 		for k, v := range out.dryStatuses {
@@ -336,34 +352,51 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	}
 	tot := totals(counts)
 	out.written, out.rejected, out.unsettled = tot.written, tot.rejected, tot.failed
-	status := state.RunDone
-	switch {
-	case out.dryStatuses != nil && out.err == nil:
-		status = state.RunDryRun
-	case out.err != nil || out.unsettled > 0:
-		status = state.RunFailed
-	case out.interrupted:
-		status = state.RunInterrupted
-	case tot.uncertain > 0:
-		status = state.RunUncertain
-	case out.rejected > 0:
-		status = state.RunRejected
-	}
+	status := runStatus(out, tot)
 	msg := ""
 	if out.err != nil {
 		msg = out.err.Error()
 	}
-	if err := store.FinishRun(context.Background(), runRec.ID, status, counts, msg); err != nil && out.err == nil {
+	if err := store.FinishRun(context.Background(), runID, status, counts, msg); err != nil && out.err == nil {
 		out.err = store.Fault(err)
 	}
-	elapsed := time.Since(started)
-	sum := summary{
-		Job: job.Name, RunID: runRec.ID, Resumed: resumed, Status: status, Sink: sinkDesc, Rows: max(out.rows, tot.rows), Entities: out.entities,
+	sum := rs.summary(out, tot, counts, status, msg, time.Since(started))
+	writeSummaryJSON(rs.reportDir, sum)
+	if !rs.opts.DryRun { // a dry run's summary.html is the diff's
+		writeRunPage(rs.reportDir, sum, rs.files, out.timeline, p.object, rs.opts.MaskPII)
+	}
+	rs.logger.Info("run finished", "run", runID, "status", status, "rows", out.rows, "written", out.written, "rejected", out.rejected, "calls", out.calls)
+	res := &Result{Summary: sum, Diff: out.diff}
+	res.Class, res.Err = rs.endClass(out, tot)
+	return res
+}
+
+// runStatus is the run's status in history.
+func runStatus(out runOutcome, tot outcomeTotals) string {
+	switch {
+	case out.dryStatuses != nil && out.err == nil:
+		return state.RunDryRun
+	case out.err != nil || out.unsettled > 0:
+		return state.RunFailed
+	case out.interrupted:
+		return state.RunInterrupted
+	case tot.uncertain > 0:
+		return state.RunUncertain
+	case out.rejected > 0:
+		return state.RunRejected
+	}
+	return state.RunDone
+}
+
+// summary builds the run's summary.
+func (rs *runState) summary(out runOutcome, tot outcomeTotals, counts state.Counts, status, msg string, elapsed time.Duration) Summary {
+	sum := Summary{
+		Job: rs.p.job.Name, RunID: rs.run.ID, Resumed: rs.resumed, Status: status, Sink: rs.p.sinkDesc(), Rows: max(out.rows, tot.rows), Entities: out.entities,
 		Written: out.written, Rejected: out.rejected, Uncertain: tot.uncertain, Failed: tot.failed, Actions: out.actions, Calls: out.calls, Budget: out.budget,
 		ForecastCalls: out.forecast,
 		Retried:       out.retried, Failures: out.failures,
 		SourceCalls: out.srcCalls, SourceBudget: out.srcBudget,
-		Seconds: elapsed.Seconds(), Reports: reportDir, Counts: counts, Message: msg, DryRun: opts.dryRun,
+		Seconds: elapsed.Seconds(), Reports: rs.reportDir, Counts: counts, Message: msg, DryRun: rs.opts.DryRun,
 	}
 	if elapsed > 0 {
 		sum.RowsPerS = float64(out.rows) / elapsed.Seconds()
@@ -372,49 +405,35 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 		sum.Output = out.output
 	}
 	if tot.failed+tot.uncertain > 0 && out.dryStatuses == nil {
-		sum.Unsettled = unsettledRows(context.Background(), store, runRec.ID, p.object, opts.maskPII)
+		sum.Unsettled = UnsettledRows(context.Background(), rs.store, rs.run.ID, rs.p.object, rs.opts.MaskPII)
 	}
 	sum.fillEmpty()
-	writeSummaryJSON(reportDir, sum)
-	if !opts.dryRun { // a dry run's summary.html is the diff's
-		writeRunPage(reportDir, sum, files, out.timeline, p.object, opts.maskPII)
-	}
-	switch {
-	case opts.dryRun:
-		// The diff printed its own summary (diff.go); a plan wrote nothing.
-	case c.Bool("json"):
-		b, _ := json.MarshalIndent(sum, "", "  ")
-		fmt.Fprintln(e.stdout, string(b))
-	default:
-		printSummary(e, sum)
-	}
-	logger.Info("run finished", "run", runRec.ID, "status", status, "rows", out.rows, "written", out.written, "rejected", out.rejected, "calls", out.calls)
+	return sum
+}
 
+// endClass is how the run ended and why.
+func (rs *runState) endClass(out runOutcome, tot outcomeTotals) (Class, error) {
+	id := rs.run.ID
 	switch {
 	case out.err != nil:
-		code := out.exit
-		if code == 0 {
-			code = ExitUsage
+		c := out.exit
+		if c == Done {
+			c = Usage
 		}
-		return withCode(code, fmt.Errorf("run %d stopped: %w", runRec.ID, out.err))
+		if fileFault(out.err) {
+			c = Files
+		}
+		return c, classed(c, fmt.Errorf("run %d stopped: %w", id, out.err))
 	case out.interrupted:
-		if opts.input != "" {
-			path += " --input " + opts.input
-		}
-		if c.String("log-format") == "json" {
-			logger.Warn("interrupted", "run", runRec.ID, "resume", "leadsync run "+path)
-		} else {
-			fmt.Fprintf(e.stderr, "interrupted; resume with: leadsync run %s\n", path)
-		}
-		return &exitError{code: ExitInterrupted, err: errors.New("")}
+		return Interrupted, nil
 	case out.unsettled > 0:
-		return &exitError{code: ExitRejected, err: fmt.Errorf("%d rows failed after their retries were spent (reasons in leadsync show %d and rejected.csv)", out.unsettled, runRec.ID)}
+		return Rejected, classed(Rejected, fmt.Errorf("%d rows failed after their retries were spent (reasons in leadsync show %d and rejected.csv)", out.unsettled, id))
 	case tot.uncertain > 0:
-		return &exitError{code: ExitRejected, err: fmt.Errorf("%d rows are uncertain: sent, but the answer was lost, and the vendor cannot be asked (see leadsync show %d; on_uncertain: retry sends them again)", tot.uncertain, runRec.ID)}
+		return Rejected, classed(Rejected, fmt.Errorf("%d rows are uncertain: sent, but the answer was lost, and the vendor cannot be asked (see leadsync show %d; on_uncertain: retry sends them again)", tot.uncertain, id))
 	case out.rejected > 0:
-		return &exitError{code: ExitRejected, err: fmt.Errorf("%d rows rejected; fix them in %s and run again", out.rejected, filepath.Join(reportDir, "rejected.csv"))}
+		return Rejected, classed(Rejected, fmt.Errorf("%d rows rejected; fix them in %s and run again", out.rejected, filepath.Join(rs.reportDir, "rejected.csv")))
 	}
-	return nil
+	return Done, nil
 }
 
 func runExport(ctx context.Context, rs *runState) runOutcome {
@@ -429,10 +448,10 @@ func runExport(ctx context.Context, rs *runState) runOutcome {
 	ctx, stopWatch := stopOnStateFault(ctx, writer)
 	defer stopWatch()
 	prog := &pipeline.Progress{}
-	stopProgress := startProgress(rs.progressEnv(), rs.logger, prog, rs.c.Bool("quiet"), nil)
+	stopProgress := rs.startProgress(prog, nil)
 	res, runErr := pipeline.Run(ctx, pipeline.Config{
 		Source: rs.p.source, Mapping: rs.p.mapping, Sink: sink, State: writer, Reporter: rs.files,
-		Concurrency: rs.conc, Limit: rs.c.Int("limit"), Progress: prog, Logger: rs.logger,
+		Concurrency: rs.conc, Limit: rs.opts.Limit, Progress: prog, Logger: rs.logger,
 	})
 	stopProgress()
 	if runErr == nil && !res.Interrupted {
@@ -447,7 +466,7 @@ func runExport(ctx context.Context, rs *runState) runOutcome {
 }
 
 // columnMask masks the source columns that feed PII or email fields.
-func columnMask(p *prepared) func(int, string) string {
+func columnMask(p *Job) func(int, string) string {
 	kinds := map[int]sinks.FieldType{}
 	for _, name := range p.mapping.Fields() {
 		f, ok := p.object.Field(name)
@@ -467,7 +486,7 @@ func columnMask(p *prepared) func(int, string) string {
 }
 
 // piiColumns are the source columns that feed PII or email fields.
-func piiColumns(p *prepared) []int {
+func piiColumns(p *Job) []int {
 	var cols []int
 	for _, name := range p.mapping.Fields() {
 		if f, ok := p.object.Field(name); ok && (f.PII || f.Type == sinks.Email) {
@@ -478,7 +497,7 @@ func piiColumns(p *prepared) []int {
 }
 
 // piiCells are a row's personal cells, for masking its reasons.
-func piiCells(p *prepared, raw []string) []string {
+func piiCells(p *Job, raw []string) []string {
 	var v []string
 	for _, i := range piiColumns(p) {
 		if i < len(raw) {
@@ -536,79 +555,7 @@ func totals(counts state.Counts) outcomeTotals {
 	return t
 }
 
-func writeSummaryJSON(dir string, s summary) {
+func writeSummaryJSON(dir string, s Summary) {
 	b, _ := json.MarshalIndent(s, "", "  ")
 	_ = safefile.WriteFile(filepath.Join(dir, "summary.json"), append(b, '\n'), 0o644)
-}
-
-func printSummary(e *env, s summary) {
-	w := e.stdout
-	fmt.Fprintf(w, "job %s, run %d", s.Job, s.RunID)
-	if s.Resumed {
-		fmt.Fprint(w, " (resumed)")
-	}
-	fmt.Fprintf(w, ": %s\n", s.Status)
-	fmt.Fprintf(w, "  rows      %d\n", s.Rows)
-	if s.Entities > 0 {
-		fmt.Fprintf(w, "  entities  %d", s.Entities)
-		names := make([]string, 0, len(s.Actions))
-		for k := range s.Actions {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		for i, k := range names {
-			sep := ", "
-			if i == 0 {
-				sep = " ("
-			}
-			fmt.Fprintf(w, "%s%s %d", sep, k, s.Actions[k])
-		}
-		if len(names) > 0 {
-			fmt.Fprint(w, ")")
-		}
-		fmt.Fprintln(w)
-	}
-	if s.Rows == 0 && s.Message == "" {
-		fmt.Fprintln(w, "  no rows   the source has a header but no data rows; nothing was written")
-	}
-	fmt.Fprintf(w, "  written   %d\n  rejected  %d\n", s.Written, s.Rejected)
-	if s.Retried > 0 {
-		fmt.Fprintf(w, "  retried   %d entities (transient failures, within this run)\n", s.Retried)
-	}
-	if s.Uncertain > 0 {
-		fmt.Fprintf(w, "  uncertain %d\n", s.Uncertain)
-	}
-	if s.Failed > 0 {
-		fmt.Fprintf(w, "  failed    %d (retries spent; reasons in rejected.csv and leadsync show %d)\n", s.Failed, s.RunID)
-		for reason, n := range s.Failures {
-			fmt.Fprintf(w, "            %d × %s\n", n, reason)
-		}
-	}
-	if s.Calls > 0 || s.Budget != "" {
-		fmt.Fprintf(w, "  calls     %d (budget %s)\n", s.Calls, s.Budget)
-	}
-	if s.SourceBudget != "" {
-		fmt.Fprintf(w, "  source    %d calls (budget %s)\n", s.SourceCalls, s.SourceBudget)
-	}
-	fmt.Fprintf(w, "  time      %.2fs (%.0f rows/s)\n", s.Seconds, s.RowsPerS)
-	if s.Output != "" {
-		fmt.Fprintf(w, "  output    %s\n", s.Output)
-	}
-	fmt.Fprintf(w, "  reports   %s (summary.json, written.csv, rejected.csv)\n", s.Reports)
-}
-
-// newLogger logs on stderr in text or JSON lines; quiet keeps warnings
-// and errors only.
-func newLogger(e *env, format string, quiet bool) (*slog.Logger, error) {
-	opts := &slog.HandlerOptions{}
-	if quiet {
-		opts.Level = slog.LevelWarn
-	}
-	switch format {
-	case "text", "":
-		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
-	}
-	return nil, fmt.Errorf("--log-format %q: use text or json", format)
 }

@@ -1,59 +1,118 @@
-package main
+package job
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
-
-	"github.com/urfave/cli/v2"
 
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/state"
 )
 
-// stateFlags are the flags runs and show share; each command gets its own.
-func stateFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.StringFlag{Name: "job", Usage: "the job file whose runs to read (its state path and name)"},
-		&cli.StringFlag{Name: "state", Value: filepath.Join(".leadsync", "state.db"), Usage: "state database `FILE` (when no --job)"},
-		&cli.BoolFlag{Name: "json", Usage: "print as JSON on stdout"},
-	}
+// History reads a state database's past runs, for reading only.
+type History struct {
+	store   *state.Store
+	job     string // the job whose runs these are; "" for all
+	jobFile string
 }
 
-// openState opens the state named by --job or --state for reading only;
-// job is "" with --state. A folder without state gets a hint, not a new
-// database.
-func openState(c *cli.Context, e *env) (*state.Store, string, error) {
-	path, job := c.String("state"), ""
-	if jp := c.String("job"); jp != "" {
-		j, err := config.LoadJob(jp, func(k string) (string, bool) {
-			if v, ok := e.lookup(k); ok {
-				return v, true
+// OpenHistory opens the state of the job file jobFile (its state path
+// and name), or when jobFile is "" the state database statePath, for
+// reading only. A folder without state gets a hint, not a new database.
+func OpenHistory(statePath, jobFile string, lookup func(string) (string, bool)) (*History, error) {
+	path, job := statePath, ""
+	if jobFile != "" {
+		j, err := config.LoadJob(jobFile, func(k string) (string, bool) {
+			if lookup != nil {
+				if v, ok := lookup(k); ok {
+					return v, true
+				}
 			}
 			return "", true // history needs no secrets
 		})
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		path, job = j.State, j.Name
 	}
 	s, err := state.OpenReadOnly(path)
 	if errors.Is(err, state.ErrNoState) {
-		return nil, "", fmt.Errorf("no state here (%s does not exist): run a job first (leadsync run JOB.yaml), or name its state with --job JOB.yaml or --state FILE", path)
+		return nil, fmt.Errorf("no state here (%s does not exist): run a job first (leadsync run JOB.yaml), or name its state with --job JOB.yaml or --state FILE", path)
 	}
-	return s, job, err
+	if err != nil {
+		return nil, err
+	}
+	return &History{store: s, job: job, jobFile: jobFile}, nil
 }
 
-// runInfo is one run as runs and show print it (--json keys documented
+// Close closes the state database.
+func (h *History) Close() error { return h.store.Close() }
+
+// Runs lists the last n runs (of the job, when opened with one), newest first.
+func (h *History) Runs(ctx context.Context, n int) ([]RunInfo, error) {
+	runs, err := h.store.Runs(ctx, h.job, n)
+	if err != nil {
+		return nil, h.store.Fault(err)
+	}
+	infos := make([]RunInfo, 0, len(runs))
+	for _, r := range runs {
+		infos = append(infos, newRunInfo(r, h.store.Path()))
+	}
+	return infos, nil
+}
+
+// RunDetail is one run with its problem rows.
+type RunDetail struct {
+	Info RunInfo
+	Run  state.Run
+	// Groups are the rejected, failed and uncertain rows, in that order.
+	Groups []OutcomeGroup
+	// Output is show --json: the run and up to the asked rows of each kind.
+	Output ShowOutput
+}
+
+// OutcomeGroup is a run's rows of one status.
+type OutcomeGroup struct {
+	Status string
+	Rows   []state.Outcome
+}
+
+// Show reads run id, listing up to rows rows of each kind in Output.
+func (h *History) Show(ctx context.Context, id int64, rows int) (*RunDetail, error) {
+	r, err := h.store.Run(ctx, id)
+	if err == nil && h.job != "" && r.Job != h.job {
+		err = fmt.Errorf("run %d is a run of job %q, not %q (leadsync runs --job %s lists this job's runs)", id, r.Job, h.job, h.jobFile)
+	}
+	if err != nil {
+		return nil, h.store.Fault(err)
+	}
+	ri := newRunInfo(r, h.store.Path())
+	d := &RunDetail{Info: ri, Run: r, Output: ShowOutput{RunInfo: ri, Rows: []ShowRow{}}}
+	for _, st := range []string{state.StatusRejected, state.StatusFailed, state.StatusUncertain} {
+		got, err := h.store.Outcomes(ctx, id, st)
+		if err != nil {
+			return nil, err
+		}
+		d.Groups = append(d.Groups, OutcomeGroup{st, got})
+		for i, o := range got {
+			if i == rows {
+				break
+			}
+			d.Output.Rows = append(d.Output.Rows, ShowRow{Row: o.Row, Status: o.Status, Column: o.Column, Reason: o.Error})
+		}
+	}
+	return d, nil
+}
+
+// RunInfo is one run as runs and show print it (--json keys documented
 // in the README; every key is always present).
-type runInfo struct {
+type RunInfo struct {
 	ID        int64          `json:"run_id"`
 	Job       string         `json:"job"`
 	Status    string         `json:"status"`
@@ -78,8 +137,8 @@ type runInfo struct {
 
 // newRunInfo sums a run's counts. Calls are the run's summary.json's
 // (in the default report folder beside the state); -1 when unknown.
-func newRunInfo(r state.Run, statePath string) runInfo {
-	ri := runInfo{ID: r.ID, Job: r.Job, Status: r.Status, DryRun: r.Status == state.RunDryRun,
+func newRunInfo(r state.Run, statePath string) RunInfo {
+	ri := RunInfo{ID: r.ID, Job: r.Job, Status: r.Status, DryRun: r.Status == state.RunDryRun,
 		Started: r.StartedAt.UTC().Format(time.RFC3339), Input: r.Input, Sink: r.Sink, Counts: map[string]int{}, Message: r.Message, Calls: -1}
 	if !r.EndedAt.IsZero() {
 		ri.Ended = r.EndedAt.UTC().Format(time.RFC3339)
@@ -120,167 +179,31 @@ func newRunInfo(r state.Run, statePath string) runInfo {
 	return ri
 }
 
-func (ri runInfo) statusText() string {
+// StatusText is the status as runs and show print it.
+func (ri RunInfo) StatusText() string {
 	if ri.DryRun {
 		return "dry run (wrote nothing)"
 	}
 	return ri.Status
 }
 
-func (ri runInfo) callsText() string {
+// CallsText is the calls as runs and show print them ("-": unknown).
+func (ri RunInfo) CallsText() string {
 	if ri.Calls < 0 {
 		return "-"
 	}
 	return strconv.Itoa(ri.Calls)
 }
 
-func printJSON(e *env, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(e.stdout, string(b))
-	return err
+// ShowOutput is show --json.
+type ShowOutput struct {
+	RunInfo
+	Rows []ShowRow `json:"problem_rows"`
 }
 
-func runsCommand(e *env) *cli.Command {
-	return &cli.Command{
-		Name:  "runs",
-		Usage: "list past runs from the state database (reads only)",
-		Flags: append([]cli.Flag{&cli.IntFlag{Name: "n", Value: 20, Usage: "show the last `N` runs"}}, stateFlags()...),
-		Action: func(c *cli.Context) error {
-			s, job, err := openState(c, e)
-			if err != nil {
-				return withCode(ExitUsage, err)
-			}
-			defer s.Close()
-			runs, err := s.Runs(c.Context, job, c.Int("n"))
-			if err != nil {
-				return withCode(ExitUsage, s.Fault(err))
-			}
-			infos := make([]runInfo, 0, len(runs))
-			for _, r := range runs {
-				infos = append(infos, newRunInfo(r, s.Path()))
-			}
-			if c.Bool("json") {
-				return printJSON(e, infos)
-			}
-			tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "RUN\tJOB\tSTARTED\tDURATION\tSTATUS\tROWS\tCREATED\tUPDATED\tUNCHANGED\tREJECTED\tCALLS")
-			for _, ri := range infos {
-				dur := ""
-				if ri.Ended != "" {
-					dur = (time.Duration(ri.Seconds * float64(time.Second))).Round(time.Millisecond).String()
-				}
-				started, _ := time.Parse(time.RFC3339, ri.Started)
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", ri.ID, ri.Job, started.Local().Format("2006-01-02 15:04:05"), dur, ri.statusText(),
-					ri.Rows, ri.Created, ri.Updated, ri.Unchanged, ri.Rejected, ri.callsText())
-			}
-			return tw.Flush()
-		},
-	}
-}
-
-// showOutput is show --json.
-type showOutput struct {
-	runInfo
-	Rows []showRow `json:"problem_rows"`
-}
-
-type showRow struct {
+type ShowRow struct {
 	Row    int    `json:"row"`
 	Status string `json:"status"`
 	Column string `json:"column"`
 	Reason string `json:"reason"`
-}
-
-func showCommand(e *env) *cli.Command {
-	return &cli.Command{
-		Name:      "show",
-		Usage:     "show one run: counts and its rejected, failed and uncertain rows (reads only)",
-		ArgsUsage: "RUN",
-		Flags:     append([]cli.Flag{&cli.IntFlag{Name: "rows", Value: 20, Usage: "list up to `N` rows of each kind"}}, stateFlags()...),
-		Action: func(c *cli.Context) error {
-			id, err := strconv.ParseInt(c.Args().First(), 10, 64)
-			if c.NArg() != 1 || err != nil {
-				return exitf(ExitUsage, "show needs a run number: leadsync show 3")
-			}
-			s, job, err := openState(c, e)
-			if err != nil {
-				return withCode(ExitUsage, err)
-			}
-			defer s.Close()
-			r, err := s.Run(c.Context, id)
-			if err == nil && job != "" && r.Job != job {
-				err = fmt.Errorf("run %d is a run of job %q, not %q (leadsync runs --job %s lists this job's runs)", id, r.Job, job, c.String("job"))
-			}
-			if err != nil {
-				return withCode(ExitUsage, s.Fault(err))
-			}
-			ri := newRunInfo(r, s.Path())
-			out := showOutput{runInfo: ri, Rows: []showRow{}}
-			type group struct {
-				status string
-				rows   []state.Outcome
-			}
-			var groups []group
-			for _, st := range []string{state.StatusRejected, state.StatusFailed, state.StatusUncertain} {
-				rows, err := s.Outcomes(c.Context, id, st)
-				if err != nil {
-					return withCode(ExitUsage, err)
-				}
-				groups = append(groups, group{st, rows})
-				for i, o := range rows {
-					if i == c.Int("rows") {
-						break
-					}
-					out.Rows = append(out.Rows, showRow{Row: o.Row, Status: o.Status, Column: o.Column, Reason: o.Error})
-				}
-			}
-			if c.Bool("json") {
-				return printJSON(e, out)
-			}
-			w := e.stdout
-			fmt.Fprintf(w, "run %d of job %s: %s\n", r.ID, r.Job, ri.statusText())
-			fmt.Fprintf(w, "  input    %s\n  sink     %s\n  started  %s\n", r.Input, r.Sink, r.StartedAt.Local().Format(time.RFC3339))
-			if !r.EndedAt.IsZero() {
-				fmt.Fprintf(w, "  ended    %s (%s)\n", r.EndedAt.Local().Format(time.RFC3339), r.EndedAt.Sub(r.StartedAt).Round(time.Millisecond))
-			}
-			if r.Message != "" {
-				fmt.Fprintf(w, "  message  %s\n", r.Message)
-			}
-			verb := "written"
-			if ri.DryRun {
-				verb = "would write"
-			}
-			fmt.Fprintf(w, "  rows     %d (%s: create %d, update %d, unchanged %d; rejected %d)\n", ri.Rows, verb, ri.Created, ri.Updated, ri.Unchanged, ri.Rejected)
-			fmt.Fprintf(w, "  calls    %s\n", ri.callsText())
-			keys := make([]string, 0, len(r.Counts))
-			for k := range r.Counts {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				fmt.Fprintf(w, "  %-16s %d\n", k, r.Counts[k])
-			}
-			for _, g := range groups {
-				if len(g.rows) == 0 {
-					continue
-				}
-				fmt.Fprintf(w, "%s rows (%d):\n", g.status, len(g.rows))
-				for i, o := range g.rows {
-					if i == c.Int("rows") {
-						fmt.Fprintf(w, "  ... %d more\n", len(g.rows)-i)
-						break
-					}
-					if o.Column != "" {
-						fmt.Fprintf(w, "  row %d, column %q: %s\n", o.Row, o.Column, o.Error)
-					} else {
-						fmt.Fprintf(w, "  row %d: %s\n", o.Row, o.Error)
-					}
-				}
-			}
-			return nil
-		},
-	}
 }

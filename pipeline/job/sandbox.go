@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"encoding/json"
@@ -17,14 +17,14 @@ import (
 	"github.com/leadsync/leadsync/sinks/tiledesk/tiledesktest"
 )
 
-// emulatorSettings are what every emulator takes from the command line.
-type emulatorSettings struct {
-	timeScale float64
-	faults    emulator.Faults
+// EmulatorSettings are what every emulator takes from the command line.
+type EmulatorSettings struct {
+	TimeScale float64
+	Faults    emulator.Faults
 }
 
-// sandboxVendor is one running emulator as the sandbox sees it.
-type sandboxVendor struct {
+// SandboxVendor is one running emulator as the sandbox sees it.
+type SandboxVendor struct {
 	name        string
 	handler     http.Handler
 	core        *emulator.Core
@@ -32,14 +32,14 @@ type sandboxVendor struct {
 	credentials []string
 }
 
-// newSandboxVendors builds the four emulators; cmd is the only place that
+// NewSandboxVendors builds the four emulators; cmd is the only place that
 // knows them all.
-func newSandboxVendors(s emulatorSettings) []sandboxVendor {
-	ld := leaddesktest.New(leaddesktest.Options{TimeScale: s.timeScale, Faults: s.faults})
-	td := tiledesktest.New(tiledesktest.Options{TimeScale: s.timeScale, Faults: s.faults})
-	li := liondesktest.New(liondesktest.Options{TimeScale: s.timeScale, Faults: s.faults})
-	ls := leadsquaredtest.New(leadsquaredtest.Options{TimeScale: s.timeScale, Faults: s.faults})
-	return []sandboxVendor{
+func NewSandboxVendors(s EmulatorSettings) []SandboxVendor {
+	ld := leaddesktest.New(leaddesktest.Options{TimeScale: s.TimeScale, Faults: s.Faults})
+	td := tiledesktest.New(tiledesktest.Options{TimeScale: s.TimeScale, Faults: s.Faults})
+	li := liondesktest.New(liondesktest.Options{TimeScale: s.TimeScale, Faults: s.Faults})
+	ls := leadsquaredtest.New(leadsquaredtest.Options{TimeScale: s.TimeScale, Faults: s.Faults})
+	return []SandboxVendor{
 		{"leaddesk", ld.Handler(), ld.Core(), ld.Seed, ld.Credentials()},
 		{"tiledesk", td.Handler(), td.Core(), td.Seed, td.Credentials()},
 		{"liondesk", li.Handler(), li.Core(), li.Seed, li.Credentials()},
@@ -47,14 +47,14 @@ func newSandboxVendors(s emulatorSettings) []sandboxVendor {
 	}
 }
 
-// sandboxHandler is what the sandbox command serves: the vendors behind
+// SandboxHandler is what the sandbox command serves: the vendors behind
 // emulator.Guard (loopback Hosts only, no cross-origin writes).
-func sandboxHandler(vendors []sandboxVendor) http.Handler {
-	return emulator.Guard(sandboxMux(vendors))
+func SandboxHandler(vendors []SandboxVendor) http.Handler {
+	return emulator.Guard(SandboxMux(vendors))
 }
 
-// sandboxMux serves each vendor under /<vendor>/ so one port holds all four.
-func sandboxMux(vendors []sandboxVendor) http.Handler {
+// SandboxMux serves each vendor under /<vendor>/ so one port holds all four.
+func SandboxMux(vendors []SandboxVendor) http.Handler {
 	mux := http.NewServeMux()
 	for _, v := range vendors {
 		prefix := "/" + v.name
@@ -70,9 +70,9 @@ func sandboxMux(vendors []sandboxVendor) http.Handler {
 	return mux
 }
 
-// seedFixtures loads a YAML or JSON file with one section per vendor, each
+// SeedFixtures loads a YAML or JSON file with one section per vendor, each
 // in that emulator's fixture format.
-func seedFixtures(path string, vendors []sandboxVendor) error {
+func SeedFixtures(path string, vendors []SandboxVendor) error {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -135,11 +135,11 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-func describeSandbox(base string, vendors []sandboxVendor, s emulatorSettings) string {
+func DescribeSandbox(base string, vendors []SandboxVendor, s EmulatorSettings) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "leadsync sandbox: four vendor emulators on %s (loopback; test credentials only)\n", base)
-	if s.timeScale > 0 && s.timeScale != 1 {
-		fmt.Fprintf(&b, "time scale %.4g: every rate-limit window is %.4g times its real length\n", s.timeScale, s.timeScale)
+	if s.TimeScale > 0 && s.TimeScale != 1 {
+		fmt.Fprintf(&b, "time scale %.4g: every rate-limit window is %.4g times its real length\n", s.TimeScale, s.TimeScale)
 	}
 	for _, v := range vendors {
 		w := v.core.Window()

@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"bufio"
@@ -31,7 +31,7 @@ type sourceConfig struct {
 	lookups []string
 }
 
-func openAPISource(e *env, job *config.Job) (*apiSource, error) {
+func openAPISource(job *config.Job) (*apiSource, error) {
 	ve, err := lookupVendor(job.Source.Type)
 	if err != nil {
 		return nil, err
