@@ -51,23 +51,6 @@ func reconcile(c *cli.Context, e *env, path string) error {
 	if err != nil {
 		return classErr(err)
 	}
-	d, w := r.Diff, e.stdout
-	fmt.Fprintf(w, "reconcile %s: %s -> %s\n", d.Job, r.Input, d.Sink)
-	fmt.Fprintf(w, "  source    %d rows, %d entities\n", d.Sides.SourceRows, d.Sides.SourceEntities)
-	if d.Sides.TargetListed {
-		fmt.Fprintf(w, "  target    %d records\n", d.Sides.TargetRecords)
-	} else {
-		fmt.Fprintf(w, "  target    cannot be listed; unexplained records not checked\n")
-	}
-	for _, v := range job.Verdicts() {
-		fmt.Fprintf(w, "  %-11s %d%s\n", v, d.Counts[v], r.Who(v))
-	}
-	for _, n := range d.Notes {
-		fmt.Fprintf(w, "  note      %s\n", n)
-	}
-	if n := len(d.Rejected); n > 0 {
-		fmt.Fprintf(w, "  rejected    %d source rows (bad values; not compared)\n", n)
-	}
-	fmt.Fprintf(w, "  report    %s (reconcile.html, summary.html, reconcile.json, reconcile.csv)\n", r.Dir)
+	r.WriteText(e.stdout)
 	return classErr(r.Err)
 }

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -81,16 +80,7 @@ func runJob(c *cli.Context, e *env, path string, o job.RunOptions) error {
 	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	o.Fresh, o.Verify, o.RetryRejected = c.Bool("fresh"), c.Bool("verify"), c.Bool("retry-rejected")
-	o.Concurrency, o.Limit, o.Grace, o.Logger = c.Int("concurrency"), c.Int("limit"), c.Duration("grace"), logger
-	plain := !c.Bool("quiet") && !jsonLogs // --log-format json: stderr holds JSON lines only
-	o.Notify = func(kind, msg string) {
-		if plain {
-			fmt.Fprintln(e.stderr, kind+":", msg)
-		}
-	}
-	o.Progress = progressFor(e, logger, c.Bool("quiet"), jsonLogs)
-	res, err := j.Run(ctx, o)
+	res, err := j.Run(ctx, withFlags(c, e, logger, o))
 	if res == nil {
 		return classErr(err)
 	}
@@ -104,7 +94,7 @@ func runJob(c *cli.Context, e *env, path string, o job.RunOptions) error {
 	case c.Bool("json"):
 		_ = printJSON(e, res.Summary)
 	default:
-		printSummary(e, res.Summary)
+		res.Summary.WriteText(e.stdout)
 	}
 	if res.Class != job.Interrupted {
 		return classErr(res.Err)
@@ -118,6 +108,22 @@ func runJob(c *cli.Context, e *env, path string, o job.RunOptions) error {
 		fmt.Fprintf(e.stderr, "interrupted; resume with: leadsync run %s\n", path)
 	}
 	return &exitError{code: ExitInterrupted, err: errors.New("")}
+}
+
+// withFlags adds the run's flags, its logger, progress and plain lines
+// to o.
+func withFlags(c *cli.Context, e *env, logger *slog.Logger, o job.RunOptions) job.RunOptions {
+	jsonLogs := c.String("log-format") == "json"
+	o.Fresh, o.Verify, o.RetryRejected = c.Bool("fresh"), c.Bool("verify"), c.Bool("retry-rejected")
+	o.Concurrency, o.Limit, o.Grace, o.Logger = c.Int("concurrency"), c.Int("limit"), c.Duration("grace"), logger
+	plain := !c.Bool("quiet") && !jsonLogs // --log-format json: stderr holds JSON lines only
+	o.Notify = func(kind, msg string) {
+		if plain {
+			fmt.Fprintln(e.stderr, kind+":", msg)
+		}
+	}
+	o.Progress = progressFor(e, logger, c.Bool("quiet"), jsonLogs)
+	return o
 }
 
 // progressFor shows the run's progress on stderr: with --log-format json
@@ -141,67 +147,6 @@ func printDiff(c *cli.Context, e *env, d *job.DiffResult) error {
 	d.Diff.WriteText(e.stdout)
 	fmt.Fprintf(e.stdout, "  report     %s (%s)\n", d.Dir, strings.Join(d.Files, ", "))
 	return nil
-}
-
-func printSummary(e *env, s job.Summary) {
-	w := e.stdout
-	fmt.Fprintf(w, "job %s, run %d", s.Job, s.RunID)
-	if s.Resumed {
-		fmt.Fprint(w, " (resumed)")
-	}
-	fmt.Fprintf(w, ": %s\n", s.Status)
-	fmt.Fprintf(w, "  rows      %d\n", s.Rows)
-	if s.Entities > 0 {
-		fmt.Fprintf(w, "  entities  %d%s\n", s.Entities, actionList(s.Actions))
-	}
-	if s.Rows == 0 && s.Message == "" {
-		fmt.Fprintln(w, "  no rows   the source has a header but no data rows; nothing was written")
-	}
-	fmt.Fprintf(w, "  written   %d\n  rejected  %d\n", s.Written, s.Rejected)
-	if s.Retried > 0 {
-		fmt.Fprintf(w, "  retried   %d entities (transient failures, within this run)\n", s.Retried)
-	}
-	if s.Uncertain > 0 {
-		fmt.Fprintf(w, "  uncertain %d\n", s.Uncertain)
-	}
-	if s.Failed > 0 {
-		fmt.Fprintf(w, "  failed    %d (retries spent; reasons in rejected.csv and leadsync show %d)\n", s.Failed, s.RunID)
-		for reason, n := range s.Failures {
-			fmt.Fprintf(w, "            %d × %s\n", n, reason)
-		}
-	}
-	if s.Calls > 0 || s.Budget != "" {
-		fmt.Fprintf(w, "  calls     %d (budget %s)\n", s.Calls, s.Budget)
-	}
-	if s.SourceBudget != "" {
-		fmt.Fprintf(w, "  source    %d calls (budget %s)\n", s.SourceCalls, s.SourceBudget)
-	}
-	fmt.Fprintf(w, "  time      %.2fs (%.0f rows/s)\n", s.Seconds, s.RowsPerS)
-	if s.Output != "" {
-		fmt.Fprintf(w, "  output    %s\n", s.Output)
-	}
-	fmt.Fprintf(w, "  reports   %s (summary.json, written.csv, rejected.csv)\n", s.Reports)
-}
-
-// actionList reads " (create 3, update 1)"; "" for none.
-func actionList(actions map[string]int) string {
-	names := make([]string, 0, len(actions))
-	for k := range actions {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	s := ""
-	for i, k := range names {
-		sep := ", "
-		if i == 0 {
-			sep = " ("
-		}
-		s += fmt.Sprintf("%s%s %d", sep, k, actions[k])
-	}
-	if len(names) > 0 {
-		s += ")"
-	}
-	return s
 }
 
 // newLogger logs on stderr in text or JSON lines; quiet keeps warnings

@@ -29,6 +29,7 @@ type Job struct {
 	// empty: the file source holds nothing (0 bytes): no header, no rows,
 	// and no mapping compiled against it. Commands finish cleanly.
 	empty bool
+	used  bool // Run or Reconcile read the source
 }
 
 // NoRows is the line a command prints for an empty source.

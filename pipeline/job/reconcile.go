@@ -66,6 +66,10 @@ func (p *Job) Reconcile(ctx context.Context, opts ReconcileOptions) (*Reconcilia
 	if p.empty {
 		return nil, classed(Usage, errors.New(p.NoRows()))
 	}
+	if p.used {
+		return nil, classed(Usage, errors.New("this job has run already: its source is read; Load the job again"))
+	}
+	p.used = true
 	job := p.job
 	ve, err := lookupVendor(job.Sink.Vendor)
 	if err != nil || ve.open == nil {

@@ -199,7 +199,8 @@ type Result struct {
 // starts (the job's sink, the state database, the report folder) come as
 // an error with no Result, of class Usage or Files. Once the run has
 // started it always returns a Result, and its Err (also returned) is the
-// reason the run did not finish cleanly. Run prints nothing: it logs to
+// reason the run did not finish cleanly. A Job runs (or reconciles)
+// once: its source is read. Run prints nothing: it logs to
 // opts.Logger and reports through opts.Progress and opts.Notify.
 func (p *Job) Run(ctx context.Context, opts RunOptions) (*Result, error) {
 	started := time.Now()
@@ -209,6 +210,10 @@ func (p *Job) Run(ctx context.Context, opts RunOptions) (*Result, error) {
 	if p.empty {
 		return nil, classed(Usage, errors.New(p.NoRows()))
 	}
+	if p.used {
+		return nil, classed(Usage, errors.New("this job has run already: its source is read; Load the job again"))
+	}
+	p.used = true
 	ve, err := p.checkRunnable(opts)
 	if err != nil {
 		return nil, err

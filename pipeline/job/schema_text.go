@@ -1,0 +1,84 @@
+package job
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/leadsync/leadsync/sinks"
+)
+
+// eventNote says what identifies an event object's records.
+func eventNote(o sinks.Object) string {
+	return fmt.Sprintf("event: one record per %s (all together, plus the job's match keys); rows of the same event merge, two events of one person are two writes",
+		strings.Join(o.EventKey, " + "))
+}
+
+// WriteObjectText writes a schema object as `leadsync fields` prints it.
+func WriteObjectText(w io.Writer, vendor string, o sinks.Object) {
+	fmt.Fprintf(w, "%s %s: %s\n", vendor, o.Name, o.Doc)
+	if len(o.Keys) > 0 {
+		fmt.Fprintf(w, "match keys: %s; find: %v; update: %v\n", strings.Join(o.Keys, ", "), o.CanFind, o.CanUpdate)
+	}
+	if o.Event {
+		fmt.Fprintln(w, eventNote(o))
+	}
+	if o.Open {
+		fmt.Fprintln(w, "any field name is accepted (values are written as text)")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FIELD\tTYPE\tREQUIRED\tMAX\tNOTES")
+	for _, f := range o.Fields {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Name, f.Type, yesNo(f.Required), maxLen(f), fieldNotes(f))
+	}
+	tw.Flush()
+}
+
+// WriteObjectMarkdown writes a schema object as Markdown (the field reference).
+func WriteObjectMarkdown(w io.Writer, vendor string, o sinks.Object) {
+	fmt.Fprintf(w, "#### %s `%s`\n\n%s\n\n", vendor, o.Name, o.Doc)
+	if o.Event {
+		fmt.Fprintf(w, "%s\n\n", eventNote(o))
+	}
+	if o.Open {
+		fmt.Fprintln(w, "Any field name is accepted (values are written as text).")
+		return
+	}
+	fmt.Fprintln(w, "| field | type | required | max | notes |\n|---|---|---|---|---|")
+	for _, f := range o.Fields {
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s |\n", f.Name, f.Type, yesNo(f.Required), maxLen(f), fieldNotes(f))
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return ""
+}
+
+func maxLen(f sinks.Field) string {
+	if f.MaxLen > 0 {
+		return fmt.Sprint(f.MaxLen)
+	}
+	return ""
+}
+
+func fieldNotes(f sinks.Field) string {
+	var parts []string
+	if len(f.Enum) > 0 {
+		parts = append(parts, "one of "+strings.Join(f.Enum, ", "))
+	}
+	if f.Format != "" {
+		parts = append(parts, "format "+f.Format)
+	}
+	if f.Doc != "" {
+		parts = append(parts, f.Doc)
+	}
+	if f.PII {
+		parts = append(parts, "PII")
+	}
+	return strings.Join(parts, "; ")
+}
