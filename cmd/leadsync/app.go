@@ -96,14 +96,14 @@ func exitCode(c job.Class) int {
 	return ExitUsage
 }
 
-// appHelp is urfave/cli's app help with the exit codes appended; the
+// appHelp is urfave/cli's app help with the exit codes appended; each
 // app carries its own copy, so no package-level template is changed.
-var appHelp = strings.TrimRight(cli.AppHelpTemplate, "\n") + "\n\n" + exitHelp
+func appHelp() string { return strings.TrimRight(cli.AppHelpTemplate, "\n") + "\n\n" + exitHelp }
 
 // newApp builds the command tree.
 func newApp(e *env) *cli.App {
 	return &cli.App{
-		CustomAppHelpTemplate: appHelp,
+		CustomAppHelpTemplate: appHelp(),
 		Name:                  "leadsync",
 		Usage:                 "sync lead files (CSV, XLSX) into LeadDesk, Tiledesk, LionDesk and LeadSquared, resumably and without duplicates",
 		Description: "A job file (YAML) names a source, a sink and a mapping. `leadsync validate JOB` checks it,\n" +
