@@ -87,7 +87,9 @@ type UnsettledRow struct {
 // maxUnsettled bounds the rows listed in a summary (show lists them all).
 const maxUnsettled = 1000
 
-func UnsettledRows(ctx context.Context, store *state.Store, runID int64, obj sinks.Object, maskPII bool) []UnsettledRow {
+// unsettledRows lists the failed and uncertain rows of a run, masked when
+// asked, at most maxUnsettled.
+func unsettledRows(ctx context.Context, store *state.Store, runID int64, obj sinks.Object, maskPII bool) []UnsettledRow {
 	var out []UnsettledRow
 	for _, st := range []string{state.StatusFailed, state.StatusUncertain} {
 		os, _ := store.Outcomes(ctx, runID, st)
@@ -229,7 +231,8 @@ func (p *Job) Run(ctx context.Context, opts RunOptions) (*Result, error) {
 	} else {
 		out = runVendor(ctx, rs, ve)
 	}
-	return rs.finish(out, started), nil
+	res := rs.finish(out, started)
+	return res, res.Err
 }
 
 // checkRunnable refuses what the sink cannot do before anything starts.
@@ -410,7 +413,7 @@ func (rs *runState) summary(out runOutcome, tot outcomeTotals, counts state.Coun
 		sum.Output = out.output
 	}
 	if tot.failed+tot.uncertain > 0 && out.dryStatuses == nil {
-		sum.Unsettled = UnsettledRows(context.Background(), rs.store, rs.run.ID, rs.p.object, rs.opts.MaskPII)
+		sum.Unsettled = unsettledRows(context.Background(), rs.store, rs.run.ID, rs.p.object, rs.opts.MaskPII)
 	}
 	sum.fillEmpty()
 	return sum
