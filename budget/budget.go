@@ -43,6 +43,10 @@ type Budget struct {
 	answered  chan struct{} // closed (and replaced) when a call in flight is answered
 	margin    time.Duration
 	tl        Timeline // calls per window and pauses, for reports
+	// shared is the log other processes on the same credential write to
+	// (nil: this process alone); sharedErr is its last failure.
+	shared    Ledger
+	sharedErr error
 }
 
 // stamp is one call's time in the log. While the call is in flight it
@@ -53,6 +57,7 @@ type Budget struct {
 type stamp struct {
 	at       time.Time
 	inFlight bool
+	id       string // the call's id in the shared ledger
 }
 
 // New returns a budget of calls per window. margin is added to the window
@@ -120,8 +125,16 @@ func (b *Budget) Wait(ctx context.Context) (done func(), err error) {
 				}
 			}
 			b.sent = kept
-			if len(b.sent) < b.calls {
-				st := &stamp{at: now, inFlight: true}
+			var id string
+			if len(b.sent) < b.calls && b.shared != nil {
+				var err error
+				if id, wait, err = b.reserveShared(ctx, now); err != nil {
+					b.mu.Unlock()
+					return func() {}, err
+				}
+			}
+			if len(b.sent) < b.calls && wait == 0 {
+				st := &stamp{at: now, inFlight: true, id: id}
 				b.sent = append(b.sent, st)
 				if b.used == 0 {
 					b.first = now
@@ -134,7 +147,10 @@ func (b *Budget) Wait(ctx context.Context) (done func(), err error) {
 				b.mu.Unlock()
 				return func() { b.done(st) }, nil
 			}
-			if oldest.IsZero() {
+			switch {
+			case wait > 0:
+				// The shared ledger is full: others used the window.
+			case oldest.IsZero():
 				// Every counted call is in flight: wait for an answer.
 				if b.answered == nil {
 					b.answered = make(chan struct{})
@@ -147,8 +163,9 @@ func (b *Budget) Wait(ctx context.Context) (done func(), err error) {
 				case <-ch:
 				}
 				continue
+			default:
+				wait = oldest.Add(b.per).Sub(now)
 			}
-			wait = oldest.Add(b.per).Sub(now)
 		}
 		b.waited += wait
 		b.mu.Unlock()
@@ -166,6 +183,11 @@ func (b *Budget) done(st *stamp) {
 	if st.inFlight {
 		st.inFlight = false
 		st.at = b.clock.Now()
+		if st.id != "" {
+			if err := b.shared.Answered(context.Background(), st.id, st.at); err != nil {
+				b.sharedErr = err
+			}
+		}
 		if b.answered != nil {
 			close(b.answered)
 			b.answered = nil
@@ -185,11 +207,41 @@ func (b *Budget) Pause(d time.Duration) {
 	if b.adaptive {
 		b.learn(now, d)
 	}
+	if b.shared != nil {
+		if err := b.shared.Pause(context.Background(), now, d); err != nil {
+			b.sharedErr = err
+		}
+	}
 	if end := now.Add(d); end.After(b.pauseEnd) {
 		b.pauseEnd = end
 		b.paused++
 		b.recordPause(now, end)
 	}
+}
+
+// Share makes the budget count, besides its own calls, every call others
+// record in l (another process on the same credential: a resumed run, a
+// second job, a shard): a call goes out only when the ledger has room in
+// the window too, and a 429 pause seen by one sharer pauses all. Adaptive
+// budgets do not share (there is no known window to share). It returns b.
+func (b *Budget) Share(l Ledger) *Budget {
+	if b != nil && !b.adaptive {
+		b.shared = l
+	}
+	return b
+}
+
+// reserveShared asks the shared ledger for a place (under b.mu).
+func (b *Budget) reserveShared(ctx context.Context, now time.Time) (string, time.Duration, error) {
+	if err := b.sharedErr; err != nil {
+		b.sharedErr = nil
+		return "", 0, err
+	}
+	id, wait, err := b.shared.Reserve(ctx, now, b.calls, b.per)
+	if err != nil {
+		return "", 0, err
+	}
+	return id, wait, nil
 }
 
 // learn lowers an adaptive budget after a 429 (under b.mu).

@@ -1,0 +1,260 @@
+package budget
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// A Ledger is a budget's log of sent calls shared beyond one process: by
+// a resumed run and the run it follows, by two jobs on one credential, by
+// shards on several machines. Before a call the budget asks the ledger
+// for a place in the window; the ledger grants it only when fewer than
+// calls were sent by everyone sharing it in the last per.
+//
+// A call counts from its send time until its answer moves it to the
+// answer's time (the latest the vendor can have counted it), as in the
+// budget's own log.
+type Ledger interface {
+	// Reserve counts one call at now if the window has room, returning
+	// its id; otherwise it returns how long to wait before asking again
+	// (the oldest call's exit from the window, or a shared pause's end).
+	Reserve(ctx context.Context, now time.Time, calls int, per time.Duration) (id string, wait time.Duration, err error)
+	// Answered moves call id to now.
+	Answered(ctx context.Context, id string, now time.Time) error
+	// Pause makes every sharer wait until now+d (a 429 seen by one).
+	Pause(ctx context.Context, now time.Time, d time.Duration) error
+	Close() error
+}
+
+// ErrLedger marks a failure of the shared ledger (its file or server),
+// as opposed to the vendor's.
+var ErrLedger = errors.New("budget ledger")
+
+// FileLedger is a Ledger in one small file per credential, read and
+// rewritten whole under an exclusive flock(2) for every call: every
+// process on one machine that shares the file shares the window. The file
+// holds only the calls still in the window (24 bytes each) and a pause's
+// end, so it stays a few kilobytes at any documented vendor limit.
+type FileLedger struct {
+	f    *os.File
+	path string
+	seq  uint64
+	tag  uint32 // this process's random tag: ids are tag<<32 | seq
+	buf  []byte
+}
+
+// fileLedgerMagic starts a ledger file; a file without it is started over.
+const fileLedgerMagic = "LSLEDG1\n"
+
+// ledgerEntry is one call in the window.
+type ledgerEntry struct {
+	id uint64
+	at int64 // unix nanoseconds: send time, then answer time
+}
+
+// OpenFileLedger opens (creating) the ledger file for key in dir. key
+// names the credential (vendor, address and a hash of the secret: never
+// the secret itself); it is hashed again into the file name.
+func OpenFileLedger(dir, key string) (*FileLedger, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrLedger, err)
+	}
+	path := filepath.Join(dir, LedgerName(key)+".ledger")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrLedger, err)
+	}
+	var tag [4]byte
+	if _, err := rand.Read(tag[:]); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%w: %v", ErrLedger, err)
+	}
+	return &FileLedger{f: f, path: path, tag: binary.BigEndian.Uint32(tag[:])}, nil
+}
+
+// LedgerName is the file (or Redis key) name for a credential key.
+func LedgerName(key string) string {
+	return hex.EncodeToString(hashKey(key))
+}
+
+// Path is the ledger file's path.
+func (l *FileLedger) Path() string { return l.path }
+
+// withLocked runs fn on the ledger's entries under the file lock and
+// writes back what fn returns.
+func (l *FileLedger) withLocked(fn func(pause int64, es []ledgerEntry) (int64, []ledgerEntry)) error {
+	fd := int(l.f.Fd())
+	if err := syscall.Flock(fd, syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("%w: lock %s: %v", ErrLedger, l.path, err)
+	}
+	defer syscall.Flock(fd, syscall.LOCK_UN)
+	pause, es, err := l.read()
+	if err != nil {
+		return err
+	}
+	pause, es = fn(pause, es)
+	return l.write(pause, es)
+}
+
+func (l *FileLedger) read() (int64, []ledgerEntry, error) {
+	st, err := l.f.Stat()
+	if err != nil {
+		return 0, nil, fmt.Errorf("%w: %v", ErrLedger, err)
+	}
+	size := st.Size()
+	if size < int64(len(fileLedgerMagic))+8 || size > 64<<20 {
+		return 0, nil, nil // new, or not ours: start over
+	}
+	if cap(l.buf) < int(size) {
+		l.buf = make([]byte, size)
+	}
+	b := l.buf[:size]
+	if _, err := l.f.ReadAt(b, 0); err != nil && err != io.EOF {
+		return 0, nil, fmt.Errorf("%w: read %s: %v", ErrLedger, l.path, err)
+	}
+	if string(b[:len(fileLedgerMagic)]) != fileLedgerMagic {
+		return 0, nil, nil
+	}
+	b = b[len(fileLedgerMagic):]
+	pause := int64(binary.BigEndian.Uint64(b))
+	b = b[8:]
+	es := make([]ledgerEntry, 0, len(b)/16+1)
+	for ; len(b) >= 16; b = b[16:] {
+		es = append(es, ledgerEntry{id: binary.BigEndian.Uint64(b), at: int64(binary.BigEndian.Uint64(b[8:]))})
+	}
+	return pause, es, nil
+}
+
+func (l *FileLedger) write(pause int64, es []ledgerEntry) error {
+	n := len(fileLedgerMagic) + 8 + 16*len(es)
+	b := make([]byte, n)
+	copy(b, fileLedgerMagic)
+	o := len(fileLedgerMagic)
+	binary.BigEndian.PutUint64(b[o:], uint64(pause))
+	o += 8
+	for _, e := range es {
+		binary.BigEndian.PutUint64(b[o:], e.id)
+		binary.BigEndian.PutUint64(b[o+8:], uint64(e.at))
+		o += 16
+	}
+	if _, err := l.f.WriteAt(b, 0); err != nil {
+		return fmt.Errorf("%w: write %s: %v", ErrLedger, l.path, err)
+	}
+	if err := l.f.Truncate(int64(n)); err != nil {
+		return fmt.Errorf("%w: write %s: %v", ErrLedger, l.path, err)
+	}
+	return nil
+}
+
+// Reserve implements Ledger.
+func (l *FileLedger) Reserve(ctx context.Context, now time.Time, calls int, per time.Duration) (string, time.Duration, error) {
+	if err := ctx.Err(); err != nil {
+		return "", 0, err
+	}
+	var id string
+	var wait time.Duration
+	t := now.UnixNano()
+	err := l.withLocked(func(pause int64, es []ledgerEntry) (int64, []ledgerEntry) {
+		cut := t - int64(per)
+		kept := es[:0]
+		oldest := int64(0)
+		for _, e := range es {
+			if e.at > cut {
+				kept = append(kept, e)
+				if oldest == 0 || e.at < oldest {
+					oldest = e.at
+				}
+			}
+		}
+		switch {
+		case pause > t:
+			wait = time.Duration(pause - t)
+		case len(kept) >= calls:
+			wait = time.Duration(oldest + int64(per) - t)
+			if wait <= 0 {
+				wait = time.Millisecond
+			}
+		default:
+			l.seq++
+			n := uint64(l.tag)<<32 | l.seq&0xffffffff
+			kept = append(kept, ledgerEntry{id: n, at: t})
+			id = fmt.Sprintf("%016x", n)
+		}
+		return pause, kept
+	})
+	return id, wait, err
+}
+
+// Answered implements Ledger.
+func (l *FileLedger) Answered(ctx context.Context, id string, now time.Time) error {
+	var n uint64
+	if _, err := fmt.Sscanf(id, "%016x", &n); err != nil {
+		return fmt.Errorf("%w: bad call id %q", ErrLedger, id)
+	}
+	t := now.UnixNano()
+	return l.withLocked(func(pause int64, es []ledgerEntry) (int64, []ledgerEntry) {
+		for i := range es {
+			if es[i].id == n && es[i].at < t {
+				es[i].at = t
+			}
+		}
+		return pause, es
+	})
+}
+
+// Pause implements Ledger.
+func (l *FileLedger) Pause(ctx context.Context, now time.Time, d time.Duration) error {
+	end := now.Add(d).UnixNano()
+	return l.withLocked(func(pause int64, es []ledgerEntry) (int64, []ledgerEntry) {
+		return max(pause, end), es
+	})
+}
+
+// Close implements Ledger.
+func (l *FileLedger) Close() error { return l.f.Close() }
+
+func hashKey(key string) []byte {
+	sum := sha256.Sum256([]byte("leadsync ledger\x00" + key))
+	return sum[:12]
+}
+
+// OpenLedger opens the ledger a job's budget shares, from its setting:
+// "" or "machine" (a file ledger in dir: every process on this machine),
+// "off" (this process alone: nil), or a redis:// address (every machine
+// that reaches the server). key names the credential.
+func OpenLedger(setting, dir, key string) (Ledger, error) {
+	switch s := strings.TrimSpace(setting); {
+	case strings.EqualFold(s, "off"):
+		return nil, nil
+	case s == "" || strings.EqualFold(s, "machine"):
+		return OpenFileLedger(dir, key)
+	case strings.HasPrefix(strings.ToLower(s), "redis://"):
+		return OpenRedisLedger(s, key)
+	default:
+		return nil, fmt.Errorf("%w: shared must be machine, off or a redis:// address, not %q", ErrLedger, redactURL(s))
+	}
+}
+
+// DefaultLedgerDir is where file ledgers live: $LEADSYNC_LEDGER_DIR, else
+// the user's cache folder (~/.cache/leadsync/budgets on Linux).
+func DefaultLedgerDir(getenv func(string) string) (string, error) {
+	if d := getenv("LEADSYNC_LEDGER_DIR"); d != "" {
+		return d, nil
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("%w: no cache folder for the shared budget (set LEADSYNC_LEDGER_DIR, or sink.budget.shared: off): %v", ErrLedger, err)
+	}
+	return filepath.Join(base, "leadsync", "budgets"), nil
+}
