@@ -110,3 +110,18 @@ func TestHelpExitCodesOnce(t *testing.T) {
 		t.Fatal("newApp changed cli.AppHelpTemplate")
 	}
 }
+
+// runs and show declare their state flags each: no flag value is shared
+// between commands or apps.
+func TestStateFlagsNotShared(t *testing.T) {
+	e := &env{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	seen := map[cli.Flag]string{}
+	for _, cmd := range []*cli.Command{runsCommand(e), showCommand(e), runsCommand(e)} {
+		for _, f := range cmd.Flags {
+			if other, ok := seen[f]; ok {
+				t.Fatalf("flag %v of %s is also %s's", f.Names(), cmd.Name, other)
+			}
+			seen[f] = cmd.Name
+		}
+	}
+}
