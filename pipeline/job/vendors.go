@@ -72,7 +72,7 @@ func OpenSetup(path string, lookup func(string) (string, bool)) (*Setup, error) 
 	if job.Setup == nil {
 		return nil, config.Errors{job.Doc.At(job.Doc.Root, "the job has no setup: section")}
 	}
-	conn, err := connect(job, ve, job.Sink.Object, nil)
+	conn, err := connect(job, ve, job.Sink.Object, discardLogger())
 	if err != nil {
 		return nil, err
 	}
