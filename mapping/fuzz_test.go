@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/leadsync/leadsync/config"
+	"github.com/leadsync/leadsync/sinks/keys"
 	"github.com/leadsync/leadsync/sources"
 )
 
@@ -44,13 +45,13 @@ e: {column: Notes, transform: [{date: {from: [D.M.YYYY, YYYYMMDD]}}]}
 		} else if utf8.ValidString(in) && utf8.RuneCountInString(lead.Values[1]) > 5 {
 			t.Fatalf("truncate 5 gave %q", lead.Values[1])
 		}
-		if e, err := NormalizeEmail(in); err == nil {
-			if e2, err := NormalizeEmail(e); err != nil || e2 != e {
+		if e, err := keys.NormalizeEmail(in); err == nil {
+			if e2, err := keys.NormalizeEmail(e); err != nil || e2 != e {
 				t.Fatalf("email %q -> %q -> %q %v", in, e, e2, err)
 			}
 		}
-		if p, err := NormalizePhone(in, "FI"); err == nil {
-			if p2, err := NormalizePhone(p, "FI"); err != nil || p2 != p {
+		if p, err := keys.NormalizePhone(in, "FI"); err == nil {
+			if p2, err := keys.NormalizePhone(p, "FI"); err != nil || p2 != p {
 				t.Fatalf("phone %q -> %q -> %q %v", in, p, p2, err)
 			}
 		}

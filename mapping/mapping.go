@@ -19,6 +19,7 @@ import (
 
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/keys"
 	"github.com/leadsync/leadsync/sources"
 )
 
@@ -37,16 +38,6 @@ type Options struct {
 	// Lookup resolves ${VAR} in a separate mapping file (nil: environment).
 	Lookup func(string) (string, bool)
 }
-
-// KeyKind says how a match key is normalized.
-type KeyKind string
-
-// Key kinds.
-const (
-	KeyPhone KeyKind = "phone" // E.164
-	KeyEmail KeyKind = "email" // trimmed, lower-cased
-	KeyID    KeyKind = "id"    // trimmed
-)
 
 // Lead is one mapped record.
 type Lead struct {
@@ -91,7 +82,7 @@ type field struct {
 
 type keySpec struct {
 	field int
-	kind  KeyKind
+	kind  keys.Kind // the schema field's declared kind (sinks.Field.KeyKind)
 }
 
 // Fields returns the target field names, in the order of Lead.Values.
@@ -100,8 +91,9 @@ func (m *Mapping) Fields() []string { return m.names }
 // Header returns the source header the mapping was compiled against.
 func (m *Mapping) Header() []string { return m.header }
 
-// KeyFields returns the match-key field names and kinds.
-func (m *Mapping) KeyFields() (names []string, kinds []KeyKind) {
+// KeyFields returns the match-key field names and the kinds their schema
+// fields declare.
+func (m *Mapping) KeyFields() (names []string, kinds []keys.Kind) {
 	for _, k := range m.keys {
 		names = append(names, m.names[k.field])
 		kinds = append(kinds, k.kind)
@@ -238,32 +230,12 @@ func Compile(doc *config.Doc, node ast.Node, obj sinks.Object, opts Options) (*M
 			c.notKeyField(opts.KeysNode, ki, k)
 			continue
 		}
-		m.keys = append(m.keys, keySpec{field: idx, kind: keyKind(m.fields[idx].spec)})
+		m.keys = append(m.keys, keySpec{field: idx, kind: m.fields[idx].spec.KeyKind()})
 	}
 	if err := c.errs.Err(); err != nil {
 		return nil, err
 	}
 	return m, nil
-}
-
-// KindOf is how a field's values are normalized as match keys.
-func KindOf(f sinks.Field) KeyKind { return keyKind(f) }
-
-func keyKind(f sinks.Field) KeyKind {
-	switch f.Type {
-	case sinks.Phone:
-		return KeyPhone
-	case sinks.Email:
-		return KeyEmail
-	}
-	n := strings.ToLower(f.Name)
-	switch {
-	case strings.Contains(n, "phone") || strings.Contains(n, "mobile"):
-		return KeyPhone
-	case strings.Contains(n, "mail"):
-		return KeyEmail
-	}
-	return KeyID
 }
 
 func foldHeader(h string) string { return strings.ToLower(collapseSpaces(h)) }
@@ -350,7 +322,7 @@ func (c *compiler) compileField(name string, p *ast.MappingValueNode) *field {
 	switch s.Check {
 	case "":
 	case "email":
-		f.check = func(v string) (string, error) { return NormalizeEmail(v) }
+		f.check = func(v string) (string, error) { return keys.NormalizeEmail(v) }
 		explicitEmail = true
 	case "phone":
 		region := c.opts.Region
@@ -358,7 +330,7 @@ func (c *compiler) compileField(name string, p *ast.MappingValueNode) *field {
 			if v == "" {
 				return v, nil
 			}
-			_, err := NormalizePhone(v, region)
+			_, err := keys.NormalizePhone(v, region)
 			return v, err
 		}
 	case "int":
@@ -376,12 +348,12 @@ func (c *compiler) compileField(name string, p *ast.MappingValueNode) *field {
 				if strings.TrimSpace(v) == "" {
 					return "", nil
 				}
-				return NormalizePhone(v, region)
+				return keys.NormalizePhone(v, region)
 			}
 		}
 	case sinks.Email:
 		if !explicitEmail {
-			f.autoNorm = func(v string) (string, error) { return NormalizeEmail(v) }
+			f.autoNorm = func(v string) (string, error) { return keys.NormalizeEmail(v) }
 		}
 	case sinks.Int:
 		f.autoNorm = checkInt
@@ -569,44 +541,11 @@ func (m *Mapping) apply(rec sources.Record, partial bool) (Lead, error) {
 		if v == "" {
 			continue
 		}
-		if key, ok := normalizeKey(k.kind, v, ""); ok {
+		if key, ok := keys.Key(k.kind, v, ""); ok {
 			lead.Keys = append(lead.Keys, key)
 		}
 	}
 	return lead, nil
-}
-
-// normalizeKey builds "kind:value" for a match key; ok is false when the
-// value cannot serve as a key (an invalid phone, say).
-func normalizeKey(kind KeyKind, v, region string) (string, bool) {
-	switch kind {
-	case KeyPhone:
-		if !strings.HasPrefix(v, "+") || strings.ContainsAny(v, " -()") {
-			p, err := NormalizePhone(v, region)
-			if err != nil {
-				return "", false
-			}
-			v = p
-		}
-	case KeyEmail:
-		e, err := NormalizeEmail(v)
-		if err != nil || e == "" {
-			return "", false
-		}
-		v = e
-	default:
-		v = strings.TrimSpace(v)
-		if v == "" {
-			return "", false
-		}
-	}
-	return string(kind) + ":" + v, true
-}
-
-// Key normalizes a vendor-side value the same way Apply normalizes the
-// source side, so both sides of a find compare equal.
-func Key(kind KeyKind, value, region string) (string, bool) {
-	return normalizeKey(kind, value, region)
 }
 
 func (f *field) apply(rec sources.Record, data map[string]string) (string, error) {
@@ -684,8 +623,8 @@ func (m *Mapping) SinkKeys(l Lead) []sinks.Key {
 		if v == "" {
 			continue
 		}
-		if key, ok := normalizeKey(k.kind, v, ""); ok {
-			out = append(out, sinks.Key{Field: m.names[k.field], Kind: string(k.kind), Value: strings.TrimPrefix(key, string(k.kind)+":")})
+		if n, ok := keys.Value(k.kind, v, ""); ok {
+			out = append(out, sinks.Key{Field: m.names[k.field], Kind: string(k.kind), Value: n})
 		}
 	}
 	return out

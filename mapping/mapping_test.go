@@ -10,6 +10,7 @@ import (
 
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/keys"
 	"github.com/leadsync/leadsync/sinks/leaddesk"
 	"github.com/leadsync/leadsync/sources"
 )
@@ -150,7 +151,7 @@ func TestPhoneKeysAgree(t *testing.T) {
 			t.Errorf("%q: keys %v", in, lead.Keys)
 		}
 	}
-	k, ok := Key(KeyPhone, "040 123 4567", "FI")
+	k, ok := keys.Key(keys.Phone, "040 123 4567", "FI")
 	if !ok || k != "phone:+358401234567" {
 		t.Errorf("vendor-side key %q %v", k, ok)
 	}
@@ -284,5 +285,33 @@ func TestSuggest(t *testing.T) {
 	y := SuggestYAML(sugs, contact(t))
 	if !strings.Contains(y, `phone: {column: "Puhelin", transform: [phone]}`) || !strings.Contains(y, "list: {value: \"<FILL IN: calling list name>\"}   # required") {
 		t.Fatalf("yaml:\n%s", y)
+	}
+}
+
+// A match key's kind is the kind its schema field declares: a field of an
+// open object (an export without a schema) is a string, so its key is an
+// id whatever its name; a phone field of a vendor schema is a phone key.
+func TestKeyKindFromSchemaNotName(t *testing.T) {
+	m, err := compile(t, "phone: Mobile\nemail: E-mail\n", export(), "phone", "email")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, kinds := m.KeyFields()
+	if fmt.Sprint(names, kinds) != "[phone email] [id id]" {
+		t.Errorf("open object keys %v %v, want ids", names, kinds)
+	}
+	lead, err := m.Apply(row(map[string]string{"Mobile": " 040 123 4567 ", "E-mail": "Anna@X.fi"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(lead.Keys) != "[id:040 123 4567 id:Anna@X.fi]" {
+		t.Errorf("open object keys %v", lead.Keys)
+	}
+	m, err = compile(t, "list: {value: L}\nphone: Mobile\nemail: E-mail\n", contact(t), "phone", "email")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, kinds := m.KeyFields(); fmt.Sprint(kinds) != "[phone email]" {
+		t.Errorf("contact keys %v", kinds)
 	}
 }

@@ -16,12 +16,13 @@ import (
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/phone"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/keys"
 )
 
 // Sentinel causes of row errors, for errors.Is.
 var (
 	ErrInvalidPhone = phone.ErrInvalid
-	ErrInvalidEmail = errors.New("not a valid email address")
+	ErrInvalidEmail = keys.ErrInvalidEmail
 	ErrInvalidDate  = errors.New("not a date in a known format")
 	ErrRequired     = errors.New("required value is empty")
 	ErrTooLong      = errors.New("longer than the field allows")
@@ -65,7 +66,7 @@ func (c *compiler) compileTransform(n ast.Node, f sinks.Field) (transform, bool)
 	case "digits":
 		return func(s string) (string, error) { return phone.Digits(s), nil }, c.noArg(name, arg)
 	case "email":
-		return func(s string) (string, error) { return NormalizeEmail(s) }, c.noArg(name, arg)
+		return func(s string) (string, error) { return keys.NormalizeEmail(s) }, c.noArg(name, arg)
 	case "phone":
 		return c.phoneTransform(arg)
 	case "default":
@@ -170,49 +171,6 @@ func (c *compiler) phoneTransform(arg ast.Node) (transform, bool) {
 		}
 		return phonenumbers.Format(num, format), nil
 	}, true
-}
-
-// NormalizePhone returns the E.164 form of a phone number, reading it in
-// region when it has no country code (see package phone).
-func NormalizePhone(s, region string) (string, error) { return phone.Normalize(s, region) }
-
-// NormalizeEmail trims, lower-cases and checks an address; an empty value
-// stays empty.
-func NormalizeEmail(s string) (string, error) {
-	e := strings.TrimSpace(s)
-	e = strings.TrimPrefix(strings.TrimPrefix(e, "mailto:"), "MAILTO:")
-	e = strings.TrimSuffix(strings.TrimPrefix(e, "<"), ">")
-	if e == "" {
-		return "", nil
-	}
-	e = strings.ToLower(e)
-	if !validEmail(e) {
-		return "", fmt.Errorf("%w: %q", ErrInvalidEmail, s)
-	}
-	return e, nil
-}
-
-// validEmail is a deliberate, fast approximation of RFC 5322 for lead
-// data: one @, a non-empty local part, a dotted domain, no spaces.
-func validEmail(e string) bool {
-	at := strings.IndexByte(e, '@')
-	if at <= 0 || at != strings.LastIndexByte(e, '@') || len(e) > 254 {
-		return false
-	}
-	local, domain := e[:at], e[at+1:]
-	if len(local) > 64 || strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
-		return false
-	}
-	dot := strings.LastIndexByte(domain, '.')
-	if dot <= 0 || dot == len(domain)-1 || strings.Contains(domain, "..") || strings.HasPrefix(domain, "-") {
-		return false
-	}
-	for _, r := range e {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune(`(),:;<>[\]"`, r) {
-			return false
-		}
-	}
-	return true
 }
 
 func (c *compiler) mapTransform(n, arg ast.Node) (transform, bool) {

@@ -52,7 +52,7 @@ func Mirror(ctx context.Context, sink sinks.Sink, store *state.Store, runID int6
 		}
 		if err := del.Delete(ctx, id); err != nil {
 			if sinks.ClassOf(err) == sinks.Unauthorized {
-				return res, fmt.Errorf("%w: %v", ErrUnauthorized, err)
+				return res, sinks.Refused(sinks.SideSink, err)
 			}
 			res.Failed[id] = err.Error()
 			continue

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/leadsync/leadsync/mapping"
+	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sources"
 	"github.com/leadsync/leadsync/state"
 )
@@ -212,7 +213,7 @@ func readBatches(ctx, gctx context.Context, cfg Config, work chan<- *batch, inte
 				interrupted.Store(true)
 				return send()
 			}
-			return fmt.Errorf("read: %w", err)
+			return sinks.Refused(sinks.SideSource, fmt.Errorf("read: %w", err))
 		}
 		n++
 		cfg.Progress.Read.Add(1)

@@ -450,7 +450,7 @@ func (p *planner) failed(d Decision, err error) (Decision, error) {
 	case state.IsFault(err):
 		return d, err // leadsync's own file failed, not the row: the run stops
 	case sinks.ClassOf(err) == sinks.Unauthorized:
-		return d, fmt.Errorf("%w: %v", ErrUnauthorized, err)
+		return d, sinks.Refused(sinks.SideSink, err)
 	case sinks.ClassOf(err) == sinks.Rejected:
 		d.Status, d.Reason = state.StatusRejected, err.Error()
 		p.refuse(d, err)

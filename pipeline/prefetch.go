@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/keys"
 	"github.com/leadsync/leadsync/state"
 )
 
@@ -151,7 +151,7 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 			own, _ := sinks.As[sinks.OwnKeyer](p.cfg.Sink)
 			pages, err := lister.List(ctx, func(r sinks.Record) error {
 				for i, name := range names {
-					if key, ok := mapping.Key(kinds[i], r.Fields[name], region); ok {
+					if key, ok := keys.Key(kinds[i], r.Fields[name], region); ok {
 						ix.byKey[key] = append(ix.byKey[key], r)
 					}
 				}

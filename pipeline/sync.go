@@ -180,8 +180,10 @@ type SyncResult struct {
 // Rejected is the number of rejected rows.
 func (r SyncResult) Rejected() int { return r.Statuses[state.StatusRejected] }
 
-// ErrUnauthorized stops a run: the vendor refused the credentials.
-var ErrUnauthorized = errors.New("the vendor refused the credentials")
+// ErrUnauthorized stops a run: a vendor refused the credentials. It is
+// sinks.ErrUnauthorized: the error is a *sinks.UnauthorizedError, whose
+// Side says whether the source or the sink refused (errors.As).
+var ErrUnauthorized = sinks.ErrUnauthorized
 
 // ErrAmbiguous stops a run whose policy is on_ambiguous: fail.
 var ErrAmbiguous = errors.New("ambiguous match")
@@ -205,7 +207,8 @@ type entity struct {
 // Sync reads the whole source, groups rows that share any match key into
 // entities (decided before any call), then plans and writes each entity
 // through the sink on a bounded pool. Row problems are data, never fatal.
-// Fatal: unauthorized (ErrUnauthorized), on_ambiguous: fail, state errors.
+// Fatal: unauthorized (ErrUnauthorized, a *sinks.UnauthorizedError naming
+// the side that refused), on_ambiguous: fail, state errors.
 func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 	start := time.Now()
 	if cfg.Concurrency <= 0 {
@@ -253,7 +256,7 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 	pl, err := p.plan(ctx, ents, cfg.Region)
 	if err != nil {
 		if sinks.ClassOf(err) == sinks.Unauthorized {
-			return res, fmt.Errorf("%w: %v", ErrUnauthorized, err)
+			return res, sinks.Refused(sinks.SideSink, err)
 		}
 		if ctx.Err() != nil {
 			res.Interrupted = true
@@ -268,7 +271,7 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 	if cfg.Check != nil && pl.NeedsCalls() {
 		if err := cfg.Check(ctx); err != nil {
 			if sinks.ClassOf(err) == sinks.Unauthorized {
-				return res, fmt.Errorf("%w: %v", ErrUnauthorized, err)
+				return res, sinks.Refused(sinks.SideSink, err)
 			}
 			if ctx.Err() != nil {
 				res.Interrupted = true
@@ -436,7 +439,7 @@ func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) ([]*enti
 			if ctx.Err() != nil {
 				break
 			}
-			return nil, fmt.Errorf("read: %w", err)
+			return nil, sinks.Refused(sinks.SideSource, fmt.Errorf("read: %w", err))
 		}
 		n++
 		res.Rows++

@@ -383,3 +383,37 @@ func TestSyncRejectsKeylessRows(t *testing.T) {
 		t.Fatalf("outcomes %+v", outs)
 	}
 }
+
+// refusingSource is a vendor source whose credentials are refused.
+type refusingSource struct{ rowsSource }
+
+func (s *refusingSource) Next(context.Context) (sources.Record, error) {
+	return sources.Record{}, &sinks.Error{Class: sinks.Unauthorized, Op: "fakevendor: list leads", Status: 401}
+}
+
+// A refusal of credentials says which side refused, as data: the sink's
+// in the plan or a write, the source's in a read.
+func TestSyncUnauthorizedCarriesItsSide(t *testing.T) {
+	sink := newFake(true)
+	sink.unauth = true
+	env := newSyncEnv(t, sink.obj)
+	_, err := env.sync(t, sink, [][]string{{"C", "0405555555", "", ""}}, Policy{}, 1)
+	var ue *sinks.UnauthorizedError
+	if !errors.As(err, &ue) || ue.Side != sinks.SideSink || ue.Vendor != "fake" || sinks.ClassOf(err) != sinks.Unauthorized {
+		t.Fatalf("sink refusal: %v (%#v)", err, ue)
+	}
+	if !strings.HasPrefix(err.Error(), "the vendor refused the credentials: ") {
+		t.Errorf("message %q", err)
+	}
+
+	run, _, _ := env.store.BeginRun(context.Background(), state.RunSpec{Job: "t", Fingerprint: "src", ConfigHash: "c"})
+	w := env.store.NewWriter(run.ID, nil)
+	defer w.Close()
+	_, err = Sync(context.Background(), SyncConfig{
+		Source: &refusingSource{rowsSource{header: []string{"Name", "Phone", "Email", "City"}}}, Mapping: env.m, Sink: newFake(true),
+		Store: env.store, State: w, RunID: run.ID, Reporter: env.rec, Concurrency: 1,
+	})
+	if !errors.As(err, &ue) || ue.Side != sinks.SideSource || ue.Vendor != "fakevendor" || !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("source refusal: %v (%#v)", err, ue)
+	}
+}

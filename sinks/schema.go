@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/leadsync/leadsync/phone"
+	"github.com/leadsync/leadsync/sinks/keys"
 )
 
 // FieldType is the kind of value a field holds; it decides validation and,
@@ -42,6 +43,20 @@ type Field struct {
 	Doc      string
 	// PII marks fields that reports mask when asked to.
 	PII bool
+}
+
+// KeyKind is how the field's values are normalized as match keys, as its
+// declared type says: a Phone field's in E.164, an Email field's
+// lower-cased, any other field's trimmed (an id). The name plays no part:
+// a field called "mobile" of type String is an id key.
+func (f Field) KeyKind() keys.Kind {
+	switch f.Type {
+	case Phone:
+		return keys.Phone
+	case Email:
+		return keys.Email
+	}
+	return keys.ID
 }
 
 // Canonical is v as the vendor means it, for comparing and hashing: phones
@@ -230,6 +245,11 @@ func (s Schema) Check() error {
 		for _, k := range o.Keys {
 			if !seen[k] && !o.Open {
 				problems = append(problems, fmt.Sprintf("%s.%s: key %s is not a field", s.Vendor, o.Name, k))
+				continue
+			}
+			// A key's kind is its type: declare it.
+			if f, ok := o.Field(k); ok && f.Type != Phone && f.Type != Email && f.Type != ID {
+				problems = append(problems, fmt.Sprintf("%s.%s: key %s is a %s field (a key is a phone, email or id field)", s.Vendor, o.Name, k, f.Type))
 			}
 		}
 		for _, k := range o.EventKey {

@@ -15,10 +15,10 @@ import (
 type Fields map[string]string
 
 // Key is one normalized match key of an entity: phones in E.164, emails
-// trimmed and lower-cased, ids trimmed.
+// trimmed and lower-cased, ids trimmed (package keys).
 type Key struct {
 	Field string // the target field it came from ("phone")
-	Kind  string // "phone", "email" or "id"
+	Kind  string // a keys.Kind, the field's declared one (Field.KeyKind): "phone", "email" or "id"
 	Value string // normalized value
 }
 

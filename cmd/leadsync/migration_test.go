@@ -192,3 +192,19 @@ func TestMigrationSourceUnauthorized(t *testing.T) {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// reconcile names the side that refused: a refused source token is the
+// source's, not the sink's.
+func TestReconcileSourceUnauthorized(t *testing.T) {
+	src := liondesktest.NewServer(liondesktest.Options{TimeScale: 0.05})
+	defer src.Close()
+	dst := tiledesktest.NewServer(tiledesktest.Options{TimeScale: 0.05})
+	defer dst.Close()
+	dir := t.TempDir()
+	job := writeFile(t, dir, "job.yaml", migrationJob)
+	env := map[string]string{"SRC_URL": src.URL, "SRC_TOKEN": "not-a-token", "DST_URL": dst.URL + "/v3", "DST_PROJECT": tiledesktest.TestProjectID, "DST_TOKEN": tiledesktest.TestToken}
+	r := runApp(t, env, "reconcile", job)
+	if r.code != ExitAuth || !strings.Contains(r.stderr, "the source liondesk refused the credentials") || !strings.Contains(r.stderr, "SRC_TOKEN") || strings.Contains(r.stderr, "DST_TOKEN") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -92,8 +92,8 @@ func (p *Job) Reconcile(ctx context.Context, opts ReconcileOptions) (*Reconcilia
 		Input: sourceDesc(job), GeneratedAt: time.Now().UTC().Format(time.RFC3339), Sides: &report.Sides{}}
 	res, err := p.reconcileSource(ctx, d, conn, store, opts.Concurrency)
 	if err != nil {
-		if sinks.ClassOf(err) == sinks.Unauthorized || errorsIsUnauthorized(err) {
-			return nil, classed(Auth, fmt.Errorf("%s refused the credentials: %s", ve.name, credentialHint(job)))
+		if isRefused(err) {
+			return nil, classed(Auth, refusedCredentials(job, ve.name, err))
 		}
 		return nil, classed(Usage, err)
 	}
@@ -205,8 +205,6 @@ func (r rejectCollector) Rejected(row int, raw []string, column, reason string) 
 	return nil
 }
 func (rejectCollector) Written(int, []string, string, string) error { return nil }
-
-func errorsIsUnauthorized(err error) bool { return errors.Is(err, pipeline.ErrUnauthorized) }
 
 // reconcileOutputs are the files a reconcile writes; each run writes all
 // of them anew.

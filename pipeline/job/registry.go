@@ -72,7 +72,7 @@ func registry() []vendorEntry {
 			name: "tiledesk", schema: tiledesk.Schema, defaultBudget: tiledesk.DefaultBudget,
 			open: func(c sinkConfig) (sinks.Sink, error) {
 				return tiledesk.New(tiledesk.Config{URL: c.sink.URL, Object: c.object, Project: c.sink.Project, Token: c.sink.Token,
-					Email: c.sink.Email, Password: c.sink.Password, Region: c.region, Budget: c.budget, RateLimitWait: window(c.budget)})
+					Email: c.sink.Email, Password: c.sink.Password, Region: c.region, Budget: c.budget})
 			},
 			sandbox: func() (string, config.Sink, sandboxEmulator) {
 				s := tiledesktest.NewServer(tiledesktest.Options{})
@@ -116,7 +116,7 @@ func registry() []vendorEntry {
 			name: "leadsquared", schema: leadsquared.Schema, defaultBudget: leadsquared.DefaultBudget,
 			open: func(c sinkConfig) (sinks.Sink, error) {
 				return leadsquared.New(leadsquared.Config{URL: c.sink.URL, Object: c.object, AccessKey: c.sink.AccessKey, SecretKey: c.sink.SecretKey,
-					CountryCode: c.sink.CountryCode, Region: c.region, Budget: c.budget, RateLimitWait: window(c.budget)})
+					CountryCode: c.sink.CountryCode, Region: c.region, Budget: c.budget})
 			},
 			pager: func(c sourceConfig) (sources.Pager, error) {
 				return leadsquared.NewPager(leadsquared.SourceConfig{URL: c.src.URL, AccessKey: c.src.AccessKey, SecretKey: c.src.SecretKey,
@@ -128,16 +128,6 @@ func registry() []vendorEntry {
 			},
 		},
 	}
-}
-
-// window is a budget's window: the pause after a rate-limited answer that
-// names no wait (0 leaves the vendor's default).
-func window(b *budget.Budget) time.Duration {
-	if b.Adaptive() {
-		return time.Second // no window known: probe again after a second
-	}
-	_, per := b.Limit()
-	return per
 }
 
 func lookupVendor(name string) (vendorEntry, error) {

@@ -275,6 +275,23 @@ func fillCredentials(have, test config.Sink) config.Sink {
 // never their values.
 func credentialHint(job *config.Job) string { return credentialHintAt(job, "sink") }
 
+// isRefused reports a vendor's refusal of the credentials, which carries
+// the side that refused (sinks.UnauthorizedError).
+func isRefused(err error) bool {
+	_, ok := sinks.RefusedSide(err)
+	return ok
+}
+
+// refusedCredentials is the message for a refusal of the credentials by
+// the side err names: the source's vendor (a migration's read side) or
+// sinkName.
+func refusedCredentials(job *config.Job, sinkName string, err error) error {
+	if side, _ := sinks.RefusedSide(err); side == sinks.SideSource {
+		return fmt.Errorf("the source %s refused the credentials: %s", job.Source.Type, credentialHintAt(job, "source"))
+	}
+	return fmt.Errorf("%s refused the credentials: %s", sinkName, credentialHint(job))
+}
+
 // credentialHintAt does it for the sink or the source.
 func credentialHintAt(job *config.Job, side string) string {
 	var parts []string
@@ -416,11 +433,8 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) (out runOutcom
 	out.calls = conn.budget.Stats().Calls
 	out.timeline = conn.budget.Timeline()
 	switch {
-	case errors.Is(err, pipeline.ErrUnauthorized):
-		out.err, out.exit = fmt.Errorf("%s refused the credentials: %s", job.Sink.Vendor, credentialHint(job)), Auth
-	case sinks.ClassOf(err) == sinks.Unauthorized:
-		// The source's vendor refused (a migration's read side).
-		out.err, out.exit = fmt.Errorf("the source %s refused the credentials: %s", job.Source.Type, credentialHintAt(job, "source")), Auth
+	case isRefused(err):
+		out.err, out.exit = refusedCredentials(job, job.Sink.Vendor, err), Auth
 	case errors.Is(err, pipeline.ErrAmbiguous):
 		out.err, out.exit = err, Rejected
 	case err != nil:

@@ -92,8 +92,8 @@ func (s *Setup) URL() string { return jobURL(s.job, "sink") }
 func (s *Setup) Apply(ctx context.Context, dryRun bool, w io.Writer) (changed bool, err error) {
 	decode := func(v any) error { return s.job.Doc.Decode(s.job.Setup, v) }
 	changed, err = s.ve.setup(ctx, s.conn.cfg, decode, dryRun, w)
-	if err != nil && sinks.ClassOf(err) == sinks.Unauthorized {
-		return changed, classed(Auth, fmt.Errorf("%s refused the credentials: %s", s.ve.name, credentialHint(s.job)))
+	if err := sinks.Refused(sinks.SideSink, err); isRefused(err) {
+		return changed, classed(Auth, refusedCredentials(s.job, s.ve.name, err))
 	}
 	return changed, err
 }

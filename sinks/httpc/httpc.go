@@ -53,9 +53,10 @@ type Client struct {
 	// MaxRateLimited bounds consecutive rate-limited answers to one call
 	// (default 50) so a vendor that never relents cannot hang a run.
 	MaxRateLimited int
-	// RateLimitWait is the pause when a rate-limited answer names no wait:
-	// the vendor's window (default 5 s).
-	RateLimitWait time.Duration
+	// RateLimit is the vendor's policy for the pause after a rate-limited
+	// answer that names no wait (see RateLimitPause); the zero policy
+	// pauses sinks.DefaultRateLimitPause.
+	RateLimit sinks.RateLimitPolicy
 	// Backoff is the wait before retry n (1-based) of a transient error;
 	// default: 250 ms doubling, capped at 15 s, with jitter.
 	Backoff func(n int) time.Duration
@@ -236,10 +237,7 @@ func (c *Client) do(ctx context.Context, req Request, sc *scrubber) (*Response, 
 			limited++
 			wait := e.Wait
 			if wait <= 0 {
-				wait = c.RateLimitWait
-				if wait <= 0 {
-					wait = 5 * time.Second
-				}
+				wait = RateLimitPause(c.RateLimit, c.Budget)
 			}
 			c.Budget.Pause(wait)
 			if c.OnRateLimited != nil {
@@ -351,6 +349,15 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// RateLimitPause is how long a connection pauses after a rate-limited
+// answer that names no wait: the vendor's declared policy applied to the
+// connection's budget b (nil: none). It is the one place that decision is
+// made; Client.Do calls it for every such answer.
+func RateLimitPause(p sinks.RateLimitPolicy, b *budget.Budget) time.Duration {
+	_, per := b.Limit()
+	return p.Pause(sinks.BudgetWindow{Per: per, Adaptive: b.Adaptive()})
 }
 
 // RetryAfter parses a Retry-After header: seconds (fractional seconds

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/keys"
 )
 
 // AgentSink writes agent accounts (mod=agent) and their campaign access.
@@ -37,9 +38,9 @@ var agentSections = map[string]string{
 // an update leaves them as they are.
 var uncleared = map[string]bool{"password": true, "lang": true, "agent_group_id": true}
 
-// Find looks agents up by username (the keys of field username, or of
-// kind id), one call per distinct username. LeadDesk answers with the id
-// and the name only, so Record.Fields holds exactly those two (username,
+// Find looks agents up by username (the keys of kind id: username is the
+// agent's id field), one call per distinct username. LeadDesk answers
+// with the id and the name only, so Record.Fields holds exactly those two (username,
 // name): every other field, campaign access included (the API has no way
 // to read it back), is absent, and the engine compares it with what it
 // last synced or, after a lost create, sends it with Update. An unknown
@@ -48,7 +49,7 @@ func (s *AgentSink) Find(ctx context.Context, q sinks.Query) ([]sinks.Record, er
 	var out []sinks.Record
 	seen, seenID := map[string]bool{}, map[string]bool{}
 	for _, k := range q.Keys {
-		if k.Field != "username" && k.Kind != "id" {
+		if keys.Kind(k.Kind) != keys.ID {
 			continue
 		}
 		username := strings.TrimSpace(k.Value)

@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadsync/leadsync/budget"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/httpc"
 )
 
 func TestClassify(t *testing.T) {
@@ -169,5 +171,26 @@ func TestClassifierIsPure(t *testing.T) {
 	later := Classifier(func() time.Time { return fixedNow.Add(20 * time.Second) })
 	if e := later("op", 429, h, nil).(*sinks.Error); e.Wait != 10*time.Second {
 		t.Fatalf("20 s later: wait %v, want 10s", e.Wait)
+	}
+}
+
+// The pause after a 429 that names no wait is the budget's window: by
+// default the connector's 60 s; a second for an adaptive budget; 60 s
+// without a budget.
+func TestRateLimitPolicy(t *testing.T) {
+	calls, per := DefaultBudget()
+	for _, tc := range []struct {
+		name string
+		b    *budget.Budget
+		want time.Duration
+	}{
+		{"no budget", nil, 60 * time.Second},
+		{"default budget", budget.New(calls, per, 60*time.Millisecond, nil), 60*time.Second + 60*time.Millisecond},
+		{"job budget", budget.New(10, 10*time.Second, 0, nil), 10 * time.Second},
+		{"adaptive budget", budget.NewAdaptive(nil), time.Second},
+	} {
+		if got := httpc.RateLimitPause(RateLimitPolicy(), tc.b); got != tc.want {
+			t.Errorf("%s: pause %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

@@ -25,6 +25,16 @@ func DefaultBudget() (calls int, per time.Duration) {
 	return 100, 60 * time.Second
 }
 
+// RateLimitPolicy is LeadDesk's pause after a 429 that names no wait (no
+// Retry-After, no "Try again in N seconds"): the connection's budget
+// window, so the gateway's window has passed; without a budget the
+// connector's documented 60 s (DefaultBudget). An adaptive budget knows
+// no window: it probes again after a second.
+func RateLimitPolicy() sinks.RateLimitPolicy {
+	_, per := DefaultBudget()
+	return sinks.WindowPause(time.Second, per)
+}
+
 // Config is one LeadDesk connection and the object its sink writes.
 type Config struct {
 	// URL is the API's base URL; empty means DefaultURL.
@@ -113,12 +123,6 @@ func newClient(cfg Config) (*client, error) {
 	if strings.TrimSpace(cfg.APIKey) == "" {
 		return nil, errors.New("leaddesk: the api key is required")
 	}
-	_, window := DefaultBudget()
-	if cfg.Budget != nil {
-		if _, per := cfg.Budget.Limit(); per > 0 {
-			window = per
-		}
-	}
 	return &client{
 		baseURL: strings.TrimRight(base, "/"),
 		apiKey:  cfg.APIKey,
@@ -130,7 +134,7 @@ func newClient(cfg Config) (*client, error) {
 			// The key travels in the query: never in a body or error.
 			Secrets: []string{cfg.APIKey},
 			// A 429 without Retry-After: wait out the gateway's window.
-			RateLimitWait: window,
+			RateLimit: RateLimitPolicy(),
 		},
 	}, nil
 }

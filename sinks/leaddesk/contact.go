@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/keys"
 )
 
 // ContactSink writes contacts into calling lists (mod=contact).
@@ -40,7 +41,7 @@ func (s *ContactSink) Find(ctx context.Context, q sinks.Query) ([]sinks.Record, 
 	var out []sinks.Record
 	seenPhone, seenID := map[string]bool{}, map[string]bool{}
 	for _, k := range q.Keys {
-		if k.Kind != "phone" && k.Field != "phone" {
+		if keys.Kind(k.Kind) != keys.Phone {
 			continue
 		}
 		phone := strings.TrimSpace(k.Value)

@@ -9,13 +9,22 @@ import (
 	"unicode/utf8"
 
 	"github.com/leadsync/leadsync/sinks"
-	"github.com/leadsync/leadsync/sinks/httpc"
 )
 
 // RateLimitWindow is the window of LeadSquared's documented limit (25 calls
 // in 5 seconds). It sends no Retry-After, so a rate-limited connection
-// pauses this long: every call of the window that was full has left it.
+// pauses a window (RateLimitPolicy): every call of the window that was
+// full has left it.
 const RateLimitWindow = 5 * time.Second
+
+// RateLimitPolicy is LeadSquared's pause after a rate limit, which names
+// no wait: the connection's fixed budget window (by default
+// DefaultBudget's, RateLimitWindow plus the budget's margin; a time-scaled
+// emulator's shorter one), else RateLimitWindow: without a budget, and
+// for an adaptive budget, which knows no window.
+func RateLimitPolicy() sinks.RateLimitPolicy {
+	return sinks.WindowPause(RateLimitWindow, RateLimitWindow)
+}
 
 // Exception types of LeadSquared error bodies the classifier tells apart.
 const (
@@ -32,10 +41,10 @@ type errorBody struct {
 	IsMXException    bool   `json:"IsMXException"`
 }
 
-// Classify is LeadSquared's Classifier, pausing RateLimitWindow on a rate
-// limit. The rules, in order:
+// Classify is LeadSquared's Classifier. The rules, in order:
 //
-//   - rate limited (Wait = the window): HTTP 429; any status whose body's
+//   - rate limited (Wait 0: LeadSquared names no wait, and the connection
+//     pauses as RateLimitPolicy says): HTTP 429; any status whose body's
 //     ExceptionType is MXAPIRateLimitExceededException (seen with 403 and
 //     even 200); a 403 whose message says "exceeded the limit".
 //   - unauthorized (stops the run): 401, any other 403, an
@@ -58,58 +67,49 @@ type errorBody struct {
 // those are unknown outcomes, as is an unanswered call.
 //
 // The classifier is a pure function of its arguments.
-func Classify(op string, status int, header http.Header, body []byte) error {
-	return classifier(RateLimitWindow)(op, status, header, body)
-}
-
-// classifier returns the Classifier with the given pause for rate limits
-// (RateLimitWindow in production; a scaled window against a time-scaled
-// emulator).
-func classifier(wait time.Duration) httpc.Classifier {
-	return func(op string, status int, _ http.Header, body []byte) error {
-		eb := parseErrorBody(body)
-		if status >= 200 && status < 300 && !strings.EqualFold(eb.Status, "Error") && eb.ExceptionType != exRateLimit {
-			return nil
-		}
-		msg := eb.ExceptionMessage
-		if msg == "" {
-			msg = shorten(body)
-		}
-		e := &sinks.Error{Op: op, Status: status, Code: eb.ExceptionType, Msg: msg}
-		switch {
-		case status == http.StatusTooManyRequests,
-			eb.ExceptionType == exRateLimit,
-			status == http.StatusForbidden && strings.Contains(strings.ToLower(string(body)), "exceeded the limit"):
-			e.Class, e.Wait = sinks.RateLimited, wait
-			if e.Msg == "" {
-				e.Msg = "API calls exceeded the limit"
-			}
-		case status == http.StatusUnauthorized, status == http.StatusForbidden, eb.ExceptionType == exUnauthorized:
-			e.Class = sinks.Unauthorized
-			if e.Msg == "" {
-				e.Msg = "invalid access key or secret key, or the key's user is not active"
-			}
-		case status == http.StatusNotFound:
-			// Every call of the connection would get the same: stop the run.
-			e.Class = sinks.Unauthorized
-			if e.Msg == "" {
-				e.Msg = "API not found: check the URL (the account's regional API host)"
-			}
-		case status >= 500:
-			e.Class = sinks.Transient
-			if isMXException(eb) {
-				e.Class = sinks.Rejected
-			}
-		case status >= 400:
-			e.Class = sinks.Rejected
-		case status >= 200 && status < 300: // "Status": "Error"
-			e.Class = sinks.Rejected
-		default: // 1xx, 3xx: nothing LeadSquared sends on purpose
-			e.Class = sinks.Transient
-		}
-		e.NotSent = answeredByLeadSquared(status)
-		return e
+func Classify(op string, status int, _ http.Header, body []byte) error {
+	eb := parseErrorBody(body)
+	if status >= 200 && status < 300 && !strings.EqualFold(eb.Status, "Error") && eb.ExceptionType != exRateLimit {
+		return nil
 	}
+	msg := eb.ExceptionMessage
+	if msg == "" {
+		msg = shorten(body)
+	}
+	e := &sinks.Error{Op: op, Status: status, Code: eb.ExceptionType, Msg: msg}
+	switch {
+	case status == http.StatusTooManyRequests,
+		eb.ExceptionType == exRateLimit,
+		status == http.StatusForbidden && strings.Contains(strings.ToLower(string(body)), "exceeded the limit"):
+		e.Class = sinks.RateLimited
+		if e.Msg == "" {
+			e.Msg = "API calls exceeded the limit"
+		}
+	case status == http.StatusUnauthorized, status == http.StatusForbidden, eb.ExceptionType == exUnauthorized:
+		e.Class = sinks.Unauthorized
+		if e.Msg == "" {
+			e.Msg = "invalid access key or secret key, or the key's user is not active"
+		}
+	case status == http.StatusNotFound:
+		// Every call of the connection would get the same: stop the run.
+		e.Class = sinks.Unauthorized
+		if e.Msg == "" {
+			e.Msg = "API not found: check the URL (the account's regional API host)"
+		}
+	case status >= 500:
+		e.Class = sinks.Transient
+		if isMXException(eb) {
+			e.Class = sinks.Rejected
+		}
+	case status >= 400:
+		e.Class = sinks.Rejected
+	case status >= 200 && status < 300: // "Status": "Error"
+		e.Class = sinks.Rejected
+	default: // 1xx, 3xx: nothing LeadSquared sends on purpose
+		e.Class = sinks.Transient
+	}
+	e.NotSent = answeredByLeadSquared(status)
+	return e
 }
 
 // answeredByLeadSquared reports whether an error status is LeadSquared's

@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadsync/leadsync/budget"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/httpc"
 )
 
 func TestClassify(t *testing.T) {
@@ -75,8 +77,10 @@ func TestClassify(t *testing.T) {
 				t.Errorf("got class %v code %q msg %q status %d op %q\nwant class %v code %q msg %q status %d",
 					e.Class, e.Code, e.Msg, e.Status, e.Op, tt.class, tt.code, tt.msg, tt.status)
 			}
-			if e.Class == sinks.RateLimited && e.Wait < RateLimitWindow {
-				t.Errorf("wait %v, want at least the %v window", e.Wait, RateLimitWindow)
+			if e.Wait != 0 {
+				// LeadSquared names no wait: the pause is the policy's
+				// (TestRateLimitPolicy), not the classifier's.
+				t.Errorf("wait %v on a %v error", e.Wait, e.Class)
 			}
 			// Every answer of LeadSquared's says what was done: 500 is "the
 			// API call failed" (VENDORS.md 4.3), a refusal of the record
@@ -88,20 +92,31 @@ func TestClassify(t *testing.T) {
 			if e.NotSent != wantNotSent {
 				t.Errorf("NotSent %v, want %v", e.NotSent, wantNotSent)
 			}
-			if e.Class != sinks.RateLimited && e.Wait != 0 {
-				t.Errorf("wait %v on a %v error", e.Wait, e.Class)
-			}
 		})
 	}
 }
 
-func TestClassifierScaledWait(t *testing.T) {
-	err := classifier(7*time.Millisecond)("op", 429, nil, nil)
-	if e, ok := err.(*sinks.Error); !ok || e.Wait != 7*time.Millisecond {
-		t.Fatalf("got %v", err)
-	}
+// The pause after a rate limit (LeadSquared names no wait) is a fixed
+// budget's window (the default one's, or a time-scaled emulator's), else
+// LeadSquared's documented 5 s window.
+func TestRateLimitPolicy(t *testing.T) {
 	if RateLimitWindow != 5*time.Second {
 		t.Fatalf("window %v, LeadSquared documents 5 s", RateLimitWindow)
+	}
+	calls, per := DefaultBudget()
+	for _, tc := range []struct {
+		name string
+		b    *budget.Budget
+		want time.Duration
+	}{
+		{"no budget", nil, 5 * time.Second},
+		{"default budget", budget.New(calls, per, 5*time.Millisecond, nil), 5*time.Second + 5*time.Millisecond},
+		{"time-scaled budget", budget.New(1, 100*time.Millisecond, 0, nil), 100 * time.Millisecond},
+		{"adaptive budget", budget.NewAdaptive(nil), 5 * time.Second},
+	} {
+		if got := httpc.RateLimitPause(RateLimitPolicy(), tc.b); got != tc.want {
+			t.Errorf("%s: pause %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
 

@@ -7,9 +7,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sinks/emulator"
+	"github.com/leadsync/leadsync/sinks/keys"
 	"github.com/leadsync/leadsync/sinks/leadsquared/leadsquaredtest"
 )
 
@@ -253,7 +253,7 @@ func TestUpdateLead(t *testing.T) {
 	if body != "leadId="+leadsquaredtest.TestLeadID {
 		t.Errorf("update query %q", body)
 	}
-	got, err := s.Find(ctx, sinks.Query{Keys: []sinks.Key{engineKey(t, "EmailAddress", mapping.KeyEmail, "asha.rao@example.com")}})
+	got, err := s.Find(ctx, sinks.Query{Keys: []sinks.Key{engineKey(t, "EmailAddress", keys.Email, "asha.rao@example.com")}})
 	if err != nil || len(got) != 1 || got[0].Fields["Company"] != "New Traders" || got[0].Fields["Mobile"] != "+919811122299" {
 		t.Fatalf("find after update: %+v %v", got, err)
 	}

@@ -3,11 +3,10 @@ package leadsquared
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"testing"
 
-	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/keys"
 	"github.com/leadsync/leadsync/sinks/leadsquared/leadsquaredtest"
 )
 
@@ -49,13 +48,13 @@ func newSink(t *testing.T, cfg Config) sinks.Sink {
 }
 
 // engineKey normalizes a match key the way the engine does.
-func engineKey(t *testing.T, field string, kind mapping.KeyKind, value string) sinks.Key {
+func engineKey(t *testing.T, field string, kind keys.Kind, value string) sinks.Key {
 	t.Helper()
-	k, ok := mapping.Key(kind, value, "IN")
+	v, ok := keys.Value(kind, value, "IN")
 	if !ok {
 		t.Fatalf("%s %q is not a valid key", kind, value)
 	}
-	return sinks.Key{Field: field, Kind: string(kind), Value: strings.TrimPrefix(k, string(kind)+":")}
+	return sinks.Key{Field: field, Kind: string(kind), Value: v}
 }
 
 // samplePhone is a valid Indian mobile number unique to i (none of the

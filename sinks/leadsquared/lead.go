@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/keys"
 )
 
 // leadSink finds and creates leads.
@@ -29,10 +30,10 @@ func (s *leadSink) Find(ctx context.Context, q sinks.Query) ([]sinks.Record, err
 		}
 		var leads []lead
 		var err error
-		switch keyKind(k) {
-		case "email":
+		switch keys.Kind(k.Kind) {
+		case keys.Email:
 			leads, err = s.c.leadsByEmail(ctx, v)
-		case "phone":
+		case keys.Phone:
 			leads, err = s.c.leadsByPhone(ctx, v)
 		default:
 			return nil, rejected("leadsquared: find lead", "cannot find a lead by %s (only by email or phone)", k.Field)
@@ -50,20 +51,6 @@ func (s *leadSink) Find(ctx context.Context, q sinks.Query) ([]sinks.Record, err
 		}
 	}
 	return out, nil
-}
-
-// keyKind is the key's kind, or the kind its field implies.
-func keyKind(k sinks.Key) string {
-	if k.Kind != "" {
-		return k.Kind
-	}
-	switch k.Field {
-	case "EmailAddress":
-		return "email"
-	case "Phone", "Mobile":
-		return "phone"
-	}
-	return ""
 }
 
 // recordFields maps a lead object to the schema's fields, skipping nulls.

@@ -7,8 +7,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/keys"
 	"github.com/leadsync/leadsync/sinks/leadsquared/leadsquaredtest"
 )
 
@@ -17,7 +17,7 @@ func TestFindLeadFields(t *testing.T) {
 	s := newSink(t, testConfig(srv, ObjectLead))
 	ctx := context.Background()
 
-	got, err := s.Find(ctx, sinks.Query{Keys: []sinks.Key{engineKey(t, "EmailAddress", mapping.KeyEmail, "Asha.Rao@Example.com")}})
+	got, err := s.Find(ctx, sinks.Query{Keys: []sinks.Key{engineKey(t, "EmailAddress", keys.Email, "Asha.Rao@Example.com")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestFindLeadFields(t *testing.T) {
 
 	// Every vendor phone comes back as the engine's E.164 key: one stored
 	// without a country code is the account's default country's.
-	got, err = s.Find(ctx, sinks.Query{Keys: []sinks.Key{engineKey(t, "Phone", mapping.KeyPhone, "+91 99887 76655")}})
+	got, err = s.Find(ctx, sinks.Query{Keys: []sinks.Key{engineKey(t, "Phone", keys.Phone, "+91 99887 76655")}})
 	if err != nil || len(got) != 1 || got[0].ID != leadsquaredtest.TestLeadID3 {
 		t.Fatalf("find by phone: %+v %v", got, err)
 	}
@@ -41,7 +41,7 @@ func TestFindLeadFields(t *testing.T) {
 		if got[0].Fields[field] != v {
 			t.Errorf("%s = %q, want %q", field, got[0].Fields[field], v)
 		}
-		if k, _ := mapping.Key(mapping.KeyPhone, got[0].Fields[field], "IN"); k != "phone:"+v {
+		if k, _ := keys.Key(keys.Phone, got[0].Fields[field], "IN"); k != "phone:"+v {
 			t.Errorf("%s does not normalize to itself: %s", field, k)
 		}
 	}
@@ -54,10 +54,10 @@ func TestFindLeadDedupesAcrossKeys(t *testing.T) {
 	srv := startEmulator(t, leadsquaredtest.Options{})
 	s := newSink(t, testConfig(srv, ObjectLead))
 	got, err := s.Find(context.Background(), sinks.Query{Keys: []sinks.Key{
-		engineKey(t, "EmailAddress", mapping.KeyEmail, "ben.ortiz@example.com"),
-		engineKey(t, "Phone", mapping.KeyPhone, "+14155550123"),
-		engineKey(t, "Mobile", mapping.KeyPhone, "+919000000001"), // TestLeadID3: more recent activity
-		{Field: "Phone", Kind: "phone", Value: ""},                // empty keys cost nothing
+		engineKey(t, "EmailAddress", keys.Email, "ben.ortiz@example.com"),
+		engineKey(t, "Phone", keys.Phone, "+14155550123"),
+		engineKey(t, "Mobile", keys.Phone, "+919000000001"), // TestLeadID3: more recent activity
+		{Field: "Phone", Kind: "phone", Value: ""},          // empty keys cost nothing
 	}})
 	if err != nil {
 		t.Fatal(err)

@@ -46,9 +46,9 @@ type Config struct {
 	Budget *budget.Budget
 	// HTTP is the HTTP client; nil means one with a 60 s timeout.
 	HTTP *http.Client
-	// RateLimitWait is the pause after a rate-limited answer, which names
-	// no wait of its own; 0 means RateLimitWindow. Only a time-scaled
-	// emulator needs another value.
+	// RateLimitWait, when set, is the pause after a rate-limited answer
+	// (which names no wait of its own) instead of RateLimitPolicy's. Only
+	// a time-scaled emulator needs it.
 	RateLimitWait time.Duration
 }
 
@@ -59,12 +59,12 @@ func New(cfg Config) (sinks.Sink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("leadsquared: %w", err)
 	}
-	wait := cfg.RateLimitWait
-	if wait <= 0 {
-		wait = RateLimitWindow
+	policy := RateLimitPolicy()
+	if cfg.RateLimitWait > 0 {
+		policy = sinks.FixedPause(cfg.RateLimitWait)
 	}
 	c, host, err := newClient(connection{URL: cfg.URL, AccessKey: cfg.AccessKey, SecretKey: cfg.SecretKey,
-		CountryCode: cfg.CountryCode, Region: cfg.Region, Budget: cfg.Budget, HTTP: cfg.HTTP}, wait)
+		CountryCode: cfg.CountryCode, Region: cfg.Region, Budget: cfg.Budget, HTTP: cfg.HTTP}, policy)
 	if err != nil {
 		return nil, err
 	}
@@ -91,9 +91,9 @@ type connection struct {
 }
 
 // newClient checks a connection's settings and builds its client; the
-// keys travel only in headers. wait is the pause after a rate limit
-// (LeadSquared names none). It returns the API host too.
-func newClient(cn connection, wait time.Duration) (*client, string, error) {
+// keys travel only in headers. policy decides the pause after a rate
+// limit (LeadSquared names none). It returns the API host too.
+func newClient(cn connection, policy sinks.RateLimitPolicy) (*client, string, error) {
 	host, err := baseURL(cn.URL)
 	if err != nil {
 		return nil, "", err
@@ -117,13 +117,13 @@ func newClient(cn connection, wait time.Duration) (*client, string, error) {
 	header.Set("x-LSQ-SecretKey", cn.SecretKey)
 	return &client{
 		http: &httpc.Client{
-			BaseURL:       host,
-			HTTP:          cn.HTTP,
-			Budget:        cn.Budget,
-			Classify:      classifier(wait),
-			Header:        header,
-			Secrets:       []string{cn.AccessKey, cn.SecretKey},
-			RateLimitWait: wait,
+			BaseURL:   host,
+			HTTP:      cn.HTTP,
+			Budget:    cn.Budget,
+			Classify:  Classify,
+			Header:    header,
+			Secrets:   []string{cn.AccessKey, cn.SecretKey},
+			RateLimit: policy,
 		},
 		phones: ph,
 	}, host, nil

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/leadsync/leadsync/budget"
-	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sinks/emulator"
+	"github.com/leadsync/leadsync/sinks/keys"
 	"github.com/leadsync/leadsync/sinks/leadsquared/leadsquaredtest"
 	"github.com/leadsync/leadsync/sinks/sinktest"
 )
@@ -67,8 +67,8 @@ func TestConformanceLead(t *testing.T) {
 		func(t *testing.T, i int) []sinks.Key {
 			f := leadFields(i)
 			return []sinks.Key{
-				engineKey(t, "EmailAddress", mapping.KeyEmail, f["EmailAddress"]),
-				engineKey(t, "Phone", mapping.KeyPhone, f["Phone"]),
+				engineKey(t, "EmailAddress", keys.Email, f["EmailAddress"]),
+				engineKey(t, "Phone", keys.Phone, f["Phone"]),
 			}
 		}))
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/nyaruka/phonenumbers"
 
-	"github.com/leadsync/leadsync/mapping"
+	"github.com/leadsync/leadsync/sinks/keys"
 )
 
 // phones formats numbers the way a LeadSquared account reads them. A
@@ -59,7 +59,7 @@ func newPhones(countryCode, region string) (phones, error) {
 // parse reads a number (E.164 from the mapping, or anything a person or
 // LeadSquared writes); ok is false when it is not a valid number.
 func (p phones) parse(v string) (*phonenumbers.PhoneNumber, bool) {
-	e164, err := mapping.NormalizePhone(v, p.region)
+	e164, err := keys.NormalizePhone(v, p.region)
 	if err != nil {
 		return nil, false
 	}
@@ -97,7 +97,7 @@ func (p phones) lookup(v string) string {
 // normalize turns a number LeadSquared returns into E.164, as the engine
 // normalizes match keys; one that does not parse is returned trimmed.
 func (p phones) normalize(v string) string {
-	if e164, err := mapping.NormalizePhone(v, p.region); err == nil {
+	if e164, err := keys.NormalizePhone(v, p.region); err == nil {
 		return e164
 	}
 	return strings.TrimSpace(v)

@@ -103,18 +103,11 @@ type lookup struct {
 // naming their position (never their value). Errors of calls are the
 // connection's classified errors (*sinks.Error): Unauthorized for a wrong
 // key pair, host or deactivated user; a rate limit pauses the connection
-// for RateLimitWindow (LeadSquared names no wait; a fixed budget with a
-// shorter window, as against a time-scaled emulator, pauses that window)
-// and the call is retried; other transient errors are retried by httpc.
+// as RateLimitPolicy says (LeadSquared names no wait: a fixed budget's
+// window, else RateLimitWindow) and the call is retried; other transient errors are retried by httpc.
 func NewPager(cfg SourceConfig) (sources.Pager, error) {
-	// LeadSquared names no wait: pause its window, or a fixed budget's
-	// shorter one (a time-scaled emulator's).
-	wait := RateLimitWindow
-	if _, per := cfg.Budget.Limit(); per > 0 && per < wait && !cfg.Budget.Adaptive() {
-		wait = per
-	}
 	c, _, err := newClient(connection{URL: cfg.URL, AccessKey: cfg.AccessKey, SecretKey: cfg.SecretKey,
-		CountryCode: cfg.CountryCode, Region: cfg.Region, Budget: cfg.Budget, HTTP: cfg.HTTP}, wait)
+		CountryCode: cfg.CountryCode, Region: cfg.Region, Budget: cfg.Budget, HTTP: cfg.HTTP}, RateLimitPolicy())
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadsync/leadsync/budget"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/httpc"
 )
 
 // feathers builds a Feathers error body as LionDesk (and the emulator)
@@ -125,5 +127,15 @@ func TestClassify(t *testing.T) {
 				t.Errorf("wait %v, want %v", e.Wait, tt.wait)
 			}
 		})
+	}
+}
+
+// LionDesk names no window: the pause after a 429 without Retry-After is
+// 10 s, whatever the budget.
+func TestRateLimitPolicy(t *testing.T) {
+	for _, b := range []*budget.Budget{nil, budget.New(10, time.Minute, 0, nil), budget.NewAdaptive(nil)} {
+		if got := httpc.RateLimitPause(RateLimitPolicy(), b); got != 10*time.Second {
+			t.Errorf("budget %v: pause %v, want 10s", b, got)
+		}
 	}
 }

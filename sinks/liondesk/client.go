@@ -51,6 +51,14 @@ type Config struct {
 // sets its own.
 func DefaultBudget() (calls int, per time.Duration) { return 0, 0 }
 
+// RateLimitPause is LionDesk's pause after a 429 without Retry-After.
+const RateLimitPause = 10 * time.Second
+
+// RateLimitPolicy is LionDesk's pause after a 429 that names no wait:
+// LionDesk documents no window, so a fixed RateLimitPause, whatever the
+// budget.
+func RateLimitPolicy() sinks.RateLimitPolicy { return sinks.FixedPause(RateLimitPause) }
+
 // Client is an authenticated LionDesk API v2 client over httpc (the one
 // retry layer). It is safe for concurrent use.
 type Client struct {
@@ -85,14 +93,13 @@ func NewClient(cfg Config) (*Client, error) {
 		token:  strings.TrimSpace(cfg.Token),
 		region: cfg.Region,
 		h: &httpc.Client{
-			BaseURL:  base,
-			HTTP:     cfg.HTTP,
-			Budget:   cfg.Budget,
-			Classify: Classify,
-			Header:   hdr,
-			Secrets:  []string{cfg.Token},
-			// LionDesk names no window; a 429 without Retry-After waits this.
-			RateLimitWait: 10 * time.Second,
+			BaseURL:   base,
+			HTTP:      cfg.HTTP,
+			Budget:    cfg.Budget,
+			Classify:  Classify,
+			Header:    hdr,
+			Secrets:   []string{cfg.Token},
+			RateLimit: RateLimitPolicy(),
 		},
 	}, nil
 }

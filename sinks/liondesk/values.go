@@ -10,8 +10,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/keys"
 )
 
 // invalid is a record leadsync refuses before calling LionDesk (a value
@@ -74,13 +74,13 @@ func (s *base) personBody(ctx context.Context, op string, f sinks.Fields, update
 			}
 			body[k] = n
 		case fieldTypes[k] == sinks.Phone:
-			p, err := mapping.NormalizePhone(v, s.c.region)
+			p, err := keys.NormalizePhone(v, s.c.region)
 			if err != nil {
 				return nil, invalid(op, "%s: %v", k, err)
 			}
 			body[k] = p
 		case fieldTypes[k] == sinks.Email:
-			e, err := mapping.NormalizeEmail(v)
+			e, err := keys.NormalizeEmail(v)
 			if err != nil {
 				return nil, invalid(op, "%s: %v", k, err)
 			}
@@ -107,11 +107,11 @@ func (s *base) vendorFields(m map[string]any) sinks.Fields {
 		}
 		switch f.Type {
 		case sinks.Phone:
-			if p, err := mapping.NormalizePhone(v, s.c.region); err == nil {
+			if p, err := keys.NormalizePhone(v, s.c.region); err == nil {
 				v = p
 			}
 		case sinks.Email:
-			if e, err := mapping.NormalizeEmail(v); err == nil && e != "" {
+			if e, err := keys.NormalizeEmail(v); err == nil && e != "" {
 				v = e
 			} else {
 				v = strings.ToLower(v)
@@ -250,10 +250,10 @@ func (s *base) findContacts(ctx context.Context, field, value string) ([]map[str
 func (s *base) keyValue(field, value string) (string, bool) {
 	switch fieldTypes[field] {
 	case sinks.Phone:
-		p, err := mapping.NormalizePhone(value, s.c.region)
+		p, err := keys.NormalizePhone(value, s.c.region)
 		return p, err == nil
 	case sinks.Email:
-		e, err := mapping.NormalizeEmail(value)
+		e, err := keys.NormalizeEmail(value)
 		return e, err == nil && e != ""
 	}
 	v := strings.TrimSpace(value)

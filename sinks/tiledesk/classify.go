@@ -12,7 +12,9 @@ import (
 	"github.com/leadsync/leadsync/sinks/httpc"
 )
 
-// Classify is Tiledesk's one Classifier (VENDORS.md 2.2, 2.4, 2.5):
+// Classifier returns Tiledesk's one httpc.Classifier (VENDORS.md 2.2,
+// 2.4, 2.5): a pure function of the answer and of now, the clock it reads
+// (only for a Retry-After given as an HTTP date).
 //
 //   - 2xx: success.
 //   - 401 (passport's plain "Unauthorized", or signin's JSON), 403 (not a
@@ -24,7 +26,9 @@ import (
 //     credentials: no record can get past it, so the run must stop rather
 //     than reject every row.
 //   - 429 (tiledesk-server's {"message":"Rate limit exceeded"}, never with
-//     Retry-After; one is honoured if a proxy sends it): RateLimited.
+//     Retry-After; one is honoured if a proxy sends it): RateLimited, Wait
+//     from Retry-After, else 0 (the connection then pauses as
+//     RateLimitPolicy says).
 //   - 5xx: Transient (tiledesk-server answers database errors, including
 //     ids Mongoose cannot cast, with 500 {"success":false,"msg":…}).
 //   - Every other status (404 "Object not found.", 404 "Error segment not
@@ -33,7 +37,13 @@ import (
 //
 // Msg is the vendor's message from msg, error, message or errors[], or the
 // text of the body; Tiledesk has no error codes, so Code stays empty.
-func Classify(op string, status int, header http.Header, body []byte) error {
+func Classifier(now func() time.Time) httpc.Classifier {
+	return func(op string, status int, header http.Header, body []byte) error {
+		return classify(now, op, status, header, body)
+	}
+}
+
+func classify(now func() time.Time, op string, status int, header http.Header, body []byte) error {
 	if status >= 200 && status < 300 {
 		return nil
 	}
@@ -41,7 +51,7 @@ func Classify(op string, status int, header http.Header, body []byte) error {
 	switch {
 	case status == http.StatusTooManyRequests:
 		e.Class = sinks.RateLimited
-		e.Wait = httpc.RetryAfter(header, time.Now())
+		e.Wait = httpc.RetryAfter(header, now())
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		e.Class = sinks.Unauthorized
 	case status == http.StatusBadRequest && (isProjectError(body) || isPlain(body, "Bad Request")):

@@ -5,8 +5,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadsync/leadsync/budget"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/httpc"
 )
+
+// classifyNow is the classifier's clock in tests.
+var classifyNow = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
 // The bodies are the ones VENDORS.md section 2 documents and the emulator
 // sends.
@@ -37,6 +42,7 @@ func TestClassify(t *testing.T) {
 		{name: "signin validation", status: 422, body: `{"errors":[{"value":"x","msg":"Invalid value","param":"email","location":"body"},{"msg":"Invalid value","param":"password","location":"body"}]}`, class: sinks.Rejected, msg: "email: Invalid value; password: Invalid value"},
 		{name: "rate limit", status: 429, body: `{"message":"Rate limit exceeded"}`, class: sinks.RateLimited, msg: "Rate limit exceeded"},
 		{name: "rate limit from a proxy with Retry-After", status: 429, header: http.Header{"Retry-After": {"2"}}, body: "Too Many Requests", class: sinks.RateLimited, msg: "Too Many Requests", wait: 2 * time.Second},
+		{name: "Retry-After as a date, from the injected clock", status: 429, header: http.Header{"Retry-After": {classifyNow.Add(7 * time.Second).Format(http.TimeFormat)}}, body: "Too Many Requests", class: sinks.RateLimited, msg: "Too Many Requests", wait: 7 * time.Second},
 		{name: "save error", status: 500, body: `{"success":false,"msg":"Error saving object."}`, class: sinks.Transient, msg: "Error saving object."},
 		{name: "cast error", status: 500, body: `{"success":false,"msg":"Error getting object."}`, class: sinks.Transient, msg: "Error getting object."},
 		{name: "gateway", status: 502, body: "<html><body>502 Bad Gateway</body></html>", class: sinks.Transient, msg: "<html><body>502 Bad Gateway</body></html>"},
@@ -45,7 +51,7 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := Classify("tiledesk: op", tt.status, tt.header, []byte(tt.body))
+			err := Classifier(func() time.Time { return classifyNow })("tiledesk: op", tt.status, tt.header, []byte(tt.body))
 			if tt.class == 0 {
 				if err != nil {
 					t.Fatalf("got %v, want success", err)
@@ -70,5 +76,23 @@ func TestErrorMessageIsBounded(t *testing.T) {
 	}
 	if got := errorMessage(long); len([]rune(got)) != maxMsg+1 {
 		t.Fatalf("message of %d runes", len([]rune(got)))
+	}
+}
+
+// The pause after a 429 (Tiledesk sends no Retry-After) is the budget's
+// window; a second for an adaptive budget; 5 s without a budget.
+func TestRateLimitPolicy(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		b    *budget.Budget
+		want time.Duration
+	}{
+		{"no budget", nil, 5 * time.Second},
+		{"fixed budget", budget.New(60, time.Minute, 60*time.Millisecond, nil), time.Minute + 60*time.Millisecond},
+		{"adaptive budget", budget.NewAdaptive(nil), time.Second},
+	} {
+		if got := httpc.RateLimitPause(RateLimitPolicy(), tc.b); got != tc.want {
+			t.Errorf("%s: pause %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

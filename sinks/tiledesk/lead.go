@@ -14,9 +14,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sinks/httpc"
+	"github.com/leadsync/leadsync/sinks/keys"
 )
 
 // Operation names, the Op of every sinks.Error this package returns.
@@ -162,10 +162,10 @@ func (s *LeadSink) OwnLeadID(ctx context.Context, f sinks.Fields) string {
 // normalized email and phone, or else every non-empty field.
 func (s *LeadSink) fieldsBasis(f sinks.Fields) string {
 	var parts []string
-	if e, ok := mapping.Key(mapping.KeyEmail, strings.TrimSpace(f["email"]), s.region); ok {
+	if e, ok := keys.Key(keys.Email, strings.TrimSpace(f["email"]), s.region); ok {
 		parts = append(parts, e)
 	}
-	if p, ok := mapping.Key(mapping.KeyPhone, strings.TrimSpace(f["phone"]), s.region); ok {
+	if p, ok := keys.Key(keys.Phone, strings.TrimSpace(f["phone"]), s.region); ok {
 		parts = append(parts, p)
 	}
 	if len(parts) == 0 {
@@ -188,7 +188,7 @@ func (s *LeadSink) Find(ctx context.Context, q sinks.Query) ([]sinks.Record, err
 	var emails []string
 	scan := false
 	for _, k := range q.Keys {
-		key, ok := mapping.Key(mapping.KeyKind(k.Kind), k.Value, s.region)
+		key, ok := keys.Key(keys.Kind(k.Kind), k.Value, s.region)
 		if !ok {
 			continue
 		}
@@ -216,7 +216,7 @@ func (s *LeadSink) Find(ctx context.Context, q sinks.Query) ([]sinks.Record, err
 			return nil
 		}
 		for _, w := range wants {
-			if got, ok := mapping.Key(mapping.KeyKind(w.kind), f[w.field], s.region); ok && got == w.key {
+			if got, ok := keys.Key(keys.Kind(w.kind), f[w.field], s.region); ok && got == w.key {
 				matched = append(matched, rec)
 				return nil
 			}
@@ -650,14 +650,14 @@ func (s *LeadSink) fields(doc map[string]any) sinks.Fields {
 			val = strings.Join(parts, ",")
 		case "email":
 			val = strings.TrimSpace(docString(v))
-			if e, err := mapping.NormalizeEmail(val); err == nil {
+			if e, err := keys.NormalizeEmail(val); err == nil {
 				val = e
 			} else {
 				val = strings.ToLower(val)
 			}
 		case "phone":
 			val = strings.TrimSpace(docString(v))
-			if p, err := mapping.NormalizePhone(val, s.region); err == nil && val != "" {
+			if p, err := keys.NormalizePhone(val, s.region); err == nil && val != "" {
 				val = p
 			}
 		case "lead_id":

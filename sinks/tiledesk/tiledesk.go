@@ -64,13 +64,22 @@ type Config struct {
 	// PageSize is the page size of listings (List and lead_id finds);
 	// 0 means DefaultPageSize.
 	PageSize int
-	// RateLimitWait is the pause after a 429, which Tiledesk sends without
-	// Retry-After. 0 means the budget's window, or 5 s without a budget.
+	// RateLimitWait, when set, is the pause after a 429 without
+	// Retry-After, instead of RateLimitPolicy's (a time-scaled
+	// emulator's, in tests).
 	RateLimitWait time.Duration
 }
 
 // DefaultBudget is Tiledesk's documented call budget: none (0, 0).
 func DefaultBudget() (calls int, per time.Duration) { return 0, 0 }
+
+// RateLimitPolicy is Tiledesk's pause after a 429, which tiledesk-server
+// sends without Retry-After: the connection's budget window; without a
+// budget, sinks.DefaultRateLimitPause (5 s). An adaptive budget knows no
+// window: it probes again after a second.
+func RateLimitPolicy() sinks.RateLimitPolicy {
+	return sinks.WindowPause(time.Second, sinks.DefaultRateLimitPause)
+}
 
 var objectIDRe = regexp.MustCompile(`^[0-9a-fA-F]{24}$`)
 
@@ -111,20 +120,18 @@ func newLeadSink(cfg Config) (*LeadSink, error) {
 	if cfg.PageSize == 0 {
 		cfg.PageSize = DefaultPageSize
 	}
-	wait := cfg.RateLimitWait
-	if wait <= 0 {
-		if _, per := cfg.Budget.Limit(); per > 0 {
-			wait = per
-		}
+	policy := RateLimitPolicy()
+	if cfg.RateLimitWait > 0 {
+		policy = sinks.FixedPause(cfg.RateLimitWait)
 	}
 	c := &httpc.Client{
-		BaseURL:       strings.TrimRight(cfg.URL, "/"),
-		HTTP:          cfg.HTTP,
-		Budget:        cfg.Budget,
-		Classify:      Classify,
-		Header:        http.Header{"Authorization": {auth}, "Accept": {"application/json"}},
-		Secrets:       []string{cfg.Token, cfg.Password},
-		RateLimitWait: wait,
+		BaseURL:   strings.TrimRight(cfg.URL, "/"),
+		HTTP:      cfg.HTTP,
+		Budget:    cfg.Budget,
+		Classify:  Classifier(time.Now),
+		Header:    http.Header{"Authorization": {auth}, "Accept": {"application/json"}},
+		Secrets:   []string{cfg.Token, cfg.Password},
+		RateLimit: policy,
 	}
 	return &LeadSink{
 		obj:      obj,

@@ -61,7 +61,7 @@ func sample(i int) sinks.Fields {
 	}
 }
 
-func keys(i int) []sinks.Key {
+func sampleKeys(i int) []sinks.Key {
 	return []sinks.Key{
 		{Field: "email", Kind: "email", Value: fmt.Sprintf("lead%d@example.com", i)},
 		{Field: "lead_id", Kind: "id", Value: fmt.Sprintf("crm-%04d", i)},
@@ -85,7 +85,7 @@ func TestConformance(t *testing.T) {
 			return sinks.Fields{"fullname": "Changed Name", "phone": "+393331234567", "company": "Romano Srl",
 				"tags": "vip,b2b", "city": "Milano", "attributes.score": "7", "attributes.source": "import"}
 		},
-		Keys:     keys,
+		Keys:     sampleKeys,
 		CreateOp: tiledesktest.OpCreate,
 		FindOp:   tiledesktest.OpList,
 	})
@@ -377,7 +377,7 @@ func TestFailedPutFoundAndCompleted(t *testing.T) {
 			if err := sink.Update(ectx, rec.ID, sinks.Fields{"company": "Romano Srl", "phone": "+393331234567"}); sinks.ClassOf(err) != sinks.Transient {
 				t.Fatalf("update: %v, want transient", err)
 			}
-			got, err := sink.Find(ectx, sinks.Query{Keys: keys(2), Fields: f})
+			got, err := sink.Find(ectx, sinks.Query{Keys: sampleKeys(2), Fields: f})
 			if err != nil || len(got) != 1 || got[0].ID != rec.ID {
 				t.Fatalf("find: %+v %v", got, err)
 			}
@@ -579,7 +579,7 @@ func TestDeletedLeadsAreNotFound(t *testing.T) {
 	if l, _ := s.Lead(rec.ID); !l.Deleted() {
 		t.Fatalf("stored %+v, want status 1000", l)
 	}
-	for _, q := range [][]sinks.Key{keys(1)[:1], keys(1)[1:]} {
+	for _, q := range [][]sinks.Key{sampleKeys(1)[:1], sampleKeys(1)[1:]} {
 		got, err := sink.Find(ctx, sinks.Query{Keys: q})
 		if err != nil || len(got) != 0 {
 			t.Fatalf("find of a deleted lead by %s: %+v %v", q[0].Field, got, err)
@@ -597,7 +597,7 @@ func TestDeletedLeadsAreNotFound(t *testing.T) {
 	if err := sink.Update(ctx, rec.ID, sinks.Fields{"status": "100"}); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := sink.Find(ctx, sinks.Query{Keys: keys(1)[:1]}); err != nil || len(got) != 1 || got[0].Fields["city"] != "Roma" {
+	if got, err := sink.Find(ctx, sinks.Query{Keys: sampleKeys(1)[:1]}); err != nil || len(got) != 1 || got[0].Fields["city"] != "Roma" {
 		t.Fatalf("find after restore: %+v %v", got, err)
 	}
 }
@@ -794,7 +794,7 @@ func TestRateLimitWithoutRetryAfter(t *testing.T) {
 	s := newServer(t, tiledesktest.Options{Limit: &emulator.Limit{Calls: 2, Per: 10 * time.Second}, TimeScale: 0.001})
 	sink := newSink(t, config(s))
 	for i := range 5 {
-		if _, err := sink.Find(ctx, sinks.Query{Keys: keys(i)[:1]}); err != nil {
+		if _, err := sink.Find(ctx, sinks.Query{Keys: sampleKeys(i)[:1]}); err != nil {
 			t.Fatalf("find %d: %v", i, err)
 		}
 	}
@@ -826,7 +826,7 @@ func TestBudgetBurst(t *testing.T) {
 				errs <- err
 				return
 			}
-			_, err := sink.Find(ctx, sinks.Query{Keys: keys(i)[:1]})
+			_, err := sink.Find(ctx, sinks.Query{Keys: sampleKeys(i)[:1]})
 			errs <- err
 		}()
 	}
