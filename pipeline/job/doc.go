@@ -10,7 +10,8 @@
 //     unfinished run. RunOptions select a dry run (plan with reads only and
 //     write the diff, optionally a plan file), the application of such a
 //     plan, a retry of rejected entities, a replacement input and masked
-//     reports.
+//     reports. A job with `mirror: true` then deletes at the vendor the
+//     records a complete run no longer holds.
 //   - Reconciles (Reconcile): after a migration, what the source has that
 //     the target lacks, and the reverse.
 //
