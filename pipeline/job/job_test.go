@@ -68,3 +68,32 @@ func TestRunRefusalsAreClassed(t *testing.T) {
 		t.Fatalf("export: %v, %+v", err, res)
 	}
 }
+
+// After a run, the history lists it and a reconcile finds every row in
+// the target: the library alone, no binary.
+func TestHistoryAndReconcile(t *testing.T) {
+	path := writeJob(t, "{vendor: leaddesk, object: contact, url: sandbox}")
+	if res, err := load(t, path).Run(context.Background(), RunOptions{}); err != nil || res.Class != Done {
+		t.Fatalf("run: %v, %+v", err, res)
+	}
+	h, err := OpenHistory("", path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	runs, err := h.Runs(context.Background(), 10)
+	if err != nil || len(runs) != 1 || runs[0].Created != 3 || runs[0].StatusText() != "done" {
+		t.Fatalf("runs: %v, %+v", err, runs)
+	}
+	d, err := h.Show(context.Background(), runs[0].ID, 5)
+	if err != nil || d.Info.Written != 3 || len(d.Output.Rows) != 0 {
+		t.Fatalf("show: %v, %+v", err, d)
+	}
+	if _, err := h.Show(context.Background(), 9, 5); err == nil {
+		t.Fatal("show of a run that is not there")
+	}
+	r, err := load(t, path).Reconcile(context.Background(), ReconcileOptions{OutDir: t.TempDir()})
+	if err != nil || r.Class != Done || r.Diff.Counts[verdictPresent] != 3 || r.Diff.Counts[verdictMissing] != 0 {
+		t.Fatalf("reconcile: %v, %+v", err, r)
+	}
+}
