@@ -53,8 +53,8 @@ func (d *Doc) checkBounds(j *Job) Errors {
 	if j.Match.word != "" {
 		errs = append(errs, d.At(d.NodeAt("$.match"), "match must be a table such as {keys: [phone, email]}, or the word none (no matching: duplicates possible), not %q", j.Match.word))
 	}
-	errs = append(errs, d.checkBudget("$.sink.budget", j.Sink.Budget, false, d.localURL("$.sink.url", j.Sink.URL))...)
-	errs = append(errs, d.checkBudget("$.source.budget", j.Source.Budget, true, d.localURL("$.source.url", j.Source.URL))...)
+	errs = append(errs, d.checkBudget("$.sink.budget", j.Sink.Budget, false, d.localURL("$.sink.url", j.Sink.Conn.Get("url")))...)
+	errs = append(errs, d.checkBudget("$.source.budget", j.Source.Budget, true, d.localURL("$.source.url", j.Source.Conn.Get("url")))...)
 	return errs
 }
 

@@ -45,7 +45,7 @@ func TestBoundsRefused(t *testing.T) {
 				body = strings.Replace(strings.Replace(boundsJob, "%s\n", "", 1), "match: {keys: [phone]}", "match: nobody", 1)
 			}
 			p := writeJob(t, body)
-			_, err := LoadJob(p, nil)
+			_, err := LoadJob(p, nil, testVendors())
 			var es Errors
 			if !errors.As(err, &es) || len(es) != 1 {
 				t.Fatalf("got %v, want one error", err)
@@ -66,7 +66,7 @@ func TestBoundsAccepted(t *testing.T) {
 		"  budget: {calls: 100, per: 60s}",
 		"  budget: {calls: 100, per: 60ms}", // the sandbox, time-scaled
 	} {
-		if _, err := LoadJob(writeJob(t, strings.Replace(boundsJob, "%s", extra, 1)), nil); err != nil {
+		if _, err := LoadJob(writeJob(t, strings.Replace(boundsJob, "%s", extra, 1)), nil, testVendors()); err != nil {
 			t.Errorf("%s: %v", extra, err)
 		}
 	}
@@ -75,7 +75,7 @@ func TestBoundsAccepted(t *testing.T) {
 func TestMatchNone(t *testing.T) {
 	for _, word := range []string{"none", "None"} {
 		body := strings.Replace(strings.Replace(boundsJob, "%s\n", "", 1), "match: {keys: [phone]}", "match: "+word, 1)
-		j, err := LoadJob(writeJob(t, body), nil)
+		j, err := LoadJob(writeJob(t, body), nil, testVendors())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,7 +83,7 @@ func TestMatchNone(t *testing.T) {
 			t.Fatalf("match: %s gave %+v", word, j.Match)
 		}
 	}
-	j, err := LoadJob(writeJob(t, strings.Replace(boundsJob, "%s\n", "", 1)), nil)
+	j, err := LoadJob(writeJob(t, strings.Replace(boundsJob, "%s\n", "", 1)), nil, testVendors())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestMatchNone(t *testing.T) {
 		t.Fatalf("match table gave %+v", j.Match)
 	}
 	// Unknown keys inside the table are still refused.
-	_, err = LoadJob(writeJob(t, strings.Replace(strings.Replace(boundsJob, "%s\n", "", 1), "match: {keys: [phone]}", "match: {kees: [phone]}", 1)), nil)
+	_, err = LoadJob(writeJob(t, strings.Replace(strings.Replace(boundsJob, "%s\n", "", 1), "match: {keys: [phone]}", "match: {kees: [phone]}", 1)), nil, testVendors())
 	if err == nil || !strings.Contains(err.Error(), `unknown key "kees"`) {
 		t.Fatalf("got %v", err)
 	}

@@ -27,7 +27,7 @@ func FuzzJob(f *testing.F) {
 		if err != nil || d == nil {
 			return
 		}
-		j, err := d.Job()
+		j, err := d.Job(testVendors())
 		if err == nil && j == nil {
 			t.Fatal("nil job without error")
 		}

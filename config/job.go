@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 
+	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sources"
 )
 
@@ -56,8 +58,8 @@ type Job struct {
 // Source says where records come from: a file, or (for migrations) a
 // vendor's API read page by page.
 type Source struct {
-	// Type is csv, xlsx, tiledesk, liondesk or leadsquared; when empty it
-	// is taken from the path's extension.
+	// Type is csv, xlsx or a vendor that can be read (a source); when
+	// empty it is taken from the path's extension.
 	Type      string `yaml:"type"`
 	Path      string `yaml:"path"`
 	Delimiter string `yaml:"delimiter"`  // csv: one of , ; | \t or "tab"; empty = detect
@@ -67,19 +69,14 @@ type Source struct {
 	// Limits raise the bounds on what reading the file may cost (sizes as
 	// 64MiB, 2GiB or bytes); see sources.Limits for the defaults.
 	Limits *SourceLimits `yaml:"limits"`
-	// API sources: the connection (as in sink) and what to read.
-	URL         string  `yaml:"url"`
-	Project     string  `yaml:"project"`
-	Token       string  `yaml:"token"`
-	Email       string  `yaml:"email"`
-	Password    string  `yaml:"password"`
-	AccessKey   string  `yaml:"access_key"`
-	SecretKey   string  `yaml:"secret_key"`
-	CountryCode string  `yaml:"country_code"`
-	Budget      *Budget `yaml:"budget"`
-	Status      string  `yaml:"status"`    // tiledesk: only leads of this status
-	Addresses   bool    `yaml:"addresses"` // liondesk: read each contact's address too (a call each)
-	Lookups     string  `yaml:"lookups"`   // leadsquared: a file of emails or phones, one a line
+	// API sources: the connection's own budget.
+	Budget *Budget `yaml:"budget"`
+	// Conn is an API source's connection and what to read, by the keys
+	// its vendor's descriptor declares (sinks.Vendor.Options), decoded
+	// from the source section; paths are resolved against the job's folder.
+	Conn sinks.Conn `yaml:"-"`
+	// API: Type names a vendor that can be read.
+	API bool `yaml:"-"`
 }
 
 // SourceLimits are source.limits: sizes ("16MiB", "2GiB", or bytes) and counts.
@@ -147,31 +144,17 @@ func ParseSize(v string) (int64, error) {
 }
 
 // IsAPI reports whether the source is a vendor's API.
-func (s Source) IsAPI() bool {
-	switch s.Type {
-	case "tiledesk", "liondesk", "leadsquared":
-		return true
-	}
-	return false
-}
+func (s Source) IsAPI() bool { return s.API }
 
-// Sink says where records go. Keys a vendor does not use are rejected when
-// the sink is built.
+// Sink says where records go: a vendor's connection, or an export file.
 type Sink struct {
-	Vendor string `yaml:"vendor"`
-	Object string `yaml:"object"`
-	// Vendor connections.
-	URL       string `yaml:"url"`
-	APIKey    string `yaml:"api_key"`
-	AccessKey string `yaml:"access_key"`
-	SecretKey string `yaml:"secret_key"`
-	Token     string `yaml:"token"`
-	Project   string `yaml:"project"`
-	Email     string `yaml:"email"`
-	Password  string `yaml:"password"`
-	// CountryCode is LeadSquared's account default ("+91").
-	CountryCode string  `yaml:"country_code"`
-	Budget      *Budget `yaml:"budget"`
+	Vendor string  `yaml:"vendor"`
+	Object string  `yaml:"object"`
+	Budget *Budget `yaml:"budget"`
+	// Conn is the vendor's connection (url, credentials), by the keys the
+	// vendor's descriptor declares (sinks.Vendor.Options), decoded from the
+	// sink section. A key another vendor takes is refused.
+	Conn sinks.Conn `yaml:"-"`
 	// Export sinks.
 	Format string `yaml:"format"` // csv, jsonl or xlsx; empty = from the path's extension
 	Path   string `yaml:"path"`
@@ -185,6 +168,11 @@ type Sink struct {
 type Budget struct {
 	Calls int    `yaml:"calls"`
 	Per   string `yaml:"per"`
+	// Shared is who else counts against the window: "machine" (the
+	// default: every leadsync process on this machine using the same
+	// credential), "off" (this run alone), or a redis:// address (every
+	// machine that reaches it: shards of one job).
+	Shared string `yaml:"shared"`
 }
 
 // Window parses Per.
@@ -223,26 +211,39 @@ var (
 	Ambiguities = []string{"skip", "first", "fail"}
 	Uncertains  = []string{"skip", "retry"}
 	Merges      = []string{"later", "first"}
-	SourceTypes = []string{"csv", "xlsx", "tiledesk", "liondesk", "leadsquared"}
+	// fileTypes are the source types that are files; the vendors that
+	// can be read are source types too.
+	fileTypes = []string{"csv", "xlsx"}
 )
 
 // LoadJob reads, checks and normalizes a job file. Every problem it can see
 // without the source and the sink schema is returned, with positions.
-func LoadJob(path string, lookup func(string) (string, bool)) (*Job, error) {
+// vendors are the vendors a job may name (sinks/vendors.All()): config
+// itself knows none.
+func LoadJob(path string, lookup func(string) (string, bool), vendors []sinks.Vendor) (*Job, error) {
 	d, err := Load(path, lookup)
 	if err != nil {
 		return nil, err
 	}
-	return d.Job()
+	return d.Job(vendors)
 }
 
-// Job decodes the document as a job.
-func (d *Doc) Job() (*Job, error) {
+// Job decodes the document as a job naming one of vendors.
+func (d *Doc) Job(vendors []sinks.Vendor) (*Job, error) {
 	j := &Job{}
 	if d.Root == nil || !IsMapping(d.Root) {
 		return nil, Errors{d.At(d.Root, "a job file is a YAML mapping with source, sink and mapping")}
 	}
-	if err := d.Decode(d.Root, j); err != nil {
+	sinkVendor, sinkKnown := findVendor(vendors, d.scalarAt("$.sink.vendor"), false)
+	// The source's vendor, as its type names it (in any case: the type
+	// is lower-cased below); only an exact name skips source.path.
+	srcVendor, srcKnown := findVendor(vendors, strings.ToLower(d.scalarAt("$.source.type")), true)
+	srcAPI := srcKnown && d.scalarAt("$.source.type") == srcVendor.Name
+	extra := map[reflect.Type][]string{
+		reflect.TypeOf(Sink{}):   connKeys(vendors, false),
+		reflect.TypeOf(Source{}): connKeys(vendors, true),
+	}
+	if err := d.decode(d.Root, j, extra); err != nil {
 		return nil, err
 	}
 	j.Doc = d
@@ -270,10 +271,19 @@ func (d *Doc) Job() (*Job, error) {
 	if j.Name == "" {
 		j.Name = strings.TrimSuffix(filepath.Base(d.File), filepath.Ext(d.File))
 	}
-	if !j.Source.IsAPI() {
+	var connErrs Errors
+	j.Sink.Conn, connErrs = d.decodeConn("$.sink", sinkVendor, sinkKnown, false, vendors)
+	errs = append(errs, connErrs...)
+	j.Source.Conn, connErrs = d.decodeConn("$.source", srcVendor, srcKnown, true, vendors)
+	errs = append(errs, connErrs...)
+	if !srcAPI {
 		need("$.source.path", j.Source.Path, "the input file")
-	} else if j.Source.Type == "leadsquared" {
-		need("$.source.lookups", j.Source.Lookups, "a file of emails or phones to look up")
+	} else {
+		for _, o := range srcVendor.OptionsFor(true) {
+			if o.Required != "" {
+				need("$.source."+o.Key, j.Source.Conn.Get(o.Key), o.Required)
+			}
+		}
 	}
 	if j.Source.Type == "" && j.Source.Path != "" {
 		j.Source.Type = strings.TrimPrefix(strings.ToLower(filepath.Ext(j.Source.Path)), ".")
@@ -282,15 +292,16 @@ func (d *Doc) Job() (*Job, error) {
 		}
 	}
 	if j.Source.Path != "" || j.Source.Type != "" {
-		oneOf("$.source.type", &j.Source.Type, "", SourceTypes)
+		oneOf("$.source.type", &j.Source.Type, "", sourceTypes(vendors))
 	}
+	j.Source.API = srcKnown && j.Source.Type == srcVendor.Name
 	if _, err := j.Source.SourceLimits(); err != nil {
 		errs = append(errs, d.At(d.NodeAt("$.source.limits"), "%v", err))
 	}
 	if j.Source.HeaderRow < 0 {
 		errs = append(errs, d.At(d.NodeAt("$.source.header_row"), "source.header_row must be 1 or more"))
 	}
-	need("$.sink.vendor", j.Sink.Vendor, "export, leaddesk, tiledesk, liondesk or leadsquared")
+	need("$.sink.vendor", j.Sink.Vendor, orList(vendorNames(vendors)))
 	if j.Mapping == nil {
 		errs = append(errs, d.At(d.Root, "mapping is required: the fields to write and where their values come from"))
 	}
@@ -311,6 +322,9 @@ func (d *Doc) Job() (*Job, error) {
 		if w, err := j.Sink.Budget.Window(); err != nil || w <= 0 {
 			errs = append(errs, d.At(d.NodeAt("$.sink.budget"), "sink.budget.per must be a duration such as 60s or 5s, not %s", d.Shown("$.sink.budget.per", j.Sink.Budget.Per)))
 		}
+		if sh := strings.ToLower(strings.TrimSpace(j.Sink.Budget.Shared)); sh != "" && sh != "machine" && sh != "off" && !strings.HasPrefix(sh, "redis://") {
+			errs = append(errs, d.At(d.NodeAt("$.sink.budget.shared"), "sink.budget.shared must be machine, off or a redis://host:port address"))
+		}
 	}
 	if j.Region != "" {
 		j.Region = strings.ToUpper(strings.TrimSpace(j.Region))
@@ -323,7 +337,11 @@ func (d *Doc) Job() (*Job, error) {
 		return nil, err
 	}
 	j.Source.Path = j.Resolve(j.Source.Path)
-	j.Source.Lookups = j.Resolve(j.Source.Lookups)
+	for _, o := range srcVendor.OptionsFor(true) {
+		if o.Kind == sinks.PathOption && j.Source.Conn[o.Key] != "" {
+			j.Source.Conn[o.Key] = j.Resolve(j.Source.Conn[o.Key])
+		}
+	}
 	if j.Sink.Path != "" {
 		j.Sink.Path = j.Resolve(j.Sink.Path)
 	}

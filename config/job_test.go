@@ -34,11 +34,11 @@ region: fi
 mapping:
   phone: Mobile
 `)
-	j, err := LoadJob(p, env(map[string]string{"LD_URL": "sandbox", "LD_KEY": "s3cret"}))
+	j, err := LoadJob(p, env(map[string]string{"LD_URL": "sandbox", "LD_KEY": "s3cret"}), testVendors())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if j.Sink.APIKey != "s3cret" || j.Sink.URL != "sandbox" || j.Region != "FI" || j.Mode != "upsert" || j.Match.OnAmbiguous != "skip" {
+	if j.Sink.Conn.Get("api_key") != "s3cret" || j.Sink.Conn.Get("url") != "sandbox" || j.Region != "FI" || j.Mode != "upsert" || j.Match.OnAmbiguous != "skip" {
 		t.Fatalf("job: %+v", j)
 	}
 	if j.Source.Type != "csv" || j.Source.Path != filepath.Join(filepath.Dir(p), "leads.csv") {
@@ -63,7 +63,7 @@ mode: upsert_all
 match: {keys: [phone], on_ambigous: skip}
 mapping: {phone: Mobile}
 `)
-	_, err := LoadJob(p, env(nil))
+	_, err := LoadJob(p, env(nil), testVendors())
 	var es Errors
 	if !errors.As(err, &es) {
 		t.Fatalf("err = %v", err)
@@ -73,7 +73,7 @@ mapping: {phone: Mobile}
 	if len(es) != 1 || !strings.Contains(es[0].Error(), "job.yaml:5:12: environment variable MISSING_KEY is not set") {
 		t.Fatalf("errors:\n%v", es)
 	}
-	_, err = LoadJob(p, env(map[string]string{"MISSING_KEY": "k"}))
+	_, err = LoadJob(p, env(map[string]string{"MISSING_KEY": "k"}), testVendors())
 	msg := err.Error()
 	for _, want := range []string{`job.yaml:2:27: unknown key "delimeter"; did you mean "delimiter"?`, `job.yaml:8:24: unknown key "on_ambigous"; did you mean "on_ambiguous"?`} {
 		if !strings.Contains(msg, want) {
@@ -81,7 +81,7 @@ mapping: {phone: Mobile}
 		}
 	}
 	p2 := writeJob(t, "source: {path: leads.csv}\nsink: {vendor: leaddesk, budget: {calls: 0, per: soon}}\nmode: upsert_all\nmapping: {phone: Mobile}\n")
-	_, err = LoadJob(p2, env(nil))
+	_, err = LoadJob(p2, env(nil), testVendors())
 	msg = err.Error()
 	for _, want := range []string{"mode must be one of upsert, create_only, update_only", "sink.budget.calls must be a positive", `sink.budget.per must be a duration such as 60s or 5s, not "soon"`} {
 		if !strings.Contains(msg, want) {
@@ -90,7 +90,7 @@ mapping: {phone: Mobile}
 	}
 	// Secrets never appear in messages.
 	p3 := writeJob(t, "source: {path: leads.csv}\nsink:\n  vendor: leaddesk\n  api_key: ${K}\n  budget:\n    calls: 1\n    per: ${K}\nmode: ${K}\nmapping: {phone: Mobile}\n")
-	_, err = LoadJob(p3, env(map[string]string{"K": "topsecret"}))
+	_, err = LoadJob(p3, env(map[string]string{"K": "topsecret"}), testVendors())
 	if err == nil || strings.Contains(err.Error(), "topsecret") || !strings.Contains(err.Error(), "not ${K}") {
 		t.Fatalf("secret leaked or no error: %v", err)
 	}

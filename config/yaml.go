@@ -369,11 +369,10 @@ func Scalar(n ast.Node) (string, bool) {
 // key that v's type does not declare anywhere below node. Fields of type
 // ast.Node are taken raw and not checked.
 func (d *Doc) Decode(node ast.Node, v any) error {
-	var errs Errors
-	d.checkKeys(node, reflect.TypeOf(v).Elem(), &errs)
-	if len(errs) > 0 {
-		return errs.Err()
-	}
+	return d.decode(node, v, nil)
+}
+
+func (d *Doc) nodeToValue(node ast.Node, v any) error {
 	if node == nil {
 		return nil
 	}
@@ -390,7 +389,7 @@ func (d *Doc) Decode(node ast.Node, v any) error {
 
 var nodeType = reflect.TypeOf((*ast.Node)(nil)).Elem()
 
-func (d *Doc) checkKeys(node ast.Node, t reflect.Type, errs *Errors) {
+func (d *Doc) checkKeysWith(node ast.Node, t reflect.Type, extra map[reflect.Type][]string, errs *Errors) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -404,6 +403,11 @@ func (d *Doc) checkKeys(node ast.Node, t reflect.Type, errs *Errors) {
 			return // a type error that Decode reports
 		}
 		fields := yamlFields(t)
+		for _, k := range extra[t] {
+			if _, ok := fields[k]; !ok {
+				fields[k] = nodeType // taken raw: the vendor's descriptor reads it
+			}
+		}
 		for _, p := range Pairs(node) {
 			k := Key(p)
 			f, ok := fields[k]
@@ -411,16 +415,16 @@ func (d *Doc) checkKeys(node ast.Node, t reflect.Type, errs *Errors) {
 				*errs = append(*errs, d.At(p.Key, "unknown key %q%s", k, suggest(k, keysOf(fields))))
 				continue
 			}
-			d.checkKeys(p.Value, f, errs)
+			d.checkKeysWith(p.Value, f, extra, errs)
 		}
 	case reflect.Map:
 		for _, p := range Pairs(node) {
-			d.checkKeys(p.Value, t.Elem(), errs)
+			d.checkKeysWith(p.Value, t.Elem(), extra, errs)
 		}
 	case reflect.Slice:
 		if s, ok := node.(*ast.SequenceNode); ok {
 			for _, v := range s.Values {
-				d.checkKeys(v, t.Elem(), errs)
+				d.checkKeysWith(v, t.Elem(), extra, errs)
 			}
 		}
 	}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/pipeline/job"
+	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/vendors"
 )
 
 // Exit codes, documented in --help and the README.
@@ -45,6 +47,8 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	lookup func(string) (string, bool)
+	// vendors are the vendors jobs may name (sinks/vendors.All()).
+	vendors []sinks.Vendor
 }
 
 // exitError carries an exit code out of an action.
@@ -105,7 +109,7 @@ func newApp(e *env) *cli.App {
 	return &cli.App{
 		CustomAppHelpTemplate: appHelp(),
 		Name:                  "leadsync",
-		Usage:                 "sync lead files (CSV, XLSX) into LeadDesk, Tiledesk, LionDesk and LeadSquared, resumably and without duplicates",
+		Usage:                 "sync lead files (CSV, XLSX) into " + job.AndList(job.SinkTitles(e.vendors)) + ", resumably and without duplicates",
 		Description: "A job file (YAML) names a source, a sink and a mapping. `leadsync validate JOB` checks it,\n" +
 			"`leadsync run JOB` runs or resumes it, `leadsync inspect FILE` suggests a mapping.",
 		Reader:               e.stdin,
@@ -172,7 +176,12 @@ func version() string {
 
 // run executes the app and returns the process exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, lookup: lookup}
+	return runEnv(&env{stdin: stdin, stdout: stdout, stderr: stderr, lookup: lookup, vendors: vendors.All()}, args)
+}
+
+// runEnv is run in an environment of the caller's (a test's vendors).
+func runEnv(e *env, args []string) int {
+	stderr := e.stderr
 	app := newApp(e)
 	err := app.Run(flagsFirst(app, args))
 	if msg, ok := app.Metadata["notFound"].(string); ok {

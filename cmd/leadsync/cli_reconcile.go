@@ -36,7 +36,7 @@ func reconcileCommand(e *env) *cli.Command {
 }
 
 func reconcile(c *cli.Context, e *env, path string) error {
-	j, err := job.Load(path, job.LoadOptions{Lookup: e.lookup})
+	j, err := job.Load(path, job.LoadOptions{Lookup: e.lookup, Vendors: e.vendors})
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}

@@ -66,7 +66,7 @@ func runJob(c *cli.Context, e *env, path string, o job.RunOptions) error {
 		c.App.Metadata["logFormat"] = "json" // run() logs the final error as JSON too
 	}
 	input := c.String("input")
-	j, err := job.Load(path, job.LoadOptions{Lookup: e.lookup, Input: input})
+	j, err := job.Load(path, job.LoadOptions{Lookup: e.lookup, Input: input, Vendors: e.vendors})
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}

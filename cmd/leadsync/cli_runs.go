@@ -22,7 +22,7 @@ func stateFlags() []cli.Flag {
 
 // openHistory opens the state named by --job or --state for reading only.
 func openHistory(c *cli.Context, e *env) (*job.History, error) {
-	return job.OpenHistory(c.String("state"), c.String("job"), e.lookup)
+	return job.OpenHistory(c.String("state"), c.String("job"), e.lookup, e.vendors)
 }
 
 func printJSON(e *env, v any) error {

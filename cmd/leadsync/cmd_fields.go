@@ -8,6 +8,7 @@ import (
 
 	"github.com/leadsync/leadsync/pipeline/job"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/vendors"
 )
 
 func fieldsCommand(e *env) *cli.Command {
@@ -20,12 +21,17 @@ func fieldsCommand(e *env) *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() < 1 || c.NArg() > 2 {
-				return exitf(ExitUsage, "fields needs a vendor (%s) and optionally an object", strings.Join(job.VendorNames(), ", "))
+				var names []string
+				for _, v := range e.vendors {
+					names = append(names, v.Name)
+				}
+				return exitf(ExitUsage, "fields needs a vendor (%s) and optionally an object", strings.Join(names, ", "))
 			}
-			s, err := job.Schema(c.Args().Get(0))
+			ve, err := vendors.Lookup(e.vendors, c.Args().Get(0))
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
+			s := ve.Schema()
 			objs := s.Objects
 			if c.NArg() == 2 {
 				o, err := s.Object(c.Args().Get(1))
@@ -33,6 +39,10 @@ func fieldsCommand(e *env) *cli.Command {
 					return withCode(ExitUsage, err)
 				}
 				objs = []sinks.Object{o}
+			}
+			if c.NArg() == 1 && !c.Bool("markdown") && len(ve.Options) > 0 {
+				job.WriteVendorOptions(e.stdout, ve)
+				fmt.Fprintln(e.stdout)
 			}
 			for i, o := range objs {
 				if i > 0 {

@@ -29,7 +29,7 @@ func inspectCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "rows", Value: 5, Usage: "sample `N` rows"},
 			&cli.StringFlag{Name: "sheet", Usage: "xlsx: sheet name or #index"},
 			&cli.IntFlag{Name: "header-row", Value: 1, Usage: "the 1-based row holding the header"},
-			&cli.StringFlag{Name: "for", Value: "leaddesk/contact", Usage: "suggest a mapping for `VENDOR/OBJECT`"},
+			&cli.StringFlag{Name: "for", Value: job.DefaultTarget(e.vendors), Usage: "suggest a mapping for `VENDOR/OBJECT`"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -47,7 +47,7 @@ func inspect(c *cli.Context, e *env, path string) error {
 	switch ext {
 	case ".yaml", ".yml":
 		// A job whose source is a vendor's API: its fields and a sample.
-		cfg, err := config.LoadJob(path, e.lookup)
+		cfg, err := config.LoadJob(path, e.lookup, e.vendors)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
@@ -65,7 +65,7 @@ func inspect(c *cli.Context, e *env, path string) error {
 			}
 			break
 		}
-		api, closeAPI, err := job.OpenAPIReader(cfg)
+		api, closeAPI, err := job.OpenAPIReader(e.vendors, cfg)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
@@ -136,7 +136,7 @@ func inspect(c *cli.Context, e *env, path string) error {
 		fmt.Fprintf(w, "warning: %s\n", r)
 	}
 
-	obj, err := job.ObjectFor(c.String("for"), "")
+	obj, err := job.ObjectFor(e.vendors, c.String("for"), "")
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}

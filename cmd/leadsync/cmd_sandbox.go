@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -17,16 +18,22 @@ import (
 )
 
 func sandboxCommand(e *env) *cli.Command {
+	var titles, names []string
+	for _, v := range e.vendors {
+		if v.NewEmulator != nil {
+			titles, names = append(titles, v.Title), append(names, v.Name)
+		}
+	}
 	return &cli.Command{
 		Name:  "sandbox",
-		Usage: "serve the four vendor emulators on loopback, with test credentials",
-		Description: "LeadDesk, Tiledesk, LionDesk and LeadSquared, each under its own path on one port,\n" +
+		Usage: "serve the " + job.CountWord(len(names)) + " vendor emulators on loopback, with test credentials",
+		Description: job.AndList(titles) + ", each under its own path on one port,\n" +
 			"strict as the real vendors (auth, required fields, status codes, error bodies, rate limits).\n" +
 			"Faults can be injected, deterministically for a --seed. Stop with Ctrl-C.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8760", Usage: "listen on `HOST:PORT` (port 0: any free port)"},
 			&cli.BoolFlag{Name: "allow-remote", Usage: "allow a non-loopback --addr (the emulators hold test credentials)"},
-			&cli.StringFlag{Name: "fixtures", Usage: "seed from a YAML/JSON `FILE` with leaddesk, tiledesk, liondesk, leadsquared sections"},
+			&cli.StringFlag{Name: "fixtures", Usage: "seed from a YAML/JSON `FILE` with " + strings.Join(names, ", ") + " sections"},
 			&cli.Float64Flag{Name: "time-scale", Value: 1, Usage: "shrink every rate-limit window by `F` (0.01: 60 s becomes 600 ms)"},
 			&cli.Int64Flag{Name: "seed", Value: 1, Usage: "seed for injected faults"},
 			&cli.Float64Flag{Name: "error500", Usage: "answer this `FRACTION` of requests with a 500 before acting"},
@@ -56,7 +63,7 @@ func sandbox(c *cli.Context, e *env) error {
 	if s.TimeScale <= 0 {
 		return exitf(ExitUsage, "--time-scale must be positive")
 	}
-	vendors := job.NewSandboxVendors(s)
+	vendors := job.NewSandboxVendors(e.vendors, s)
 	if p := c.String("fixtures"); p != "" {
 		if err := job.SeedFixtures(p, vendors); err != nil {
 			return withCode(ExitUsage, err)

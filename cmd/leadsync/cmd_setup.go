@@ -22,7 +22,7 @@ func setupCommand(e *env) *cli.Command {
 			if c.NArg() != 1 {
 				return exitf(ExitUsage, "setup needs one job file: leadsync setup JOB.yaml")
 			}
-			s, err := job.OpenSetup(c.Args().First(), e.lookup)
+			s, err := job.OpenSetup(c.Args().First(), e.lookup, e.vendors)
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}

@@ -19,7 +19,7 @@ func validateCommand(e *env) *cli.Command {
 			if c.NArg() != 1 {
 				return exitf(ExitUsage, "validate needs one job file: leadsync validate JOB.yaml")
 			}
-			p, err := job.Load(c.Args().First(), job.LoadOptions{Lookup: e.lookup})
+			p, err := job.Load(c.Args().First(), job.LoadOptions{Lookup: e.lookup, Vendors: e.vendors})
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}

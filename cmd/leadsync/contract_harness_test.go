@@ -46,9 +46,22 @@ var (
 // TestMain makes `leadsync` a command of the README testscripts (the app
 // in-process, see readme_test.go) and removes the binary the tests share.
 func TestMain(m *testing.M) {
-	os.Exit(testscript.RunMain(cleanupM{m}, map[string]func() int{
+	// Shared budget ledgers go to a folder of the test run's own, not the
+	// user's cache; the binaries the tests start inherit it.
+	var ledgers string
+	if os.Getenv("LEADSYNC_LEDGER_DIR") == "" {
+		if dir, err := os.MkdirTemp("", "leadsync-ledgers-"); err == nil {
+			ledgers = dir
+			os.Setenv("LEADSYNC_LEDGER_DIR", dir)
+		}
+	}
+	code := testscript.RunMain(cleanupM{m}, map[string]func() int{
 		"leadsync": func() int { return run(os.Args, os.Stdin, os.Stdout, os.Stderr, os.LookupEnv) },
-	}))
+	})
+	if ledgers != "" {
+		os.RemoveAll(ledgers)
+	}
+	os.Exit(code)
 }
 
 // cleanupM removes the shared binary after the tests ran.

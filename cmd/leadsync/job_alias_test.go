@@ -17,7 +17,9 @@ func (s emulatorSettings) lib() job.EmulatorSettings {
 	return job.EmulatorSettings{TimeScale: s.timeScale}
 }
 
-func newSandboxVendors(s emulatorSettings) []job.SandboxVendor { return job.NewSandboxVendors(s.lib()) }
+func newSandboxVendors(vs []sinks.Vendor, s emulatorSettings) []job.SandboxVendor {
+	return job.NewSandboxVendors(vs, s.lib())
+}
 
 func sandboxHandler(v []job.SandboxVendor) http.Handler { return job.SandboxHandler(v) }
 
@@ -27,13 +29,6 @@ func describeSandbox(base string, v []job.SandboxVendor, s emulatorSettings) str
 	return job.DescribeSandbox(base, v, s.lib())
 }
 
-func objectFor(vendor, object string) (sinks.Object, error) { return job.ObjectFor(vendor, object) }
-
-// registry lists the vendors by name, as the docs test walks them.
-func registry() []struct{ name string } {
-	var out []struct{ name string }
-	for _, n := range job.VendorNames() {
-		out = append(out, struct{ name string }{n})
-	}
-	return out
+func objectFor(vs []sinks.Vendor, vendor, object string) (sinks.Object, error) {
+	return job.ObjectFor(vs, vendor, object)
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/leadsync/leadsync/sinks/vendors"
+
 	"testing"
 
 	"github.com/leadsync/leadsync/config"
@@ -44,7 +46,7 @@ func TestPresetsCompile(t *testing.T) {
 	}
 	_ = leadsquared.SourceHeader
 	for name, tc := range cases {
-		obj, err := objectFor(tc.target, "")
+		obj, err := objectFor(vendors.All(), tc.target, "")
 		if err != nil {
 			t.Fatal(err)
 		}

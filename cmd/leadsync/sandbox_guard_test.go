@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/leadsync/leadsync/sinks/vendors"
+
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,7 +17,7 @@ func TestSandboxLoopbackOnly(t *testing.T) {
 	if r.code != ExitUsage || !strings.Contains(r.stderr, "--allow-remote") {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	srv := httptest.NewServer(sandboxHandler(newSandboxVendors(emulatorSettings{timeScale: 1})))
+	srv := httptest.NewServer(sandboxHandler(newSandboxVendors(vendors.All(), emulatorSettings{timeScale: 1})))
 	defer srv.Close()
 	do := func(method, path, host, origin string) int {
 		req, _ := http.NewRequest(method, srv.URL+path, nil)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/leadsync/leadsync/sinks/vendors"
+
 	"encoding/csv"
 	"encoding/json"
 	"net/http/httptest"
@@ -246,7 +248,7 @@ func TestSandboxRecordsAreParsedNotByteCompared(t *testing.T) {
 // The sandbox's export lines are what the example job needs: pasted, its
 // run writes to the sandbox's LeadDesk.
 func TestSandboxPrintsExportLines(t *testing.T) {
-	vendors := newSandboxVendors(emulatorSettings{timeScale: 1})
+	vendors := newSandboxVendors(vendors.All(), emulatorSettings{timeScale: 1})
 	srv := httptest.NewServer(sandboxMux(vendors))
 	defer srv.Close()
 	text := describeSandbox(srv.URL, vendors, emulatorSettings{timeScale: 1})

@@ -13,6 +13,7 @@ import (
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/vendors"
 	"github.com/leadsync/leadsync/sources"
 	"github.com/leadsync/leadsync/sources/csvfile"
 	"github.com/leadsync/leadsync/sources/xlsxfile"
@@ -30,6 +31,8 @@ type Job struct {
 	// and no mapping compiled against it. Commands finish cleanly.
 	empty bool
 	used  bool // Run or Reconcile read the source
+	// vendors are the vendors the job may name.
+	vendors []sinks.Vendor
 }
 
 // NoRows is the line a command prints for an empty source.
@@ -64,6 +67,8 @@ type LoadOptions struct {
 	// Input replaces the job's input file (a corrected rejected.csv, say);
 	// "" keeps the job's.
 	Input string
+	// Vendors are the vendors the job may name (nil: sinks/vendors.All()).
+	Vendors []sinks.Vendor
 }
 
 // Load loads a job and everything it needs before the first row. Every
@@ -73,8 +78,11 @@ func Load(path string, opts LoadOptions) (*Job, error) {
 	if opts.Lookup == nil {
 		opts.Lookup = os.LookupEnv
 	}
+	if opts.Vendors == nil {
+		opts.Vendors = vendors.All()
+	}
 	input := opts.Input
-	job, err := config.LoadJob(path, opts.Lookup)
+	job, err := config.LoadJob(path, opts.Lookup, opts.Vendors)
 	if err != nil {
 		return nil, err
 	}
@@ -83,21 +91,21 @@ func Load(path string, opts LoadOptions) (*Job, error) {
 			return nil, err
 		}
 	}
-	p := &Job{job: job}
+	p := &Job{job: job, vendors: opts.Vendors}
 	var errs config.Errors
 	schemaName := job.Sink.Vendor
 	objectName := job.Sink.Object
 	if job.Sink.Vendor == "export" && job.Sink.Schema != "" {
 		schemaName, objectName = job.Sink.Schema, ""
 	}
-	p.object, err = objectFor(schemaName, objectName)
+	p.object, err = objectFor(opts.Vendors, schemaName, objectName)
 	if err != nil {
 		errs = append(errs, job.Doc.At(job.Doc.NodeAt("$.sink"), "%v", err))
 	} else if e := matchMissing(job, p.object); e != nil {
 		errs = append(errs, e)
 	}
 	if job.Source.IsAPI() {
-		p.api, err = openAPISource(job)
+		p.api, err = openAPISource(opts.Vendors, job)
 		if err != nil {
 			errs = append(errs, job.Doc.At(job.Doc.NodeAt("$.source"), "%v", err))
 		}

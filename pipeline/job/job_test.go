@@ -76,7 +76,7 @@ func TestHistoryAndReconcile(t *testing.T) {
 	if res, err := load(t, path).Run(context.Background(), RunOptions{}); err != nil || res.Class != Done {
 		t.Fatalf("run: %v, %+v", err, res)
 	}
-	h, err := OpenHistory("", path, nil)
+	h, err := OpenHistory("", path, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

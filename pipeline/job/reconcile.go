@@ -71,8 +71,8 @@ func (p *Job) Reconcile(ctx context.Context, opts ReconcileOptions) (*Reconcilia
 	}
 	p.used = true
 	job := p.job
-	ve, err := lookupVendor(job.Sink.Vendor)
-	if err != nil || ve.open == nil {
+	ve, err := lookupVendor(p.vendors, job.Sink.Vendor)
+	if err != nil || ve.NewSink == nil {
 		return nil, classed(Usage, fmt.Errorf("%s: reconcile needs a vendor sink, not %q", job.Doc.File, job.Sink.Vendor))
 	}
 	conn, err := connect(job, ve, p.object.Name, discardLogger())
@@ -93,7 +93,7 @@ func (p *Job) Reconcile(ctx context.Context, opts ReconcileOptions) (*Reconcilia
 	res, err := p.reconcileSource(ctx, d, conn, store, opts.Concurrency)
 	if err != nil {
 		if isRefused(err) {
-			return nil, classed(Auth, refusedCredentials(job, ve.name, err))
+			return nil, classed(Auth, refusedCredentials(p.vendors, job, ve.Name, err))
 		}
 		return nil, classed(Usage, err)
 	}

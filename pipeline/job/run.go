@@ -236,20 +236,20 @@ func (p *Job) Run(ctx context.Context, opts RunOptions) (*Result, error) {
 }
 
 // checkRunnable refuses what the sink cannot do before anything starts.
-func (p *Job) checkRunnable(opts RunOptions) (vendorEntry, error) {
+func (p *Job) checkRunnable(opts RunOptions) (sinks.Vendor, error) {
 	job := p.job
 	if (opts.DryRun || opts.PlanIn != "") && job.Sink.Vendor == "export" {
-		return vendorEntry{}, classed(Usage, errors.New("--dry-run plans vendor writes; an export sink writes only a file (validate checks the job)"))
+		return sinks.Vendor{}, classed(Usage, errors.New("--dry-run plans vendor writes; an export sink writes only a file (validate checks the job)"))
 	}
 	if job.Sink.Vendor == "export" {
 		if job.Sink.Path == "" {
-			return vendorEntry{}, classed(Usage, config.Errors{job.Doc.At(job.Doc.NodeAt("$.sink"), "sink.path is required for the export sink")})
+			return sinks.Vendor{}, classed(Usage, config.Errors{job.Doc.At(job.Doc.NodeAt("$.sink"), "sink.path is required for the export sink")})
 		}
-		return vendorEntry{}, nil
+		return sinks.Vendor{}, nil
 	}
-	ve, err := lookupVendor(job.Sink.Vendor)
-	if err != nil || ve.open == nil {
-		return vendorEntry{}, classed(Usage, fmt.Errorf("%s: sink vendor %q cannot be written", job.Doc.File, job.Sink.Vendor))
+	ve, err := lookupVendor(p.vendors, job.Sink.Vendor)
+	if err != nil || ve.NewSink == nil {
+		return sinks.Vendor{}, classed(Usage, fmt.Errorf("%s: sink vendor %q cannot be written", job.Doc.File, job.Sink.Vendor))
 	}
 	return ve, nil
 }

@@ -22,7 +22,7 @@ import (
 
 // connection is an open vendor sink with its budget.
 type connection struct {
-	cfg    sinkConfig // as resolved (sandbox URL and credentials filled in)
+	cfg    sinks.SinkConfig // as resolved (sandbox URL and credentials filled in)
 	sink   sinks.Sink
 	budget *budget.Budget
 	desc   string // "100/1m0s" or "none"
@@ -45,10 +45,10 @@ func budgetMargin(per time.Duration) time.Duration {
 // "sandbox" the vendor's emulator in-process, with test credentials filled
 // in and its records kept beside the state database between runs, so the
 // sandbox behaves like one lasting vendor account.
-func connect(job *config.Job, ve vendorEntry, object string, logger *slog.Logger) (*connection, error) {
-	sc := job.Sink
+func connect(job *config.Job, ve sinks.Vendor, object string, logger *slog.Logger) (*connection, error) {
+	sc := job.Sink.Conn
 	conn := &connection{close: func() {}, shut: func() error { return nil }}
-	sandbox := strings.EqualFold(sc.URL, "sandbox")
+	sandbox := strings.EqualFold(sc.Get("url"), "sandbox")
 	if sandbox {
 		url, creds, stop, err := startSandbox(job, ve)
 		if err != nil {
@@ -60,51 +60,64 @@ func connect(job *config.Job, ve vendorEntry, object string, logger *slog.Logger
 				logger.Error("the sandbox's records could not be saved", "error", err)
 			}
 		}
-		sc = fillCredentials(sc, creds)
-		sc.URL = url
+		sc = fillCredentials(sc, creds, url)
 	}
-	conn.budget, conn.desc = connectionBudget(sc.Budget, ve)
-	if w := budgetAboveVendor(sc.Budget, ve); w != "" {
+	conn.budget, conn.desc = connectionBudget(job.Sink.Budget, ve)
+	if !sandbox {
+		unshare, err := shareBudget(conn.budget, job.Sink.Budget, ve, sc)
+		if err != nil {
+			conn.close()
+			return nil, err
+		}
+		prev := conn.close
+		conn.close = func() { unshare(); prev() }
+		prevShut := conn.shut
+		conn.shut = func() error { unshare(); return prevShut() }
+	}
+	if w := budgetAboveVendor(job.Sink.Budget, ve); w != "" {
 		logger.Warn(w)
 		conn.warn = w
 	}
-	conn.cfg = sinkConfig{sink: sc, object: object, region: job.Region, budget: conn.budget}
-	if ve.open == nil {
+	conn.cfg = sinks.SinkConfig{Conn: sc, Object: object, Region: job.Region, Budget: conn.budget}
+	if ve.NewSink == nil {
 		return conn, nil
 	}
-	s, err := ve.open(conn.cfg)
+	s, err := ve.NewSink(conn.cfg)
 	if err != nil {
 		conn.close()
 		return nil, err
 	}
 	conn.sink = s
 	if sandbox {
-		conn.sink = sandboxSink{Sink: s, scope: ve.name + "/" + object + "@sandbox"}
+		conn.sink = sandboxSink{Sink: s, scope: ve.Name + "/" + object + "@sandbox"}
 	}
 	return conn, nil
 }
 
 // startSandbox starts the vendor's emulator in-process with the records
 // kept in the job's state folder, and returns how to stop (and save) it.
-func startSandbox(job *config.Job, ve vendorEntry) (url string, creds config.Sink, stop func() error, err error) {
-	url, creds, emu := ve.sandbox()
-	stop, err = persistSandbox(filepath.Join(filepath.Dir(job.State), "sandbox", ve.name+".json"), emu)
+func startSandbox(job *config.Job, ve sinks.Vendor) (url string, creds sinks.Conn, stop func() error, err error) {
+	if ve.NewEmulator == nil {
+		return "", nil, nil, fmt.Errorf("%s has no emulator: url: sandbox is not available", ve.Name)
+	}
+	url, creds, emu := serveEmulator(ve)
+	stop, err = persistSandbox(filepath.Join(filepath.Dir(job.State), "sandbox", ve.Name+".json"), emu)
 	if err != nil {
 		emu.Close()
-		return "", config.Sink{}, nil, err
+		return "", nil, nil, err
 	}
 	return url, creds, stop, nil
 }
 
 // connectionBudget builds a connection's budget: the job's, else the
 // vendor's documented one, else an adaptive one.
-func connectionBudget(b *config.Budget, ve vendorEntry) (*budget.Budget, string) {
+func connectionBudget(b *config.Budget, ve sinks.Vendor) (*budget.Budget, string) {
 	calls, per := 0, time.Duration(0)
 	if b != nil {
 		calls = b.Calls
 		per, _ = b.Window()
-	} else if ve.defaultBudget != nil {
-		calls, per = ve.defaultBudget()
+	} else if ve.DefaultBudget != nil {
+		calls, per = ve.DefaultBudget()
 	}
 	if calls > 0 && per > 0 {
 		return budget.New(calls, per, budgetMargin(per), nil), fmt.Sprintf("%d/%s", calls, per)
@@ -113,15 +126,47 @@ func connectionBudget(b *config.Budget, ve vendorEntry) (*budget.Budget, string)
 	return budget.NewAdaptive(nil), "adaptive (no documented limit: learned from 429s; set a budget to cap calls)"
 }
 
+// shareBudget makes a fixed budget count the calls of every other
+// process on the same credential (sink.budget.shared: machine by
+// default, off, or redis://), so a resumed run inside its predecessor's
+// window, or two jobs on one key, never exceed the vendor's window
+// between them. The ledger is keyed by the vendor, its address and the
+// credential's secret values, hashed (never stored).
+func shareBudget(b *budget.Budget, cfg *config.Budget, ve sinks.Vendor, conn sinks.Conn) (unshare func(), err error) {
+	if b == nil || b.Adaptive() {
+		return func() {}, nil
+	}
+	setting := ""
+	if cfg != nil {
+		setting = cfg.Shared
+	}
+	key := ve.Name + "\x00" + conn.Get("url")
+	for _, o := range ve.Options {
+		if o.Secret {
+			key += "\x00" + conn.Get(o.Key)
+		}
+	}
+	dir, err := budget.DefaultLedgerDir(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	l, err := budget.OpenLedger(setting, dir, key)
+	if err != nil || l == nil {
+		return func() {}, err
+	}
+	b.Share(l)
+	return func() { l.Close() }, nil
+}
+
 // budgetAboveVendor says when a job's budget allows more calls than the
 // vendor documents (LeadDesk 100/60 s, LeadSquared 25/5 s): the vendor
 // will answer 429s and the run pauses.
-func budgetAboveVendor(b *config.Budget, ve vendorEntry) string {
-	if b == nil || ve.defaultBudget == nil {
+func budgetAboveVendor(b *config.Budget, ve sinks.Vendor) string {
+	if b == nil || ve.DefaultBudget == nil {
 		return ""
 	}
 	per, _ := b.Window()
-	dcalls, dper := ve.defaultBudget()
+	dcalls, dper := ve.DefaultBudget()
 	if b.Calls <= 0 || per <= 0 || dcalls <= 0 || dper <= 0 {
 		return ""
 	}
@@ -129,7 +174,7 @@ func budgetAboveVendor(b *config.Budget, ve vendorEntry) string {
 	if float64(b.Calls)*dper.Seconds() <= float64(dcalls)*per.Seconds() {
 		return ""
 	}
-	return fmt.Sprintf("the job's budget %d/%s exceeds %s's documented limit %d/%s: expect 429 pauses", b.Calls, per, ve.name, dcalls, dper)
+	return fmt.Sprintf("the job's budget %d/%s exceeds %s's documented limit %d/%s: expect 429 pauses", b.Calls, per, ve.Name, dcalls, dper)
 }
 
 // sandboxSink gives a sandbox sink a scope that survives the emulator's
@@ -252,28 +297,19 @@ func canonicalJSON(raw json.RawMessage) (string, error) {
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-// fillCredentials uses the emulator's test credentials where the job has none.
-func fillCredentials(have, test config.Sink) config.Sink {
-	pick := func(a, b string) string {
-		if a != "" {
-			return a
-		}
-		return b
-	}
-	have.APIKey = pick(have.APIKey, test.APIKey)
-	have.AccessKey = pick(have.AccessKey, test.AccessKey)
-	have.SecretKey = pick(have.SecretKey, test.SecretKey)
-	have.Token = pick(have.Token, test.Token)
-	have.Project = pick(have.Project, test.Project)
-	have.Email = pick(have.Email, test.Email)
-	have.Password = pick(have.Password, test.Password)
-	have.CountryCode = pick(have.CountryCode, test.CountryCode)
-	return have
+// fillCredentials points a sandbox connection (a sink's or a source's) at
+// the emulator's url and uses its test credentials where the job has none.
+func fillCredentials(have, test sinks.Conn, url string) sinks.Conn {
+	c := have.Fill(test)
+	c["url"] = url
+	return c
 }
 
 // credentialHint names the variables the sink's credentials came from,
 // never their values.
-func credentialHint(job *config.Job) string { return credentialHintAt(job, "sink") }
+func credentialHint(vs []sinks.Vendor, job *config.Job) string {
+	return credentialHintAt(vs, job, "sink")
+}
 
 // isRefused reports a vendor's refusal of the credentials, which carries
 // the side that refused (sinks.UnauthorizedError).
@@ -285,17 +321,27 @@ func isRefused(err error) bool {
 // refusedCredentials is the message for a refusal of the credentials by
 // the side err names: the source's vendor (a migration's read side) or
 // sinkName.
-func refusedCredentials(job *config.Job, sinkName string, err error) error {
+func refusedCredentials(vs []sinks.Vendor, job *config.Job, sinkName string, err error) error {
 	if side, _ := sinks.RefusedSide(err); side == sinks.SideSource {
-		return fmt.Errorf("the source %s refused the credentials: %s", job.Source.Type, credentialHintAt(job, "source"))
+		return fmt.Errorf("the source %s refused the credentials: %s", job.Source.Type, credentialHintAt(vs, job, "source"))
 	}
-	return fmt.Errorf("%s refused the credentials: %s", sinkName, credentialHint(job))
+	return fmt.Errorf("%s refused the credentials: %s", sinkName, credentialHint(vs, job))
 }
 
-// credentialHintAt does it for the sink or the source.
-func credentialHintAt(job *config.Job, side string) string {
+// credentialHintAt does it for the sink or the source: the secret options
+// of the side's vendor.
+func credentialHintAt(vs []sinks.Vendor, job *config.Job, side string) string {
+	name := job.Sink.Vendor
+	if side == "source" {
+		name = job.Source.Type
+	}
+	ve, _ := lookupVendor(vs, name)
 	var parts []string
-	for _, k := range []string{"api_key", "access_key", "secret_key", "token", "email", "password"} {
+	for _, o := range ve.Options {
+		if !o.Secret {
+			continue
+		}
+		k := o.Key
 		if v := job.EnvVar("$." + side + "." + k); v != "" {
 			parts = append(parts, fmt.Sprintf("%s.%s from $%s", side, k, v))
 		}
@@ -306,7 +352,7 @@ func credentialHintAt(job *config.Job, side string) string {
 	return "check " + strings.Join(parts, ", ")
 }
 
-func runVendor(ctx context.Context, rs *runState, ve vendorEntry) (out runOutcome) {
+func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutcome) {
 	job := rs.p.job
 	conn, err := connect(job, ve, rs.p.object.Name, rs.logger)
 	if err != nil {
@@ -434,7 +480,7 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) (out runOutcom
 	out.timeline = conn.budget.Timeline()
 	switch {
 	case isRefused(err):
-		out.err, out.exit = refusedCredentials(job, job.Sink.Vendor, err), Auth
+		out.err, out.exit = refusedCredentials(rs.p.vendors, job, job.Sink.Vendor, err), Auth
 	case errors.Is(err, pipeline.ErrAmbiguous):
 		out.err, out.exit = err, Rejected
 	case err != nil:
@@ -447,9 +493,9 @@ func runVendor(ctx context.Context, rs *runState, ve vendorEntry) (out runOutcom
 // history, logs and summaries; a URL that does not parse is named by the
 // variable it came from, never echoed.
 func jobURL(job *config.Job, side string) string {
-	raw := job.Sink.URL
+	raw := job.Sink.Conn.Get("url")
 	if side == "source" {
-		raw = job.Source.URL
+		raw = job.Source.Conn.Get("url")
 	}
 	if strings.TrimSpace(raw) == "" || strings.TrimSpace(raw) == "sandbox" {
 		return "sandbox" // the built-in emulator (also the default)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/leadsync/leadsync/config"
+	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/vendors"
 	"github.com/leadsync/leadsync/state"
 )
 
@@ -24,9 +26,13 @@ type History struct {
 
 // OpenHistory opens the state of the job file jobFile (its state path
 // and name), or when jobFile is "" the state database statePath, for
-// reading only. A folder without state gets a hint, not a new database.
-func OpenHistory(statePath, jobFile string, lookup func(string) (string, bool)) (*History, error) {
+// reading only; vs are the vendors the job may name (nil: all). A folder without
+// state gets a hint, not a new database.
+func OpenHistory(statePath, jobFile string, lookup func(string) (string, bool), vs []sinks.Vendor) (*History, error) {
 	path, job := statePath, ""
+	if vs == nil {
+		vs = vendors.All()
+	}
 	if jobFile != "" {
 		j, err := config.LoadJob(jobFile, func(k string) (string, bool) {
 			if lookup != nil {
@@ -35,7 +41,7 @@ func OpenHistory(statePath, jobFile string, lookup func(string) (string, bool)) 
 				}
 			}
 			return "", true // history needs no secrets
-		})
+		}, vs)
 		if err != nil {
 			return nil, err
 		}

@@ -10,11 +10,8 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sinks/emulator"
-	"github.com/leadsync/leadsync/sinks/leaddesk/leaddesktest"
-	"github.com/leadsync/leadsync/sinks/leadsquared/leadsquaredtest"
-	"github.com/leadsync/leadsync/sinks/liondesk/liondesktest"
-	"github.com/leadsync/leadsync/sinks/tiledesk/tiledesktest"
 )
 
 // EmulatorSettings are what every emulator takes from the command line.
@@ -25,26 +22,25 @@ type EmulatorSettings struct {
 
 // SandboxVendor is one running emulator as the sandbox sees it.
 type SandboxVendor struct {
-	name        string
-	handler     http.Handler
-	core        *emulator.Core
-	seed        func([]byte) error
+	name    string
+	vendor  sinks.Vendor
+	handler http.Handler
+	em      *sinks.Emulator
+	// credentials are the emulator's own, listed before any seeding.
 	credentials []string
 }
 
-// NewSandboxVendors builds the four emulators; cmd is the only place that
-// knows them all.
-func NewSandboxVendors(s EmulatorSettings) []SandboxVendor {
-	ld := leaddesktest.New(leaddesktest.Options{TimeScale: s.TimeScale, Faults: s.Faults})
-	td := tiledesktest.New(tiledesktest.Options{TimeScale: s.TimeScale, Faults: s.Faults})
-	li := liondesktest.New(liondesktest.Options{TimeScale: s.TimeScale, Faults: s.Faults})
-	ls := leadsquaredtest.New(leadsquaredtest.Options{TimeScale: s.TimeScale, Faults: s.Faults})
-	return []SandboxVendor{
-		{"leaddesk", ld.Handler(), ld.Core(), ld.Seed, ld.Credentials()},
-		{"tiledesk", td.Handler(), td.Core(), td.Seed, td.Credentials()},
-		{"liondesk", li.Handler(), li.Core(), li.Seed, li.Credentials()},
-		{"leadsquared", ls.Handler(), ls.Core(), ls.Seed, ls.Credentials()},
+// NewSandboxVendors builds the emulator of every vendor that has one.
+func NewSandboxVendors(vs []sinks.Vendor, s EmulatorSettings) []SandboxVendor {
+	var out []SandboxVendor
+	for _, v := range vs {
+		if v.NewEmulator == nil {
+			continue
+		}
+		em := v.NewEmulator(sinks.EmulatorOptions{TimeScale: s.TimeScale, Faults: s.Faults})
+		out = append(out, SandboxVendor{name: v.Name, vendor: v, handler: em.Handler(), em: em, credentials: em.Credentials()})
 	}
+	return out
 }
 
 // SandboxHandler is what the sandbox command serves: the vendors behind
@@ -53,7 +49,7 @@ func SandboxHandler(vendors []SandboxVendor) http.Handler {
 	return emulator.Guard(SandboxMux(vendors))
 }
 
-// SandboxMux serves each vendor under /<vendor>/ so one port holds all four.
+// SandboxMux serves each vendor under /<vendor>/ so one port holds them all.
 func SandboxMux(vendors []SandboxVendor) http.Handler {
 	mux := http.NewServeMux()
 	for _, v := range vendors {
@@ -92,37 +88,39 @@ func SeedFixtures(path string, vendors []SandboxVendor) error {
 		if err != nil {
 			return fmt.Errorf("%s: %s: %w", path, v.name, err)
 		}
-		if err := v.seed(b); err != nil {
+		if err := v.em.Seed(b); err != nil {
 			return fmt.Errorf("%s: %s: %w", path, v.name, err)
 		}
 	}
 	for k := range sections {
 		if !known[k] {
-			return fmt.Errorf("%s: unknown section %q (leaddesk, tiledesk, liondesk, leadsquared)", path, k)
+			names := make([]string, len(vendors))
+			for i, v := range vendors {
+				names[i] = v.name
+			}
+			return fmt.Errorf("%s: unknown section %q (%s)", path, k, strings.Join(names, ", "))
 		}
 	}
 	return nil
 }
 
 // sandboxExports is one vendor's `export` line: its URL under base and its
-// test credentials, in the variables testdata/example and the README use.
-func sandboxExports(base, vendor string) string {
-	var kv [][2]string
-	switch vendor {
-	case "leaddesk":
-		kv = [][2]string{{"LEADDESK_URL", base + "/leaddesk"}, {"LEADDESK_API_KEY", leaddesktest.TestAPIKey}}
-	case "tiledesk":
-		kv = [][2]string{{"TILEDESK_URL", base + "/tiledesk/v3"}, {"TILEDESK_PROJECT", tiledesktest.TestProjectID}, {"TILEDESK_TOKEN", tiledesktest.TestToken}}
-	case "liondesk":
-		kv = [][2]string{{"LIONDESK_URL", base + "/liondesk"}, {"LIONDESK_TOKEN", liondesktest.TestToken}}
-	case "leadsquared":
-		kv = [][2]string{{"LEADSQUARED_URL", base + "/leadsquared"}, {"LEADSQUARED_ACCESS_KEY", leadsquaredtest.TestAccessKey}, {"LEADSQUARED_SECRET_KEY", leadsquaredtest.TestSecretKey}}
-	default:
-		return ""
+// test credentials, in the variables its options name (the ones
+// testdata/example and the README use).
+func sandboxExports(base string, v SandboxVendor) string {
+	var parts []string
+	for _, o := range v.vendor.Options {
+		val := v.em.Conn.Get(o.Key)
+		if o.Key == "url" {
+			val = base + "/" + v.name + v.em.Path
+		}
+		if o.Env == "" || val == "" {
+			continue
+		}
+		parts = append(parts, o.Env+"="+shellQuote(val))
 	}
-	parts := make([]string, len(kv))
-	for i, p := range kv {
-		parts[i] = p[0] + "=" + shellQuote(p[1])
+	if len(parts) == 0 {
+		return ""
 	}
 	return "export " + strings.Join(parts, " ")
 }
@@ -137,12 +135,12 @@ func shellQuote(s string) string {
 
 func DescribeSandbox(base string, vendors []SandboxVendor, s EmulatorSettings) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "leadsync sandbox: four vendor emulators on %s (loopback; test credentials only)\n", base)
+	fmt.Fprintf(&b, "leadsync sandbox: %s vendor emulators on %s (loopback; test credentials only)\n", countWord(len(vendors)), base)
 	if s.TimeScale > 0 && s.TimeScale != 1 {
 		fmt.Fprintf(&b, "time scale %.4g: every rate-limit window is %.4g times its real length\n", s.TimeScale, s.TimeScale)
 	}
 	for _, v := range vendors {
-		w := v.core.Window()
+		w := v.em.Core().Window()
 		limit := "no rate limit"
 		if w > 0 {
 			limit = "window " + w.Round(time.Millisecond).String()
@@ -155,9 +153,17 @@ func DescribeSandbox(base string, vendors []SandboxVendor, s EmulatorSettings) s
 	}
 	b.WriteString("\nready to paste (the variables the example jobs and the README use):\n")
 	for _, v := range vendors {
-		if line := sandboxExports(base, v.name); line != "" {
+		if line := sandboxExports(base, v); line != "" {
 			b.WriteString(line + "\n")
 		}
 	}
 	return b.String()
+}
+
+// countWord spells a small count ("four").
+func countWord(n int) string {
+	if words := []string{"no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}; n < len(words) {
+		return words[n]
+	}
+	return fmt.Sprint(n)
 }

@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/leadsync/leadsync/sinks/vendors"
 )
 
 func TestSandboxServesAllVendors(t *testing.T) {
-	vendors := NewSandboxVendors(EmulatorSettings{TimeScale: 1})
+	vendors := NewSandboxVendors(vendors.All(), EmulatorSettings{TimeScale: 1})
 	srv := httptest.NewServer(SandboxMux(vendors))
 	defer srv.Close()
 	for _, v := range vendors {

@@ -9,6 +9,25 @@ import (
 	"github.com/leadsync/leadsync/sinks"
 )
 
+// WriteVendorOptions lists the vendor's connection keys, as its
+// descriptor declares them (`leadsync fields VENDOR`).
+func WriteVendorOptions(w io.Writer, ve sinks.Vendor) {
+	fmt.Fprintf(w, "%s connection: the keys of a job's sink (and source) section\n", ve.Name)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tSECRET\tDEFAULT\tVARIABLE\tNOTES")
+	for _, o := range ve.Options {
+		notes := o.Doc
+		if o.SourceOnly {
+			notes = "source only: " + notes
+		}
+		if o.Required != "" {
+			notes += " (required)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.Key, yesNo(o.Secret), o.Default, o.Env, notes)
+	}
+	tw.Flush()
+}
+
 // eventNote says what identifies an event object's records.
 func eventNote(o sinks.Object) string {
 	return fmt.Sprintf("event: one record per %s (all together, plus the job's match keys); rows of the same event merge, two events of one person are two writes",

@@ -1,7 +1,6 @@
 package job
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/leadsync/leadsync/budget"
 	"github.com/leadsync/leadsync/config"
+	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sinks/httpc"
 	"github.com/leadsync/leadsync/sources"
 )
@@ -23,42 +23,35 @@ type apiSource struct {
 	close  func()
 }
 
-// sourceConfig is what the registry passes a vendor to open a pager.
-type sourceConfig struct {
-	src     config.Source
-	region  string
-	budget  *budget.Budget
-	lookups []string
-}
-
-func openAPISource(job *config.Job) (*apiSource, error) {
-	ve, err := lookupVendor(job.Source.Type)
+func openAPISource(vs []sinks.Vendor, job *config.Job) (*apiSource, error) {
+	ve, err := lookupVendor(vs, job.Source.Type)
 	if err != nil {
 		return nil, err
 	}
-	if ve.pager == nil {
-		return nil, fmt.Errorf("%s cannot be read as a source", ve.name)
+	if ve.NewSource == nil {
+		return nil, fmt.Errorf("%s cannot be read as a source", ve.Name)
 	}
-	src := job.Source
+	conn := job.Source.Conn
 	a := &apiSource{close: func() {}}
-	if strings.EqualFold(src.URL, "sandbox") {
+	if strings.EqualFold(conn.Get("url"), "sandbox") {
 		url, creds, stop, err := startSandbox(job, ve)
 		if err != nil {
 			return nil, err
 		}
 		a.close = func() { _ = stop() } // a source is read only: its records are loaded, not changed
-		src = fillSourceCredentials(src, creds)
-		src.URL = url
+		conn = fillCredentials(conn, creds, url)
 	}
-	a.budget, a.desc = connectionBudget(src.Budget, ve)
-	var lookups []string
-	if src.Lookups != "" {
-		if lookups, err = readLines(src.Lookups); err != nil {
+	a.budget, a.desc = connectionBudget(job.Source.Budget, ve)
+	if !strings.EqualFold(job.Source.Conn.Get("url"), "sandbox") {
+		unshare, err := shareBudget(a.budget, job.Source.Budget, ve, conn)
+		if err != nil {
 			a.close()
 			return nil, err
 		}
+		prev := a.close
+		a.close = func() { unshare(); prev() }
 	}
-	a.pager, err = ve.pager(sourceConfig{src: src, region: job.Region, budget: a.budget, lookups: lookups})
+	a.pager, err = ve.NewSource(sinks.SourceConfig{Conn: conn, Region: job.Region, Budget: a.budget})
 	if err != nil {
 		a.close()
 		return nil, err
@@ -66,46 +59,18 @@ func openAPISource(job *config.Job) (*apiSource, error) {
 	return a, nil
 }
 
-func fillSourceCredentials(s config.Source, test config.Sink) config.Source {
-	pick := func(a, b string) string {
-		if a != "" {
-			return a
-		}
-		return b
-	}
-	s.Token = pick(s.Token, test.Token)
-	s.Project = pick(s.Project, test.Project)
-	s.AccessKey = pick(s.AccessKey, test.AccessKey)
-	s.SecretKey = pick(s.SecretKey, test.SecretKey)
-	s.CountryCode = pick(s.CountryCode, test.CountryCode)
-	return s
-}
-
-func readLines(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasPrefix(l, "#") {
-			out = append(out, l)
-		}
-	}
-	return out, sc.Err()
-}
-
 // apiFingerprint identifies what an API source reads: the same job on the
 // same source settings resumes; other settings start a new run. The
-// credentials are not part of it.
+// credentials are not part of it. The keys (and their order) are those of
+// the first fingerprints, so existing state keeps resuming; a key the
+// source's vendor does not take is empty.
 func apiFingerprint(job *config.Job) string {
 	s := job.Source
+	c := s.Conn
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%v\x00", s.Type, httpc.RedactURL(s.URL), s.Project, s.Status, s.Addresses)
-	if s.Lookups != "" {
-		if b, err := os.ReadFile(s.Lookups); err == nil {
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%v\x00", s.Type, httpc.RedactURL(c.Get("url")), c.Get("project"), c.Get("status"), c.Bool("addresses"))
+	if p := c.Get("lookups"); p != "" {
+		if b, err := os.ReadFile(p); err == nil {
 			h.Write(b)
 		}
 	}

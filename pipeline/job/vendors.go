@@ -8,40 +8,25 @@ import (
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sinks/emulator"
+	"github.com/leadsync/leadsync/sinks/vendors"
 	"github.com/leadsync/leadsync/sources"
 	"github.com/leadsync/leadsync/sources/staged"
 )
 
-// VendorNames are the sinks leadsync knows, "export" first.
-func VendorNames() []string {
-	var names []string
-	for _, v := range registry() {
-		names = append(names, v.name)
-	}
-	return names
+// ObjectFor resolves "vendor" + "object" (or "vendor/object") among vs to
+// a schema object; an empty object means the vendor's first.
+func ObjectFor(vs []sinks.Vendor, vendor, object string) (sinks.Object, error) {
+	return objectFor(vs, vendor, object)
 }
-
-// Schema is a known sink's schema (an error names the known ones).
-func Schema(vendor string) (sinks.Schema, error) {
-	ve, err := lookupVendor(vendor)
-	if err != nil {
-		return sinks.Schema{}, err
-	}
-	return ve.schema(), nil
-}
-
-// ObjectFor resolves "vendor" + "object" (or "vendor/object") to a schema
-// object; an empty object means the vendor's first.
-func ObjectFor(vendor, object string) (sinks.Object, error) { return objectFor(vendor, object) }
 
 // URL shows the job's sink or source URL (side "sink" or "source") as
 // history and logs name it, never with a secret.
 func URL(job *config.Job, side string) string { return jobURL(job, side) }
 
-// OpenAPIReader opens a job's vendor API source to read once (nothing is
-// staged); close releases it (and a sandbox).
-func OpenAPIReader(job *config.Job) (src sources.Source, close func(), err error) {
-	api, err := openAPISource(job)
+// OpenAPIReader opens a job's vendor API source (one of vs) to read once
+// (nothing is staged); close releases it (and a sandbox).
+func OpenAPIReader(vs []sinks.Vendor, job *config.Job) (src sources.Source, close func(), err error) {
+	api, err := openAPISource(vs, job)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -51,23 +36,28 @@ func OpenAPIReader(job *config.Job) (src sources.Source, close func(), err error
 // Setup is a job's vendor setup, connected and ready to apply.
 type Setup struct {
 	job  *config.Job
-	ve   vendorEntry
+	vs   []sinks.Vendor
+	ve   sinks.Vendor
 	conn *connection
 }
 
-// OpenSetup loads the job file and connects to its sink for its setup:
-// section. Its errors are of class Usage.
-func OpenSetup(path string, lookup func(string) (string, bool)) (*Setup, error) {
-	job, err := config.LoadJob(path, lookup)
+// OpenSetup loads the job file and connects to its sink (one of vs) for
+// its setup: section (nil vs: sinks/vendors.All()). Its errors are of
+// class Usage.
+func OpenSetup(path string, lookup func(string) (string, bool), vs []sinks.Vendor) (*Setup, error) {
+	if vs == nil {
+		vs = vendors.All()
+	}
+	job, err := config.LoadJob(path, lookup, vs)
 	if err != nil {
 		return nil, err
 	}
-	ve, err := lookupVendor(job.Sink.Vendor)
+	ve, err := lookupVendor(vs, job.Sink.Vendor)
 	if err != nil {
 		return nil, err
 	}
-	if ve.setup == nil {
-		return nil, fmt.Errorf("%s: %s has nothing to set up", job.Doc.File, ve.name)
+	if ve.Setup == nil {
+		return nil, fmt.Errorf("%s: %s has nothing to set up", job.Doc.File, ve.Name)
 	}
 	if job.Setup == nil {
 		return nil, config.Errors{job.Doc.At(job.Doc.Root, "the job has no setup: section")}
@@ -76,11 +66,11 @@ func OpenSetup(path string, lookup func(string) (string, bool)) (*Setup, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &Setup{job: job, ve: ve, conn: conn}, nil
+	return &Setup{job: job, vs: vs, ve: ve, conn: conn}, nil
 }
 
 // Vendor is the setup's vendor.
-func (s *Setup) Vendor() string { return s.ve.name }
+func (s *Setup) Vendor() string { return s.ve.Name }
 
 // URL is the sink's URL, as logs show it.
 func (s *Setup) URL() string { return jobURL(s.job, "sink") }
@@ -91,9 +81,9 @@ func (s *Setup) URL() string { return jobURL(s.job, "sink") }
 // credential is an error of class Auth.
 func (s *Setup) Apply(ctx context.Context, dryRun bool, w io.Writer) (changed bool, err error) {
 	decode := func(v any) error { return s.job.Doc.Decode(s.job.Setup, v) }
-	changed, err = s.ve.setup(ctx, s.conn.cfg, decode, dryRun, w)
+	changed, err = s.ve.Setup(ctx, s.conn.cfg, decode, dryRun, w)
 	if err := sinks.Refused(sinks.SideSink, err); isRefused(err) {
-		return changed, classed(Auth, refusedCredentials(s.job, s.ve.name, err))
+		return changed, classed(Auth, refusedCredentials(s.vs, s.job, s.ve.Name, err))
 	}
 	return changed, err
 }
@@ -105,4 +95,17 @@ func (s *Setup) Close() { s.conn.close() }
 func (v SandboxVendor) Name() string { return v.name }
 
 // Core is the vendor emulator's shared core (its stats, its clock).
-func (v SandboxVendor) Core() *emulator.Core { return v.core }
+func (v SandboxVendor) Core() *emulator.Core { return v.em.Core() }
+
+// SinkTitles names the vendors of vs a job can write to, as prose does.
+func SinkTitles(vs []sinks.Vendor) []string { return sinkTitles(vs) }
+
+// DefaultTarget is inspect's default VENDOR/OBJECT: the first vendor of
+// vs one can write to, and its first object.
+func DefaultTarget(vs []sinks.Vendor) string { return defaultTarget(vs) }
+
+// AndList joins "a, b and c".
+func AndList(s []string) string { return andList(s) }
+
+// CountWord spells a small count ("four").
+func CountWord(n int) string { return countWord(n) }
