@@ -85,19 +85,12 @@ func classErr(err error) error {
 
 // exitCode maps a job's class to the process exit code.
 func exitCode(c job.Class) int {
-	switch c {
-	case job.Done:
-		return ExitOK
-	case job.Rejected:
-		return ExitRejected
-	case job.Interrupted:
-		return ExitInterrupted
-	case job.Auth:
-		return ExitAuth
-	case job.Files:
-		return ExitFiles
+	codes := [...]int{job.Done: ExitOK, job.Rejected: ExitRejected, job.Usage: ExitUsage,
+		job.Interrupted: ExitInterrupted, job.Auth: ExitAuth, job.Files: ExitFiles}
+	if c < 0 || int(c) >= len(codes) {
+		return ExitUsage
 	}
-	return ExitUsage
+	return codes[c]
 }
 
 // appHelp is urfave/cli's app help with the exit codes appended; each
@@ -136,6 +129,8 @@ func newApp(e *env) *cli.App {
 			fieldsCommand(e),
 			runsCommand(e),
 			showCommand(e),
+			gcCommand(e),
+			mergeShardsCommand(e),
 			sandboxCommand(e),
 			setupCommand(e),
 			reconcileCommand(e),

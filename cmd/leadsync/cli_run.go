@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -144,8 +143,7 @@ func printDiff(c *cli.Context, e *env, d *job.DiffResult) error {
 	if c.Bool("json") {
 		return printJSON(e, d.Summary)
 	}
-	d.Diff.WriteText(e.stdout)
-	fmt.Fprintf(e.stdout, "  report     %s (%s)\n", d.Dir, strings.Join(d.Files, ", "))
+	d.WriteText(e.stdout)
 	return nil
 }
 

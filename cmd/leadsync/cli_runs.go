@@ -52,7 +52,11 @@ func runsCommand(e *env) *cli.Command {
 			if c.Bool("json") {
 				return printJSON(e, infos)
 			}
-			return job.WriteRuns(e.stdout, infos)
+			if err := job.WriteRuns(e.stdout, infos); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "state %s: %s (leadsync gc prunes old runs' row outcomes)\n", h.Path(), byteSize(h.Size()))
+			return nil
 		},
 	}
 }

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/leadsync/leadsync/pipeline/job"
-	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sinks/vendors"
 )
 
@@ -31,30 +29,11 @@ func fieldsCommand(e *env) *cli.Command {
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			s := ve.Schema()
-			objs := s.Objects
+			object := ""
 			if c.NArg() == 2 {
-				o, err := s.Object(c.Args().Get(1))
-				if err != nil {
-					return withCode(ExitUsage, err)
-				}
-				objs = []sinks.Object{o}
+				object = c.Args().Get(1)
 			}
-			if c.NArg() == 1 && !c.Bool("markdown") && len(ve.Options) > 0 {
-				job.WriteVendorOptions(e.stdout, ve)
-				fmt.Fprintln(e.stdout)
-			}
-			for i, o := range objs {
-				if i > 0 {
-					fmt.Fprintln(e.stdout)
-				}
-				if c.Bool("markdown") {
-					job.WriteObjectMarkdown(e.stdout, s.Vendor, o)
-				} else {
-					job.WriteObjectText(e.stdout, s.Vendor, o)
-				}
-			}
-			return nil
+			return withCode(ExitUsage, job.WriteFields(e.stdout, ve, object, c.Bool("markdown")))
 		},
 	}
 }

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -77,15 +74,5 @@ func sandbox(c *cli.Context, e *env) error {
 	}
 	base := "http://" + ln.Addr().String()
 	fmt.Fprint(e.stdout, job.DescribeSandbox(base, vendors, s))
-	srv := &http.Server{Handler: job.SandboxHandler(vendors), ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return withCode(ExitUsage, err)
-	}
-	return nil
+	return withCode(ExitUsage, job.ServeSandbox(ctx, ln, vendors))
 }

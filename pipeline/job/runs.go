@@ -57,6 +57,12 @@ func OpenHistory(statePath, jobFile string, lookup func(string) (string, bool), 
 	return &History{store: s, job: job, jobFile: jobFile}, nil
 }
 
+// Path is the state database's file.
+func (h *History) Path() string { return h.store.Path() }
+
+// Size is the state database's size in bytes.
+func (h *History) Size() int64 { return h.store.Size() }
+
 // Close closes the state database.
 func (h *History) Close() error { return h.store.Close() }
 
@@ -100,6 +106,7 @@ func (h *History) Show(ctx context.Context, id int64, rows int) (*RunDetail, err
 	}
 	ri := newRunInfo(r, h.store.Path())
 	d := &RunDetail{Info: ri, Run: r, Output: ShowOutput{RunInfo: ri, Rows: []ShowRow{}}}
+	d.Output.Pruned, _ = h.store.Pruned(ctx, id)
 	for _, st := range []string{state.StatusRejected, state.StatusFailed, state.StatusUncertain} {
 		got, err := h.store.Outcomes(ctx, id, st)
 		if err != nil {
@@ -205,6 +212,8 @@ func (ri RunInfo) CallsText() string {
 type ShowOutput struct {
 	RunInfo
 	Rows []ShowRow `json:"problem_rows"`
+	// Pruned: leadsync gc removed the run's per-row outcomes.
+	Pruned bool `json:"pruned"`
 }
 
 type ShowRow struct {

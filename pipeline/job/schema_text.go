@@ -9,6 +9,36 @@ import (
 	"github.com/leadsync/leadsync/sinks"
 )
 
+// WriteFields writes a vendor's schema as `leadsync fields` prints it:
+// every object, or only the one named; text (with the vendor's
+// connection keys first when every object is shown) or Markdown.
+func WriteFields(w io.Writer, ve sinks.Vendor, object string, markdown bool) error {
+	s := ve.Schema()
+	objs := s.Objects
+	if object != "" {
+		o, err := s.Object(object)
+		if err != nil {
+			return err
+		}
+		objs = []sinks.Object{o}
+	}
+	if object == "" && !markdown && len(ve.Options) > 0 {
+		WriteVendorOptions(w, ve)
+		fmt.Fprintln(w)
+	}
+	for i, o := range objs {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		if markdown {
+			WriteObjectMarkdown(w, s.Vendor, o)
+		} else {
+			WriteObjectText(w, s.Vendor, o)
+		}
+	}
+	return nil
+}
+
 // WriteVendorOptions lists the vendor's connection keys, as its
 // descriptor declares them (`leadsync fields VENDOR`).
 func WriteVendorOptions(w io.Writer, ve sinks.Vendor) {

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/leadsync/leadsync/report"
 )
 
 // The results' text forms, as the leadsync command prints them. The
@@ -121,6 +124,9 @@ func (d *RunDetail) WriteText(w io.Writer, limit int) {
 	if r.Message != "" {
 		fmt.Fprintf(w, "  message  %s\n", r.Message)
 	}
+	if d.Output.Pruned {
+		fmt.Fprintf(w, "  outcomes removed by leadsync gc: the counts below remain, the rows do not\n")
+	}
 	verb := "written"
 	if ri.DryRun {
 		verb = "would write"
@@ -152,4 +158,36 @@ func (d *RunDetail) WriteText(w io.Writer, limit int) {
 			}
 		}
 	}
+}
+
+// WriteMergedShards writes a merge of shards' summaries as the
+// merge-shards command prints it.
+func WriteMergedShards(w io.Writer, m *report.MergedShards) {
+	s := m.Summary
+	fmt.Fprintf(w, "job %v, %d shards: %v\n", s["job"], m.Shards, s["status"])
+	for _, k := range []string{"rows", "entities", "written", "rejected", "uncertain", "failed", "calls"} {
+		if v, ok := s[k]; ok {
+			fmt.Fprintf(w, "  %-9s %v\n", k, v)
+		}
+	}
+	if acts, ok := s["actions"].(map[string]any); ok && len(acts) > 0 {
+		names := make([]string, 0, len(acts))
+		for k := range acts {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			fmt.Fprintf(w, "  %-9s %v\n", k, acts[k])
+		}
+	}
+	for _, f := range m.Files {
+		fmt.Fprintf(w, "  wrote     %s\n", f)
+	}
+}
+
+// WriteText writes a dry run's plan as diff prints it: the diff's
+// summary and the report files.
+func (d *DiffResult) WriteText(w io.Writer) {
+	d.Diff.WriteText(w)
+	fmt.Fprintf(w, "  report     %s (%s)\n", d.Dir, strings.Join(d.Files, ", "))
 }

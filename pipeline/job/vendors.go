@@ -2,8 +2,12 @@ package job
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"time"
 
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/sinks"
@@ -109,3 +113,20 @@ func AndList(s []string) string { return andList(s) }
 
 // CountWord spells a small count ("four").
 func CountWord(n int) string { return countWord(n) }
+
+// ServeSandbox serves the vendors' emulators on ln (behind SandboxHandler's
+// guard) until ctx is done, then shuts the server down, giving requests in
+// flight 5 s.
+func ServeSandbox(ctx context.Context, ln net.Listener, vendors []SandboxVendor) error {
+	srv := &http.Server{Handler: SandboxHandler(vendors), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
