@@ -97,3 +97,19 @@ func TestHistoryAndReconcile(t *testing.T) {
 		t.Fatalf("reconcile: %v, %+v", err, r)
 	}
 }
+
+// gc through the library: a job's state path from its file; no state is
+// a usage error, not a new database.
+func TestCollectGarbage(t *testing.T) {
+	path := writeJob(t, "{vendor: export, schema: leaddesk/contact, path: out.csv}")
+	if _, err := CollectGarbage(context.Background(), GCOptions{JobFile: path, Keep: 1}); ClassOf(err) != Usage {
+		t.Fatalf("gc before any run: %v", err)
+	}
+	if _, err := load(t, path).Run(context.Background(), RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := CollectGarbage(context.Background(), GCOptions{JobFile: path, Keep: 1})
+	if err != nil || res.Path != filepath.Join(filepath.Dir(path), "state", "state.db") || res.Runs != 0 {
+		t.Fatalf("gc: %v, %+v", err, res)
+	}
+}
