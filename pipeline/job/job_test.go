@@ -59,9 +59,9 @@ func TestRunInterruptedThenResumed(t *testing.T) {
 // Refusals before a run starts come as classed errors and no result.
 func TestRunRefusalsAreClassed(t *testing.T) {
 	path := writeJob(t, "{vendor: export, schema: leaddesk/contact, path: out.csv}")
-	res, err := load(t, path).Run(context.Background(), RunOptions{DryRun: true})
+	res, err := load(t, path).Run(context.Background(), RunOptions{PlanIn: "plan.json"})
 	if res != nil || ClassOf(err) != Usage {
-		t.Fatalf("dry run of an export: %v, %v", res, err)
+		t.Fatalf("a plan applied to an export: %v, %v", res, err)
 	}
 	res, err = load(t, path).Run(context.Background(), RunOptions{})
 	if err != nil || res.Class != Done || res.Summary.Written != 3 || filepath.Base(res.Summary.Output) != "out.csv" {
