@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/leadsync/leadsync/config"
+	"github.com/leadsync/leadsync/pipeline/job"
 	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sinks/vendors"
 )
@@ -74,16 +75,34 @@ func withCode(code int, err error) error {
 	return &exitError{code: code, err: err}
 }
 
-// appHelp is urfave/cli's app help with the exit codes appended; the
+// classErr gives a job error the exit code of its class.
+func classErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return withCode(exitCode(job.ClassOf(err)), err)
+}
+
+// exitCode maps a job's class to the process exit code.
+func exitCode(c job.Class) int {
+	codes := [...]int{job.Done: ExitOK, job.Rejected: ExitRejected, job.Usage: ExitUsage,
+		job.Interrupted: ExitInterrupted, job.Auth: ExitAuth, job.Files: ExitFiles}
+	if c < 0 || int(c) >= len(codes) {
+		return ExitUsage
+	}
+	return codes[c]
+}
+
+// appHelp is urfave/cli's app help with the exit codes appended; each
 // app carries its own copy, so no package-level template is changed.
-var appHelp = strings.TrimRight(cli.AppHelpTemplate, "\n") + "\n\n" + exitHelp
+func appHelp() string { return strings.TrimRight(cli.AppHelpTemplate, "\n") + "\n\n" + exitHelp }
 
 // newApp builds the command tree.
 func newApp(e *env) *cli.App {
 	return &cli.App{
-		CustomAppHelpTemplate: appHelp,
+		CustomAppHelpTemplate: appHelp(),
 		Name:                  "leadsync",
-		Usage:                 "sync lead files (CSV, XLSX) into " + andList(sinkTitles(e.vendors)) + ", resumably and without duplicates",
+		Usage:                 "sync lead files (CSV, XLSX) into " + job.AndList(job.SinkTitles(e.vendors)) + ", resumably and without duplicates",
 		Description: "A job file (YAML) names a source, a sink and a mapping. `leadsync validate JOB` checks it,\n" +
 			"`leadsync run JOB` runs or resumes it, `leadsync inspect FILE` suggests a mapping.",
 		Reader:               e.stdin,
@@ -181,7 +200,7 @@ func runEnv(e *env, args []string) int {
 				fmt.Fprintln(stderr, "leadsync:", indentErrors(ee.err))
 			}
 		}
-		if fileFault(ee.err) {
+		if job.ClassOf(ee.err) == job.Files {
 			return ExitFiles
 		}
 		return ee.code

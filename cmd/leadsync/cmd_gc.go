@@ -1,13 +1,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"os"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/leadsync/leadsync/state"
+	"github.com/leadsync/leadsync/pipeline/job"
 )
 
 // gcCommand prunes old runs' per-row outcomes from a state file.
@@ -24,27 +22,12 @@ func gcCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "vacuum", Usage: "shrink the file afterwards"},
 		),
 		Action: func(c *cli.Context) error {
-			path := c.String("state")
-			if jp := c.String("job"); jp != "" {
-				s, _, err := openState(c, e) // resolves the job's state path
-				if err != nil {
-					return withCode(ExitUsage, err)
-				}
-				path = s.Path()
-				s.Close()
-			}
-			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-				return exitf(ExitUsage, "no state here (%s does not exist): nothing to collect", path)
-			}
-			s, err := state.Open(path)
+			res, err := job.CollectGarbage(c.Context, job.GCOptions{State: c.String("state"), JobFile: c.String("job"),
+				Lookup: e.lookup, Vendors: e.vendors, Keep: c.Int("keep"), Vacuum: c.Bool("vacuum")})
 			if err != nil {
-				return err
+				return classErr(err)
 			}
-			defer s.Close()
-			res, err := s.GC(c.Context, c.Int("keep"), c.Bool("vacuum"))
-			if err != nil {
-				return err
-			}
+			path := res.Path
 			if c.Bool("json") {
 				return printJSON(e, map[string]any{"state": path, "runs_pruned": res.Runs, "outcomes_removed": res.Outcomes,
 					"staged_removed": res.Staged, "bytes_before": res.SizeBefore, "bytes_after": res.SizeAfter})

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	jobpkg "github.com/leadsync/leadsync/pipeline/job"
 	"os"
 	"path/filepath"
 	"slices"
@@ -151,7 +152,7 @@ func TestInspectSkeletonRoundTrip(t *testing.T) {
 				file := objectFile(t, dir, ve.Name, obj)
 				job := filepath.Join(dir, "job.yaml")
 				r := runApp(t, nil, "inspect", file, "--sink", name, "--out", job, "--json")
-				var out inspectOut
+				var out jobpkg.Inspection
 				if r.code != ExitOK || json.Unmarshal([]byte(r.stdout), &out) != nil || out.Skeleton == nil {
 					t.Fatalf("inspect: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 				}
@@ -212,21 +213,6 @@ func TestInspectSkeletonRoundTrip(t *testing.T) {
 				}
 			})
 		}
-	}
-}
-
-// A setting among the sandbox's saved tables (LeadSquared's
-// DefaultCountryCode) is kept when it differs and dropped when it does
-// not; it is no error (it made a second sandbox run fail).
-func TestSubtractJSONKeepsSettings(t *testing.T) {
-	base := []byte(`{"DefaultCountryCode":"+91","Leads":[{"a":1}]}`)
-	got, err := subtractJSON([]byte(`{"DefaultCountryCode": "+91", "Leads": [{"a": 1}, {"b": 2}]}`), base)
-	if err != nil || string(got) != `{"Leads":[{"b":2}]}` {
-		t.Fatalf("got %s, %v", got, err)
-	}
-	got, err = subtractJSON([]byte(`{"DefaultCountryCode":"+65","Leads":[{"a":1}]}`), base)
-	if err != nil || string(got) != `{"DefaultCountryCode":"+65"}` {
-		t.Fatalf("got %s, %v", got, err)
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	jobpkg "github.com/leadsync/leadsync/pipeline/job"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,7 +63,7 @@ func TestValidateOnlineLeadDesk(t *testing.T) {
 		t.Fatalf("missing list: exit %d\n%s\nwant %s", r.code, r.stderr, want)
 	}
 	r = runApp(t, env, "validate", "--json", "--online", bad)
-	var out validateOut
+	var out jobpkg.Validation
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatalf("--json: %v\n%s", err, r.stdout)
 	}

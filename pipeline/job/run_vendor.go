@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"context"
@@ -366,12 +366,12 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 	job := rs.p.job
 	conn, err := connect(job, ve, rs.p.object.Name, rs.logger)
 	if err != nil {
-		return runOutcome{err: err, exit: ExitUsage}
+		return runOutcome{err: err, exit: Usage}
 	}
 	defer func() {
 		// The sandbox's records not saved is the run's error, not a warning.
 		if err := conn.shut(); err != nil && out.err == nil {
-			out.err, out.exit = err, ExitUsage
+			out.err, out.exit = err, Usage
 		}
 	}()
 	out = runOutcome{budget: conn.desc}
@@ -385,7 +385,7 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 			return runOutcome{err: err}
 		}
 	}
-	dry := rs.opts.dryRun
+	dry := rs.opts.DryRun
 	var diff *diffCollector
 	var reporter pipeline.Reporter = rs.files
 	if dry {
@@ -393,10 +393,10 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 		reporter = diff
 	}
 	var approve func(pipeline.Decision) (bool, string)
-	if rs.opts.planIn != "" {
-		plan, err := loadPlan(rs.opts.planIn, rs.inputHash, job.Name)
+	if rs.opts.PlanIn != "" {
+		plan, err := loadPlan(rs.opts.PlanIn, rs.inputHash, job.Name)
 		if err != nil {
-			return runOutcome{err: err, exit: ExitUsage}
+			return runOutcome{err: err, exit: Usage}
 		}
 		approve = planApprover(plan)
 	}
@@ -408,10 +408,10 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 		stateWriter = writer
 	}
 	prog := &pipeline.Progress{}
-	if conn.warn != "" && rs.plainLines() {
-		fmt.Fprintln(rs.e.stderr, "warning:", conn.warn)
+	if conn.warn != "" {
+		rs.notify("warning", conn.warn)
 	}
-	stopProgress := startProgress(rs.progressEnv(), rs.logger, prog, rs.c.Bool("quiet"), conn.budget)
+	stopProgress := rs.startProgress(prog, conn.budget)
 	conc := rs.conc
 	if conc <= 0 {
 		conc = 4
@@ -419,8 +419,8 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 	retryMax, _ := job.Retry.MaxDuration() // validated when the job was loaded
 	res, err := pipeline.Sync(ctx, pipeline.SyncConfig{
 		Source: rs.p.source, Mapping: rs.p.mapping, Sink: conn.sink, Store: rs.store, State: stateWriter, RunID: rs.run.ID,
-		Reporter: reporter, Concurrency: conc, Limit: rs.c.Int("limit"), Done: done, Progress: prog, Logger: rs.logger,
-		Region: job.Region, Grace: rs.c.Duration("grace"),
+		Reporter: reporter, Concurrency: conc, Limit: rs.opts.Limit, Done: done, Progress: prog, Logger: rs.logger,
+		Region: job.Region, Grace: rs.opts.Grace,
 		Calls: runCalls(conn, dry),
 		Check: func(ctx context.Context) error {
 			if ch, ok := sinks.As[sinks.Checker](conn.sink); ok {
@@ -437,13 +437,11 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 				msg += fmt.Sprintf(": about %s at %s", conn.budget.Duration(pl.Calls).Round(time.Second), conn.desc)
 			}
 			rs.logger.Info("plan", "entities", pl.Entities, "unchanged", pl.Known, "need_find", pl.NeedFind, "list_pages", pl.ListPages, "calls", pl.Calls)
-			if rs.plainLines() {
-				fmt.Fprintln(rs.e.stderr, "plan:", msg)
-			}
+			rs.notify("plan", msg)
 		},
 		Policy: pipeline.Policy{
 			Mode: job.Mode, OnAmbiguous: job.Match.OnAmbiguous, OnUncertain: job.OnUncertain, Merge: job.Merge,
-			Verify: rs.c.Bool("verify"), DryRun: dry, Approve: approve, RetryRejected: rs.c.Bool("retry-rejected"),
+			Verify: rs.opts.Verify, DryRun: dry, Approve: approve, RetryRejected: rs.opts.RetryRejected,
 			Retry: pipeline.Retry{Attempts: job.Retry.Attempts, MaxTime: retryMax},
 		},
 		OnDecision: func(d pipeline.Decision) {
@@ -472,7 +470,8 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 			err = merr
 		}
 		if err == nil && !res.Interrupted {
-			if werr := diff.write(res.Plan); werr != nil {
+			var werr error
+			if out.diff, werr = diff.write(res.Plan); werr != nil {
 				err = werr
 			}
 		}
@@ -512,9 +511,9 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 	out.timeline = conn.budget.Timeline()
 	switch {
 	case isRefused(err):
-		out.err, out.exit = refusedCredentials(rs.e.vendors, job, job.Sink.Vendor, err), ExitAuth
+		out.err, out.exit = refusedCredentials(rs.p.vendors, job, job.Sink.Vendor, err), Auth
 	case errors.Is(err, pipeline.ErrAmbiguous):
-		out.err, out.exit = err, ExitRejected
+		out.err, out.exit = err, Rejected
 	case err != nil:
 		out.err = err
 	}
