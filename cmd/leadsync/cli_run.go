@@ -13,7 +13,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/leadsync/leadsync/budget"
-	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/pipeline"
 	"github.com/leadsync/leadsync/pipeline/job"
 )
@@ -56,7 +55,7 @@ func runCommand(e *env) *cli.Command {
 // runJob runs (run) or plans (diff, run --dry-run) the job at path, with
 // the command's flags added to o, and prints the outcome.
 func runJob(c *cli.Context, e *env, path string, o job.RunOptions) error {
-	logger, err := newLogger(e, c.String("log-format"), c.Bool("quiet"))
+	logger, err := job.NewLogger(e.stderr, c.String("log-format"), c.Bool("quiet"))
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
@@ -70,7 +69,7 @@ func runJob(c *cli.Context, e *env, path string, o job.RunOptions) error {
 		return withCode(ExitUsage, err)
 	}
 	defer j.Close()
-	if err := checkConcurrency(c.Int("concurrency")); err != nil {
+	if err := job.CheckConcurrency(c.Int("concurrency")); err != nil {
 		return withCode(ExitUsage, err)
 	}
 	if j.Empty() {
@@ -144,30 +143,5 @@ func printDiff(c *cli.Context, e *env, d *job.DiffResult) error {
 		return printJSON(e, d.Summary)
 	}
 	d.WriteText(e.stdout)
-	return nil
-}
-
-// newLogger logs on stderr in text or JSON lines; quiet keeps warnings
-// and errors only.
-func newLogger(e *env, format string, quiet bool) (*slog.Logger, error) {
-	opts := &slog.HandlerOptions{}
-	if quiet {
-		opts.Level = slog.LevelWarn
-	}
-	switch format {
-	case "text", "":
-		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
-	}
-	return nil, fmt.Errorf("--log-format %q: use text or json", format)
-}
-
-// checkConcurrency bounds the --concurrency flag as validate bounds the
-// job's concurrency.
-func checkConcurrency(n int) error {
-	if n < 0 || n > config.MaxConcurrency {
-		return fmt.Errorf("--concurrency must be between 1 and %d, not %d", config.MaxConcurrency, n)
-	}
 	return nil
 }

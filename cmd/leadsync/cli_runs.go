@@ -55,7 +55,7 @@ func runsCommand(e *env) *cli.Command {
 			if err := job.WriteRuns(e.stdout, infos); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "state %s: %s (leadsync gc prunes old runs' row outcomes)\n", h.Path(), byteSize(h.Size()))
+			fmt.Fprintf(e.stdout, "state %s: %s (leadsync gc prunes old runs' row outcomes)\n", h.Path(), job.ByteSize(h.Size()))
 			return nil
 		},
 	}

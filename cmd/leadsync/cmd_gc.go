@@ -33,21 +33,8 @@ func gcCommand(e *env) *cli.Command {
 					"staged_removed": res.Staged, "bytes_before": res.SizeBefore, "bytes_after": res.SizeAfter})
 			}
 			fmt.Fprintf(e.stdout, "%s: pruned %d runs (%d row outcomes, %d staged pages); %s → %s\n",
-				path, res.Runs, res.Outcomes, res.Staged, byteSize(res.SizeBefore), byteSize(res.SizeAfter))
+				path, res.Runs, res.Outcomes, res.Staged, job.ByteSize(res.SizeBefore), job.ByteSize(res.SizeAfter))
 			return nil
 		},
 	}
-}
-
-// byteSize is n in KB/MB/GB for people.
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

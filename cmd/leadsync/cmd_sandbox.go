@@ -52,13 +52,8 @@ func sandbox(c *cli.Context, e *env) error {
 			DropAfterWrite: c.Float64("drop-after-write"), Latency: c.Float64("latency"), LatencyDelay: c.Duration("latency-delay"),
 		},
 	}
-	for _, f := range []string{"error500", "extra429", "drop-after-write", "latency"} {
-		if v := c.Float64(f); v < 0 || v > 1 {
-			return exitf(ExitUsage, "--%s must be a fraction between 0 and 1, not %v", f, v)
-		}
-	}
-	if s.TimeScale <= 0 {
-		return exitf(ExitUsage, "--time-scale must be positive")
+	if err := s.Validate(); err != nil {
+		return classErr(err)
 	}
 	vendors := job.NewSandboxVendors(e.vendors, s)
 	if p := c.String("fixtures"); p != "" {

@@ -2,6 +2,7 @@ package job
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -18,6 +19,24 @@ import (
 type EmulatorSettings struct {
 	TimeScale float64
 	Faults    emulator.Faults
+}
+
+// Validate refuses fault fractions outside 0..1 and a time scale that is
+// not positive, naming the sandbox's flag.
+func (s EmulatorSettings) Validate() error {
+	f := s.Faults
+	for _, x := range []struct {
+		flag string
+		v    float64
+	}{{"error500", f.Error500}, {"extra429", f.Extra429}, {"drop-after-write", f.DropAfterWrite}, {"latency", f.Latency}} {
+		if x.v < 0 || x.v > 1 {
+			return classed(Usage, fmt.Errorf("--%s must be a fraction between 0 and 1, not %v", x.flag, x.v))
+		}
+	}
+	if s.TimeScale <= 0 {
+		return classed(Usage, errors.New("--time-scale must be positive"))
+	}
+	return nil
 }
 
 // SandboxVendor is one running emulator as the sandbox sees it.
