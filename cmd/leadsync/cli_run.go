@@ -39,6 +39,7 @@ func runCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "report", Usage: "write the run's reports to `DIR` (default: beside the state database)"},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format on stderr: text or json"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
+			&cli.StringFlag{Name: "shard", Usage: "run shard `I/N` of the job (0 ≤ I < N): its own state, the entities whose keys hash to I"},
 			&cli.DurationFlag{Name: "grace", Value: 15 * time.Second, Usage: "on Ctrl-C, how long entities in flight may finish before the run stops"},
 		},
 		Action: func(c *cli.Context) error {
@@ -78,7 +79,10 @@ func runJob(c *cli.Context, e *env, path string, o job.RunOptions) error {
 	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := j.Run(ctx, withFlags(c, e, logger, o))
+	if o, err = withFlags(c, e, logger, o); err != nil {
+		return withCode(ExitUsage, err)
+	}
+	res, err := j.Run(ctx, o)
 	if res == nil {
 		return classErr(err)
 	}
@@ -110,7 +114,7 @@ func runJob(c *cli.Context, e *env, path string, o job.RunOptions) error {
 
 // withFlags adds the run's flags, its logger, progress and plain lines
 // to o.
-func withFlags(c *cli.Context, e *env, logger *slog.Logger, o job.RunOptions) job.RunOptions {
+func withFlags(c *cli.Context, e *env, logger *slog.Logger, o job.RunOptions) (_ job.RunOptions, err error) {
 	jsonLogs := c.String("log-format") == "json"
 	o.Fresh, o.Verify, o.RetryRejected = c.Bool("fresh"), c.Bool("verify"), c.Bool("retry-rejected")
 	o.Concurrency, o.Limit, o.Grace, o.Logger = c.Int("concurrency"), c.Int("limit"), c.Duration("grace"), logger
@@ -121,7 +125,10 @@ func withFlags(c *cli.Context, e *env, logger *slog.Logger, o job.RunOptions) jo
 		}
 	}
 	o.Progress = progressFor(e, logger, c.Bool("quiet"), jsonLogs)
-	return o
+	if v := c.String("shard"); v != "" {
+		o.Shard, err = pipeline.ParseShard(v)
+	}
+	return o, err
 }
 
 // progressFor shows the run's progress on stderr: with --log-format json

@@ -24,7 +24,9 @@ import (
 // Summary is the run summary: summary.json, and what a command prints
 // (its JSON keys are documented in the README; every key is always present).
 type Summary struct {
-	Job       string `json:"job"`
+	Job string `json:"job"`
+	// Shard is "i/N" for one shard of a job ("" for the whole job).
+	Shard     string `json:"shard"`
 	RunID     int64  `json:"run_id"`
 	Resumed   bool   `json:"resumed"`
 	Status    string `json:"status"`
@@ -186,6 +188,10 @@ type RunOptions struct {
 	// Notify, when set, receives the plain lines a person running the job
 	// wants to see: kind "plan" (the forecast) or "warning".
 	Notify func(kind, msg string)
+	// Shard, when on, runs one shard of the job (pipeline.Shard): its own
+	// state file (state.shard-I-of-N.db beside the job's), lock and
+	// reports, and only the entities the shard owns.
+	Shard pipeline.Shard
 }
 
 // Result is a finished (or stopped) run, as data.
@@ -261,6 +267,13 @@ func (p *Job) checkRunnable(opts RunOptions) (sinks.Vendor, error) {
 // lock and opens the report files; release closes what begin opened.
 func (p *Job) begin(ctx context.Context, opts RunOptions) (rs *runState, release func(), err error) {
 	job := p.job
+	if opts.Shard.On() {
+		if job.Sink.Vendor == "export" {
+			return nil, nil, classed(Usage, fmt.Errorf("--shard %s: an export writes one file; shards split vendor jobs", opts.Shard))
+		}
+		job.State = ShardStatePath(job.State, opts.Shard)
+		job.Name += " [shard " + opts.Shard.String() + "]"
+	}
 	var fp string
 	if p.api != nil {
 		fp = apiFingerprint(job)
@@ -402,7 +415,7 @@ func runStatus(out runOutcome, tot outcomeTotals) string {
 // summary builds the run's summary.
 func (rs *runState) summary(out runOutcome, tot outcomeTotals, counts state.Counts, status, msg string, elapsed time.Duration) Summary {
 	sum := Summary{
-		Job: rs.p.job.Name, RunID: rs.run.ID, Resumed: rs.resumed, Status: status, Sink: rs.p.sinkDesc(), Rows: max(out.rows, tot.rows), Entities: out.entities,
+		Shard: rs.opts.Shard.String(), Job: rs.p.job.Name, RunID: rs.run.ID, Resumed: rs.resumed, Status: status, Sink: rs.p.sinkDesc(), Rows: max(out.rows, tot.rows), Entities: out.entities,
 		Written: out.written, Rejected: out.rejected, Uncertain: tot.uncertain, Failed: tot.failed, Actions: out.actions, Calls: out.calls, Budget: out.budget,
 		ForecastCalls: out.forecast, PlannedCalls: out.planned,
 		Retried: out.retried, Failures: out.failures,
@@ -584,4 +597,11 @@ func totals(counts state.Counts) outcomeTotals {
 func writeSummaryJSON(dir string, s Summary) {
 	b, _ := json.MarshalIndent(s, "", "  ")
 	_ = safefile.WriteFile(filepath.Join(dir, "summary.json"), append(b, '\n'), 0o644)
+}
+
+// ShardStatePath is the state file of one shard: state.db becomes
+// state.shard-2-of-4.db, in the same folder.
+func ShardStatePath(path string, s pipeline.Shard) string {
+	ext := filepath.Ext(path)
+	return fmt.Sprintf("%s.shard-%d-of-%d%s", strings.TrimSuffix(path, ext), s.Index, s.Count, ext)
 }

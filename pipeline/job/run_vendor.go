@@ -420,7 +420,7 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 	res, err := pipeline.Sync(ctx, pipeline.SyncConfig{
 		Source: rs.p.source, Mapping: rs.p.mapping, Sink: conn.sink, Store: rs.store, State: stateWriter, RunID: rs.run.ID,
 		Reporter: reporter, Concurrency: conc, Limit: rs.opts.Limit, Done: done, Progress: prog, Logger: rs.logger,
-		Region: job.Region, Grace: rs.opts.Grace,
+		Region: job.Region, Grace: rs.opts.Grace, Shard: rs.opts.Shard,
 		Calls: runCalls(conn, dry),
 		Check: func(ctx context.Context) error {
 			if ch, ok := sinks.As[sinks.Checker](conn.sink); ok {
