@@ -49,6 +49,9 @@ type Job struct {
 	// State is the state database; default .leadsync/state.db beside the job file.
 	State       string `yaml:"state"`
 	Concurrency int    `yaml:"concurrency"`
+	// KeepRuns, when set, prunes after each run the per-row outcomes of
+	// the job's runs older than its KeepRuns newest (leadsync gc --keep).
+	KeepRuns int `yaml:"keep_runs"`
 
 	// Doc is the parsed file, for positions of later (semantic) errors.
 	Doc *Doc `yaml:"-"`
@@ -332,6 +335,9 @@ func (d *Doc) Job(vendors []sinks.Vendor) (*Job, error) {
 	}
 	if j.Concurrency < 0 {
 		errs = append(errs, d.At(d.NodeAt("$.concurrency"), "concurrency must be 1 or more"))
+	}
+	if j.KeepRuns < 0 {
+		errs = append(errs, d.At(d.NodeAt("$.keep_runs"), "keep_runs must be 1 or more (0 or absent: keep every run's rows)"))
 	}
 	errs = append(errs, d.checkBounds(j)...)
 	if err := errs.Err(); err != nil {

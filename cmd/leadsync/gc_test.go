@@ -54,3 +54,33 @@ func TestGCCommand(t *testing.T) {
 		t.Error("gc created a state file")
 	}
 }
+
+// TestKeepRuns: a job with keep_runs: 2 prunes its older runs' rows after
+// each run by itself; every run stays in history.
+func TestKeepRuns(t *testing.T) {
+	dir := t.TempDir()
+	job := filepath.Join(dir, "job.yaml")
+	os.WriteFile(job, []byte("name: k\nkeep_runs: 2\nsource: {path: in.csv}\nsink: {vendor: export, path: out.jsonl}\nmapping: {name: Name}\n"), 0o644)
+	for i := range 4 {
+		os.WriteFile(filepath.Join(dir, "in.csv"), []byte("Name\nA"+strings.Repeat("x", i)+"\nB\n"), 0o644)
+		if r := runApp(t, nil, "run", "--quiet", job); r.code != ExitOK {
+			t.Fatalf("run %d: exit %d\n%s%s", i, r.code, r.stdout, r.stderr)
+		}
+	}
+	for id, pruned := range map[string]bool{"1": true, "2": true, "3": false, "4": false} {
+		r := runApp(t, nil, "show", "--job", job, "--json", id)
+		var out struct {
+			Pruned bool `json:"pruned"`
+			Rows   int  `json:"rows"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+			t.Fatalf("show %s: %v\n%s%s", id, err, r.stdout, r.stderr)
+		}
+		if out.Pruned != pruned || out.Rows != 2 {
+			t.Errorf("run %s: pruned %v (want %v), rows %d", id, out.Pruned, pruned, out.Rows)
+		}
+	}
+	if r := runApp(t, nil, "validate", filepath.Join(writeFile(t, dir, "bad.yaml", "name: b\nkeep_runs: -1\nsource: {path: in.csv}\nsink: {vendor: export, path: o.jsonl}\nmapping: {name: Name}\n"))); r.code != ExitUsage || !strings.Contains(r.stderr, "keep_runs") {
+		t.Errorf("keep_runs: -1 accepted: exit %d %s", r.code, r.stderr)
+	}
+}

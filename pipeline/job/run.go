@@ -384,6 +384,13 @@ func (rs *runState) finish(out runOutcome, started time.Time) *Result {
 	if err := store.FinishRun(context.Background(), runID, status, counts, msg); err != nil && out.err == nil {
 		out.err = store.Fault(err)
 	}
+	if keep := p.job.KeepRuns; keep > 0 && !rs.opts.DryRun {
+		if res, err := store.GC(context.Background(), keep, false); err != nil {
+			rs.logger.Warn("keep_runs: old runs' rows were not pruned", "error", err)
+		} else if res.Runs > 0 {
+			rs.logger.Info("keep_runs: pruned old runs' rows", "runs", res.Runs, "outcomes", res.Outcomes)
+		}
+	}
 	sum := rs.summary(out, tot, counts, status, msg, time.Since(started))
 	writeSummaryJSON(rs.reportDir, sum)
 	if !rs.opts.DryRun { // a dry run's summary.html is the diff's
