@@ -2,58 +2,18 @@ package budget
 
 import (
 	"context"
-	"fmt"
-	"net"
-	"os"
-	"os/exec"
+	"github.com/leadsync/leadsync/budget/redistest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// startRedis starts a redis-server on a free loopback port for the test.
-// Without redis-server on PATH the test is skipped, unless
-// LEADSYNC_REQUIRE_REDIS is set (CI installs it and sets it).
-func startRedis(t *testing.T, extra ...string) string {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("LEADSYNC_REQUIRE_REDIS") != "" {
-			t.Fatal("redis-server is not installed (LEADSYNC_REQUIRE_REDIS is set)")
-		}
-		t.Skip("redis-server not installed")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	args := append([]string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir()}, extra...)
-	cmd := exec.Command(bin, args...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("redis-server did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // TestRedisLedgerShards: four budgets (four shards, each with its own
 // connection) on one Redis ledger never send more than the limit between
 // them in any window, and together use most of it.
 func TestRedisLedgerShards(t *testing.T) {
-	addr := startRedis(t)
+	addr := redistest.Start(t)
 	const calls, per = 10, 100 * time.Millisecond
 	ctx, cancel := context.WithTimeout(context.Background(), 800*time.Millisecond)
 	defer cancel()
@@ -92,7 +52,7 @@ func TestRedisLedgerShards(t *testing.T) {
 // the URL's password, a wrong one is a clear error without the password,
 // and a pause set by one sharer holds another.
 func TestRedisLedgerAuthAndPause(t *testing.T) {
-	addr := startRedis(t, "--requirepass", "s3cret")
+	addr := redistest.Start(t, "--requirepass", "s3cret")
 	if _, err := OpenRedisLedger("redis://:wrong@"+addr, "k"); err == nil {
 		t.Fatal("a wrong password was accepted")
 	} else if msg := err.Error(); strings.Contains(msg, "wrong") {

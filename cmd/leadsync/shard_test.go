@@ -3,52 +3,17 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net"
+	"github.com/leadsync/leadsync/budget/redistest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/leadsync/leadsync/sinks/emulator"
 	"github.com/leadsync/leadsync/sinks/leaddesk/leaddesktest"
 )
-
-// redisForTest starts a redis-server on a free loopback port. Without one
-// installed the test is skipped, unless LEADSYNC_REQUIRE_REDIS is set (CI).
-func redisForTest(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("LEADSYNC_REQUIRE_REDIS") != "" {
-			t.Fatal("redis-server is not installed (LEADSYNC_REQUIRE_REDIS is set)")
-		}
-		t.Skip("redis-server not installed")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("redis-server did not start")
-		}
-	}
-}
 
 // TestShardsOnOneRedisBudget: one job in 4 shards, 4 processes at once on
 // one LeadDesk credential whose budget is shared through Redis, with
@@ -60,7 +25,7 @@ func TestShardsOnOneRedisBudget(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs four binaries")
 	}
-	addr := redisForTest(t)
+	addr := redistest.Start(t)
 	srv := leaddesktest.NewServer(leaddesktest.Options{TimeScale: 0.002, Faults: emulator.Faults{Seed: 9, DropAfterWrite: 0.1}})
 	defer srv.Close()
 	dir := t.TempDir()
