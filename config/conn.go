@@ -100,6 +100,12 @@ func (d *Doc) scalarAt(path string) string {
 // or "$.source") that vendor v declares. known says v is the vendor the
 // section names; a key only other vendors take is refused.
 func (d *Doc) decodeConn(path string, v sinks.Vendor, known, source bool, vendors []sinks.Vendor) (sinks.Conn, Errors) {
+	return d.decodeConnAt(d.section(strings.TrimPrefix(path, "$.")), path, v, known, source, vendors)
+}
+
+// decodeConnAt reads the connection keys of the mapping node found at
+// path ("$.sink", "$.sink.connections[1]").
+func (d *Doc) decodeConnAt(node ast.Node, path string, v sinks.Vendor, known, source bool, vendors []sinks.Vendor) (sinks.Conn, Errors) {
 	side := strings.TrimPrefix(path, "$.")
 	opts := map[string]sinks.Option{}
 	var takes []string
@@ -113,7 +119,7 @@ func (d *Doc) decodeConn(path string, v sinks.Vendor, known, source bool, vendor
 	}
 	conn := sinks.Conn{}
 	var errs Errors
-	for _, p := range Pairs(d.section(side)) {
+	for _, p := range Pairs(node) {
 		k := Key(p)
 		if !anyVendor[k] {
 			continue // not a connection key: decoded (or refused) with the job
