@@ -58,7 +58,7 @@ func (c *full) List(_ context.Context, fn func(sinks.Record) error) (int, error)
 	return 1, fn(sinks.Record{ID: "1"})
 }
 func (c *full) ListCost(context.Context) (int, error) { c.log("listcost"); return 1, nil }
-func (c *full) Steps(sinks.Fields) []sinks.Step      { return []sinks.Step{{Name: "a", Idempotent: true}} }
+func (c *full) Steps(sinks.Fields) []sinks.Step       { return []sinks.Step{{Name: "a", Idempotent: true}} }
 func (c *full) Do(ctx context.Context, step string, _ sinks.Fields, _ map[string]string) (string, error) {
 	c.log("do " + step + " " + sinks.EntityOf(ctx))
 	return c.name, nil
