@@ -110,6 +110,8 @@ func newApp(e *env) *cli.App {
 			fieldsCommand(e),
 			runsCommand(e),
 			showCommand(e),
+			gcCommand(e),
+			mergeShardsCommand(e),
 			sandboxCommand(e),
 			setupCommand(e),
 			reconcileCommand(e),

@@ -176,7 +176,11 @@ func runsCommand(e *env) *cli.Command {
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", ri.ID, ri.Job, started.Local().Format("2006-01-02 15:04:05"), dur, ri.statusText(),
 					ri.Rows, ri.Created, ri.Updated, ri.Unchanged, ri.Rejected, ri.callsText())
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "state %s: %s (leadsync gc prunes old runs' row outcomes)\n", s.Path(), byteSize(s.Size()))
+			return nil
 		},
 	}
 }
@@ -185,6 +189,8 @@ func runsCommand(e *env) *cli.Command {
 type showOutput struct {
 	runInfo
 	Rows []showRow `json:"problem_rows"`
+	// Pruned: leadsync gc removed the run's per-row outcomes.
+	Pruned bool `json:"pruned"`
 }
 
 type showRow struct {
@@ -219,6 +225,7 @@ func showCommand(e *env) *cli.Command {
 			}
 			ri := newRunInfo(r, s.Path())
 			out := showOutput{runInfo: ri, Rows: []showRow{}}
+			out.Pruned, _ = s.Pruned(c.Context, id)
 			type group struct {
 				status string
 				rows   []state.Outcome
@@ -248,6 +255,9 @@ func showCommand(e *env) *cli.Command {
 			}
 			if r.Message != "" {
 				fmt.Fprintf(w, "  message  %s\n", r.Message)
+			}
+			if out.Pruned {
+				fmt.Fprintf(w, "  outcomes removed by leadsync gc: the counts below remain, the rows do not\n")
 			}
 			verb := "written"
 			if ri.DryRun {
