@@ -11,6 +11,7 @@ import (
 	"github.com/leadsync/leadsync/pipeline"
 	"github.com/leadsync/leadsync/sinks/emulator"
 	"github.com/leadsync/leadsync/sinks/leaddesk/leaddesktest"
+	"github.com/leadsync/leadsync/sinks/tiledesk/tiledesktest"
 )
 
 // twoKeysJob is leaddeskJob with a second credential of the same account
@@ -240,5 +241,62 @@ func TestTwoCredentialsETA(t *testing.T) {
 	f := readFigures(p, both, &rateWindow{span: time.Second}, time.Now())
 	if f.calls != 3 {
 		t.Errorf("progress counts %d calls of 3", f.calls)
+	}
+}
+
+// Tiledesk through two tokens of one agent (a second token seeded into
+// the emulator): the prefetched listing, the lead_id stamp (OwnKeyer),
+// the create and its follow-up PUT (Coster) all keep working through the
+// routed sink, with lost answers: one lead per person, its phone set,
+// both tokens used.
+func TestTwoCredentialsTiledesk(t *testing.T) {
+	srv := tiledesktest.NewServer(tiledesktest.Options{TimeScale: 0.001, Faults: emulator.Faults{Seed: 7, DropAfterWrite: 0.1}})
+	defer srv.Close()
+	const token2 = "second-token-of-the-test-agent"
+	if err := srv.Seed([]byte(`{"tokens":[{"token":"` + token2 + `","user_id":"` + tiledesktest.TestUserID + `"}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	const n = 200
+	writeFile(t, dir, "leads.csv", people(n))
+	job := writeFile(t, dir, "job.yaml", strings.Replace(tiledeskJob, "  token: ${TD_TOKEN}\n", "  token: ${TD_TOKEN}\n  connections: [{token: \"${TD_TOKEN2}\"}]\n", 1))
+	env := map[string]string{"TD_URL": srv.URL + "/v3", "TD_PROJECT": tiledesktest.TestProjectID, "TD_TOKEN": tiledesktest.TestToken, "TD_TOKEN2": token2}
+	r := runApp(t, env, "run", "--quiet", "--concurrency", "16", job)
+	if r.code != ExitRejected { // the broken phone row
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	byEmail := map[string]int{}
+	phoneOf := map[string]string{}
+	for _, l := range srv.Leads() {
+		if !l.Deleted() {
+			byEmail[l.Email]++
+			phoneOf[l.Email] = l.Phone
+		}
+	}
+	for i := 0; i < n; i++ {
+		email := fmt.Sprintf("p%d@example.fi", i)
+		if byEmail[email] != 1 {
+			t.Errorf("%s: %d leads", email, byEmail[email])
+		}
+		if want := fmt.Sprintf("+35840%03d%04d", 100+i/10000, i%10000); phoneOf[email] != want {
+			t.Errorf("%s: phone %q, want %q", email, phoneOf[email], want)
+		}
+	}
+	if srv.Core().Stats().Faults[emulator.FaultDropAfterWrite] == 0 {
+		t.Fatal("no write was dropped; the test proves nothing")
+	}
+	by := map[string]int{}
+	for _, c := range srv.Core().Calls() {
+		by[c.Credential]++
+	}
+	if by["JWT "+tiledesktest.TestToken] < 50 || by["JWT "+token2] < 50 {
+		t.Errorf("calls per token: %v", by)
+	}
+	before := srv.Core().Stats().TotalRequests()
+	if r := runApp(t, env, "run", "--quiet", job); r.code != ExitRejected {
+		t.Fatalf("re-run exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if d := srv.Core().Stats().TotalRequests() - before; d > 4 {
+		t.Errorf("re-run made %d calls", d)
 	}
 }
