@@ -27,13 +27,9 @@ func validateCommand(e *env) *cli.Command {
 				return nil
 			}
 			names, kinds := p.mapping.KeyFields()
-			conns := ""
-			if n := len(p.job.Sink.Conns()); n > 1 {
-				conns = fmt.Sprintf(" (%d connections, entities routed by their keys)", n)
-			}
-			fmt.Fprintf(e.stdout, "%s: ok\n  source  %s (%s, %d columns)\n  sink    %s %s%s\n  fields  %d mapped\n",
+			fmt.Fprintf(e.stdout, "%s: ok\n  source  %s (%s, %d columns)\n  sink    %s %s\n  fields  %d mapped\n",
 				p.job.Doc.File, p.job.Source.Path, p.job.Source.Type, len(p.mapping.Header()),
-				p.job.Sink.Vendor, p.object.Name, conns, len(p.mapping.Fields()))
+				p.job.Sink.Vendor, p.object.Name, len(p.mapping.Fields()))
 			for i, n := range names {
 				fmt.Fprintf(e.stdout, "  key     %s (%s)\n", n, kinds[i])
 			}
