@@ -129,7 +129,7 @@ func (e *ConnError) Unwrap() error { return e.Err }
 func (r *routed) List(ctx context.Context, fn func(Record) error) (int, error) {
 	l, ok := As[Lister](r.conns[0])
 	if !ok {
-		return 0, fmt.Errorf("%s cannot be listed", r.Object().Name)
+		return 0, errNotOffered("Lister")
 	}
 	return l.List(ctx, fn)
 }
@@ -137,49 +137,80 @@ func (r *routed) List(ctx context.Context, fn func(Record) error) (int, error) {
 func (r *routed) ListCost(ctx context.Context) (int, error) {
 	l, ok := As[Lister](r.conns[0])
 	if !ok {
-		return 0, fmt.Errorf("%s cannot be listed", r.Object().Name)
+		return 0, errNotOffered("Lister")
 	}
 	return l.ListCost(ctx)
 }
 
 func (r *routed) Steps(f Fields) []Step {
-	fl, _ := As[Flow](r.conns[0])
+	fl, ok := As[Flow](r.conns[0])
+	if !ok {
+		return nil
+	}
 	return fl.Steps(f)
 }
 
 func (r *routed) Do(ctx context.Context, step string, f Fields, done map[string]string) (string, error) {
-	fl, _ := As[Flow](r.pick(ctx, ""))
+	fl, ok := As[Flow](r.pick(ctx, ""))
+	if !ok {
+		return "", errNotOffered("Flow")
+	}
 	return fl.Do(ctx, step, f, done)
 }
 
 func (r *routed) Verify(ctx context.Context, step string, f Fields, done map[string]string) (string, bool, error) {
-	fl, _ := As[Flow](r.pick(ctx, ""))
+	fl, ok := As[Flow](r.pick(ctx, ""))
+	if !ok {
+		return "", false, errNotOffered("Flow")
+	}
 	return fl.Verify(ctx, step, f, done)
 }
 
 func (r *routed) OwnKeyField() string {
-	o, _ := As[OwnKeyer](r.conns[0])
+	o, ok := As[OwnKeyer](r.conns[0])
+	if !ok {
+		return ""
+	}
 	return o.OwnKeyField()
 }
 
 func (r *routed) OwnKey(ctx context.Context, f Fields) string {
-	o, _ := As[OwnKeyer](r.pick(ctx, ""))
+	o, ok := As[OwnKeyer](r.pick(ctx, ""))
+	if !ok {
+		return ""
+	}
 	return o.OwnKey(ctx, f)
 }
 
 func (r *routed) Delete(ctx context.Context, id string) error {
-	d, _ := As[Deleter](r.pick(ctx, "id:"+id))
+	d, ok := As[Deleter](r.pick(ctx, "id:"+id))
+	if !ok {
+		return errNotOffered("Deleter")
+	}
 	return d.Delete(ctx, id)
 }
 
 func (r *routed) CreateCalls(f Fields) int {
-	c, _ := As[Coster](r.conns[0])
+	c, ok := As[Coster](r.conns[0])
+	if !ok {
+		return 1
+	}
 	return c.CreateCalls(f)
 }
 
 func (r *routed) UpdateCalls(f Fields) int {
-	c, _ := As[Coster](r.conns[0])
+	c, ok := As[Coster](r.conns[0])
+	if !ok {
+		return 1
+	}
 	return c.UpdateCalls(f)
+}
+
+// errNotOffered is returned by a routed sink's method of an optional
+// interface its connections lack (only a direct type assertion, not As,
+// reaches it).
+func errNotOffered(iface string) error {
+	return fmt.Errorf("sinks.Route: the connections are no %s", iface)
 }
 
 // routedHas reports whether s is a routed sink and, if so, whether its
