@@ -542,6 +542,9 @@ func (m *Mapping) apply(rec sources.Record, partial bool) (Lead, error) {
 			continue
 		}
 		if key, ok := keys.Key(k.kind, v, ""); ok {
+			if lead.Keys == nil {
+				lead.Keys = make([]string, 0, len(m.keys))
+			}
 			lead.Keys = append(lead.Keys, key)
 		}
 	}

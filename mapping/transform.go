@@ -165,6 +165,9 @@ func (c *compiler) phoneTransform(arg ast.Node) (transform, bool) {
 		if strings.TrimSpace(s) == "" {
 			return "", nil
 		}
+		if format == phonenumbers.E164 {
+			return phone.Normalize(s, region) // the same, without the library's formatter
+		}
 		num, err := phone.Parse(s, region)
 		if err != nil {
 			return "", err

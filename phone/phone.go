@@ -25,10 +25,21 @@ var fastRegions = map[string]bool{
 // fastParse reads the common spellings of a phone number (digits with
 // spaces, dashes, dots, slashes and brackets, with or without "+", "00" or
 // the national prefix) without libphonenumber's regex-heavy Parse, and
-// checks the result with IsValidNumber. It returns nil whenever it is not
-// sure, and the caller then uses the library's parser: the fast path may
-// only ever agree with the library, never disagree.
+// checks the result as IsValidNumber does. It returns nil whenever it is
+// not sure, and the caller then uses the library's parser: the fast path
+// may only ever agree with the library, never disagree.
 func fastParse(raw, region string) *phonenumbers.PhoneNumber {
+	cc, nsn, ok := fast(raw, region)
+	if !ok {
+		return nil
+	}
+	c := int32(cc)
+	return &phonenumbers.PhoneNumber{CountryCode: &c, NationalNumber: &nsn}
+}
+
+// fast is fastParse without building the number: its calling code and
+// national number, valid when ok.
+func fast(raw, region string) (cc int, nsn uint64, ok bool) {
 	var buf [24]byte
 	d := buf[:0]
 	plus := false
@@ -37,14 +48,14 @@ func fastParse(raw, region string) *phonenumbers.PhoneNumber {
 		switch {
 		case c >= '0' && c <= '9':
 			if len(d) == len(buf) {
-				return nil
+				return 0, 0, false
 			}
 			d = append(d, c)
 		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/':
 		case c == '+' && len(d) == 0 && !plus:
 			plus = true
 		default:
-			return nil // letters, extensions, other scripts: the library decides
+			return 0, 0, false // letters, extensions, other scripts: the library decides
 		}
 	}
 	digits := string(d)
@@ -56,64 +67,79 @@ func fastParse(raw, region string) *phonenumbers.PhoneNumber {
 		return international(digits)
 	}
 	if !fastRegions[region] {
-		return nil
+		return 0, 0, false
 	}
-	cc := phonenumbers.GetCountryCodeForRegion(region)
+	cc = phonenumbers.GetCountryCodeForRegion(region)
 	ndd := phonenumbers.GetNddPrefixForRegion(region, true)
-	nsn := digits
-	if ndd != "" && strings.HasPrefix(nsn, ndd) {
-		nsn = nsn[len(ndd):]
+	national := digits
+	if ndd != "" && strings.HasPrefix(national, ndd) {
+		national = national[len(ndd):]
 	}
-	if n := build(cc, nsn); n != nil {
-		return n
+	if nn, ok := build(cc, national); ok {
+		return cc, nn, true
 	}
 	// Written with the country code but no "+" (Excel drops it): 358401234567.
 	if !strings.HasPrefix(digits, "0") {
 		return international(digits)
 	}
-	return nil
+	return 0, 0, false
 }
 
-func international(digits string) *phonenumbers.PhoneNumber {
+func international(digits string) (int, uint64, bool) {
 	for l := 1; l <= 3 && l < len(digits); l++ {
 		cc, err := strconv.Atoi(digits[:l])
 		if err != nil {
-			return nil
+			return 0, 0, false
 		}
-		if phonenumbers.GetRegionCodeForCountryCode(cc) == phonenumbers.UNKNOWN_REGION {
+		region := phonenumbers.GetRegionCodeForCountryCode(cc)
+		if region == phonenumbers.UNKNOWN_REGION {
 			continue
 		}
 		// Country codes are prefix-free: the first known one is the one.
 		nsn := digits[l:]
-		if n := build(cc, nsn); n != nil {
-			return n
+		if nn, ok := build(cc, nsn); ok {
+			return cc, nn, true
 		}
 		// "+358 (0)40 ...": the national prefix written after the code.
-		region := phonenumbers.GetRegionCodeForCountryCode(cc)
 		if ndd := phonenumbers.GetNddPrefixForRegion(region, true); fastRegions[region] && ndd != "" && strings.HasPrefix(nsn, ndd) {
-			return build(cc, nsn[len(ndd):])
+			nn, ok := build(cc, nsn[len(ndd):])
+			return cc, nn, ok
 		}
-		return nil
+		return 0, 0, false
 	}
-	return nil
+	return 0, 0, false
 }
 
-// build returns the number when it is valid; a national number with a
-// leading zero (Italy, say) is left to the library, which keeps the zero.
-func build(cc int, nsn string) *phonenumbers.PhoneNumber {
+// build returns the national number when it is valid; a national number
+// with a leading zero (Italy, say) is left to the library, which keeps the
+// zero. Without one, nsn is the number's national significant number as
+// the library spells it.
+func build(cc int, nsn string) (uint64, bool) {
 	if len(nsn) < 4 || len(nsn) > 17 || nsn[0] == '0' {
-		return nil
+		return 0, false
 	}
 	nn, err := strconv.ParseUint(nsn, 10, 64)
-	if err != nil {
-		return nil
+	if err != nil || !validNSN(cc, nsn) {
+		return 0, false
 	}
-	c := int32(cc)
-	n := &phonenumbers.PhoneNumber{CountryCode: &c, NationalNumber: &nn}
-	if !phonenumbers.IsValidNumber(n) {
-		return nil
+	return nn, true
+}
+
+// E164 formats a number as phonenumbers.Format(n, phonenumbers.E164)
+// does ("+" with the calling code and the national significant number),
+// with one allocation.
+func E164(n *phonenumbers.PhoneNumber) string {
+	if n.GetNationalNumber() == 0 && n.GetRawInput() != "" {
+		return n.GetRawInput() // as the library does
 	}
-	return n
+	return e164(int(n.GetCountryCode()), nsnOf(n))
+}
+
+func e164(cc int, nsn string) string {
+	var buf [32]byte
+	b := append(buf[:0], '+')
+	b = strconv.AppendInt(b, int64(cc), 10)
+	return string(append(b, nsn...))
 }
 
 // ErrInvalid is the cause of every error for a number that is not valid.
@@ -124,11 +150,17 @@ var ErrInvalid = errors.New("not a valid phone number")
 // (region FI) and "358401234567" are all "+358401234567". Numbers that are
 // not valid are an error, never a key.
 func Normalize(s, region string) (string, error) {
-	num, err := Parse(s, region)
+	raw := strings.TrimSpace(s)
+	region = strings.ToUpper(strings.TrimSpace(region))
+	if cc, nn, ok := fast(raw, region); ok {
+		var buf [24]byte
+		return e164(cc, string(strconv.AppendUint(buf[:0], nn, 10))), nil
+	}
+	num, err := parse(s, raw, region)
 	if err != nil {
 		return "", err
 	}
-	return phonenumbers.Format(num, phonenumbers.E164), nil
+	return E164(num), nil
 }
 
 // Parse reads a number in region (when it has no country code) and
@@ -139,14 +171,19 @@ func Parse(s, region string) (*phonenumbers.PhoneNumber, error) {
 	if n := fastParse(raw, region); n != nil {
 		return n, nil
 	}
+	return parse(s, raw, region)
+}
+
+// parse is Parse past the fast path: the library's parser.
+func parse(s, raw, region string) (*phonenumbers.PhoneNumber, error) {
 	num, err := phonenumbers.Parse(raw, region)
-	if err == nil && phonenumbers.IsValidNumber(num) {
+	if err == nil && IsValid(num) {
 		return num, nil
 	}
 	// A number written with its country code but without "+" (as Excel
 	// keeps phones stored as numbers: 358401234567).
 	if d := Digits(raw); len(d) >= 8 && !strings.HasPrefix(raw, "+") && !strings.HasPrefix(d, "0") {
-		if n2, err2 := phonenumbers.Parse("+"+d, ""); err2 == nil && phonenumbers.IsValidNumber(n2) {
+		if n2, err2 := phonenumbers.Parse("+"+d, ""); err2 == nil && IsValid(n2) {
 			return n2, nil
 		}
 	}

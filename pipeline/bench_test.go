@@ -4,20 +4,29 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/mapping"
+	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sinks/export"
 	"github.com/leadsync/leadsync/sinks/leaddesk"
+	"github.com/leadsync/leadsync/sinks/leaddesk/leaddesktest"
+	"github.com/leadsync/leadsync/sources"
 	"github.com/leadsync/leadsync/sources/csvfile"
 	"github.com/leadsync/leadsync/sources/xlsxfile"
 	"github.com/leadsync/leadsync/state"
@@ -136,44 +145,8 @@ func BenchmarkPipelineCSV(b *testing.B) {
 	for _, rows := range benchRows(b) {
 		b.Run(fmt.Sprintf("rows=%d", rows), func(b *testing.B) {
 			path := benchFile(b, rows)
-			doc, err := config.Parse("bench.yaml", []byte(benchMapping), nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			obj, _ := leaddesk.Schema().Object("contact")
 			for b.Loop() {
-				dir := b.TempDir()
-				src, err := csvfile.Open(path, csvfile.Options{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				m, err := mapping.Compile(doc, doc.Root, obj, mapping.Options{Header: src.Header(), SourceFile: "bench.csv", Region: "FI", Keys: []string{"phone", "email"}})
-				if err != nil {
-					b.Fatal(err)
-				}
-				st, err := state.Open(filepath.Join(dir, "state.db"))
-				if err != nil {
-					b.Fatal(err)
-				}
-				run, _, _ := st.BeginRun(context.Background(), state.RunSpec{Job: "bench", Fingerprint: "f", ConfigHash: "c"})
-				sink, err := export.New(filepath.Join(dir, "out.csv"), "", m.Fields())
-				if err != nil {
-					b.Fatal(err)
-				}
-				w := st.NewWriter(run.ID, nil)
-				res, err := Run(context.Background(), Config{Source: src, Mapping: m, Sink: sink, State: w})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := w.Close(); err != nil {
-					b.Fatal(err)
-				}
-				sink.Commit()
-				st.Close()
-				src.Close()
-				if res.Written != rows {
-					b.Fatalf("written %d of %d (rejected %d)", res.Written, rows, res.Rejected)
-				}
+				runCSVExport(b, path, rows)
 			}
 			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 			b.ReportMetric(maxRSSMB(), "peakRSS-MB")
@@ -188,25 +161,7 @@ func BenchmarkBareCSV(b *testing.B) {
 		b.Run(fmt.Sprintf("rows=%d", rows), func(b *testing.B) {
 			path := benchFile(b, rows)
 			for b.Loop() {
-				f, _ := os.Open(path)
-				r := csv.NewReader(bufio.NewReaderSize(f, 1<<20))
-				r.ReuseRecord = true
-				n := 0
-				for {
-					rec, err := r.Read()
-					if err == io.EOF {
-						break
-					}
-					if err != nil {
-						b.Fatal(err)
-					}
-					_ = strings.Clone(rec[0])
-					n++
-				}
-				f.Close()
-				if n != rows+1 {
-					b.Fatalf("read %d", n)
-				}
+				bareCSVRead(b, path, rows)
 			}
 			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 		})
@@ -264,33 +219,8 @@ func benchXLSX(b *testing.B, rows int) string {
 func BenchmarkPipelineXLSX(b *testing.B) {
 	const rows = 100_000
 	path := benchXLSX(b, rows)
-	doc, _ := config.Parse("bench.yaml", []byte(benchMapping), nil)
-	obj, _ := leaddesk.Schema().Object("contact")
 	for b.Loop() {
-		dir := b.TempDir()
-		src, err := xlsxfile.Open(path, xlsxfile.Options{TmpDir: filepath.Join(dir, "tmp")})
-		if err != nil {
-			b.Fatal(err)
-		}
-		m, err := mapping.Compile(doc, doc.Root, obj, mapping.Options{Header: src.Header(), SourceFile: "bench.xlsx", Region: "FI", Keys: []string{"phone", "email"}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		st, _ := state.Open(filepath.Join(dir, "state.db"))
-		run, _, _ := st.BeginRun(context.Background(), state.RunSpec{Job: "bench", Fingerprint: "f", ConfigHash: "c"})
-		sink, _ := export.New(filepath.Join(dir, "out.csv"), "", m.Fields())
-		w := st.NewWriter(run.ID, nil)
-		res, err := Run(context.Background(), Config{Source: src, Mapping: m, Sink: sink, State: w})
-		if err != nil {
-			b.Fatal(err)
-		}
-		w.Close()
-		sink.Commit()
-		st.Close()
-		src.Close()
-		if res.Written != rows {
-			b.Fatalf("written %d of %d (rejected %d)", res.Written, rows, res.Rejected)
-		}
+		runXLSXExport(b, path, rows)
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(maxRSSMB(), "peakRSS-MB")
@@ -302,26 +232,287 @@ func BenchmarkBareExcelize(b *testing.B) {
 	const rows = 100_000
 	path := benchXLSX(b, rows)
 	for b.Loop() {
-		f, err := excelize.OpenFile(path)
-		if err != nil {
-			b.Fatal(err)
-		}
-		it, err := f.Rows("Sheet1")
-		if err != nil {
-			b.Fatal(err)
-		}
-		n := 0
-		for it.Next() {
-			if _, err := it.Columns(); err != nil {
-				b.Fatal(err)
-			}
-			n++
-		}
-		it.Close()
-		f.Close()
-		if n != rows+1 {
-			b.Fatalf("read %d", n)
-		}
+		bareExcelizeRead(b, path, rows)
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// runCSVExport is the local path on a CSV file: source, mapping with
+// phone and e-mail normalization, export sink, state outcomes.
+func runCSVExport(b *testing.B, path string, rows int) {
+	b.Helper()
+	src, err := csvfile.Open(path, csvfile.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runExport(b, src, "bench.csv", rows)
+}
+
+// runXLSXExport is runCSVExport on an XLSX file.
+func runXLSXExport(b *testing.B, path string, rows int) {
+	b.Helper()
+	src, err := xlsxfile.Open(path, xlsxfile.Options{TmpDir: filepath.Join(b.TempDir(), "tmp")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runExport(b, src, "bench.xlsx", rows)
+}
+
+func runExport(b *testing.B, src sources.Source, name string, rows int) {
+	b.Helper()
+	defer src.Close()
+	dir := b.TempDir()
+	doc, err := config.Parse("bench.yaml", []byte(benchMapping), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	obj, _ := leaddesk.Schema().Object("contact")
+	m, err := mapping.Compile(doc, doc.Root, obj, mapping.Options{Header: src.Header(), SourceFile: name, Region: "FI", Keys: []string{"phone", "email"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := state.Open(filepath.Join(dir, "state.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	run, _, err := st.BeginRun(context.Background(), state.RunSpec{Job: "bench", Fingerprint: "f", ConfigHash: "c"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sink, err := export.New(filepath.Join(dir, "out.csv"), "", m.Fields())
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := st.NewWriter(run.ID, nil)
+	res, err := Run(context.Background(), Config{Source: src, Mapping: m, Sink: sink, State: w})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := sink.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	if res.Written != rows {
+		b.Fatalf("written %d of %d (rejected %d)", res.Written, rows, res.Rejected)
+	}
+}
+
+// bareCSVRead reads the file with encoding/csv alone.
+func bareCSVRead(b *testing.B, path string, rows int) {
+	b.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(bufio.NewReaderSize(f, 1<<20))
+	r.ReuseRecord = true
+	n := 0
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = strings.Clone(rec[0])
+		n++
+	}
+	if n != rows+1 {
+		b.Fatalf("read %d", n)
+	}
+}
+
+// bareExcelizeRead reads the file with excelize's row iterator alone.
+func bareExcelizeRead(b *testing.B, path string, rows int) {
+	b.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	it, err := f.Rows("Sheet1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	for it.Next() {
+		if _, err := it.Columns(); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	it.Close()
+	if n != rows+1 {
+		b.Fatalf("read %d", n)
+	}
+}
+
+// cpuTime is the process's user plus system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// cpuOf is the CPU time fn takes (every goroutine's, GC included), after
+// a collection that settles what ran before.
+func cpuOf(fn func()) time.Duration {
+	runtime.GC()
+	t0 := cpuTime()
+	fn()
+	return cpuTime() - t0
+}
+
+// reportCPURatio runs the bare read and the whole path side by side in
+// each iteration and reports the median of their CPU ratios; its last
+// line is the ratio and its goal.
+func reportCPURatio(b *testing.B, what string, goal float64, bare, full func()) {
+	var ratios []float64
+	var bareT, fullT time.Duration
+	for b.Loop() {
+		bt := cpuOf(bare)
+		ft := cpuOf(full)
+		bareT += bt
+		fullT += ft
+		ratios = append(ratios, float64(ft)/float64(bt))
+	}
+	slices.Sort(ratios)
+	med := ratios[len(ratios)/2]
+	b.ReportMetric(float64(bareT.Milliseconds())/float64(len(ratios)), "bare-cpu-ms")
+	b.ReportMetric(float64(fullT.Milliseconds())/float64(len(ratios)), "path-cpu-ms")
+	b.ReportMetric(med, "cpu-ratio")
+	b.Logf("%s CPU ratio (median of %d): %.2f (goal ≤ %.1f)", what, len(ratios), med, goal)
+}
+
+// BenchmarkCPURatioCSV is the CPU of CSV → export (phone and e-mail
+// normalization, state outcomes) divided by the CPU of a bare
+// encoding/csv read of the same file, measured side by side with
+// getrusage in each iteration:
+//
+//	go test ./pipeline -run - -bench CPURatioCSV -benchtime 3x
+func BenchmarkCPURatioCSV(b *testing.B) {
+	rows := 100_000
+	if r := benchRows(b); len(r) == 1 {
+		rows = r[0]
+	}
+	path := benchFile(b, rows)
+	reportCPURatio(b, "CSV → export ÷ bare encoding/csv read", 8,
+		func() { bareCSVRead(b, path, rows) },
+		func() { runCSVExport(b, path, rows) })
+}
+
+// BenchmarkCPURatioXLSX is BenchmarkCPURatioCSV for XLSX → export against
+// a bare excelize row read:
+//
+//	go test ./pipeline -run - -bench CPURatioXLSX -benchtime 3x
+func BenchmarkCPURatioXLSX(b *testing.B) {
+	const rows = 100_000
+	path := benchXLSX(b, rows)
+	reportCPURatio(b, "XLSX → export ÷ bare excelize read", 1.3,
+		func() { bareExcelizeRead(b, path, rows) },
+		func() { runXLSXExport(b, path, rows) })
+}
+
+// seedSink stands in for a vendor while a benchmark fills state: it
+// finds nothing and creates at once, under the scope of the sink the
+// benchmark then runs against.
+type seedSink struct {
+	sinks.Sink
+	mu   sync.Mutex
+	next int
+}
+
+func (s *seedSink) Find(context.Context, sinks.Query) ([]sinks.Record, error) { return nil, nil }
+func (s *seedSink) Create(context.Context, sinks.Fields) (sinks.Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.next++
+	return sinks.Record{ID: strconv.Itoa(s.next)}, nil
+}
+
+// BenchmarkUnchangedRerun: state knows every row of a 100,000-row file
+// as synced to LeadDesk with this very content; a re-run against the
+// LeadDesk emulator must make no call at all (not even the credential
+// check), and its rate is what change detection costs per row:
+//
+//	go test ./pipeline -run - -bench UnchangedRerun -benchtime 3x
+//
+// (LEADSYNC_BENCH_ROWS sets the row count.)
+func BenchmarkUnchangedRerun(b *testing.B) {
+	rows := 100_000
+	if r := benchRows(b); len(r) == 1 {
+		rows = r[0]
+	}
+	path := benchFile(b, rows)
+	doc, err := config.Parse("bench.yaml", []byte(benchMapping), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	obj, _ := leaddesk.Schema().Object("contact")
+	srv := leaddesktest.NewServer(leaddesktest.Options{TimeScale: 0.001})
+	defer srv.Close()
+	sink, err := leaddesk.New(leaddesk.Config{URL: srv.URL, Object: "contact", APIKey: leaddesktest.TestAPIKey, Region: "FI", HTTP: srv.Client()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := state.Open(filepath.Join(b.TempDir(), "state.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	sync := func(s sinks.Sink, check func(context.Context) error) SyncResult {
+		src, err := csvfile.Open(path, csvfile.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer src.Close()
+		m, err := mapping.Compile(doc, doc.Root, obj, mapping.Options{Header: src.Header(), SourceFile: "bench.csv", Region: "FI", Keys: []string{"phone", "email"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		run, _, err := st.BeginRun(context.Background(), state.RunSpec{Job: "bench", Fingerprint: "f", ConfigHash: "c", Fresh: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		w := st.NewWriter(run.ID, nil)
+		res, err := Sync(context.Background(), SyncConfig{Source: src, Mapping: m, Sink: s, Store: st, State: w, RunID: run.ID,
+			Region: "FI", Concurrency: 4, Check: check})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+		if err := st.FinishRun(context.Background(), run.ID, state.RunDone, nil, ""); err != nil {
+			b.Fatal(err)
+		}
+		return res
+	}
+	seeded := sync(&seedSink{Sink: sink}, nil)
+	if seeded.Actions[ActionCreate] != seeded.Entities {
+		b.Fatalf("seeding created %d of %d entities", seeded.Actions[ActionCreate], seeded.Entities)
+	}
+	var cpu time.Duration
+	for b.Loop() {
+		cpu += cpuOf(func() {
+			res := sync(sink, func(context.Context) error { return errors.New("the credential check was made") })
+			if res.Actions[ActionUnchanged] != res.Entities || res.Plan.Known != res.Entities {
+				b.Fatalf("re-run: %v of %d entities", res.Actions, res.Entities)
+			}
+		})
+	}
+	if n := srv.Core().Stats().TotalRequests(); n != 0 {
+		b.Fatalf("the re-runs made %d calls", n)
+	}
+	rate := float64(rows) * float64(b.N) / b.Elapsed().Seconds()
+	cpuRate := float64(rows) * float64(b.N) / cpu.Seconds()
+	b.ReportMetric(0, "calls")
+	b.ReportMetric(rate, "rows/s")
+	b.ReportMetric(cpuRate, "rows/cpu-s")
+	b.Logf("unchanged re-run of %d rows: %.0f rows/s (%.0f rows per CPU second), 0 calls (goal ≥ 150,000 rows/s)", rows, rate, cpuRate)
 }

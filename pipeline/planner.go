@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -56,16 +57,6 @@ func (p *planner) process(ctx context.Context, e *entity, attempt int) (Decision
 	ids, err := cfg.Store.LookupKeys(ctx, scope, indexKeys(e))
 	if err != nil {
 		return d, fmt.Errorf("state: %w", err)
-	}
-	synced := map[string]sinks.Fields{}
-	for _, id := range ids {
-		rec, ok, err := cfg.Store.Record(ctx, scope, id)
-		if err != nil {
-			return d, fmt.Errorf("state: %w", err)
-		}
-		if ok {
-			synced[id] = rec.Fields
-		}
 	}
 
 	var matches []sinks.Record
@@ -124,7 +115,11 @@ func (p *planner) process(ctx context.Context, e *entity, attempt int) (Decision
 		return d, nil
 	}
 	d.VendorID = m.ID
-	d.Changes = diff(obj, e.fields, m.Fields, synced[m.ID])
+	synced, err := p.synced(ctx, ids, m, e.fields)
+	if err != nil {
+		return d, err
+	}
+	d.Changes = diff(obj, e.fields, m.Fields, synced)
 	if len(d.Changes) == 0 {
 		d.Action, d.Status = ActionUnchanged, state.StatusOK
 		p.remember(d, e, hash)
@@ -148,6 +143,30 @@ func (p *planner) process(ctx context.Context, e *entity, attempt int) (Decision
 	d.Status = state.StatusOK
 	p.remember(d, e, hash)
 	return d, nil
+}
+
+// synced is what was last written to the matched record, read (and
+// decoded) from state only when the diff needs it: when the vendor did
+// not return every field the entity has, and state indexes the record.
+func (p *planner) synced(ctx context.Context, ids []string, m sinks.Record, want sinks.Fields) (sinks.Fields, error) {
+	covered := true
+	for k := range want {
+		if _, ok := m.Fields[k]; !ok {
+			covered = false
+			break
+		}
+	}
+	if covered || !slices.Contains(ids, m.ID) {
+		return nil, nil
+	}
+	rec, ok, err := p.cfg.Store.Record(ctx, p.cfg.Sink.Scope(), m.ID)
+	if err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	if !ok {
+		return nil, nil
+	}
+	return rec.Fields, nil
 }
 
 // update sends the changed fields of d's record.
@@ -477,22 +496,29 @@ func (p *planner) setAside(d Decision) (Decision, bool) {
 	return d, true
 }
 
-// knownUnchanged returns the vendor id when state alone settles the
-// entity (one known record with the same content), else "".
-func (p *planner) knownUnchanged(ctx context.Context, e *entity) (string, error) {
-	if p.cfg.Policy.Verify {
-		return "", nil
+// knownUnchanged returns, for each entity, the vendor id when state
+// alone settles it (one known record with the same content), else "".
+// State answers for all of them in batched queries that read hashes
+// only, never the records' fields.
+func (p *planner) knownUnchanged(ctx context.Context, ents []*entity) ([]string, error) {
+	out := make([]string, len(ents))
+	if p.cfg.Policy.Verify || len(ents) == 0 {
+		return out, nil
 	}
-	scope := p.cfg.Sink.Scope()
-	ids, err := p.cfg.Store.LookupKeys(ctx, scope, indexKeys(e))
-	if err != nil || len(ids) != 1 {
-		return "", err
+	keys := make([][]string, len(ents))
+	for i, e := range ents {
+		keys[i] = indexKeys(e)
 	}
-	rec, ok, err := p.cfg.Store.Record(ctx, scope, ids[0])
-	if err != nil || !ok || rec.ContentHash != ContentHash(e.fields) {
-		return "", err
+	known, err := p.cfg.Store.LookupHashes(ctx, p.cfg.Sink.Scope(), keys)
+	if err != nil {
+		return nil, err
 	}
-	return ids[0], nil
+	for i, k := range known {
+		if len(k.IDs) == 1 && k.Found[0] && k.Hashes[0] == ContentHash(ents[i].fields) {
+			out[i] = k.IDs[0]
+		}
+	}
+	return out, nil
 }
 
 // rememberUnknown indexes a record whose content is not known.

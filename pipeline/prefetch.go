@@ -105,11 +105,12 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 	pl := Plan{Entities: len(ents)}
 	obj := p.cfg.Sink.Object()
 	scope := p.cfg.Sink.Scope()
-	for _, e := range ents {
-		id, err := p.knownUnchanged(ctx, e)
-		if err != nil {
-			return pl, err
-		}
+	known, err := p.knownUnchanged(ctx, ents)
+	if err != nil {
+		return pl, err
+	}
+	for i, e := range ents {
+		id := known[i]
 		e.knownID = id
 		if id == "" {
 			ref, ok, err := p.cfg.Store.Refusal(ctx, scope, entityID(e))

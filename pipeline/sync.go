@@ -647,7 +647,7 @@ func unionKeys(have, add []sinks.Key) []sinks.Key {
 // value wins; with "first", the first non-empty value stays. Empty values
 // are never sent: an empty cell means "no data", not "clear the field".
 func mergeFields(names []string, leads []mapping.Lead, policy string) sinks.Fields {
-	f := sinks.Fields{}
+	f := make(sinks.Fields, len(names))
 	for _, l := range leads {
 		for i, v := range l.Values {
 			if v == "" {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,10 +29,11 @@ type Writer struct {
 }
 
 type item struct {
-	outcome *Outcome
-	entity  *Entity
-	refusal *Refusal
-	sync    chan error
+	outcome   Outcome // when isOutcome
+	isOutcome bool
+	entity    *Entity
+	refusal   *Refusal
+	sync      chan error
 }
 
 // Writer tuning.
@@ -48,7 +50,7 @@ func (s *Store) NewWriter(runID int64, committed func(n int)) *Writer {
 }
 
 // Outcome queues a row outcome.
-func (w *Writer) Outcome(o Outcome) { w.ch <- item{outcome: &o} }
+func (w *Writer) Outcome(o Outcome) { w.ch <- item{outcome: o, isOutcome: true} }
 
 // Entity queues an index update: the record's keys, hash and fields.
 func (w *Writer) Entity(e Entity) { w.ch <- item{entity: &e} }
@@ -89,7 +91,7 @@ func (w *Writer) loop() {
 		}
 		n := 0
 		for _, it := range batch {
-			if it.outcome != nil {
+			if it.isOutcome {
 				n++
 			}
 			if it.sync != nil {
@@ -179,26 +181,32 @@ func (w *Writer) commit(batch []item) error {
 	// Outcomes of one row may come twice in a batch (a retry): the later
 	// one wins, and two rows of one statement must not conflict, so a
 	// repeated row flushes what came before it.
-	inChunk := map[int]bool{}
+	// The rows of the chunk being built: rows come in increasing order
+	// but for retries, so only a row not after the last is looked for.
+	inChunk := make([]int, 0, outcomeChunk)
+	rid := any(w.runID) // boxed once
 	var keySt, recSt *sql.Stmt
 	stamp := w.s.stamp()
 	for _, it := range batch {
 		switch {
-		case it.outcome != nil:
-			o := it.outcome
-			if inChunk[o.Row] {
+		case it.isOutcome:
+			o := &it.outcome
+			if k := len(inChunk); k > 0 && o.Row <= inChunk[k-1] && slices.Contains(inChunk, o.Row) {
 				if err := flushOutcomes(); err != nil {
 					return err
 				}
-				clear(inChunk)
+				inChunk = inChunk[:0]
 			}
-			inChunk[o.Row] = true
-			args = append(args, w.runID, o.Row, o.Status, o.Action, o.VendorID, o.Entity, o.Column, o.Error)
+			inChunk = append(inChunk, o.Row)
+			if k := len(inChunk); k > 1 && inChunk[k-1] < inChunk[k-2] {
+				slices.Sort(inChunk) // keeps the last row last
+			}
+			args = append(args, rid, o.Row, o.Status, o.Action, o.VendorID, o.Entity, o.Column, o.Error)
 			if len(args) == 8*outcomeChunk {
 				if err := flushOutcomes(); err != nil {
 					return err
 				}
-				clear(inChunk)
+				inChunk = inChunk[:0]
 			}
 		case it.entity != nil:
 			if keySt == nil {

@@ -1,0 +1,83 @@
+package state
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// LookupHashes answers as LookupKeys and Record do, one entity at a time.
+func TestLookupHashesAgreesWithLookupKeys(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	run, _, _ := s.BeginRun(ctx, RunSpec{Job: "j", Fingerprint: "f", ConfigHash: "c"})
+	w := s.NewWriter(run.ID, nil)
+	rng := rand.New(rand.NewPCG(7, 7))
+	const n = 1300 // more than two chunks of keys
+	for i := 0; i < n; i++ {
+		keys := []string{fmt.Sprintf("phone:+35840%07d", i), fmt.Sprintf("email:p%d@x.fi", i)}
+		if i%10 == 3 {
+			keys = append(keys, fmt.Sprintf("phone:+35840%07d", i+1)) // a key shared with the next one
+		}
+		w.Entity(Entity{Scope: "v/contact@a", VendorID: fmt.Sprint(1000 + i), Keys: keys, ContentHash: fmt.Sprintf("h%d", i), Fields: map[string]string{"x": "y"}})
+		if i%50 == 0 {
+			w.Entity(Entity{Scope: "other/contact@b", VendorID: fmt.Sprint(i), Keys: keys, ContentHash: "other"})
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Keys without a record: an index entry written without one.
+	if _, err := s.db.Exec(`INSERT INTO entity_keys(scope, key, vendor_id) VALUES('v/contact@a', 'email:orphan@x.fi', '999999')`); err != nil {
+		t.Fatal(err)
+	}
+	var ents [][]string
+	for i := 0; i < 2*n; i++ {
+		var ks []string
+		for range 1 + rng.IntN(3) {
+			switch j := rng.IntN(n + 200); {
+			case j < n && rng.IntN(2) == 0:
+				ks = append(ks, fmt.Sprintf("phone:+35840%07d", j))
+			case j < n:
+				ks = append(ks, fmt.Sprintf("email:p%d@x.fi", j))
+			case j%2 == 0:
+				ks = append(ks, "email:orphan@x.fi")
+			default:
+				ks = append(ks, fmt.Sprintf("email:nobody%d@x.fi", j))
+			}
+		}
+		ents = append(ents, ks)
+	}
+	ents = append(ents, nil)
+	got, err := s.LookupHashes(ctx, "v/contact@a", ents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	several := 0
+	for i, ks := range ents {
+		ids, err := s.LookupKeys(ctx, "v/contact@a", ks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got[i].IDs, ids) {
+			t.Fatalf("entity %v: ids %v, LookupKeys %v", ks, got[i].IDs, ids)
+		}
+		if len(ids) > 1 {
+			several++
+		}
+		for j, id := range ids {
+			rec, ok, err := s.Record(ctx, "v/contact@a", id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got[i].Found[j] != ok || got[i].Hashes[j] != rec.ContentHash {
+				t.Fatalf("entity %v, id %s: hash %q found %v; Record %q %v", ks, id, got[i].Hashes[j], got[i].Found[j], rec.ContentHash, ok)
+			}
+		}
+	}
+	if several == 0 {
+		t.Fatal("no entity named several records")
+	}
+}

@@ -1,0 +1,96 @@
+package state
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Outcomes go into SQLite packed as JSON: every value must come back
+// byte for byte, whatever it holds, and a row's later outcome wins, in
+// one batch or across batches.
+func TestWriterOutcomesExact(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	run, _, err := s.BeginRun(ctx, RunSpec{Job: "j", Fingerprint: "f", ConfigHash: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	odd := []string{"", `a "quoted" \ back\slash`, "tab\tnew\nline", "nul\x00byte", "bad \xff\xfe utf-8", "ümlaut 名前 😀", `\u0041`, "{\"json\":[1]}", "\x7f", strings.Repeat("x", 5000)}
+	var want []Outcome
+	w := s.NewWriter(run.ID, nil)
+	for i := 0; i < 2*BatchSize+37; i++ {
+		o := Outcome{Row: i + 2, Status: StatusOK, Action: "export", VendorID: fmt.Sprint(i), Entity: odd[i%len(odd)], Column: odd[(i+3)%len(odd)], Error: odd[(i+7)%len(odd)]}
+		w.Outcome(o)
+		want = append(want, o)
+	}
+	// Later outcomes of rows already queued: in the same batch and in
+	// committed ones.
+	for _, row := range []int{2, 3, 1500, 2*BatchSize + 38} {
+		o := Outcome{Row: row, Status: StatusRejected, Error: "again " + odd[row%len(odd)]}
+		w.Outcome(o)
+		want[row-2] = o
+	}
+	w.Outcome(Outcome{Row: 4, Status: StatusFailed, Error: "first"})
+	w.Outcome(Outcome{Row: 4, Status: StatusOK, Action: "update", Error: "bad \xc3"})
+	want[2] = Outcome{Row: 4, Status: StatusOK, Action: "update", Error: "bad \xc3"}
+	// Out of order within one chunk, then again.
+	for _, o := range []Outcome{{Row: 9001, Status: StatusFailed}, {Row: 9000, Status: StatusOK}, {Row: 9001, Status: StatusOK, Action: "later"}, {Row: 9002, Status: StatusOK}} {
+		w.Outcome(o)
+	}
+	want = append(want, Outcome{Row: 9000, Status: StatusOK}, Outcome{Row: 9001, Status: StatusOK, Action: "later"}, Outcome{Row: 9002, Status: StatusOK})
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Outcomes(ctx, run.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d outcomes, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("outcome %d:\n got %#v\nwant %#v", i, got[i], want[i])
+		}
+	}
+	if !slices.EqualFunc(got, want, func(a, b Outcome) bool { return a == b }) {
+		t.Fatal("outcomes differ")
+	}
+}
+
+// BenchmarkWriterOutcomes commits 100,000 export outcomes through a
+// Writer and reports the process's CPU time per outcome.
+func BenchmarkWriterOutcomes(b *testing.B) {
+	const n = 100_000
+	var cpu time.Duration
+	for b.Loop() {
+		s, err := Open(b.TempDir() + "/state.db")
+		if err != nil {
+			b.Fatal(err)
+		}
+		run, _, _ := s.BeginRun(context.Background(), RunSpec{Job: "j", Fingerprint: "f", ConfigHash: "c"})
+		t0 := cpuNow()
+		w := s.NewWriter(run.ID, nil)
+		for i := range n {
+			w.Outcome(Outcome{Row: i + 2, Status: StatusOK, Action: "export", VendorID: strconv.Itoa(i + 2), Entity: "phone:+35840" + strconv.Itoa(1000000+i)})
+		}
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+		cpu += cpuNow() - t0
+		s.Close()
+	}
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*n), "cpu-ns/outcome")
+}
+
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
