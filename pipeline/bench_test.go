@@ -285,18 +285,15 @@ func runExport(b *testing.B, src sources.Source, name string, rows int) {
 		b.Fatal(err)
 	}
 	w := st.NewWriter(run.ID, nil)
-	res, err := Run(context.Background(), Config{Source: src, Mapping: m, Sink: sink, State: w})
+	res, err := Sync(context.Background(), SyncConfig{Source: src, Mapping: m, Sink: sink, Store: st, RunID: run.ID, State: w})
 	if err != nil {
 		b.Fatal(err)
 	}
 	if err := w.Close(); err != nil {
 		b.Fatal(err)
 	}
-	if err := sink.Commit(); err != nil {
-		b.Fatal(err)
-	}
-	if res.Written != rows {
-		b.Fatalf("written %d of %d (rejected %d)", res.Written, rows, res.Rejected)
+	if res.Statuses[state.StatusOK] != rows {
+		b.Fatalf("written %d of %d (rejected %d)", res.Statuses[state.StatusOK], rows, res.Rejected())
 	}
 }
 

@@ -12,10 +12,11 @@ import (
 // file can be written, resumes it.
 var ErrOwnFile = errors.New("leadsync could not write its own file")
 
-// ownFileFault reports whether an error a RecordSink returned for a row is
-// in fact the failure of the file the sink writes (disk full, read-only,
-// an I/O error): every failed file operation is an *fs.PathError, while a
-// row's own problem (a value too long for a cell) never is.
+// ownFileFault reports whether an error a file sink (a sinks.Stream)
+// returned for a row is in fact the failure of the file the sink writes
+// (disk full, read-only, an I/O error): every failed file operation is an
+// *fs.PathError, while a row's own problem (a value too long for a cell)
+// never is.
 func ownFileFault(err error) bool {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {

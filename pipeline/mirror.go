@@ -22,17 +22,31 @@ type MirrorResult struct {
 // Mirror deletes the records leadsync created in the sink's scope that
 // the run no longer names: the source dropped them. Records created by
 // anyone else are never touched. It refuses when the run wrote nothing.
+// With dryRun, nothing is deleted and state is left alone: the sink is
+// wrapped in sinks.DryRun, and Deleted lists the planned deletions.
 func Mirror(ctx context.Context, sink sinks.Sink, store *state.Store, runID int64, dryRun bool) (MirrorResult, error) {
+	present, err := store.RunVendorIDs(ctx, runID)
+	if err != nil {
+		return MirrorResult{Failed: map[string]string{}}, err
+	}
+	return MirrorNamed(ctx, sink, store, present, len(present), dryRun)
+}
+
+// MirrorNamed is Mirror for a run whose outcomes are not in state (a dry
+// run's, from its decisions): present are the vendor ids the run names,
+// and written how many entities it writes or keeps (0: ErrEmptySource).
+func MirrorNamed(ctx context.Context, sink sinks.Sink, store *state.Store, present map[string]bool, written int, dryRun bool) (MirrorResult, error) {
 	res := MirrorResult{Failed: map[string]string{}}
+	forget := store.Forget
+	if dryRun {
+		sink = sinks.DryRun(sink)
+		forget = func(context.Context, string, string) error { return nil }
+	}
 	del, ok := sinks.As[sinks.Deleter](sink)
 	if !ok {
 		return res, fmt.Errorf("mirror: %s cannot delete", sink.Object().Name)
 	}
-	present, err := store.RunVendorIDs(ctx, runID)
-	if err != nil {
-		return res, err
-	}
-	if len(present) == 0 {
+	if written == 0 {
 		return res, ErrEmptySource
 	}
 	created, err := store.CreatedRecords(ctx, sink.Scope())
@@ -46,10 +60,6 @@ func Mirror(ctx context.Context, sink sinks.Sink, store *state.Store, runID int6
 		if ctx.Err() != nil {
 			return res, ctx.Err()
 		}
-		if dryRun {
-			res.Deleted = append(res.Deleted, id)
-			continue
-		}
 		if err := del.Delete(ctx, id); err != nil {
 			if sinks.ClassOf(err) == sinks.Unauthorized {
 				return res, sinks.Refused(sinks.SideSink, err)
@@ -57,7 +67,7 @@ func Mirror(ctx context.Context, sink sinks.Sink, store *state.Store, runID int6
 			res.Failed[id] = err.Error()
 			continue
 		}
-		if err := store.Forget(ctx, sink.Scope(), id); err != nil {
+		if err := forget(ctx, sink.Scope(), id); err != nil {
 			return res, err
 		}
 		res.Deleted = append(res.Deleted, id)

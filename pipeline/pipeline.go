@@ -1,7 +1,12 @@
-// Package pipeline runs a job: it streams records from a source through a
-// compiled mapping into a sink, on a bounded pool of workers, recording
-// every row's outcome in state and in the run's reports. It knows sinks
-// only through the small interfaces declared here, never a vendor.
+// Package pipeline runs a job: one engine (Sync) for every sink reads
+// records from a source, maps them on a pool of workers, groups them into
+// entities, plans and writes each through the sink, and records every
+// row's outcome in state and in the run's reports. A vendor sink's rows
+// are grouped by match key and planned against the vendor; a file (a
+// sinks.Stream) takes each row in source order and checkpoints its
+// progress. Resume, dry run (sinks.DryRun), reports, progress and mirror
+// are the same for both. It knows sinks only through the sinks package's
+// interfaces, never a vendor.
 package pipeline
 
 import (
@@ -9,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -20,25 +24,7 @@ import (
 	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sources"
-	"github.com/leadsync/leadsync/state"
 )
-
-// RecordSink receives mapped records in source order, from one goroutine.
-// Export sinks (files) are RecordSinks: they cannot find or update, and a
-// run writes them whole.
-type RecordSink interface {
-	// Write stores one lead and returns an id for it (a line number, say).
-	// An error rejects the row and the run goes on, except a failure of
-	// the sink's own file (an *fs.PathError: disk full, read-only), which
-	// stops the run with ErrOwnFile and rejects nothing.
-	Write(ctx context.Context, lead mapping.Lead) (id string, err error)
-	// Commit makes everything written durable (for a file: renames the
-	// temporary file into place). After an interrupted run the previous
-	// output is left as it was.
-	Commit() error
-	// Abort discards what was written.
-	Abort() error
-}
 
 // Reporter receives each row's outcome for the run's report files. Calls
 // come from one goroutine. Optional.
@@ -53,24 +39,6 @@ const (
 	ActionExport = "export"
 )
 
-// Config is one run's wiring.
-type Config struct {
-	Source  sources.Source
-	Mapping *mapping.Mapping
-	Sink    RecordSink
-	// Writer commits outcomes; required.
-	State *state.Writer
-	// Reporter is optional.
-	Reporter Reporter
-	// Concurrency is the number of mapping workers (default: GOMAXPROCS).
-	Concurrency int
-	// Limit stops after this many data rows (0: all).
-	Limit int
-	// Progress, when set, is updated as the run goes.
-	Progress *Progress
-	Logger   *slog.Logger
-}
-
 // Progress is a run's live counters, safe to read from another goroutine.
 type Progress struct {
 	Read     atomic.Int64 // records read (bad rows included)
@@ -84,84 +52,78 @@ type Progress struct {
 	Started time.Time
 }
 
-// Result is what a run did.
-type Result struct {
-	Rows     int // data rows seen
-	Written  int
-	Rejected int
-	// Interrupted is true when the context was cancelled before the source
-	// was exhausted; nothing after the last committed row was written.
-	Interrupted bool
-	Elapsed     time.Duration
-}
-
+// batchSize is how many records the read loop hands the mapping workers
+// at once.
 const batchSize = 512
 
 type batch struct {
 	seq  int
 	recs []sources.Record
 	errs []*sources.RowError // rows the source could not read, by position
-	out  []result
+	pos  []int               // records read up to each
+	out  []mapped
 }
 
-type result struct {
+// mapped is one source record as the read loop hands it on: mapped, or
+// rejected by the source or the mapping.
+type mapped struct {
 	lead mapping.Lead
+	raw  []string
 	err  *sources.RowError
+	// pos is the count of records read up to and including this one.
+	pos int
 }
 
-// Run streams the source through the mapping into the sink. It returns
-// when the source is exhausted, the context is cancelled (Result.Interrupted),
-// or a fatal error occurs. Row problems are never fatal: they become
-// rejected outcomes.
-func Run(ctx context.Context, cfg Config) (Result, error) {
-	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = runtime.GOMAXPROCS(0)
-	}
-	if cfg.Progress == nil {
-		cfg.Progress = &Progress{}
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	start := time.Now()
-	cfg.Progress.Started = start
-
-	// Cancelling ctx stops the reader; the workers and the sink drain what
-	// was already read, so every row read gets an outcome.
-	work := make(chan *batch, cfg.Concurrency*2)
-	mapped := make(chan *batch, cfg.Concurrency*2)
+// readRows is the engine's one read loop, for every sink: it reads the
+// source in batches, maps them on GOMAXPROCS workers (ApplyPartial when
+// partial: required fields are checked on the merged entity), and calls
+// fn with each record in source order, from one goroutine. The first skip
+// records are read but neither mapped nor handed on (a resumed stream's
+// committed rows). It returns at the end of the source, at cfg.Limit, when
+// ctx is cancelled (interrupted; every record read was handed on) or at a
+// fatal error: the source's, the mapping's, or fn's.
+func readRows(ctx context.Context, cfg SyncConfig, partial bool, skip int, fn func(mapped) error) (interrupted bool, err error) {
+	workers := runtime.GOMAXPROCS(0)
+	work := make(chan *batch, workers*2)
+	out := make(chan *batch, workers*2)
 	g, gctx := errgroup.WithContext(context.WithoutCancel(ctx))
-	var interrupted atomic.Bool
-
+	var stopped atomic.Bool
 	g.Go(func() error {
 		defer close(work)
-		return readBatches(ctx, gctx, cfg, work, &interrupted)
+		return readBatches(ctx, gctx, cfg, skip, work, &stopped)
 	})
 	var wg sync.WaitGroup
-	for range cfg.Concurrency {
+	for range workers {
 		wg.Add(1)
 		g.Go(func() error {
 			defer wg.Done()
 			for b := range work {
-				b.out = make([]result, len(b.recs))
 				for i, rec := range b.recs {
+					m := &b.out[i]
+					m.raw = rec.Values
 					if b.errs[i] != nil {
-						b.out[i].err = b.errs[i]
+						m.err = b.errs[i]
 						continue
 					}
-					lead, err := cfg.Mapping.Apply(rec)
+					var lead mapping.Lead
+					var err error
+					if partial {
+						lead, err = cfg.Mapping.ApplyPartial(rec)
+					} else {
+						lead, err = cfg.Mapping.Apply(rec)
+					}
 					if err != nil {
 						var re *sources.RowError
 						if !errors.As(err, &re) {
 							return err
 						}
-						b.out[i].err = re
+						m.err = re
 						continue
 					}
-					b.out[i].lead = lead
+					m.lead = lead
 				}
 				select {
-				case mapped <- b:
+				case out <- b:
 				case <-gctx.Done():
 					return gctx.Err()
 				}
@@ -169,22 +131,45 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			return nil
 		})
 	}
-	go func() { wg.Wait(); close(mapped) }()
-
-	var res Result
-	g.Go(func() error { return writeInOrder(gctx, cfg, mapped, &res) })
-	err := g.Wait()
-	res.Interrupted = interrupted.Load()
-	res.Elapsed = time.Since(start)
-	return res, err
+	go func() { wg.Wait(); close(out) }()
+	g.Go(func() error {
+		pending := map[int]*batch{}
+		next := 0
+		for b := range out {
+			pending[b.seq] = b
+			for {
+				cur, ok := pending[next]
+				if !ok {
+					break
+				}
+				delete(pending, next)
+				next++
+				for _, m := range cur.out {
+					if err := fn(m); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if len(pending) > 0 {
+			return fmt.Errorf("pipeline: %d batches never reached the writer", len(pending))
+		}
+		return nil
+	})
+	err = g.Wait()
+	return stopped.Load(), err
 }
 
-func readBatches(ctx, gctx context.Context, cfg Config, work chan<- *batch, interrupted *atomic.Bool) error {
+func readBatches(ctx, gctx context.Context, cfg SyncConfig, skip int, work chan<- *batch, interrupted *atomic.Bool) error {
 	seq, n := 0, 0
 	b := &batch{seq: seq}
 	send := func() error {
 		if len(b.recs) == 0 {
 			return nil
+		}
+		b.out = make([]mapped, len(b.recs))
+		for i := range b.out {
+			b.out[i].pos = b.pos[i]
 		}
 		select {
 		case work <- b:
@@ -217,87 +202,19 @@ func readBatches(ctx, gctx context.Context, cfg Config, work chan<- *batch, inte
 		}
 		n++
 		cfg.Progress.Read.Add(1)
+		if n <= skip {
+			continue
+		}
 		if rowErr != nil {
 			rec = sources.Record{Row: rowErr.Row, Values: rowErr.Raw}
 		}
 		b.recs = append(b.recs, rec)
 		b.errs = append(b.errs, rowErr)
+		b.pos = append(b.pos, n)
 		if len(b.recs) == batchSize {
 			if err := send(); err != nil {
 				return err
 			}
 		}
 	}
-}
-
-// writeInOrder hands results to the sink in source order.
-func writeInOrder(ctx context.Context, cfg Config, mapped <-chan *batch, res *Result) error {
-	pending := map[int]*batch{}
-	next := 0
-	for b := range mapped {
-		pending[b.seq] = b
-		for {
-			cur, ok := pending[next]
-			if !ok {
-				break
-			}
-			delete(pending, next)
-			next++
-			if err := writeBatch(ctx, cfg, cur, res); err != nil {
-				return err
-			}
-		}
-	}
-	if len(pending) > 0 {
-		return fmt.Errorf("pipeline: %d batches never reached the writer", len(pending))
-	}
-	return nil
-}
-
-func writeBatch(ctx context.Context, cfg Config, b *batch, res *Result) error {
-	for i, r := range b.out {
-		res.Rows++
-		if r.err != nil {
-			if err := reject(cfg, b.recs[i].Values, r.err.Row, r.err.Column, r.err.Err.Error()); err != nil {
-				return err
-			}
-			res.Rejected++
-			continue
-		}
-		id, err := cfg.Sink.Write(ctx, r.lead)
-		if err != nil && ownFileFault(err) {
-			return fmt.Errorf("%w: %w", ErrOwnFile, err)
-		}
-		if err != nil {
-			if err := reject(cfg, b.recs[i].Values, r.lead.Row, "", err.Error()); err != nil {
-				return err
-			}
-			res.Rejected++
-			continue
-		}
-		entity := ""
-		if len(r.lead.Keys) > 0 {
-			entity = r.lead.Keys[0]
-		}
-		cfg.State.Outcome(state.Outcome{Row: r.lead.Row, Status: state.StatusOK, Action: ActionExport, VendorID: id, Entity: entity})
-		if cfg.Reporter != nil {
-			if err := cfg.Reporter.Written(r.lead.Row, b.recs[i].Values, ActionExport, id); err != nil {
-				return fmt.Errorf("report: %w", err)
-			}
-		}
-		res.Written++
-		cfg.Progress.Written.Add(1)
-	}
-	return nil
-}
-
-func reject(cfg Config, raw []string, row int, column, reason string) error {
-	cfg.State.Outcome(state.Outcome{Row: row, Status: state.StatusRejected, Column: column, Error: reason})
-	cfg.Progress.Rejected.Add(1)
-	if cfg.Reporter != nil {
-		if err := cfg.Reporter.Rejected(row, raw, column, reason); err != nil {
-			return fmt.Errorf("report: %w", err)
-		}
-	}
-	return nil
 }

@@ -23,6 +23,12 @@ type planner struct {
 	// recordMu serializes reports: a Reporter is called from one
 	// goroutine at a time.
 	recordMu sync.Mutex
+	// once: an entity that fails is not tried again within the run (a
+	// dry run reports the failed read as it is).
+	once bool
+	// rows is a stream's fast path (sinks.RowCreator), when its columns
+	// are the mapping's fields.
+	rows sinks.RowCreator
 }
 
 // maxCreateAttempts bounds creates of one entity whose outcome stayed
@@ -126,10 +132,6 @@ func (p *planner) process(ctx context.Context, e *entity, attempt int) (Decision
 		return d, nil
 	}
 	d.Action = ActionUpdate
-	if cfg.Policy.DryRun {
-		d.Status = state.StatusOK
-		return d, nil
-	}
 	if !obj.CanUpdate {
 		d.Action, d.Status, d.Reason = ActionExists, state.StatusSkipped, fmt.Sprintf("%s %s cannot be updated at the vendor", obj.Name, m.ID)
 		return d, nil
@@ -228,10 +230,6 @@ func (p *planner) create(ctx context.Context, d Decision, e *entity, hash string
 		d.Changes = append(d.Changes, Change{Field: name, New: v})
 	}
 	sortChanges(d.Changes)
-	if p.cfg.Policy.DryRun {
-		d.Status = state.StatusOK
-		return d, nil
-	}
 	if aside, ok := p.setAside(d); ok {
 		return aside, nil
 	}
@@ -349,9 +347,6 @@ func (p *planner) runSteps(ctx context.Context, d Decision, e *entity, hash stri
 				return d, nil
 			}
 		}
-		if cfg.Policy.DryRun {
-			continue
-		}
 		if !approved {
 			if aside, ok := p.setAside(d); ok {
 				return aside, nil
@@ -412,18 +407,17 @@ func (p *planner) runSteps(ctx context.Context, d Decision, e *entity, hash stri
 		done[st.Name] = res
 	}
 	d.Status = state.StatusOK
-	if cfg.Policy.DryRun {
-		return d, nil
-	}
 	d.VendorID = done[primary]
-	if d.VendorID == "" {
-		d.VendorID = d.ID
-	}
+	// A write whose steps return no id is known in state by its entity.
+	d.entityNamed = d.VendorID == ""
 	p.remember(d, e, hash)
 	return d, nil
 }
 
 func (p *planner) markStep(ctx context.Context, entity, step, st, result, hash string) error {
+	if p.cfg.State == nil {
+		return nil // no state writer: state is only read (a dry run)
+	}
 	// Recorded even when the run is being stopped: the call happened.
 	ctx = context.WithoutCancel(ctx)
 	if err := p.cfg.Store.MarkStep(ctx, p.cfg.RunID, p.cfg.Sink.Scope(), entity, step, state.Step{State: st, Result: result, Hash: hash}); err != nil {
@@ -523,7 +517,7 @@ func (p *planner) knownUnchanged(ctx context.Context, ents []*entity) ([]string,
 
 // rememberUnknown indexes a record whose content is not known.
 func (p *planner) rememberUnknown(d Decision, e *entity) {
-	if p.cfg.Policy.DryRun || p.cfg.State == nil || d.VendorID == "" {
+	if p.cfg.State == nil || d.VendorID == "" {
 		return
 	}
 	p.cfg.State.Entity(state.Entity{Scope: p.cfg.Sink.Scope(), VendorID: d.VendorID, Keys: indexKeys(e), ContentHash: "incomplete",
@@ -533,7 +527,7 @@ func (p *planner) rememberUnknown(d Decision, e *entity) {
 // refuse remembers that the vendor refused the entity with this content,
 // so an unchanged re-run reports it again without a call.
 func (p *planner) refuse(d Decision, err error) {
-	if p.cfg.Policy.DryRun || p.cfg.State == nil {
+	if p.cfg.State == nil {
 		return
 	}
 	p.cfg.State.Refusal(state.Refusal{Scope: p.cfg.Sink.Scope(), Entity: d.ID, ContentHash: ContentHash(d.Fields), Reason: err.Error()})
@@ -541,10 +535,11 @@ func (p *planner) refuse(d Decision, err error) {
 
 // remember queues the index update for a written or confirmed entity.
 func (p *planner) remember(d Decision, e *entity, hash string) {
-	if p.cfg.Policy.DryRun || p.cfg.State == nil || d.VendorID == "" {
+	id := d.recordedID()
+	if p.cfg.State == nil || id == "" {
 		return
 	}
-	p.cfg.State.Entity(state.Entity{Scope: p.cfg.Sink.Scope(), VendorID: d.VendorID, Keys: indexKeys(e), ContentHash: hash, Fields: e.fields,
+	p.cfg.State.Entity(state.Entity{Scope: p.cfg.Sink.Scope(), VendorID: id, Keys: indexKeys(e), ContentHash: hash, Fields: e.fields,
 		Created: d.Action == ActionCreate})
 	if e.wasRefused {
 		p.cfg.State.Refusal(state.Refusal{Scope: p.cfg.Sink.Scope(), Entity: d.ID})
@@ -560,7 +555,7 @@ func (p *planner) record(e *entity, d Decision) error {
 		if cfg.Done[row] {
 			continue
 		}
-		o := state.Outcome{Row: row, Status: d.Status, Action: d.Action, VendorID: d.VendorID, Entity: entityID(e), Error: d.Reason}
+		o := state.Outcome{Row: row, Status: d.Status, Action: d.Action, VendorID: d.recordedID(), Entity: d.ID, Error: d.Reason}
 		if i > 0 && d.Status == state.StatusOK {
 			o.Status = state.StatusMerged
 			o.Error = fmt.Sprintf("merged into row %d on %s", e.rows[0], e.mergedOn)
@@ -576,7 +571,7 @@ func (p *planner) record(e *entity, d Decision) error {
 				if i > 0 {
 					action = "merged:" + d.Action
 				}
-				if err := cfg.Reporter.Written(row, e.raws[i], action, d.VendorID); err != nil {
+				if err := cfg.Reporter.Written(row, e.raws[i], action, d.recordedID()); err != nil {
 					return fmt.Errorf("report: %w", err)
 				}
 			}

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"slices"
 	"sort"
@@ -46,8 +45,10 @@ type Policy struct {
 	// as planned now; false sets the entity aside with the reason (run
 	// --plan: apply exactly what a reviewed plan said).
 	Approve func(Decision) (ok bool, reason string)
-	// DryRun plans with reads only: no create, no update, no intent, no
-	// index change.
+	// DryRun plans with reads only: the engine wraps the sink in
+	// sinks.DryRun (every write refused and recorded: creates, updates,
+	// steps, a file's records) and leaves state as it is (no outcome, no
+	// intent, no index change). Nothing else in the engine looks at it.
 	DryRun bool
 	// RetryRejected sends again entities the vendor refused before with
 	// the same content (by default they are reported again, no call).
@@ -125,6 +126,18 @@ type Decision struct {
 	Attempts   int      // tries within the run (1 unless retried)
 
 	cause error // the last failure, for the retry decision
+	// entityNamed: the write's steps returned no id, so state knows the
+	// record by the entity's name (recordedID).
+	entityNamed bool
+}
+
+// recordedID is the id outcomes and the index record: the vendor's, or
+// the entity's name for a write whose steps returned none.
+func (d Decision) recordedID() string {
+	if d.VendorID == "" && d.entityNamed {
+		return d.ID
+	}
+	return d.VendorID
 }
 
 // SyncConfig wires a run against a vendor sink.
@@ -133,7 +146,7 @@ type SyncConfig struct {
 	Mapping  *mapping.Mapping
 	Sink     sinks.Sink
 	Store    *state.Store
-	State    *state.Writer // nil in a dry run
+	State    *state.Writer // nil: state is only read (a dry run sets it so)
 	RunID    int64
 	Reporter Reporter
 	Policy   Policy
@@ -221,6 +234,14 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	once := false
+	if cfg.Policy.DryRun {
+		// The one place a dry run differs: writes refused by the sink,
+		// state left alone, a failed read reported as it is.
+		cfg.Sink = sinks.DryRun(cfg.Sink)
+		cfg.State = nil
+		once = true
+	}
 	res := SyncResult{Actions: map[string]int{}, Statuses: map[string]int{}, Failures: map[string]int{}}
 	var mu sync.Mutex
 	count := func(d Decision) {
@@ -241,6 +262,16 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 		}
 	}
 
+	p := &planner{cfg: cfg, once: once}
+	if st, ok := sinks.As[sinks.Stream](cfg.Sink); ok {
+		// A file: each row is its own entity, written in source order.
+		err := p.stream(ctx, st, &res, count)
+		if cfg.OnPlan != nil && err == nil {
+			cfg.OnPlan(res.Plan)
+		}
+		res.Elapsed = time.Since(start)
+		return res, err
+	}
 	ents, err := readAndGroup(ctx, cfg, &res)
 	if err != nil {
 		return res, err
@@ -252,7 +283,6 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 	}
 	res.Entities = len(ents)
 
-	p := &planner{cfg: cfg}
 	pl, err := p.plan(ctx, ents, cfg.Region)
 	if err != nil {
 		if sinks.ClassOf(err) == sinks.Unauthorized {
@@ -360,7 +390,7 @@ func (p *planner) processRetrying(ctx context.Context, e *entity) (Decision, err
 		d, err := p.process(ctx, e, attempt)
 		calls += d.Calls
 		d.Calls, d.Attempts = calls, attempt
-		if err != nil || d.Status != state.StatusFailed || !retryable(d.cause) || p.cfg.Policy.DryRun {
+		if err != nil || d.Status != state.StatusFailed || !retryable(d.cause) || p.once {
 			return d, err
 		}
 		if attempt >= r.attempts() || time.Since(start) >= r.maxTime() {
@@ -422,52 +452,27 @@ func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) ([]*enti
 		return k
 	}
 	ev := newEventKeyer(cfg)
-	n := 0
-	for {
-		if ctx.Err() != nil {
-			break
-		}
-		if cfg.Limit > 0 && n >= cfg.Limit {
-			break
-		}
-		rec, err := cfg.Source.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var rowErr *sources.RowError
-		if err != nil && !errors.As(err, &rowErr) {
-			if ctx.Err() != nil {
-				break
-			}
-			return nil, sinks.Refused(sinks.SideSource, fmt.Errorf("read: %w", err))
-		}
-		n++
+	_, err := readRows(ctx, cfg, true, 0, func(m mapped) error {
 		res.Rows++
-		cfg.Progress.Read.Add(1)
+		rowErr := m.err
 		if rowErr == nil {
-			var lead mapping.Lead
-			lead, err = cfg.Mapping.ApplyPartial(rec)
-			if err != nil && !errors.As(err, &rowErr) {
-				return nil, err
+			lead := m.lead
+			keys := cfg.Mapping.SinkKeys(lead)
+			if ev.fields != nil {
+				keys = ev.key(lead)
+				if len(keys) == 0 {
+					rowErr = &sources.RowError{Row: lead.Row, Raw: m.raw,
+						Err: fmt.Errorf("no event key: none of %s has a value, so this %s cannot be told from another", strings.Join(ev.fields, ", "), cfg.Sink.Object().Name)}
+				}
 			}
-			if err == nil {
-				keys := cfg.Mapping.SinkKeys(lead)
-				if ev.fields != nil {
-					keys = ev.key(lead)
-					if len(keys) == 0 {
-						rowErr = &sources.RowError{Row: rec.Row, Raw: rec.Values,
-							Err: fmt.Errorf("no event key: none of %s has a value, so this %s cannot be told from another", strings.Join(ev.fields, ", "), cfg.Sink.Object().Name)}
-						goto rejected
-					}
-				}
-				if names, _ := cfg.Mapping.KeyFields(); len(keys) == 0 && len(names) > 0 {
-					// Written, it could never be matched again: every run
-					// would create it anew.
-					rowErr = &sources.RowError{Row: rec.Row, Raw: rec.Values,
-						Err: fmt.Errorf("no match key: none of %s has a value, so the row cannot be matched against existing records", strings.Join(names, ", "))}
-					goto rejected
-				}
-				rows = append(rows, row{lead: lead, raw: rec.Values, keys: keys})
+			if names, _ := cfg.Mapping.KeyFields(); rowErr == nil && len(keys) == 0 && len(names) > 0 {
+				// Written, it could never be matched again: every run
+				// would create it anew.
+				rowErr = &sources.RowError{Row: lead.Row, Raw: m.raw,
+					Err: fmt.Errorf("no match key: none of %s has a value, so the row cannot be matched against existing records", strings.Join(names, ", "))}
+			}
+			if rowErr == nil {
+				rows = append(rows, row{lead: lead, raw: m.raw, keys: keys})
 				for _, k := range keys {
 					ks := k.Kind + ":" + k.Value
 					if _, ok := parent[ks]; !ok {
@@ -480,18 +485,18 @@ func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) ([]*enti
 						parent[b] = a
 					}
 				}
-				continue
+				return nil
 			}
 		}
-	rejected:
 		if cfg.Done[rowErr.Row] {
 			res.Skipped++
-			continue
-		}
-		if err := rejectRow(cfg, rowErr.Row, rowErr.Raw, rowErr.Column, rowErr.Err.Error()); err != nil {
-			return nil, err
+			return nil
 		}
 		res.Statuses[state.StatusRejected]++
+		return rejectRow(cfg, rowErr.Row, rowErr.Raw, rowErr.Column, rowErr.Err.Error())
+	})
+	if err != nil {
+		return nil, err
 	}
 
 	byRoot := map[string]*entity{}

@@ -93,9 +93,20 @@ type RejectedRow struct {
 	PII []string `json:"-"`
 }
 
-// Sort orders entities by their first row and fills Counts.
+// ActionDelete is a mirror job's planned deletion: a record leadsync
+// created that the source no longer names (no rows; VendorID says which).
+const ActionDelete = "delete"
+
+// Sort orders entities by their first row (planned deletions, which have
+// none, last) and fills Counts.
 func (d *Diff) Sort() {
-	sort.Slice(d.Entities, func(i, j int) bool { return firstRow(d.Entities[i]) < firstRow(d.Entities[j]) })
+	sort.SliceStable(d.Entities, func(i, j int) bool {
+		a, b := d.Entities[i], d.Entities[j]
+		if (len(a.Rows) == 0) != (len(b.Rows) == 0) {
+			return len(b.Rows) == 0
+		}
+		return firstRow(a) < firstRow(b)
+	})
 	sort.Slice(d.Rejected, func(i, j int) bool { return d.Rejected[i].Row < d.Rejected[j].Row })
 	d.Counts = map[string]int{}
 	for _, e := range d.Entities {
@@ -227,7 +238,7 @@ func (d *Diff) WriteReviewCSV(w io.Writer) error {
 // WriteText writes the terminal summary.
 func (d *Diff) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "diff of job %s -> %s (%s)\n", d.Job, d.Sink, d.Input)
-	order := []string{"create", "update", "unchanged", "ambiguous", "not_found", "exists", "uncertain", "rejected"}
+	order := []string{"create", "update", "unchanged", "ambiguous", "not_found", "exists", "uncertain", "rejected", "export", ActionDelete}
 	for _, a := range order {
 		if n := d.Counts[a]; n > 0 {
 			fmt.Fprintf(w, "  %-10s %d\n", a, n)

@@ -203,6 +203,39 @@ type OwnKeyer interface {
 	OwnKey(ctx context.Context, f Fields) string
 }
 
+// Stream is implemented by sinks that take every row as it comes, in
+// source order, into one output of their own (the export files). The
+// engine neither groups rows nor looks records up: each valid row is one
+// Create, in order, from one goroutine, and the engine commits its
+// progress in state with each Checkpoint, so a resumed run appends after
+// the rows already committed instead of processing them again.
+type Stream interface {
+	// Start opens the output. resume is the last Checkpoint an
+	// interrupted run of this output committed ("": start anew). resumed
+	// is false when the output could not be taken up there (the partial
+	// output is gone or changed, or the format cannot be appended to) and
+	// was started anew.
+	Start(resume string) (resumed bool, err error)
+	// Checkpoint makes what was created so far safe in the partial
+	// output and returns its position.
+	Checkpoint() (string, error)
+	// Commit puts the output in place; no partial output is left.
+	Commit() error
+	// Suspend closes the output and keeps the partial output for a resume.
+	Suspend() error
+	// Abort removes the partial output.
+	Abort() error
+}
+
+// RowCreator is a Stream's fast path: Create of one row given as values
+// in the order of Columns, without building Fields. The engine uses it
+// when Columns are the mapping's fields, in order; a dry run never finds
+// it (DrySink's table does not know it), so its rows go to Create.
+type RowCreator interface {
+	Columns() []string
+	CreateRow(ctx context.Context, values []string) (Record, error)
+}
+
 // Deleter is implemented by sinks that can delete (soft or hard).
 type Deleter interface {
 	Delete(ctx context.Context, id string) error
@@ -320,6 +353,11 @@ func As[T any](s Sink) (T, bool) {
 	for s != nil {
 		if isRouted, has := routedHas[T](s); isRouted && !has {
 			return zero, false
+		}
+		if d, ok := s.(*DrySink); ok {
+			var t T
+			found := d.optional(&t)
+			return t, found
 		}
 		if t, ok := s.(T); ok {
 			return t, true

@@ -33,6 +33,7 @@ type item struct {
 	isOutcome bool
 	entity    *Entity
 	refusal   *Refusal
+	cursor    *[2]string // name, value
 	sync      chan error
 }
 
@@ -58,6 +59,12 @@ func (w *Writer) Entity(e Entity) { w.ch <- item{entity: &e} }
 // Refusal queues remembering (or, with an empty ContentHash, forgetting)
 // that the vendor refused an entity.
 func (w *Writer) Refusal(r Refusal) { w.ch <- item{refusal: &r} }
+
+// Cursor queues saving a run's named cursor (SetCursor). It commits with
+// everything queued before it, in the same transaction or a later one, so
+// a cursor read back never runs ahead of the outcomes queued before it: a
+// resumed stream takes up exactly where its committed outcomes end.
+func (w *Writer) Cursor(name, value string) { w.ch <- item{cursor: &[2]string{name, value}} }
 
 // Sync waits until everything queued so far is committed.
 func (w *Writer) Sync() error {
@@ -235,6 +242,15 @@ func (w *Writer) commit(batch []item) error {
 			}
 			if _, err := recSt.ExecContext(ctx, e.Scope, e.VendorID, e.ContentHash, string(fields), w.runID, stamp, created); err != nil {
 				return fmt.Errorf("state: entity record: %w", err)
+			}
+		case it.cursor != nil:
+			if err := flushOutcomes(); err != nil {
+				return err
+			}
+			clear(inChunk)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO cursors(run_id, name, cursor) VALUES(?,?,?)
+				ON CONFLICT(run_id, name) DO UPDATE SET cursor=excluded.cursor`, w.runID, it.cursor[0], it.cursor[1]); err != nil {
+				return fmt.Errorf("state: cursor: %w", err)
 			}
 		case it.refusal != nil:
 			r := it.refusal

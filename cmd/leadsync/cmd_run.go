@@ -231,8 +231,8 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	}
 	job := p.job
 	var ve sinks.Vendor
-	if (opts.dryRun || opts.planIn != "") && job.Sink.Vendor == "export" {
-		return exitf(ExitUsage, "--dry-run plans vendor writes; an export sink writes only a file (validate checks the job)")
+	if opts.planIn != "" && job.Sink.Vendor == "export" {
+		return exitf(ExitUsage, "--plan applies reviewed vendor writes; an export sink writes only a file (--dry-run shows what it would write)")
 	}
 	if job.Sink.Vendor == "export" {
 		if job.Sink.Path == "" {
@@ -425,25 +425,40 @@ func runExport(ctx context.Context, rs *runState) runOutcome {
 	if err != nil {
 		return runOutcome{err: err}
 	}
+	dry := rs.opts.dryRun
+	var diff *diffCollector
+	var reporter pipeline.Reporter = rs.files
+	if dry {
+		diff = newDiffCollector(rs, &connection{budget: budget.NewAdaptive(nil), desc: "none (a file)"})
+		reporter = diff
+	}
 	writer := rs.store.NewWriter(rs.run.ID, nil)
 	ctx, stopWatch := stopOnStateFault(ctx, writer)
 	defer stopWatch()
 	prog := &pipeline.Progress{}
 	stopProgress := startProgress(rs.progressEnv(), rs.logger, prog, rs.c.Bool("quiet"), nil)
-	res, runErr := pipeline.Run(ctx, pipeline.Config{
-		Source: rs.p.source, Mapping: rs.p.mapping, Sink: sink, State: writer, Reporter: rs.files,
+	res, runErr := pipeline.Sync(ctx, pipeline.SyncConfig{
+		Source: rs.p.source, Mapping: rs.p.mapping, Sink: sink, Store: rs.store, RunID: rs.run.ID, State: writer, Reporter: reporter,
 		Concurrency: rs.conc, Limit: rs.c.Int("limit"), Progress: prog, Logger: rs.logger,
+		Policy: pipeline.Policy{DryRun: dry},
+		OnDecision: func(d pipeline.Decision) {
+			if diff != nil {
+				diff.decision(d)
+			}
+		},
 	})
 	stopProgress()
-	if runErr == nil && !res.Interrupted {
-		runErr = sink.Commit()
-	} else {
-		_ = sink.Abort()
-	}
 	if err := writer.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
-	return runOutcome{rows: res.Rows, written: res.Written, rejected: res.Rejected, interrupted: res.Interrupted, output: sink.Path(), err: runErr}
+	out := runOutcome{rows: res.Rows, written: res.Statuses[state.StatusOK], rejected: res.Rejected(), interrupted: res.Interrupted, output: sink.Path(), err: runErr}
+	if dry {
+		out.actions, out.dryStatuses, out.output = res.Actions, res.Statuses, ""
+		if runErr == nil && !res.Interrupted {
+			out.err = diff.write(res.Plan)
+		}
+	}
+	return out
 }
 
 // columnMask masks the source columns that feed PII or email fields.

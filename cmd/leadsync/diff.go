@@ -65,6 +65,33 @@ func (c *diffCollector) decision(d pipeline.Decision) {
 	c.mu.Unlock()
 }
 
+// vendorIDs are the vendor records the planned decisions name (what a
+// mirror keeps).
+func (c *diffCollector) vendorIDs() (ids map[string]bool, kept int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ids = map[string]bool{}
+	for _, e := range c.d.Entities {
+		if e.VendorID != "" {
+			ids[e.VendorID] = true
+		}
+		if e.Action != "rejected" {
+			kept++
+		}
+	}
+	return ids, kept
+}
+
+// deletions adds a mirror's planned deletions to the diff.
+func (c *diffCollector) deletions(ids []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range ids {
+		c.d.Entities = append(c.d.Entities, report.Entity{ID: "vendor:" + id, Action: report.ActionDelete, VendorID: id,
+			Reason: "created by leadsync and no longer in the source (mirror: true)"})
+	}
+}
+
 // write puts diff.json, diff.csv, diff.html (and review.csv when some
 // entity is ambiguous) in the report folder, the plan where asked, and
 // the summary on the terminal.

@@ -486,6 +486,12 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 		out.calls = conn.budget.Stats().Calls
 		out.timeline = conn.budget.Timeline()
 		out.dryStatuses = res.Statuses
+		if err == nil && !res.Interrupted && job.Mirror && res.Rows > 0 {
+			present, kept := diff.vendorIDs()
+			mres, merr := pipeline.MirrorNamed(ctx, conn.sink, rs.store, present, kept, true)
+			diff.deletions(mres.Deleted)
+			err = merr
+		}
 		if err == nil && !res.Interrupted {
 			if werr := diff.write(res.Plan); werr != nil {
 				err = werr

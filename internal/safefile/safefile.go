@@ -164,3 +164,63 @@ func MkdirAll(dir string, perm os.FileMode) error {
 	}
 	return os.MkdirAll(dir, perm)
 }
+
+// PartialName is where a file written over several runs (a resumable
+// export) lives until it is complete: ".name.partial" beside path.
+func PartialName(path string) string {
+	dir, base := filepath.Split(path)
+	return filepath.Join(dir, "."+base+".partial")
+}
+
+// CreatePartial starts path's partial file anew (emptying one a killed
+// run left). Like Create it never opens through a link; Commit renames it
+// onto path, Abort removes it, and Close keeps it for ResumePartial.
+func CreatePartial(path string, perm os.FileMode) (*File, error) {
+	p := PartialName(path)
+	if err := RefuseLinks(p); err != nil {
+		// A link planted at the partial name is removed, never followed.
+		if err := os.Remove(p); err != nil {
+			return nil, err
+		}
+	}
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_TRUNC|oNoFollow, perm)
+	if err != nil {
+		return nil, err
+	}
+	return &File{File: f, path: path}, nil
+}
+
+// ResumePartial opens path's partial file left by an interrupted run,
+// cut to size (what that run committed), positioned at its end. It fails
+// when there is no such file or it is shorter than size.
+func ResumePartial(path string, size int64) (*File, error) {
+	f, err := os.OpenFile(PartialName(path), os.O_RDWR|oNoFollow, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && (!fi.Mode().IsRegular() || fi.Size() < size) {
+		err = fmt.Errorf("%s: %d bytes, the interrupted run committed %d", f.Name(), fi.Size(), size)
+	}
+	if err == nil {
+		err = f.Truncate(size)
+	}
+	if err == nil {
+		_, err = f.Seek(size, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &File{File: f, path: path}, nil
+}
+
+// Close closes the file and keeps it where it is (a partial file, for a
+// resumed run); the final name is left as it was.
+func (f *File) Close() error {
+	if f.done {
+		return nil
+	}
+	f.done = true
+	return f.File.Close()
+}

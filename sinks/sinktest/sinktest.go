@@ -209,4 +209,44 @@ func Run(t *testing.T, h Harness) {
 			t.Fatalf("find after a 500: %v", err)
 		}
 	})
+
+	t.Run("dry run writes nothing", func(t *testing.T) {
+		real, core := h.New(t)
+		rec, err := real.Create(ctx, h.Sample(9))
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := core.Stats()
+		s := sinks.DryRun(real)
+		if _, err := s.Create(ctx, h.Sample(10)); err != nil {
+			t.Fatal(err)
+		}
+		if h.Change != nil {
+			if err := s.Update(ctx, rec.ID, h.Change(9)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if del, ok := sinks.As[sinks.Deleter](s); ok {
+			if err := del.Delete(ctx, rec.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if fl, ok := sinks.As[sinks.Flow](s); ok {
+			done := map[string]string{}
+			for _, st := range fl.Steps(h.Sample(11)) {
+				r, err := fl.Do(ctx, st.Name, h.Sample(11), done)
+				if err != nil {
+					t.Fatalf("step %s: %v", st.Name, err)
+				}
+				done[st.Name] = r
+			}
+		}
+		after := core.Stats()
+		if w, r := after.TotalWrites()-before.TotalWrites(), after.TotalRequests()-before.TotalRequests(); w != 0 || r != 0 {
+			t.Fatalf("a dry run sent %d requests (%d writes) to the emulator", r, w)
+		}
+		if s.Writes().Total() == 0 {
+			t.Fatal("the dry run recorded nothing")
+		}
+	})
 }
