@@ -300,3 +300,28 @@ func TestTwoCredentialsTiledesk(t *testing.T) {
 		t.Errorf("re-run made %d calls", d)
 	}
 }
+
+// A dry run through two credentials reads through both and writes
+// nothing.
+func TestTwoCredentialsDryRun(t *testing.T) {
+	srv := leaddesktest.NewServer(leaddesktest.Options{TimeScale: 0.002})
+	defer srv.Close()
+	dir := t.TempDir()
+	writeFile(t, dir, "leads.csv", people(60))
+	job := writeFile(t, dir, "job.yaml", twoKeysJob)
+	env := map[string]string{"LD_URL": srv.URL, "LD_KEY": leaddesktest.TestAPIKey, "LD_KEY2": leaddesktest.TestAPIKey2}
+	r := runApp(t, env, "run", "--dry-run", "--quiet", job)
+	if r.code == ExitUsage || r.code == ExitAuth {
+		t.Fatalf("dry run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	by := map[string]int{}
+	for _, c := range srv.Core().Calls() {
+		if c.Write {
+			t.Fatalf("a dry run wrote: %s", c.Op)
+		}
+		by[c.Credential]++
+	}
+	if len(srv.Contacts()) != 0 || by[leaddesktest.TestAPIKey] == 0 || by[leaddesktest.TestAPIKey2] == 0 {
+		t.Errorf("dry run: %d contacts, reads per credential %d and %d", len(srv.Contacts()), by[leaddesktest.TestAPIKey], by[leaddesktest.TestAPIKey2])
+	}
+}
