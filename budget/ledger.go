@@ -88,6 +88,20 @@ func LedgerName(key string) string {
 	return hex.EncodeToString(hashKey(key))
 }
 
+// MaxInFlight is how long a call without an answer holds its place in a
+// shared window: longer than any call's timeout, so a call in flight is
+// never forgotten, while the places of a sharer that died mid-call come
+// free in the end.
+const MaxInFlight = 2 * time.Minute
+
+// pollWait bounds a wait for a full shared window: a call in flight
+// counts as ahead of now, so its place may come free (when its answer
+// arrives) long before the computed time; ask again within a quarter
+// window.
+func pollWait(d, per time.Duration) time.Duration {
+	return max(time.Millisecond, min(d, per/4))
+}
+
 // Path is the ledger file's path.
 func (l *FileLedger) Path() string { return l.path }
 
@@ -181,14 +195,14 @@ func (l *FileLedger) Reserve(ctx context.Context, now time.Time, calls int, per 
 		case pause > t:
 			wait = time.Duration(pause - t)
 		case len(kept) >= calls:
-			wait = time.Duration(oldest + int64(per) - t)
-			if wait <= 0 {
-				wait = time.Millisecond
-			}
+			wait = pollWait(time.Duration(oldest+int64(per)-t), per)
 		default:
 			l.seq++
 			n := uint64(l.tag)<<32 | l.seq&0xffffffff
-			kept = append(kept, ledgerEntry{id: n, at: t})
+			// In flight, the call counts as ahead of now until Answered
+			// moves it to its answer's time (a sharer that crashes
+			// mid-call frees its places after MaxInFlight).
+			kept = append(kept, ledgerEntry{id: n, at: t + int64(MaxInFlight)})
 			id = fmt.Sprintf("%016x", n)
 		}
 		return pause, kept
@@ -205,7 +219,7 @@ func (l *FileLedger) Answered(ctx context.Context, id string, now time.Time) err
 	t := now.UnixNano()
 	return l.withLocked(func(pause int64, es []ledgerEntry) (int64, []ledgerEntry) {
 		for i := range es {
-			if es[i].id == n && es[i].at < t {
+			if es[i].id == n {
 				es[i].at = t
 			}
 		}

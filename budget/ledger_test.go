@@ -216,3 +216,34 @@ func TestLedgerAcrossProcesses(t *testing.T) {
 		t.Errorf("two processes sent %d calls in one 100ms window, limit 10", got)
 	}
 }
+
+// TestLedgerCallInFlightHoldsItsPlace: a call sent and not yet answered
+// keeps its place in the shared window however long it takes (a slow
+// answer under load once let a sharer send 120 in a window of 100); its
+// answer moves it to the answer's time.
+func TestLedgerCallInFlightHoldsItsPlace(t *testing.T) {
+	ctx := context.Background()
+	l, err := OpenFileLedger(t.TempDir(), "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	const per = 100 * time.Millisecond
+	t0 := time.Unix(1000, 0)
+	id, _, err := l.Reserve(ctx, t0, 1, per)
+	if err != nil || id == "" {
+		t.Fatalf("first call: %q %v", id, err)
+	}
+	if got, wait, _ := l.Reserve(ctx, t0.Add(3*per), 1, per); got != "" || wait <= 0 {
+		t.Fatal("a second call went out while the first was still in flight, a window later")
+	}
+	if err := l.Answered(ctx, id, t0.Add(3*per)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := l.Reserve(ctx, t0.Add(3*per+per/2), 1, per); got != "" {
+		t.Fatal("a call went out within a window of the first one's answer")
+	}
+	if got, _, _ := l.Reserve(ctx, t0.Add(4*per+time.Millisecond), 1, per); got == "" {
+		t.Fatal("no call a window after the answer")
+	}
+}

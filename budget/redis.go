@@ -34,8 +34,9 @@ type RedisLedger struct {
 }
 
 // reserveScript: KEYS[1] the window's sorted set, KEYS[2] the pause's end
-// (ms); ARGV calls, per (ms), the new call's id. Returns {1, 0} with the
-// call counted, or {0, wait ms}.
+// (ms); ARGV calls, per (ms), the new call's id, MaxInFlight (ms). A call
+// in flight is scored ahead of now (until answered). Returns {1, 0} with
+// the call counted, or {0, wait ms}.
 const reserveScript = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -44,8 +45,8 @@ local pause = tonumber(redis.call('GET', KEYS[2]) or '0')
 if pause > now then return {0, pause - now} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - per)
 if redis.call('ZCARD', KEYS[1]) < calls then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], per * 2 + 60000)
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], per * 2 + tonumber(ARGV[4]))
   return {1, 0}
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -254,7 +255,7 @@ func (l *RedisLedger) Reserve(ctx context.Context, _ time.Time, calls int, per t
 		return "", 0, fmt.Errorf("%w: %v", ErrLedger, err)
 	}
 	id := hex.EncodeToString(raw[:])
-	v, err := l.eval(ctx, reserveScript, strconv.Itoa(calls), strconv.FormatInt(max(1, per.Milliseconds()), 10), id)
+	v, err := l.eval(ctx, reserveScript, strconv.Itoa(calls), strconv.FormatInt(max(1, per.Milliseconds()), 10), id, strconv.FormatInt(MaxInFlight.Milliseconds(), 10))
 	if err != nil {
 		return "", 0, err
 	}
@@ -267,7 +268,7 @@ func (l *RedisLedger) Reserve(ctx context.Context, _ time.Time, calls int, per t
 	if got == 1 {
 		return id, 0, nil
 	}
-	return "", time.Duration(max(1, wait)) * time.Millisecond, nil
+	return "", pollWait(time.Duration(max(1, wait))*time.Millisecond, per), nil
 }
 
 // Answered implements Ledger.

@@ -1,7 +1,9 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
+	"github.com/leadsync/leadsync/state"
 	"testing"
 
 	"github.com/leadsync/leadsync/sinks"
@@ -65,5 +67,57 @@ func TestParseShard(t *testing.T) {
 	}
 	if (Shard{}).On() || !(Shard{}).OwnsKeys(nil) || !(Shard{}).OwnsRow(7) {
 		t.Error("the zero Shard must own everything")
+	}
+}
+
+// TestSyncShards: four shards of one job, each with its own state, on one
+// vendor: every person is written once (in-file duplicates in other
+// spellings stay together in one shard), the bad row is rejected by one
+// shard only, and every row is accounted for by exactly one shard.
+func TestSyncShards(t *testing.T) {
+	sink := newFake(true)
+	sink.recs["500"] = sinks.Fields{"name": "Old Name", "phone": "+358501111111", "city": "Oulu"}
+	rows := [][]string{
+		{"Anna", "+358 40 123 4567", "anna@example.fi", "Helsinki"},
+		{"Mikko", "050-1111111", "", "Oulu"},
+		{"Anna V", "040-1234567", "", ""},
+		{"", "358401234567", "ANNA@example.fi", "Espoo"},
+		{"Bea", "", "bea@example.fi", "Turku"},
+		{"Bad", "12", "", ""},
+		{"Cid", "+358 44 999 8888", "anna@example.fi", "Vaasa"},
+	}
+	for i := 0; i < 40; i++ {
+		rows = append(rows, []string{fmt.Sprint("P", i), fmt.Sprintf("+358 45 %07d", i), "", ""})
+	}
+	entities, rejected, accounted := 0, 0, 0
+	for i := range 4 {
+		env := newSyncEnv(t, sink.obj) // a state of the shard's own
+		run, _, _ := env.store.BeginRun(context.Background(), state.RunSpec{Job: "t", Fingerprint: "f", ConfigHash: "c"})
+		w := env.store.NewWriter(run.ID, nil)
+		res, err := Sync(context.Background(), SyncConfig{
+			Source: &rowsSource{header: []string{"Name", "Phone", "Email", "City"}, rows: rows}, Mapping: env.m, Sink: sink,
+			Store: env.store, State: w, RunID: run.ID, Reporter: env.rec, Concurrency: 4, Shard: Shard{Index: i, Count: 4},
+		})
+		if cerr := w.Close(); cerr != nil {
+			t.Fatal(cerr)
+		}
+		if err != nil {
+			t.Fatalf("shard %d: %v", i, err)
+		}
+		entities += res.Entities
+		rejected += res.Rejected()
+		accounted += res.OtherShards
+		for _, n := range res.Statuses {
+			accounted += n
+		}
+	}
+	if entities != 43 || rejected != 1 {
+		t.Errorf("shards: %d entities, %d rejected; want 43 and 1", entities, rejected)
+	}
+	if want := 4 * len(rows); accounted != want {
+		t.Errorf("rows accounted %d, want %d (each row once per shard: its own or another's)", accounted, want)
+	}
+	if len(sink.recs) != 43 || sink.calls["create"] != 42 || sink.calls["update"] != 1 {
+		t.Errorf("vendor: %d records, calls %v; want 43 records, 42 creates, 1 update", len(sink.recs), sink.calls)
 	}
 }

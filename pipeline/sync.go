@@ -170,6 +170,9 @@ type SyncConfig struct {
 	Grace    time.Duration
 	Progress *Progress
 	Logger   *slog.Logger
+	// Shard, when on, limits the run to this shard's entities (and its
+	// share of rejected rows); the others are counted in OtherShards.
+	Shard Shard
 }
 
 // SyncResult counts what a sync did, by rows and by entities.
@@ -177,6 +180,8 @@ type SyncResult struct {
 	Rows     int // data rows read
 	Entities int // after in-file grouping
 	Skipped  int // rows a resumed run had already done
+	// OtherShards counts the rows left to the job's other shards.
+	OtherShards int
 	// Entity counts by action.
 	Actions map[string]int
 	// Row counts by status.
@@ -264,6 +269,9 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 
 	p := &planner{cfg: cfg, once: once}
 	if st, ok := sinks.As[sinks.Stream](cfg.Sink); ok {
+		if cfg.Shard.On() {
+			return res, fmt.Errorf("shard %s: a file sink is written by one process; shards split vendor jobs", cfg.Shard)
+		}
 		// A file: each row is its own entity, written in source order.
 		err := p.stream(ctx, st, &res, count)
 		if cfg.OnPlan != nil && err == nil {
@@ -488,6 +496,10 @@ func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) ([]*enti
 				return nil
 			}
 		}
+		if !cfg.Shard.OwnsRow(rowErr.Row) {
+			res.OtherShards++
+			return nil
+		}
 		if cfg.Done[rowErr.Row] {
 			res.Skipped++
 			return nil
@@ -525,6 +537,14 @@ func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) ([]*enti
 	names := cfg.Mapping.Fields()
 	kept := ents[:0]
 	for _, e := range ents {
+		owns := cfg.Shard.OwnsKeys(e.keys)
+		if len(e.keys) == 0 {
+			owns = cfg.Shard.OwnsRow(e.rows[0])
+		}
+		if !owns {
+			res.OtherShards += len(e.rows)
+			continue
+		}
 		all := true
 		for _, r := range e.rows {
 			all = all && cfg.Done[r]

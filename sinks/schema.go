@@ -1,6 +1,3 @@
-// Package sinks declares what every sink shares: the schema of the objects
-// a sink writes (declared once in code, read by mapping validation,
-// `leadsync fields` and the docs), and the classification of vendor errors.
 package sinks
 
 import (

@@ -1,8 +1,15 @@
 // Package sources defines how leadsync reads input records: the Source
-// interface that the pipeline consumes, the Record it yields, and the errors a
-// source reports, so that every message can name the file, row and column.
+// interface that the pipeline consumes, the Record it yields, the errors a
+// source reports (so that every message can name the file, row and
+// column), the Limits of one input, and the Pager, the shape of an API
+// source that reads a vendor a page at a time.
 //
-// The formats live in subpackages: csvfile and xlsxfile.
+// The file formats live in subpackages: csvfile and xlsxfile. The API
+// sources are the vendors' own: each Pager lives in its vendor's package
+// (sinks/tiledesk, sinks/liondesk, sinks/leadsquared, file source.go),
+// and staged turns any Pager into a Source that resumes at the page after
+// the last one committed to state. sourcetest is the conformance suite
+// every Pager passes against its vendor's emulator.
 package sources
 
 //go:generate go run ./internal/genfixtures -out ../testdata/sources

@@ -7,6 +7,15 @@
 // A vendor emulator parses just enough of a request to name its operation,
 // its credential and whether it writes, then hands its own handler to
 // Core.Serve, which applies the rate limit and faults around it.
+//
+// Every <vendor>test package is built the same way from the pieces in
+// vendor.go: its Options is VendorOptions[Fixtures, Quirks] (TimeScale,
+// Faults, Limit, Fixtures, Now, and Vendor for its own switches); its
+// Emulator embeds a Base (NewBase: the Core with the vendor's default
+// limit and answers; Route: its handler beside the admin endpoints); its
+// Server embeds the Emulator and a Server (Start: URL, Client, Close). So
+// a vendor's package holds only its behaviour: resources, validation and
+// answers.
 package emulator
 
 import (

@@ -5,23 +5,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 )
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (f *fakeClock) Now() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.t }
-func (f *fakeClock) Add(d time.Duration) {
-	f.mu.Lock()
-	f.t = f.t.Add(d)
-	f.mu.Unlock()
-}
+type fakeClock = Clock
 
 type store struct{ n atomic.Int64 }
 
@@ -67,7 +56,7 @@ func get(t *testing.T, url string) (int, string) {
 // The window slides: the limit+1th call in any window is refused, with the
 // time until the oldest call leaves it; keys are counted apart.
 func TestSlidingWindow(t *testing.T) {
-	clock := &fakeClock{t: time.Unix(1000, 0)}
+	clock := NewClock(time.Unix(1000, 0))
 	c, _, srv := newCore(clock, Limit{Calls: 3, Per: 10 * time.Second}, Faults{})
 	defer srv.Close()
 	for i := 0; i < 3; i++ {
@@ -98,7 +87,7 @@ func TestSlidingWindow(t *testing.T) {
 }
 
 func TestFaults(t *testing.T) {
-	clock := &fakeClock{t: time.Unix(1000, 0)}
+	clock := NewClock(time.Unix(1000, 0))
 	c, s, srv := newCore(clock, Limit{}, Faults{})
 	defer srv.Close()
 	// A dropped write is performed, and the client gets no response.
@@ -136,7 +125,7 @@ func TestFaults(t *testing.T) {
 }
 
 func TestAdminAndCredentialsHidden(t *testing.T) {
-	clock := &fakeClock{t: time.Unix(1000, 0)}
+	clock := NewClock(time.Unix(1000, 0))
 	_, s, srv := newCore(clock, Limit{}, Faults{})
 	defer srv.Close()
 	http.Post(srv.URL+"/?key=x&auth=supersecret", "text/plain", nil)

@@ -1,6 +1,8 @@
-// Package leaddesk is the LeadDesk sink: contacts in calling lists (with
-// other1..other35), callbacks and agents (with campaign access), written
-// through LeadDesk's Original API as VENDORS.md section 1 describes it.
+// Package leaddesk holds what leadsync knows about LeadDesk: its sink
+// (contacts in calling lists, with other1..other35, callbacks and agents,
+// with campaign access), written through LeadDesk's Original API as
+// VENDORS.md section 1 describes it. LeadDesk is a sink only: it has no
+// source (pager). Its emulator is the subpackage leaddesktest.
 //
 // The schema is declared once here; the client (client.go), the error
 // classifier (classify.go) and one sink per object (contact.go,

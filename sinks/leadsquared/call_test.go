@@ -276,9 +276,9 @@ func TestRateLimitVariants(t *testing.T) {
 	for _, status := range []int{http.StatusTooManyRequests, http.StatusForbidden, http.StatusOK} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
 			srv := startEmulator(t, leadsquaredtest.Options{
-				TimeScale:       0.01, // a 50 ms window
-				Limit:           &emulator.Limit{Calls: 2, Per: 5 * time.Second},
-				RateLimitStatus: status,
+				TimeScale: 0.01, // a 50 ms window
+				Limit:     &emulator.Limit{Calls: 2, Per: 5 * time.Second},
+				Vendor:    leadsquaredtest.Quirks{RateLimitStatus: status},
 			})
 			s := newSink(t, testConfig(srv, ObjectCallLog)) // no budget: the vendor paces us
 			var ids []string

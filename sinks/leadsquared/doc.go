@@ -1,8 +1,9 @@
-// Package leadsquared is the LeadSquared sink: call logs and agent popups
-// of the Generic Telephony Connector (Telephony.svc LogCall and
-// ShowAgentPopup), and leads (found by email and phone, created, updated),
-// as VENDORS.md section 4 describes them; and the pager that reads leads
-// as a source.
+// Package leadsquared holds what leadsync knows about LeadSquared: its
+// sink (call logs and agent popups of the Generic Telephony Connector,
+// Telephony.svc LogCall and ShowAgentPopup, and leads, found by email and
+// phone, created, updated), as VENDORS.md section 4 describes them; its
+// source, the Pager that reads leads by lookups (source.go); and, in the
+// subpackage leadsquaredtest, its emulator.
 //
 // # Objects
 //

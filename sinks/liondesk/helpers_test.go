@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/emulator"
 	"github.com/leadsync/leadsync/sinks/liondesk/liondesktest"
 )
 
@@ -15,13 +16,7 @@ var ctx = context.Background()
 
 // newServer starts a time-scaled emulator for one test.
 func newServer(t *testing.T, opts liondesktest.Options) *liondesktest.Server {
-	t.Helper()
-	if opts.TimeScale == 0 {
-		opts.TimeScale = 0.001
-	}
-	srv := liondesktest.NewServer(opts)
-	t.Cleanup(srv.Close)
-	return srv
+	return emulator.StartTest(t, liondesktest.NewServer, opts)
 }
 
 // newSink builds the sink for object against srv with the test token.

@@ -1,10 +1,12 @@
-// Package liondesk is the LionDesk API v2 sink (VENDORS.md section 3):
-// contacts (found by email and phones, created, updated, with an address)
-// and the lead submission flow of LionDesk's "Leads Overview" walkthrough
-// (find or create the contact, create the lead, start the lead route's
-// campaign for the contact, send Team Rollout lead offers), plus Setup, the
-// idempotent set-up of campaigns, campaign actions, lead routes and team
-// distribution options that `leadsync setup` runs.
+// Package liondesk holds what leadsync knows about the LionDesk API v2
+// (VENDORS.md section 3). Its sink writes contacts (found by email and
+// phones, created, updated, with an address) and the lead submission flow
+// of LionDesk's "Leads Overview" walkthrough (find or create the contact,
+// create the lead, start the lead route's campaign for the contact, send
+// Team Rollout lead offers); Setup is the idempotent set-up of campaigns,
+// campaign actions, lead routes and team distribution options that
+// `leadsync setup` runs; its source is the Pager over the contacts a token
+// sees (source.go). Its emulator is the subpackage liondesktest.
 package liondesk
 
 import "github.com/leadsync/leadsync/sinks"

@@ -1,10 +1,10 @@
 package liondesk_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -16,16 +16,11 @@ import (
 	"github.com/leadsync/leadsync/sinks/liondesk"
 	"github.com/leadsync/leadsync/sinks/liondesk/liondesktest"
 	"github.com/leadsync/leadsync/sources"
+	"github.com/leadsync/leadsync/sources/sourcetest"
 )
 
 func sourceServer(t *testing.T, opts liondesktest.Options) *liondesktest.Server {
-	t.Helper()
-	if opts.TimeScale == 0 {
-		opts.TimeScale = 0.001
-	}
-	srv := liondesktest.NewServer(opts)
-	t.Cleanup(srv.Close)
-	return srv
+	return emulator.StartTest(t, liondesktest.NewServer, opts)
 }
 
 func sourceConfig(srv *liondesktest.Server) liondesk.SourceConfig {
@@ -33,18 +28,7 @@ func sourceConfig(srv *liondesktest.Server) liondesk.SourceConfig {
 }
 
 func newPager(t *testing.T, cfg liondesk.SourceConfig) sources.Pager {
-	t.Helper()
-	p, err := liondesk.NewPager(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func testCtx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return c
+	return sourcetest.Open(t, liondesk.NewPager, cfg)
 }
 
 // contactID is the id of seeded contact n.
@@ -82,36 +66,12 @@ func seedContacts(t *testing.T, srv *liondesktest.Server, n int) {
 	}
 }
 
-func readFrom(t *testing.T, p sources.Pager, cursor string) (recs [][]string, cursors []string) {
+func readFrom(t *testing.T, p sources.Pager, cursor string) ([][]string, []string) {
 	t.Helper()
-	for range 1000 {
-		page, next, err := p.Page(testCtx(t), cursor)
-		if err != nil {
-			t.Fatalf("page %q: %v", cursor, err)
-		}
-		for _, r := range page {
-			if len(r) != len(p.Header()) {
-				t.Fatalf("record of %d values, header of %d", len(r), len(p.Header()))
-			}
-		}
-		recs = append(recs, page...)
-		cursors = append(cursors, cursor)
-		if next == "" {
-			return recs, cursors
-		}
-		cursor = next
-	}
-	t.Fatal("no last page")
-	return nil, nil
+	return sourcetest.ReadAll(t, p, cursor)
 }
 
-func row(p sources.Pager, rec []string) map[string]string {
-	m := map[string]string{}
-	for i, name := range p.Header() {
-		m[name] = rec[i]
-	}
-	return m
-}
+func row(p sources.Pager, rec []string) map[string]string { return sourcetest.Row(p, rec) }
 
 func ids(p sources.Pager, recs [][]string) []string {
 	out := make([]string, len(recs))
@@ -141,71 +101,53 @@ func TestPagerHeader(t *testing.T) {
 	if got := strings.Join(newPager(t, cfg).Header(), ","); got != base+",street_address_1,street_address_2,city,state,zip,address_type" {
 		t.Fatalf("header with addresses %s", got)
 	}
-	if n := srv.Core().Stats().TotalRequests(); n != 0 {
-		t.Fatalf("%d calls before the first page", n)
-	}
 }
 
-// Every contact the token can see once, in id order, one call per page
-// with $limit/$skip/$sort[id]=1; values as stored.
-func TestPagerReadsEveryContactOnce(t *testing.T) {
-	for _, n := range []int{25, 20, 0} {
-		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			srv := sourceServer(t, liondesktest.Options{})
-			seedContacts(t, srv, n)
-			p := newPager(t, sourceConfig(srv))
-			recs, cursors := readFrom(t, p, "")
-			if got := ids(p, recs); !slices.Equal(got, wantIDs(n)) {
-				t.Fatalf("ids %v\nwant %v", got, wantIDs(n))
-			}
-			pages := max(1, (n+9)/10)
-			if len(cursors) != pages || srv.Core().Stats().Requests["contact.find"] != pages {
-				t.Fatalf("cursors %v, %d calls; want %d pages of one call", cursors, srv.Core().Stats().Requests["contact.find"], pages)
-			}
-			if n > 10 && cursors[1] != "10" {
-				t.Fatalf("cursors %v, want skips", cursors)
-			}
-			for _, c := range srv.Core().Calls() {
-				if !strings.Contains(c.Query, "%24sort%5Bid%5D=1") || !strings.Contains(c.Query, "%24limit=10") {
-					t.Fatalf("query %s lacks $sort[id]=1 or $limit=10", c.Query)
-				}
-			}
-			if n > 0 {
-				r := row(p, recs[1])
-				if r["email"] != "Person1@Example.com" || r["mobile_phone"] != "1 (604) 555-0001" || r["tags"] != "Pending, VIP" ||
-					r["hotness_id"] != "3" || r["source_id"] != fmt.Sprint(liondesktest.ContactSourceZillow) ||
-					r["owner_user_id"] != fmt.Sprint(liondesktest.TestUserID) || r["home_phone"] != "" || r["created_at"] != "2024-02-01T10:00:00.000Z" || r["modified_at"] != "" {
-					t.Fatalf("values %v", r)
-				}
-			}
-			again, _ := readFrom(t, p, "")
-			if !slices.EqualFunc(recs, again, slices.Equal) {
-				t.Fatal("a second read differs")
-			}
+// The suite every API source passes, without and with addresses: every
+// contact the token can see once, at every page-size edge; resume; failed
+// pages; cancel.
+func TestPagerConformance(t *testing.T) {
+	for _, addresses := range []bool{false, true} {
+		t.Run(fmt.Sprintf("addresses=%v", addresses), func(t *testing.T) {
+			sourcetest.Run(t, sourcetest.Harness{
+				Key: "id", DefaultPageSize: liondesk.DefaultSourcePageSize, PageSizes: []int{1, 10},
+				Start: func(t *testing.T, n int) ([]string, func(*testing.T, int, *http.Client) sources.Pager) {
+					srv := sourceServer(t, liondesktest.Options{})
+					seedContacts(t, srv, n)
+					return wantIDs(n), func(t *testing.T, size int, client *http.Client) sources.Pager {
+						cfg := sourceConfig(srv)
+						cfg.PageSize, cfg.HTTP, cfg.Addresses = size, client, addresses
+						return newPager(t, cfg)
+					}
+				},
+			})
 		})
 	}
 }
 
-func TestPagerResumesFromSavedCursor(t *testing.T) {
+// A page is one call with $limit/$skip/$sort[id]=1; its cursor is the
+// skip; values as stored.
+func TestPagerQueryAndValues(t *testing.T) {
 	srv := sourceServer(t, liondesktest.Options{})
 	seedContacts(t, srv, 25)
-	all, _ := readFrom(t, newPager(t, sourceConfig(srv)), "")
-	page, next, err := newPager(t, sourceConfig(srv)).Page(testCtx(t), "")
-	if err != nil || next != "10" {
-		t.Fatalf("first page: next %q, %v", next, err)
+	p := newPager(t, sourceConfig(srv))
+	recs, cursors := readFrom(t, p, "")
+	if !slices.Equal(cursors, []string{"", "10", "20"}) || srv.Core().Stats().Requests["contact.find"] != 3 {
+		t.Fatalf("cursors %q, %d calls; want skips, one call a page", cursors, srv.Core().Stats().Requests["contact.find"])
 	}
-	before := srv.Core().Stats().Requests["contact.find"]
-	rest, _ := readFrom(t, newPager(t, sourceConfig(srv)), next) // a new process
-	if !slices.EqualFunc(append(page, rest...), all, slices.Equal) {
-		t.Fatalf("resumed read: %d + %d records, want the %d of a full read in order", len(page), len(rest), len(all))
-	}
-	if calls := srv.Core().Stats().Requests["contact.find"] - before; calls != 2 {
-		t.Fatalf("resume took %d calls, want 2", calls)
-	}
-	for _, bad := range []string{"x", "-10"} {
-		if _, _, err := newPager(t, sourceConfig(srv)).Page(testCtx(t), bad); err == nil {
-			t.Errorf("cursor %q: no error", bad)
+	for _, c := range srv.Core().Calls() {
+		if !strings.Contains(c.Query, "%24sort%5Bid%5D=1") || !strings.Contains(c.Query, "%24limit=10") {
+			t.Fatalf("query %s lacks $sort[id]=1 or $limit=10", c.Query)
 		}
+	}
+	r := row(p, recs[1])
+	if r["email"] != "Person1@Example.com" || r["mobile_phone"] != "1 (604) 555-0001" || r["tags"] != "Pending, VIP" ||
+		r["hotness_id"] != "3" || r["source_id"] != fmt.Sprint(liondesktest.ContactSourceZillow) ||
+		r["owner_user_id"] != fmt.Sprint(liondesktest.TestUserID) || r["home_phone"] != "" || r["created_at"] != "2024-02-01T10:00:00.000Z" || r["modified_at"] != "" {
+		t.Fatalf("values %v", r)
+	}
+	if _, _, err := p.Page(sourcetest.Context(t), "-10"); err == nil {
+		t.Error("cursor -10: no error")
 	}
 }
 
@@ -249,7 +191,7 @@ func TestPagerBadToken(t *testing.T) {
 	seedContacts(t, srv, 3)
 	cfg := sourceConfig(srv)
 	cfg.Token = "0000000000000000000000000000000000000000"
-	recs, next, err := newPager(t, cfg).Page(testCtx(t), "")
+	recs, next, err := newPager(t, cfg).Page(sourcetest.Context(t), "")
 	if sinks.ClassOf(err) != sinks.Unauthorized || recs != nil || next != "" {
 		t.Fatalf("%v (class %v), %d records, next %q; want Unauthorized", err, sinks.ClassOf(err), len(recs), next)
 	}
@@ -305,7 +247,7 @@ func TestNewPagerPageSize(t *testing.T) {
 	for size, want := range map[int]string{0: "%24limit=100", 500: "%24limit=100", 7: "%24limit=7"} {
 		cfg := sourceConfig(srv)
 		cfg.PageSize = size
-		if _, _, err := newPager(t, cfg).Page(testCtx(t), ""); err != nil {
+		if _, _, err := newPager(t, cfg).Page(sourcetest.Context(t), ""); err != nil {
 			t.Fatal(err)
 		}
 		calls := srv.Core().Calls()

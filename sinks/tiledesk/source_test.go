@@ -1,10 +1,10 @@
 package tiledesk_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -16,16 +16,11 @@ import (
 	"github.com/leadsync/leadsync/sinks/tiledesk"
 	"github.com/leadsync/leadsync/sinks/tiledesk/tiledesktest"
 	"github.com/leadsync/leadsync/sources"
+	"github.com/leadsync/leadsync/sources/sourcetest"
 )
 
 func sourceServer(t *testing.T, opts tiledesktest.Options) *tiledesktest.Server {
-	t.Helper()
-	if opts.TimeScale == 0 {
-		opts.TimeScale = 0.001
-	}
-	s := tiledesktest.NewServer(opts)
-	t.Cleanup(s.Close)
-	return s
+	return emulator.StartTest(t, tiledesktest.NewServer, opts)
 }
 
 func sourceConfig(s *tiledesktest.Server) tiledesk.SourceConfig {
@@ -37,18 +32,7 @@ func sourceConfig(s *tiledesktest.Server) tiledesk.SourceConfig {
 }
 
 func newPager(t *testing.T, cfg tiledesk.SourceConfig) sources.Pager {
-	t.Helper()
-	p, err := tiledesk.NewPager(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func testCtx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return c
+	return sourcetest.Open(t, tiledesk.NewPager, cfg)
 }
 
 // leadID is the _id of seeded lead n.
@@ -84,42 +68,30 @@ func seedLeads(t *testing.T, s *tiledesktest.Server, n int) {
 	}
 }
 
-// readFrom reads every page from cursor on: the records, and the cursor
-// each page started at.
-func readFrom(t *testing.T, p sources.Pager, cursor string) (recs [][]string, cursors []string) {
+func readFrom(t *testing.T, p sources.Pager, cursor string) ([][]string, []string) {
 	t.Helper()
-	for range 1000 {
-		page, next, err := p.Page(testCtx(t), cursor)
-		if err != nil {
-			t.Fatalf("page %q: %v", cursor, err)
-		}
-		for _, r := range page {
-			if len(r) != len(p.Header()) {
-				t.Fatalf("record of %d values, header of %d", len(r), len(p.Header()))
-			}
-		}
-		recs = append(recs, page...)
-		cursors = append(cursors, cursor)
-		if next == "" {
-			return recs, cursors
-		}
-		cursor = next
-	}
-	t.Fatal("no last page")
-	return nil, nil
+	return sourcetest.ReadAll(t, p, cursor)
 }
 
-func column(t *testing.T, p sources.Pager, recs [][]string, name string) []string {
-	t.Helper()
-	i := slices.Index(p.Header(), name)
-	if i < 0 {
-		t.Fatalf("no column %s in %v", name, p.Header())
-	}
-	out := make([]string, len(recs))
-	for j, r := range recs {
-		out[j] = r[i]
-	}
-	return out
+// The suite every API source passes: every live lead of the project
+// once, at every page-size edge; resume; failed pages; cancel.
+func TestPagerConformance(t *testing.T) {
+	sourcetest.Run(t, sourcetest.Harness{
+		Key: "_id", DefaultPageSize: tiledesk.DefaultPageSize, PageSizes: []int{1, 5},
+		Start: func(t *testing.T, n int) ([]string, func(*testing.T, int, *http.Client) sources.Pager) {
+			s := sourceServer(t, tiledesktest.Options{})
+			seedLeads(t, s, n)
+			var want []string
+			for i := range n {
+				want = append(want, leadID(i))
+			}
+			return want, func(t *testing.T, size int, client *http.Client) sources.Pager {
+				cfg := sourceConfig(s)
+				cfg.PageSize, cfg.HTTP = size, client
+				return newPager(t, cfg)
+			}
+		},
+	})
 }
 
 func TestPagerHeader(t *testing.T) {
@@ -129,45 +101,18 @@ func TestPagerHeader(t *testing.T) {
 	if got := strings.Join(p.Header(), ","); got != want {
 		t.Fatalf("header %s", got)
 	}
-	p.Header()[0] = "changed"
-	if p.Header()[0] != "lead_id" {
-		t.Fatal("Header is not a copy")
-	}
-	if n := s.Core().Stats().TotalRequests(); n != 0 {
-		t.Fatalf("%d calls before the first page", n)
-	}
 }
 
-// Every live lead of the project once, in _id order, one call per page,
-// values as stored.
-func TestPagerReadsEveryLeadOnce(t *testing.T) {
-	for _, n := range []int{23, 20, 0} {
-		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			s := sourceServer(t, tiledesktest.Options{})
-			seedLeads(t, s, n)
-			p := newPager(t, sourceConfig(s))
-			recs, cursors := readFrom(t, p, "")
-			ids := column(t, p, recs, "_id")
-			var want []string
-			for i := range n {
-				want = append(want, leadID(i))
-			}
-			if !slices.Equal(ids, want) {
-				t.Fatalf("ids %v\nwant %v", ids, want)
-			}
-			pages := max(1, (n+4)/5)
-			if len(cursors) != pages || s.Core().Stats().Requests[tiledesktest.OpList] != pages {
-				t.Fatalf("cursors %v, %d calls, want %d pages of one call", cursors, s.Core().Stats().Requests[tiledesktest.OpList], pages)
-			}
-			if n > 0 && cursors[1] != "1" {
-				t.Fatalf("cursors %v, want page numbers", cursors)
-			}
-			// Deterministic: the same cursor reads the same page.
-			again, _ := readFrom(t, p, "")
-			if !slices.EqualFunc(recs, again, slices.Equal) {
-				t.Fatal("a second read differs")
-			}
-		})
+// A page is one call; its cursor is the page number.
+func TestPagerOneCallPerPage(t *testing.T) {
+	s := sourceServer(t, tiledesktest.Options{})
+	seedLeads(t, s, 23)
+	_, cursors := readFrom(t, newPager(t, sourceConfig(s)), "")
+	if !slices.Equal(cursors, []string{"", "1", "2", "3", "4"}) || s.Core().Stats().Requests[tiledesktest.OpList] != 5 {
+		t.Fatalf("cursors %q, %d calls; want page numbers, one call a page", cursors, s.Core().Stats().Requests[tiledesktest.OpList])
+	}
+	if _, _, err := newPager(t, sourceConfig(s)).Page(sourcetest.Context(t), "1.5"); err == nil {
+		t.Error("cursor 1.5: no error")
 	}
 }
 
@@ -209,38 +154,6 @@ func TestPagerValues(t *testing.T) {
 	}
 }
 
-// A migration killed after some pages resumes at its saved cursor and
-// reads exactly the rest.
-func TestPagerResumesFromSavedCursor(t *testing.T) {
-	s := sourceServer(t, tiledesktest.Options{})
-	seedLeads(t, s, 23)
-	all, _ := readFrom(t, newPager(t, sourceConfig(s)), "")
-	first := newPager(t, sourceConfig(s))
-	var done [][]string
-	cursor := ""
-	for range 2 {
-		page, next, err := first.Page(testCtx(t), cursor)
-		if err != nil {
-			t.Fatal(err)
-		}
-		done = append(done, page...)
-		cursor = next
-	}
-	before := s.Core().Stats().Requests[tiledesktest.OpList]
-	rest, _ := readFrom(t, newPager(t, sourceConfig(s)), cursor) // a new process
-	if !slices.EqualFunc(append(done, rest...), all, slices.Equal) {
-		t.Fatalf("resumed read: %d + %d records, want the %d of a full read in order", len(done), len(rest), len(all))
-	}
-	if calls := s.Core().Stats().Requests[tiledesktest.OpList] - before; calls != 3 {
-		t.Fatalf("resume took %d calls, want 3 (pages 2, 3, 4)", calls)
-	}
-	for _, bad := range []string{"x", "-1", "1.5"} {
-		if _, _, err := first.Page(testCtx(t), bad); err == nil {
-			t.Errorf("cursor %q: no error", bad)
-		}
-	}
-}
-
 func TestPagerStatusFilter(t *testing.T) {
 	s := sourceServer(t, tiledesktest.Options{})
 	seedLeads(t, s, 7)
@@ -253,10 +166,10 @@ func TestPagerStatusFilter(t *testing.T) {
 		cfg.Status = status
 		p := newPager(t, cfg)
 		recs, _ := readFrom(t, p, "")
-		if ids := column(t, p, recs, "_id"); !slices.Equal(ids, want) {
+		if ids := sourcetest.Column(t, p, recs, "_id"); !slices.Equal(ids, want) {
 			t.Errorf("status %s: ids %v, want %v", status, ids, want)
 		}
-		for _, st := range column(t, p, recs, "status") {
+		for _, st := range sourcetest.Column(t, p, recs, "status") {
 			if st != status {
 				t.Errorf("status %s: a lead with status %s", status, st)
 			}
@@ -282,7 +195,7 @@ func TestPagerBadCredentials(t *testing.T) {
 	} {
 		cfg := sourceConfig(s)
 		change(&cfg)
-		recs, next, err := newPager(t, cfg).Page(testCtx(t), "")
+		recs, next, err := newPager(t, cfg).Page(sourcetest.Context(t), "")
 		if sinks.ClassOf(err) != sinks.Unauthorized || recs != nil || next != "" {
 			t.Errorf("%s: %v (class %v), %d records, next %q; want Unauthorized", name, err, sinks.ClassOf(err), len(recs), next)
 		}

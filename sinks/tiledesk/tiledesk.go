@@ -1,7 +1,9 @@
-// Package tiledesk is the Tiledesk sink: leads of one project through the
-// Leads API v3 (VENDORS.md section 2), found by email, phone or external
-// lead_id, created, updated, listed for prefetch, and soft-deleted; and a
-// pager reading a project's leads as a migration source.
+// Package tiledesk holds what leadsync knows about Tiledesk: its sink
+// (leads of one project through the Leads API v3, VENDORS.md section 2,
+// found by email, phone or external lead_id, created, updated, listed for
+// prefetch, and soft-deleted); its source, the Pager reading a project's
+// leads for a migration (source.go); and, in the subpackage tiledesktest,
+// its emulator.
 //
 // A create is one POST (Tiledesk keeps only lead_id, fullname, email and
 // attributes from it); the engine sends the rest with Update. Leads get a

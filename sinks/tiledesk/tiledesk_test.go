@@ -25,13 +25,7 @@ var ctx = context.Background()
 
 // newServer starts a time-scaled emulator.
 func newServer(t *testing.T, opts tiledesktest.Options) *tiledesktest.Server {
-	t.Helper()
-	if opts.TimeScale == 0 {
-		opts.TimeScale = 0.001
-	}
-	s := tiledesktest.NewServer(opts)
-	t.Cleanup(s.Close)
-	return s
+	return emulator.StartTest(t, tiledesktest.NewServer, opts)
 }
 
 // config is the test agent's Basic connection to s.
@@ -701,7 +695,7 @@ func TestUpdateOfAMissingLead(t *testing.T) {
 	if sinks.ClassOf(err) != sinks.Rejected || !strings.Contains(err.Error(), "no lead 66d1e4c0ffffffffffffffff") {
 		t.Fatalf("update of a missing lead: %v", err)
 	}
-	s2 := newServer(t, tiledesktest.Options{NotFoundOnMissing: true})
+	s2 := newServer(t, tiledesktest.Options{Vendor: tiledesktest.Quirks{NotFoundOnMissing: true}})
 	sink2 := newSink(t, config(s2))
 	err = sink2.Update(ctx, "66d1e4c0ffffffffffffffff", sinks.Fields{"city": "Roma"})
 	var e *sinks.Error

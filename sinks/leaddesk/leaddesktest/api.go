@@ -59,7 +59,7 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
 	cmd, cmdErr := lookupCommand(req.params)
 	auth := req.params["auth"]
 	meta := emulator.Meta{Op: cmd.op, Credential: auth, Write: cmd.write}
-	e.core.Serve(w, r, meta, func(w http.ResponseWriter) {
+	e.Core().Serve(w, r, meta, func(w http.ResponseWriter) {
 		switch {
 		case !apiPaths[r.URL.Path]:
 			writeText(w, http.StatusNotFound, "404 page not found")

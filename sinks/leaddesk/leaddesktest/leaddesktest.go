@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"time"
 
@@ -31,26 +30,16 @@ const (
 	OpInvalid = "invalid"
 )
 
-// Options configures an Emulator.
-type Options struct {
-	// TimeScale shrinks every window: 0.01 makes the 60 s window 600 ms.
-	// 0 or 1 is real time.
-	TimeScale float64
-	Faults    emulator.Faults
-	// Limit replaces DefaultLimit; a Limit with zero Calls disables it.
-	Limit *emulator.Limit
-	// Fixtures replaces DefaultFixtures().
-	Fixtures *Fixtures
-	// Now is the clock of the rate limiter; nil means time.Now.
-	Now func() time.Time
-}
+// Options configures an Emulator (see emulator.VendorOptions). Limit
+// replaces DefaultLimit (a Limit with zero Calls disables it); Fixtures
+// replace DefaultFixtures(); Now is the clock of the rate limiter.
+type Options = emulator.VendorOptions[Fixtures, emulator.NoQuirks]
 
 // Emulator is a strict in-memory LeadDesk Original API. All state is behind
 // one mutex; it is safe for concurrent use.
 type Emulator struct {
-	core     *emulator.Core
+	emulator.Base
 	fixtures Fixtures
-	scale    float64
 
 	mu sync.Mutex
 	st *state
@@ -58,46 +47,26 @@ type Emulator struct {
 
 // New returns an Emulator that is not listening; serve Handler() or use
 // NewServer. It panics if opts.Fixtures is inconsistent (a programming
-// error in the test that passed them).
+// error in the test that passed them). Handler serves the Original API on
+// "/" and the eight connector paths, and the admin endpoints under
+// emulator.AdminPrefix.
 func New(opts Options) *Emulator {
 	fx := DefaultFixtures()
 	if opts.Fixtures != nil {
 		fx = cloneFixtures(*opts.Fixtures)
 	}
-	limit := DefaultLimit
-	if opts.Limit != nil {
-		limit = *opts.Limit
-	}
-	scale := opts.TimeScale
-	if scale <= 0 {
-		scale = 1
-	}
-	e := &Emulator{fixtures: fx, scale: scale}
+	e := &Emulator{fixtures: fx}
 	st, err := newState(fx)
 	if err != nil {
 		panic(fmt.Sprintf("leaddesktest: fixtures: %v", err))
 	}
 	e.st = st
-	e.core = emulator.New(emulator.Options{
-		Limit:     limit,
-		TimeScale: opts.TimeScale,
-		Faults:    opts.Faults,
-		Now:       opts.Now,
-	}, emulator.Responses{
+	e.Base = emulator.NewBase(opts, DefaultLimit, emulator.Responses{
 		RateLimited:   e.writeRateLimited,
 		InternalError: writeInternalError,
 	})
+	e.Route(http.HandlerFunc(e.serveAPI), e)
 	return e
-}
-
-// Core exposes the shared machinery: counters, call log, InjectNext,
-// Configure.
-func (e *Emulator) Core() *emulator.Core { return e.core }
-
-// Handler serves the Original API on "/" and the eight connector paths, and
-// the admin endpoints under emulator.AdminPrefix.
-func (e *Emulator) Handler() http.Handler {
-	return emulator.WithAdmin(http.HandlerFunc(e.serveAPI), e.core, e)
 }
 
 // Credentials describes the fixture API keys for `leadsync sandbox`.
@@ -121,7 +90,7 @@ func (e *Emulator) writeRateLimited(w http.ResponseWriter, retryAfter time.Durat
 	if secs == 1 {
 		unit = "second"
 	}
-	w.Header().Set("Retry-After", emulator.RetryAfterSeconds(retryAfter, e.scale))
+	w.Header().Set("Retry-After", emulator.RetryAfterSeconds(retryAfter, e.TimeScale()))
 	emulator.WriteJSON(w, http.StatusTooManyRequests, struct {
 		StatusCode int    `json:"statusCode"`
 		Message    string `json:"message"`
@@ -141,23 +110,15 @@ func writeText(w http.ResponseWriter, status int, body string) {
 	_, _ = w.Write([]byte(body))
 }
 
-// Server is an Emulator listening on a loopback port.
+// Server is an Emulator listening on a loopback port (URL, Client,
+// Close).
 type Server struct {
 	*Emulator
-	// URL is the base URL, e.g. http://127.0.0.1:43127 (no trailing slash).
-	URL string
-	srv *httptest.Server
+	*emulator.Server
 }
 
 // NewServer starts an Emulator on loopback. Close it when done.
 func NewServer(opts Options) *Server {
 	e := New(opts)
-	srv := httptest.NewServer(e.Handler())
-	return &Server{Emulator: e, URL: srv.URL, srv: srv}
+	return &Server{Emulator: e, Server: emulator.Start(e.Handler())}
 }
-
-// Client returns an HTTP client configured for the server.
-func (s *Server) Client() *http.Client { return s.srv.Client() }
-
-// Close shuts the server down and waits for outstanding requests.
-func (s *Server) Close() { s.srv.Close() }

@@ -5,30 +5,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/leadsync/leadsync/sinks/emulator"
 )
-
-// fakeClock is a settable clock for the rate limiter.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 func want429(t *testing.T, r result, seconds string, retryAfter string) {
 	t.Helper()
@@ -43,7 +24,7 @@ func want429(t *testing.T, r result, seconds string, retryAfter string) {
 
 // The documented limit, 100 calls per 60 s per auth value, on a fake clock.
 func TestRateLimitDefault(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2025, 10, 14, 9, 0, 0, 0, time.UTC)}
+	clock := emulator.NewClock(time.Date(2025, 10, 14, 9, 0, 0, 0, time.UTC))
 	s := newServer(t, Options{Now: clock.Now})
 	find := cmdQ("agent", "find", "username", TestAgentUsername)
 
@@ -77,7 +58,7 @@ func TestRateLimitDefault(t *testing.T) {
 // Every request counts: refused ones (bad arguments, bad module, 429s) and
 // requests whose key is wrong, under the key they sent.
 func TestRateLimitCountsEveryRequest(t *testing.T) {
-	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	clock := emulator.NewClock(time.Unix(1_700_000_000, 0))
 	s := newServer(t, Options{Now: clock.Now, Limit: &emulator.Limit{Calls: 3, Per: time.Minute}})
 	wantErr(t, get(t, s, "/", cmdQ("bogus", "x")), "ERR_INVALID_MODULE")
 	wantErr(t, get(t, s, "/", cmdQ("contact", "add")), "ERR_ARGUMENT_MISSING:phone")

@@ -34,7 +34,7 @@
 //     (an array for Lead.Create), or larger than 1 MiB.
 //   - #20 the rate limit: sliding window per access key (the raw key sent,
 //     valid or not), 429 with the documented body and no Retry-After.
-//     Options.RateLimitStatus sends the same body with 403 or 200, as
+//     Options.Vendor.RateLimitStatus sends the same body with 403 or 200, as
 //     integrators have seen. The message names the limit of Options in
 //     vendor time (not scaled); Core().Configure changes the limit but not
 //     the message.

@@ -310,7 +310,7 @@ func (e *Emulator) leadCreate(w http.ResponseWriter, r *http.Request, caller Use
 		aerr.write(w)
 		return
 	}
-	l := a.newLead(lead, e.now().UTC())
+	l := a.newLead(lead, e.Now().UTC())
 	emulator.MarkWrite(w)
 	writeSuccess(w, l.ProspectID, "")
 }
@@ -417,7 +417,7 @@ func (e *Emulator) leadUpdate(w http.ResponseWriter, r *http.Request, caller Use
 			return
 		}
 	}
-	next.ModifiedOn = e.now().UTC()
+	next.ModifiedOn = e.Now().UTC()
 	next.ModifiedBy = caller.ID
 	*stored = next
 	emulator.MarkWrite(w)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,20 +43,13 @@ var DefaultLimit = emulator.Limit{Calls: 25, Per: 5 * time.Second}
 // maxBody caps request bodies; larger ones are refused with 400.
 const maxBody = 1 << 20
 
-// Options configures an Emulator.
-type Options struct {
-	// TimeScale shrinks every window: 0 or 1 is real time, 0.01 makes the
-	// 5 s window last 50 ms.
-	TimeScale float64
-	Faults    emulator.Faults
-	// Limit is the rate limit per access key; nil means DefaultLimit, a
-	// zero Calls means none.
-	Limit *emulator.Limit
-	// Fixtures is the account to start with; nil means DefaultFixtures().
-	// New panics when they are inconsistent (a programming error).
-	Fixtures *Fixtures
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+// Options configures an Emulator (see emulator.VendorOptions). Limit is
+// the rate limit per access key; nil means DefaultLimit. Fixtures is the
+// account to start with.
+type Options = emulator.VendorOptions[Fixtures, Quirks]
+
+// Quirks are LeadSquared's own switches (Options.Vendor).
+type Quirks struct {
 	// RateLimitStatus is the HTTP status of the rate-limit answer (same
 	// body every time). 0 means 429, the documented one; integrators have
 	// also seen 403 and 200, which a client must recognise too.
@@ -68,8 +60,7 @@ type Options struct {
 // Connector calls and the lead APIs around them. It is safe for concurrent
 // use.
 type Emulator struct {
-	core     *emulator.Core
-	now      func() time.Time
+	emulator.Base
 	initial  Fixtures
 	rlStatus int
 	rlBody   errorBody
@@ -91,15 +82,12 @@ func New(opts Options) *Emulator {
 	if opts.Fixtures != nil {
 		fx = opts.Fixtures.clone()
 	}
-	e := &Emulator{now: opts.Now, initial: fx, rlStatus: opts.RateLimitStatus}
-	if e.now == nil {
-		e.now = time.Now
-	}
+	e := &Emulator{initial: fx, rlStatus: opts.Vendor.RateLimitStatus}
 	if e.rlStatus == 0 {
 		e.rlStatus = http.StatusTooManyRequests
 	}
 	e.rlBody = errorBody{Status: "Error", ExceptionType: ExAPIRateLimitExceeded, ExceptionMessage: rateLimitMessage(limit)}
-	e.core = emulator.New(emulator.Options{Limit: limit, TimeScale: opts.TimeScale, Faults: opts.Faults, Now: opts.Now}, emulator.Responses{
+	e.Base = emulator.NewBase(opts, DefaultLimit, emulator.Responses{
 		// LeadSquared documents no Retry-After, so none is sent.
 		RateLimited: func(w http.ResponseWriter, _ time.Duration) { emulator.WriteJSON(w, e.rlStatus, e.rlBody) },
 		InternalError: func(w http.ResponseWriter) {
@@ -108,27 +96,18 @@ func New(opts Options) *Emulator {
 			emulator.WriteJSON(w, http.StatusInternalServerError, errorBody{Status: "Error", ExceptionType: "Exception", ExceptionMessage: "Internal Server Error"})
 		},
 	})
-	a, err := newAccount(fx, e.now().UTC())
+	a, err := newAccount(fx, e.Now().UTC())
 	if err != nil {
 		panic(err)
 	}
 	e.acct = a
+	e.Route(http.HandlerFunc(e.serveVendor), e)
 	return e
 }
 
 // rateLimitMessage words the limit as LeadSquared does, in vendor time.
 func rateLimitMessage(l emulator.Limit) string {
 	return fmt.Sprintf("API calls exceeded the limit of %d in %s second(s)", l.Calls, strconv.FormatFloat(l.Per.Seconds(), 'f', -1, 64))
-}
-
-// Core returns the shared machinery: counters, call log, InjectNext,
-// Configure.
-func (e *Emulator) Core() *emulator.Core { return e.core }
-
-// Handler serves the vendor routes and, under emulator.AdminPrefix, the
-// admin endpoints.
-func (e *Emulator) Handler() http.Handler {
-	return emulator.WithAdmin(http.HandlerFunc(e.serveVendor), e.core, e)
 }
 
 // Credentials describes the key pairs of active users, for
@@ -194,7 +173,7 @@ func (e *Emulator) serveVendor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	access, secret := credentials(r)
-	e.core.Serve(w, r, emulator.Meta{Op: rt.op, Credential: access, Write: rt.write}, func(w http.ResponseWriter) {
+	e.Core().Serve(w, r, emulator.Meta{Op: rt.op, Credential: access, Write: rt.write}, func(w http.ResponseWriter) {
 		caller, err := e.authenticate(access, secret)
 		if err != nil {
 			err.write(w)
@@ -344,7 +323,7 @@ func (e *Emulator) Seed(data []byte) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	next := e.acct.clone()
-	if err := next.add(f, e.now().UTC()); err != nil {
+	if err := next.add(f, e.Now().UTC()); err != nil {
 		return err
 	}
 	e.acct = next
@@ -354,7 +333,7 @@ func (e *Emulator) Seed(data []byte) error {
 // ResetRecords drops every record, seeded ones included, and reloads the
 // fixtures the emulator was built with; id counters start again.
 func (e *Emulator) ResetRecords() {
-	a, err := newAccount(e.initial, e.now().UTC())
+	a, err := newAccount(e.initial, e.Now().UTC())
 	if err != nil {
 		panic(err) // they loaded once already
 	}
@@ -402,21 +381,15 @@ func (e *Emulator) Popups() []Popup {
 	return e.acct.popupList()
 }
 
-// Server is an Emulator listening on loopback.
+// Server is an Emulator listening on loopback (URL, Client, Close); the
+// API paths start with /v2/.
 type Server struct {
 	*Emulator
-	// URL is the base URL, e.g. http://127.0.0.1:PORT (no trailing slash);
-	// the API paths start with /v2/.
-	URL string
-	srv *httptest.Server
+	*emulator.Server
 }
 
-// NewServer starts an emulator on a loopback port.
+// NewServer starts an emulator on a loopback port. Close it when done.
 func NewServer(opts Options) *Server {
 	e := New(opts)
-	srv := httptest.NewServer(e.Handler())
-	return &Server{Emulator: e, URL: srv.URL, srv: srv}
+	return &Server{Emulator: e, Server: emulator.Start(e.Handler())}
 }
-
-// Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }

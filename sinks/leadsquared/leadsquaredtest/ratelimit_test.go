@@ -45,7 +45,7 @@ func TestRateLimitSlidingWindowPerAccessKey(t *testing.T) {
 	// 10 calls at t0, 15 at t0+3s: the window is full.
 	for i := range 25 {
 		if i == 10 {
-			clock.Advance(3 * time.Second)
+			clock.Add(3 * time.Second)
 		}
 		if r := lookupByID(t, s, keyHeaders()); r.status != http.StatusOK {
 			t.Fatalf("call %d: %d %s", i+1, r.status, r.body)
@@ -71,7 +71,7 @@ func TestRateLimitSlidingWindowPerAccessKey(t *testing.T) {
 
 	// Sliding: at t0+5s+1ms the first 10 have left the window, the 15 of
 	// t0+3s have not.
-	clock.Advance(2*time.Second + time.Millisecond)
+	clock.Add(2*time.Second + time.Millisecond)
 	for i := range 10 {
 		if r := lookupByID(t, s, keyHeaders()); r.status != http.StatusOK {
 			t.Fatalf("after the window slid, call %d: %d", i+1, r.status)
@@ -91,7 +91,7 @@ func TestRateLimitStatusVariants(t *testing.T) {
 			clock := newFakeClock()
 			opts := Options{Now: clock.Now, Limit: &emulator.Limit{Calls: 25, Per: 5 * time.Second}}
 			if status != http.StatusTooManyRequests {
-				opts.RateLimitStatus = status
+				opts.Vendor.RateLimitStatus = status
 			}
 			s := startServer(t, opts)
 			for range 25 {

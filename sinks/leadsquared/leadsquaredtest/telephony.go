@@ -268,7 +268,7 @@ func (e *Emulator) logCall(w http.ResponseWriter, r *http.Request, _ User) {
 		return
 	}
 
-	now := e.now().UTC()
+	now := e.Now().UTC()
 	created := false
 	if lead == nil {
 		number := t["DestinationNumber"]
@@ -347,7 +347,7 @@ func (e *Emulator) showAgentPopup(w http.ResponseWriter, r *http.Request, _ User
 		Direction:         t["Direction"],
 		CallSessionID:     t["CallSessionId"],
 		Tag:               t["Tag"],
-		ShownAt:           e.now().UTC(),
+		ShownAt:           e.Now().UTC(),
 	}
 	a.popups = append(a.popups, p)
 	emulator.MarkWrite(w)

@@ -16,7 +16,7 @@ func TestLeadUpdate(t *testing.T) {
 	clock := newFakeClock()
 	s := startServer(t, Options{Now: clock.Now, Limit: noLimit()})
 	before, _ := s.Lead(TestLeadID)
-	clock.Advance(time.Hour)
+	clock.Add(time.Hour)
 	body := `[
 		{"Attribute":"Company","Value":"New Traders"},
 		{"Attribute":"mx_City","Value":"Mysuru"},

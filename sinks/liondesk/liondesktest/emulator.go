@@ -7,38 +7,26 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/leadsync/leadsync/sinks/emulator"
 )
 
-// Options configures an Emulator.
-type Options struct {
-	// TimeScale shrinks the rate-limit window and Retry-After: 0 or 1 is
-	// real time, 0.01 makes every window 100 times shorter.
-	TimeScale float64
-	Faults    emulator.Faults
-	// Limit is an opt-in rate limit per access token. nil means none:
-	// LionDesk documents no rate limit (VENDORS.md 3.4).
-	Limit *emulator.Limit
-	// Fixtures are the users, lead sources, contact sources and teams;
-	// nil means DefaultFixtures().
-	Fixtures *Fixtures
-	// Now is the clock for stored times (created_at, send_at, …; never
-	// scaled) and for the rate-limit window; nil means time.Now.
-	Now func() time.Time
-}
+// Options configures an Emulator (the fields every emulator shares; see
+// emulator.VendorOptions). Limit is an opt-in rate limit per access token:
+// nil means none, as LionDesk documents no rate limit (VENDORS.md 3.4).
+// Fixtures are the users, lead sources, contact sources and teams (nil:
+// DefaultFixtures()). Now is the clock for stored times (created_at,
+// send_at, …; never scaled) and for the rate-limit window.
+type Options = emulator.VendorOptions[Fixtures, emulator.NoQuirks]
 
 // Emulator is a strict in-memory LionDesk API v2. It is safe for
 // concurrent use.
 type Emulator struct {
+	emulator.Base
 	fixtures Fixtures
-	now      func() time.Time
-	core     *emulator.Core
 	eps      []endpoint
 
 	mu sync.Mutex
@@ -48,33 +36,14 @@ type Emulator struct {
 // New returns an emulator that is not listening; serve Handler. It panics
 // when opts.Fixtures do not load (see Fixtures.Validate).
 func New(opts Options) *Emulator {
-	e := &Emulator{now: opts.Now}
-	if e.now == nil {
-		e.now = time.Now
+	e := &Emulator{
+		Base:     emulator.NewBase(opts, emulator.Limit{}, responses(opts.TimeScale)),
+		fixtures: opts.FixturesOr(DefaultFixtures),
 	}
-	if opts.Fixtures != nil {
-		e.fixtures = *opts.Fixtures
-	} else {
-		e.fixtures = DefaultFixtures()
-	}
-	var limit emulator.Limit
-	if opts.Limit != nil {
-		limit = *opts.Limit
-	}
-	e.core = emulator.New(emulator.Options{Limit: limit, TimeScale: opts.TimeScale, Faults: opts.Faults, Now: opts.Now}, responses(opts.TimeScale))
 	e.eps = e.endpoints()
 	e.st = e.freshStore()
+	e.Route(http.HandlerFunc(e.serveVendor), e)
 	return e
-}
-
-// Core returns the shared machinery: counters, call log, InjectNext,
-// Configure.
-func (e *Emulator) Core() *emulator.Core { return e.core }
-
-// Handler serves the LionDesk routes and, under emulator.AdminPrefix, the
-// admin endpoints.
-func (e *Emulator) Handler() http.Handler {
-	return emulator.WithAdmin(http.HandlerFunc(e.serveVendor), e.core, e)
 }
 
 // Credentials describes the test accounts for `leadsync sandbox`.
@@ -89,23 +58,17 @@ func (e *Emulator) Credentials() []string {
 	return lines
 }
 
-// Server is an Emulator listening on loopback.
+// Server is an Emulator listening on loopback (URL, Client, Close).
 type Server struct {
 	*Emulator
-	// URL is the base URL, e.g. http://127.0.0.1:41234 (no trailing slash).
-	URL string
-	srv *httptest.Server
+	*emulator.Server
 }
 
-// NewServer starts an emulator on a loopback port.
+// NewServer starts an emulator on a loopback port. Close it when done.
 func NewServer(opts Options) *Server {
 	e := New(opts)
-	srv := httptest.NewServer(e.Handler())
-	return &Server{Emulator: e, URL: srv.URL, srv: srv}
+	return &Server{Emulator: e, Server: emulator.Start(e.Handler())}
 }
-
-// Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }
 
 // call is one request being handled.
 type call struct {
@@ -142,35 +105,49 @@ func (e *Emulator) endpoints() []endpoint {
 		return endpoint{pattern: segs, resource: resource, item: strings.HasPrefix(segs[len(segs)-1], ":"), methods: methods}
 	}
 	type m = map[string]handlerFunc
+	rules := e.resources()
+	res := func(table string) resource {
+		r, ok := rules[table]
+		if !ok {
+			panic("liondesktest: no resource rules for " + table)
+		}
+		return r
+	}
+	find, get := e.finder, func(table string) handlerFunc { return e.getter(res(table)) }
+	create := func(table string) handlerFunc { return e.creator(res(table)) }
+	patch := func(table string) handlerFunc { return e.patcher(res(table)) }
+	remove := func(table string) handlerFunc { return e.remover(res(table)) }
+	byContact := func(table string) handlerFunc { return e.childFinder(tContacts, table, "contact_id", nil) }
+	actions := e.childFinder(tCampaigns, tActions, "campaign_id", func(r row, q findQuery) any { return presentAction(r, q.load) }, "template")
 	return []endpoint{
 		ep("me", "me", m{"GET": e.getMe}),
-		ep("lead-sources", "leadsource", m{"GET": e.finder(tLeadSources)}),
-		ep("lead-sources/:id", "leadsource", m{"GET": e.getter(tLeadSources)}),
-		ep("contact-sources", "contactsource", m{"GET": e.finder(tContactSources), "POST": e.createContactSource}),
-		ep("contact-sources/:id", "contactsource", m{"GET": e.getter(tContactSources), "PATCH": e.patchContactSource, "DELETE": e.removeContactSource}),
-		ep("campaigns", "campaign", m{"GET": e.finder(tCampaigns), "POST": e.createCampaign}),
-		ep("campaigns/:id", "campaign", m{"GET": e.getter(tCampaigns), "PATCH": e.patchCampaign}),
-		ep("campaigns/:id/actions", "campaignaction", m{"GET": e.findActions, "POST": e.createAction}),
+		ep("lead-sources", "leadsource", m{"GET": find(tLeadSources)}),
+		ep("lead-sources/:id", "leadsource", m{"GET": get(tLeadSources)}),
+		ep("contact-sources", "contactsource", m{"GET": find(tContactSources), "POST": create(tContactSources)}),
+		ep("contact-sources/:id", "contactsource", m{"GET": get(tContactSources), "PATCH": patch(tContactSources), "DELETE": remove(tContactSources)}),
+		ep("campaigns", "campaign", m{"GET": find(tCampaigns), "POST": create(tCampaigns)}),
+		ep("campaigns/:id", "campaign", m{"GET": get(tCampaigns), "PATCH": patch(tCampaigns)}),
+		ep("campaigns/:id/actions", "campaignaction", m{"GET": actions, "POST": create(tActions)}),
 		ep("campaigns/:id/actions/:id", "campaignaction", m{}),
 		ep("campaigns/:id/contacts", "campaigncontact", m{"POST": e.createCampaignContact}),
 		ep("campaigns/:id/contacts/:id", "campaigncontact", m{}),
-		ep("contacts", "contact", m{"GET": e.finder(tContacts), "POST": e.createContact}),
-		ep("contacts/:id", "contact", m{"GET": e.getter(tContacts), "PATCH": e.patchContact}),
-		ep("contacts/:id/addresses", "address", m{"GET": e.findAddresses, "POST": e.createAddress}),
-		ep("contacts/:id/addresses/:id", "address", m{"GET": e.getAddress, "PATCH": e.patchAddress, "DELETE": e.removeAddress}),
-		ep("contacts/:id/campaign-communications", "communication", m{"GET": e.findCommunications}),
-		ep("contacts/:id/campaign-communications/:id", "communication", m{"GET": e.getCommunication, "PATCH": e.patchCommunication}),
-		ep("leads", "lead", m{"POST": e.createLead}),
-		ep("leads/:id", "lead", m{"GET": e.getter(tLeads)}),
+		ep("contacts", "contact", m{"GET": find(tContacts), "POST": create(tContacts)}),
+		ep("contacts/:id", "contact", m{"GET": get(tContacts), "PATCH": patch(tContacts)}),
+		ep("contacts/:id/addresses", "address", m{"GET": byContact(tAddresses), "POST": create(tAddresses)}),
+		ep("contacts/:id/addresses/:id", "address", m{"GET": get(tAddresses), "PATCH": patch(tAddresses), "DELETE": remove(tAddresses)}),
+		ep("contacts/:id/campaign-communications", "communication", m{"GET": byContact(tComms)}),
+		ep("contacts/:id/campaign-communications/:id", "communication", m{"GET": get(tComms), "PATCH": patch(tComms)}),
+		ep("leads", "lead", m{"POST": create(tLeads)}),
+		ep("leads/:id", "lead", m{"GET": get(tLeads)}),
 		ep("leads/:id/offers", "leadoffer", m{"POST": e.createOffers}),
 		ep("leads/:id/offers/:id", "leadoffer", m{}),
-		ep("lead-routes", "leadroute", m{"GET": e.finder(tRoutes), "POST": e.createRoute}),
-		ep("lead-routes/:id", "leadroute", m{"GET": e.getter(tRoutes), "PATCH": e.patchRoute}),
-		ep("teams", "team", m{"GET": e.finder(tTeams), "POST": e.createTeam}),
-		ep("teams/:id", "team", m{"GET": e.getter(tTeams), "PATCH": e.patchTeam}),
-		ep("team-member-distribution-options", "distributionoption", m{"GET": e.finder(tOptions), "POST": e.createOption}),
-		ep("team-member-distribution-options/:id", "distributionoption", m{"GET": e.getter(tOptions), "PATCH": e.patchOption}),
-		ep("tasks", "task", m{"GET": e.finder(tTasks), "POST": e.createTask}),
+		ep("lead-routes", "leadroute", m{"GET": find(tRoutes), "POST": create(tRoutes)}),
+		ep("lead-routes/:id", "leadroute", m{"GET": get(tRoutes), "PATCH": patch(tRoutes)}),
+		ep("teams", "team", m{"GET": find(tTeams), "POST": create(tTeams)}),
+		ep("teams/:id", "team", m{"GET": get(tTeams), "PATCH": patch(tTeams)}),
+		ep("team-member-distribution-options", "distributionoption", m{"GET": find(tOptions), "POST": create(tOptions)}),
+		ep("team-member-distribution-options/:id", "distributionoption", m{"GET": get(tOptions), "PATCH": patch(tOptions)}),
+		ep("tasks", "task", m{"GET": find(tTasks), "POST": create(tTasks)}),
 		ep("tasks/:id", "task", m{}),
 	}
 }
@@ -252,7 +229,7 @@ const maxBody = 1 << 20
 func (e *Emulator) serveVendor(w http.ResponseWriter, r *http.Request) {
 	rt, params, routeErr := e.resolve(r.Method, cleanSegments(r.URL.Path))
 	token := bearer(r)
-	e.core.Serve(w, r, emulator.Meta{Op: rt.op, Credential: token, Write: rt.write}, func(w http.ResponseWriter) {
+	e.Core().Serve(w, r, emulator.Meta{Op: rt.op, Credential: token, Write: rt.write}, func(w http.ResponseWriter) {
 		status, v, aerr, wrote := e.handle(r, rt, params, routeErr, token)
 		if wrote {
 			emulator.MarkWrite(w)
@@ -348,4 +325,4 @@ func (c *call) pathID(i int) (int64, *apiError) {
 	return id, nil
 }
 
-func (c *call) now() string { return formatTime(c.e.now()) }
+func (c *call) now() string { return formatTime(c.e.Now()) }

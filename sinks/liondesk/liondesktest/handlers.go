@@ -163,72 +163,15 @@ func (e *Emulator) visibility(table string, uid int64) func(row) bool {
 }
 
 // render is a record as the API answers it (lead routes embed their
-// team, campaign and sources).
+// team, campaign and sources; an action's template is null).
 func (e *Emulator) render(table string, r row) any {
-	if table == tRoutes {
+	switch table {
+	case tRoutes:
 		return e.presentRoute(r)
+	case tActions:
+		return presentAction(r, "")
 	}
 	return present(table, r)
-}
-
-// finder answers a paginated find of a table's visible rows.
-func (e *Emulator) finder(table string) handlerFunc {
-	return func(c *call) (int, any, *apiError) {
-		var render func(row, findQuery) any
-		if table == tRoutes {
-			render = func(r row, _ findQuery) any { return e.presentRoute(r) }
-		}
-		return c.find(table, e.visibility(table, c.uid), render)
-	}
-}
-
-// getter answers a get of one visible row by the path's id.
-func (e *Emulator) getter(table string) handlerFunc {
-	return func(c *call) (int, any, *apiError) {
-		r, aerr := c.lookup(table, 0, e.visibility(table, c.uid))
-		if aerr != nil {
-			return 0, nil, aerr
-		}
-		return 200, e.render(table, r), nil
-	}
-}
-
-// ---- contact sources
-
-func (e *Emulator) createContactSource(c *call) (int, any, *apiError) {
-	vals, aerr := c.input(tContactSources, true)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	vals["user_id"] = c.uid
-	r := e.st.insert(tContactSources, vals)
-	c.wrote = true
-	return 201, present(tContactSources, r), nil
-}
-
-func (e *Emulator) patchContactSource(c *call) (int, any, *apiError) {
-	vals, aerr := c.input(tContactSources, false)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	r, aerr := c.lookup(tContactSources, 0, ownedBy("user_id", c.uid))
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	e.st.update(tContactSources, r, vals)
-	c.wrote = true
-	return 200, present(tContactSources, r), nil
-}
-
-func (e *Emulator) removeContactSource(c *call) (int, any, *apiError) {
-	r, aerr := c.lookup(tContactSources, 0, ownedBy("user_id", c.uid))
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	out := present(tContactSources, r)
-	e.st.remove(tContactSources, asInt(r["id"]))
-	c.wrote = true
-	return 200, out, nil
 }
 
 // ---- campaigns
@@ -247,42 +190,6 @@ func (e *Emulator) campaignNameTaken(uid int64, name string, except int64) bool 
 func duplicateCampaign(name string) *apiError {
 	return &apiError{status: 400, message: fmt.Sprintf("A campaign named '%s' already exists", name),
 		errors: map[string]string{"name": "name must be unique"}}
-}
-
-func (e *Emulator) createCampaign(c *call) (int, any, *apiError) {
-	vals, aerr := c.input(tCampaigns, true)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if e.campaignNameTaken(c.uid, vals["name"].(string), 0) {
-		return 0, nil, duplicateCampaign(vals["name"].(string))
-	}
-	now := c.now()
-	vals["created_at"], vals["modified_at"], vals["owner_user_id"] = now, now, c.uid
-	r := e.st.insert(tCampaigns, vals)
-	c.wrote = true
-	return 201, present(tCampaigns, r), nil
-}
-
-func (e *Emulator) patchCampaign(c *call) (int, any, *apiError) {
-	vals, aerr := c.input(tCampaigns, false)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	r, aerr := c.lookup(tCampaigns, 0, campaignVisible(c.uid))
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if asInt(r["owner_user_id"]) != c.uid {
-		return 0, nil, forbidden("You may only change your own campaigns")
-	}
-	if name, ok := vals["name"].(string); ok && e.campaignNameTaken(c.uid, name, asInt(r["id"])) {
-		return 0, nil, duplicateCampaign(name)
-	}
-	vals["modified_at"] = c.now()
-	e.st.update(tCampaigns, r, vals)
-	c.wrote = true
-	return 200, present(tCampaigns, r), nil
 }
 
 // ---- campaign actions
@@ -327,48 +234,6 @@ func checkAction(v map[string]any) *apiError {
 	return nil
 }
 
-func (e *Emulator) findActions(c *call) (int, any, *apiError) {
-	camp, aerr := c.lookup(tCampaigns, 0, campaignVisible(c.uid))
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	inCampaign := func(r row) bool { return asInt(r["campaign_id"]) == asInt(camp["id"]) }
-	return c.find(tActions, inCampaign, func(r row, q findQuery) any { return presentAction(r, q.load) }, "template")
-}
-
-func (e *Emulator) createAction(c *call) (int, any, *apiError) {
-	// The field table says template_id, the examples template_metadata_id:
-	// accept either (not both, unless equal).
-	if tid, ok := c.body["template_id"]; ok {
-		if tm, both := c.body["template_metadata_id"]; both && stringOf(tm) != stringOf(tid) {
-			return 0, nil, validation(map[string]string{"template_id": "must equal template_metadata_id when both are given"})
-		}
-		c.body["template_metadata_id"] = tid
-		delete(c.body, "template_id")
-	}
-	vals, aerr := c.input(tActions, true)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if aerr := checkAction(vals); aerr != nil {
-		return 0, nil, aerr
-	}
-	camp, aerr := c.lookup(tCampaigns, 0, campaignVisible(c.uid))
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if asInt(camp["owner_user_id"]) != c.uid {
-		return 0, nil, forbidden("You may only add actions to your own campaigns")
-	}
-	if a := asInt(vals["assigned_user_id"]); a != 0 && e.st.get(tUsers, a) == nil {
-		return 0, nil, badReference("assigned_user_id", a)
-	}
-	vals["campaign_id"] = camp["id"]
-	r := e.st.insert(tActions, vals)
-	c.wrote = true
-	return 201, presentAction(r, ""), nil
-}
-
 // ---- campaign contacts, communications
 
 func (e *Emulator) createCampaignContact(c *call) (int, any, *apiError) {
@@ -401,7 +266,7 @@ func (e *Emulator) createCampaignContact(c *call) (int, any, *apiError) {
 // communication per contact-communication action, one task per agent-task
 // action (VENDORS.md 3.7).
 func (e *Emulator) startCampaign(c *call, camp, ct, cc row) {
-	now := e.now()
+	now := e.Now()
 	stamp := formatTime(now)
 	for _, a := range e.st.where(tActions, func(r row) bool { return asInt(r["campaign_id"]) == asInt(camp["id"]) }) {
 		at := scheduleTime(a, now)
@@ -463,44 +328,6 @@ func scheduleTime(a row, now time.Time) string {
 	return formatTime(now)
 }
 
-func (e *Emulator) findCommunications(c *call) (int, any, *apiError) {
-	ct, aerr := c.lookup(tContacts, 0, e.contactVisible(c.uid))
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return c.find(tComms, func(r row) bool { return asInt(r["contact_id"]) == asInt(ct["id"]) }, nil)
-}
-
-func (c *call) communication() (row, *apiError) {
-	ct, aerr := c.lookup(tContacts, 0, c.e.contactVisible(c.uid))
-	if aerr != nil {
-		return nil, aerr
-	}
-	return c.lookup(tComms, 1, func(r row) bool { return asInt(r["contact_id"]) == asInt(ct["id"]) })
-}
-
-func (e *Emulator) getCommunication(c *call) (int, any, *apiError) {
-	r, aerr := c.communication()
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return 200, present(tComms, r), nil
-}
-
-func (e *Emulator) patchCommunication(c *call) (int, any, *apiError) {
-	vals, aerr := c.input(tComms, false)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	r, aerr := c.communication()
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	e.st.update(tComms, r, vals)
-	c.wrote = true
-	return 200, present(tComms, r), nil
-}
-
 // ---- contacts, addresses
 
 // checkContactRefs: source_id 0 or null clears the source; another id must
@@ -515,114 +342,6 @@ func (e *Emulator) checkContactRefs(uid int64, vals map[string]any) *apiError {
 		}
 	}
 	return e.checkAssignee(uid, vals)
-}
-
-func (e *Emulator) createContact(c *call) (int, any, *apiError) {
-	vals, aerr := c.input(tContacts, true)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if aerr := e.checkContactRefs(c.uid, vals); aerr != nil {
-		return 0, nil, aerr
-	}
-	now := c.now()
-	for _, k := range []string{"created_at", "modified_at"} {
-		if vals[k] == nil {
-			vals[k] = now
-		}
-	}
-	vals["owner_user_id"] = c.uid
-	r := e.st.insert(tContacts, vals)
-	c.wrote = true
-	return 201, present(tContacts, r), nil
-}
-
-func (e *Emulator) patchContact(c *call) (int, any, *apiError) {
-	vals, aerr := c.input(tContacts, false)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	r, aerr := c.lookup(tContacts, 0, e.contactVisible(c.uid))
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if aerr := e.checkContactRefs(c.uid, vals); aerr != nil {
-		return 0, nil, aerr
-	}
-	if vals["modified_at"] == nil {
-		vals["modified_at"] = c.now()
-	}
-	e.st.update(tContacts, r, vals)
-	c.wrote = true
-	return 200, present(tContacts, r), nil
-}
-
-func (c *call) contactOfPath() (row, *apiError) {
-	return c.lookup(tContacts, 0, c.e.contactVisible(c.uid))
-}
-
-func (c *call) address() (row, *apiError) {
-	ct, aerr := c.contactOfPath()
-	if aerr != nil {
-		return nil, aerr
-	}
-	return c.lookup(tAddresses, 1, func(r row) bool { return asInt(r["contact_id"]) == asInt(ct["id"]) })
-}
-
-func (e *Emulator) findAddresses(c *call) (int, any, *apiError) {
-	ct, aerr := c.contactOfPath()
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return c.find(tAddresses, func(r row) bool { return asInt(r["contact_id"]) == asInt(ct["id"]) }, nil)
-}
-
-func (e *Emulator) createAddress(c *call) (int, any, *apiError) {
-	vals, aerr := c.input(tAddresses, true)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	ct, aerr := c.contactOfPath()
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	vals["contact_id"] = ct["id"]
-	r := e.st.insert(tAddresses, vals)
-	c.wrote = true
-	return 201, present(tAddresses, r), nil
-}
-
-func (e *Emulator) getAddress(c *call) (int, any, *apiError) {
-	r, aerr := c.address()
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	return 200, present(tAddresses, r), nil
-}
-
-func (e *Emulator) patchAddress(c *call) (int, any, *apiError) {
-	vals, aerr := c.input(tAddresses, false)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	r, aerr := c.address()
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	e.st.update(tAddresses, r, vals)
-	c.wrote = true
-	return 200, present(tAddresses, r), nil
-}
-
-func (e *Emulator) removeAddress(c *call) (int, any, *apiError) {
-	r, aerr := c.address()
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	out := present(tAddresses, r)
-	e.st.remove(tAddresses, asInt(r["id"]))
-	c.wrote = true
-	return 200, out, nil
 }
 
 // ---- leads, routing, offers
@@ -661,46 +380,6 @@ func (e *Emulator) matchRoute(uid, leadSource, contactSource int64, leadType str
 		}
 	}
 	return best
-}
-
-func (e *Emulator) createLead(c *call) (int, any, *apiError) {
-	vals, aerr := c.input(tLeads, true)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	contactID := asInt(vals["contact_id"])
-	ct := e.st.get(tContacts, contactID)
-	if ct == nil || !e.contactVisible(c.uid)(ct) {
-		return 0, nil, badReference("contact_id", contactID)
-	}
-	if v, ok := vals["source_id"]; ok {
-		if asInt(v) == 0 {
-			vals["source_id"] = nil
-		} else if e.st.get(tLeadSources, asInt(v)) == nil {
-			return 0, nil, badReference("source_id", asInt(v))
-		}
-	}
-	vals["address_1"] = vals["street_address"]
-	vals["owner_user_id"] = c.uid
-	leadType, _ := vals["type"].(string)
-	if rt := e.matchRoute(c.uid, asInt(vals["source_id"]), asInt(ct["source_id"]), leadType); rt != nil {
-		vals["lead_route_id"] = rt["id"]
-		vals["distribution_target"] = rt["distribution_target"]
-		if rt["distribution_target"] == "Myself" {
-			vals["claimed_by_user_id"] = c.uid
-			vals["claimed_at"] = c.now()
-			vals["time_to_claim"] = int64(0)
-			if vals["claimed_via"] == nil {
-				vals["claimed_via"] = "Auto"
-			}
-		}
-	}
-	if vals["claimed_via"] == nil {
-		vals["claimed_via"] = "None"
-	}
-	r := e.st.insert(tLeads, vals)
-	c.wrote = true
-	return 201, present(tLeads, r), nil
 }
 
 // zipSet splits a distribution_zipcodes string.
@@ -794,7 +473,7 @@ func (e *Emulator) createOffers(c *call) (int, any, *apiError) {
 	if len(active) == 0 {
 		return 0, nil, badRequest("Every member of team %d has lead offer alerts paused", teamID)
 	}
-	now := e.now()
+	now := e.Now()
 	out := make([]any, 0, len(active))
 	for i, o := range active {
 		notify := now.Add(time.Duration(int64(i)*asInt(team["mins_until_next_alert"])) * time.Minute)
@@ -858,38 +537,6 @@ func (e *Emulator) checkRoute(uid int64, m row) *apiError {
 	return nil
 }
 
-func (e *Emulator) createRoute(c *call) (int, any, *apiError) {
-	vals, aerr := c.input(tRoutes, true)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if aerr := e.checkRoute(c.uid, vals); aerr != nil {
-		return 0, nil, aerr
-	}
-	vals["owner_user_id"] = c.uid
-	r := e.st.insert(tRoutes, vals)
-	c.wrote = true
-	return 201, e.presentRoute(r), nil
-}
-
-func (e *Emulator) patchRoute(c *call) (int, any, *apiError) {
-	vals, aerr := c.input(tRoutes, false)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	r, aerr := c.lookup(tRoutes, 0, ownedBy("owner_user_id", c.uid))
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	m := merged(r, vals)
-	if aerr := e.checkRoute(c.uid, m); aerr != nil {
-		return 0, nil, aerr
-	}
-	e.st.update(tRoutes, r, m)
-	c.wrote = true
-	return 200, e.presentRoute(r), nil
-}
-
 // ---- teams
 
 // checkZips refuses distribution zipcodes that another of the caller's
@@ -912,57 +559,6 @@ func (e *Emulator) checkZips(uid int64, m row) *apiError {
 		}
 	}
 	return nil
-}
-
-func (e *Emulator) createTeam(c *call) (int, any, *apiError) {
-	vals, aerr := c.input(tTeams, true)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	m := row{"order_method": "Rank", "mins_until_next_alert": int64(0)}
-	for k, v := range vals {
-		m[k] = v
-	}
-	if m["order_method"] == "Time" {
-		m["mins_until_next_alert"] = int64(0)
-	}
-	if aerr := e.checkZips(c.uid, m); aerr != nil {
-		return 0, nil, aerr
-	}
-	m["owner_user_id"] = c.uid
-	m["member_ids"] = []int64{c.uid}
-	r := e.st.insert(tTeams, m)
-	c.wrote = true
-	return 201, present(tTeams, r), nil
-}
-
-func (e *Emulator) patchTeam(c *call) (int, any, *apiError) {
-	vals, aerr := c.input(tTeams, false)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	r, aerr := c.lookup(tTeams, 0, teamVisible(c.uid))
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if asInt(r["owner_user_id"]) != c.uid {
-		return 0, nil, forbidden("Only the team's creator can change its settings")
-	}
-	m := merged(r, vals)
-	if m["order_method"] == "Time" {
-		m["mins_until_next_alert"] = int64(0)
-	}
-	if aerr := e.checkZips(c.uid, m); aerr != nil {
-		return 0, nil, aerr
-	}
-	if vals["order_method"] == "Rank" {
-		for _, o := range e.st.where(tOptions, func(o row) bool { return asInt(o["team_id"]) == asInt(r["id"]) }) {
-			e.st.update(tOptions, o, map[string]any{"mins_until_lead_offer": int64(0)})
-		}
-	}
-	e.st.update(tTeams, r, m)
-	c.wrote = true
-	return 200, present(tTeams, r), nil
 }
 
 // ---- team member distribution options
@@ -997,77 +593,10 @@ func (e *Emulator) checkOption(uid int64, m row) *apiError {
 	return nil
 }
 
-func (e *Emulator) createOption(c *call) (int, any, *apiError) {
-	vals, aerr := c.input(tOptions, true)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	if aerr := e.checkOption(c.uid, vals); aerr != nil {
-		return 0, nil, aerr
-	}
-	r := e.st.insert(tOptions, vals)
-	c.wrote = true
-	return 201, present(tOptions, r), nil
-}
-
-func (e *Emulator) patchOption(c *call) (int, any, *apiError) {
-	vals, aerr := c.input(tOptions, false)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	r, aerr := c.lookup(tOptions, 0, e.optionVisible(c.uid))
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	m := merged(r, vals)
-	if aerr := e.checkOption(c.uid, m); aerr != nil {
-		return 0, nil, aerr
-	}
-	e.st.update(tOptions, r, m)
-	c.wrote = true
-	return 200, present(tOptions, r), nil
-}
-
 // ---- tasks
 
 func taskVisible(uid int64) func(row) bool {
 	return func(r row) bool {
 		return asInt(r["owner_user_id"]) == uid || asInt(r["assigned_user_id"]) == uid
 	}
-}
-
-func (e *Emulator) createTask(c *call) (int, any, *apiError) {
-	// reminder_type is an alias of action_type.
-	if rt, ok := c.body["reminder_type"]; ok {
-		if at, both := c.body["action_type"]; both && stringOf(at) != stringOf(rt) {
-			return 0, nil, validation(map[string]string{"reminder_type": "must equal action_type when both are given"})
-		}
-		c.body["action_type"] = rt
-	}
-	vals, aerr := c.input(tTasks, true)
-	if aerr != nil {
-		return 0, nil, aerr
-	}
-	vals["reminder_type"] = vals["action_type"]
-	if v := asInt(vals["contact_id"]); v != 0 {
-		if ct := e.st.get(tContacts, v); ct == nil || !e.contactVisible(c.uid)(ct) {
-			return 0, nil, badReference("contact_id", v)
-		}
-	} else {
-		vals["contact_id"] = nil
-	}
-	if aerr := e.checkAssignee(c.uid, vals); aerr != nil {
-		return 0, nil, aerr
-	}
-	if vals["assigned_user_id"] == nil {
-		vals["assigned_user_id"] = int64(0)
-	}
-	now := c.now()
-	vals["owner_user_id"], vals["created_at"], vals["modified_at"] = c.uid, now, now
-	if vals["status"] == "complete" {
-		vals["completed_at"], vals["completing_user_id"] = now, c.uid
-	}
-	r := e.st.insert(tTasks, vals)
-	c.wrote = true
-	return 201, present(tTasks, r), nil
 }

@@ -16,10 +16,10 @@
 //     without Retry-After [A, section 6 #8]; PUT and DELETE of an unknown
 //     well-formed id upsert a bare document (_id, the sent fields,
 //     createdAt, updatedAt, __v: 0; no id_project, so no list shows it),
-//     or answer 404 with Options.NotFoundOnMissing [A, #9]; GET, PUT and
+//     or answer 404 with Options.Vendor.NotFoundOnMissing [A, #9]; GET, PUT and
 //     DELETE by id are scoped to the path's project (404
 //     {"success":false,"msg":"Object not found."} for another project's
-//     lead) unless Options.FaithfulScope [A, #10]; both sort (implemented)
+//     lead) unless Options.Vendor.FaithfulScope [A, #10]; both sort (implemented)
 //     and sortField (documented) are honoured, sort first [A, quirk 1].
 //   - Requests the real server never answers (an unhandled promise or an
 //     error passed to nowhere) get 500 {"success":false,"msg":...} with the

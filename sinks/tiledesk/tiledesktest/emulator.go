@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"sort"
 	"strings"
 	"sync"
@@ -13,24 +12,17 @@ import (
 	"github.com/leadsync/leadsync/sinks/emulator"
 )
 
-// Options configures an Emulator. The zero value is a real-time emulator
-// with DefaultFixtures, no rate limit and no faults.
-type Options struct {
-	// TimeScale shrinks every window and wait: 0 or 1 is real time, 0.01
-	// makes every window 100 times shorter.
-	TimeScale float64
-	Faults    emulator.Faults
-	// Limit is an opt-in rate limit per credential (the raw Authorization
-	// header). nil means none: Tiledesk documents no limit. Over the limit
-	// the answer is 429 {"message":"Rate limit exceeded"} without
-	// Retry-After, the only 429 tiledesk-server has.
-	Limit *emulator.Limit
-	// Fixtures are the projects, users, tokens and memberships (and leads
-	// to start with); nil means DefaultFixtures().
-	Fixtures *Fixtures
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+// Options configures an Emulator (see emulator.VendorOptions). The zero
+// value is a real-time emulator with DefaultFixtures, no rate limit and no
+// faults. Limit is an opt-in rate limit per credential (the raw
+// Authorization header); nil means none: Tiledesk documents no limit. Over
+// the limit the answer is 429 {"message":"Rate limit exceeded"} without
+// Retry-After, the only 429 tiledesk-server has. Fixtures are the
+// projects, users, tokens and memberships (and leads to start with).
+type Options = emulator.VendorOptions[Fixtures, Quirks]
 
+// Quirks are Tiledesk's own switches (Options.Vendor).
+type Quirks struct {
 	// NotFoundOnMissing makes PUT and DELETE of a well-formed id that
 	// matches no lead answer 404 {"success":false,"msg":"Object not found."}.
 	// By default they upsert a bare lead, as the real server does
@@ -45,9 +37,8 @@ type Options struct {
 // Emulator is the Tiledesk Leads API (v3) emulator. It is safe for
 // concurrent use; all state is behind one mutex.
 type Emulator struct {
-	opts     Options
-	core     *emulator.Core
-	now      func() time.Time
+	emulator.Base
+	quirks   Quirks
 	fixtures Fixtures
 
 	mu sync.Mutex
@@ -110,26 +101,17 @@ func cloneMap[K comparable, V any](m map[K]V) map[K]V {
 // New returns an emulator that is not listening; serve Handler().
 // It panics if opts.Fixtures is invalid (a programming error in a test).
 func New(opts Options) *Emulator {
-	e := &Emulator{opts: opts, now: opts.Now}
-	if e.now == nil {
-		e.now = time.Now
+	e := &Emulator{
+		Base:     emulator.NewBase(opts, emulator.Limit{}, emulator.Responses{RateLimited: writeRateLimited, InternalError: writeInternalError}),
+		quirks:   opts.Vendor,
+		fixtures: opts.FixturesOr(DefaultFixtures),
 	}
-	if opts.Fixtures != nil {
-		e.fixtures = *opts.Fixtures
-	} else {
-		e.fixtures = DefaultFixtures()
-	}
-	var limit emulator.Limit
-	if opts.Limit != nil {
-		limit = *opts.Limit
-	}
-	e.core = emulator.New(emulator.Options{Limit: limit, TimeScale: opts.TimeScale, Faults: opts.Faults, Now: e.now},
-		emulator.Responses{RateLimited: writeRateLimited, InternalError: writeInternalError})
 	st, err := e.initialState()
 	if err != nil {
 		panic(err)
 	}
 	e.st = st
+	e.Route(http.HandlerFunc(e.serveVendor), e)
 	return e
 }
 
@@ -142,16 +124,7 @@ func (e *Emulator) initialState() (*state, error) {
 }
 
 // clock is the current time at the millisecond precision MongoDB keeps.
-func (e *Emulator) clock() time.Time { return e.now().UTC().Truncate(time.Millisecond) }
-
-// Handler serves the vendor routes and, under emulator.AdminPrefix, the
-// admin endpoints.
-func (e *Emulator) Handler() http.Handler {
-	return emulator.WithAdmin(http.HandlerFunc(e.serveVendor), e.core, e)
-}
-
-// Core exposes counters, the call log, InjectNext and Configure.
-func (e *Emulator) Core() *emulator.Core { return e.core }
+func (e *Emulator) clock() time.Time { return e.Now().UTC().Truncate(time.Millisecond) }
 
 // Credentials are human-readable lines for `leadsync sandbox`, built from
 // the fixtures the emulator started with.
@@ -271,24 +244,15 @@ func (e *Emulator) Lead(id string) (Lead, bool) {
 	return typedLead(rec.doc), true
 }
 
-// Server is an Emulator listening on a loopback port.
+// Server is an Emulator listening on a loopback port (URL, Client,
+// Close); the API lives under URL+"/v3".
 type Server struct {
 	*Emulator
-	// URL is the base URL, e.g. http://127.0.0.1:41234; the API lives
-	// under URL+"/v3".
-	URL string
-	srv *httptest.Server
+	*emulator.Server
 }
 
 // NewServer starts an emulator on loopback. Close it when done.
 func NewServer(opts Options) *Server {
 	e := New(opts)
-	srv := httptest.NewServer(e.Handler())
-	return &Server{Emulator: e, URL: srv.URL, srv: srv}
+	return &Server{Emulator: e, Server: emulator.Start(e.Handler())}
 }
-
-// Client returns an HTTP client for the server.
-func (s *Server) Client() *http.Client { return s.srv.Client() }
-
-// Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }

@@ -309,7 +309,7 @@ func TestMissingIDUpsert(t *testing.T) {
 		}
 	})
 	t.Run("NotFoundOnMissing answers 404", func(t *testing.T) {
-		s := newServer(t, Options{NotFoundOnMissing: true})
+		s := newServer(t, Options{Vendor: Quirks{NotFoundOnMissing: true}})
 		wantMsg(t, send(t, s, request{method: "PUT", path: leadsPath + "/" + missing, auth: agentBasic, body: `{"email":"x@example.com"}`}), 404, "Object not found.")
 		wantMsg(t, send(t, s, request{method: "DELETE", path: leadsPath + "/" + missing, auth: agentBasic}), 404, "Object not found.")
 		if n := len(s.Leads()); n != 0 || s.Core().Stats().TotalWrites() != 0 {
@@ -321,7 +321,7 @@ func TestMissingIDUpsert(t *testing.T) {
 func TestProjectScope(t *testing.T) {
 	for _, faithful := range []bool{false, true} {
 		t.Run(fmt.Sprintf("FaithfulScope=%v", faithful), func(t *testing.T) {
-			s := newServer(t, Options{FaithfulScope: faithful})
+			s := newServer(t, Options{Vendor: Quirks{FaithfulScope: faithful}})
 			r := send(t, s, request{method: "POST", path: otherPath, auth: agentBasic, body: `{"fullname":"Other"}`})
 			id := r.json(t)["_id"].(string)
 			cross := leadsPath + "/" + id

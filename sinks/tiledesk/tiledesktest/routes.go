@@ -97,7 +97,7 @@ func (e *Emulator) serveVendor(w http.ResponseWriter, r *http.Request) {
 		cred = signinCredential(r)
 	}
 	meta := emulator.Meta{Op: rt.op, Credential: cred, Write: rt.writes()}
-	e.core.Serve(&opWriter{ResponseWriter: w, op: rt.op}, redactRequest(r), meta, func(w http.ResponseWriter) {
+	e.Core().Serve(&opWriter{ResponseWriter: w, op: rt.op}, redactRequest(r), meta, func(w http.ResponseWriter) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		switch {
@@ -158,7 +158,7 @@ func (e *Emulator) authenticate(w http.ResponseWriter, r *http.Request) (User, b
 	header := r.Header.Get("Authorization")
 	user, basicStatus, ok := e.st.basicAuth(header)
 	if !ok {
-		user, ok = e.st.jwtAuth(header, r.URL.Query(), e.now())
+		user, ok = e.st.jwtAuth(header, r.URL.Query(), e.Now())
 	}
 	if !ok {
 		// passport answers with the first failing strategy's status, and
@@ -287,7 +287,7 @@ func (e *Emulator) find(w http.ResponseWriter, rt route, failMsg string) (rec *l
 	}
 	id = strings.ToLower(rt.leadID)
 	rec, found = e.st.leads[id]
-	if found && !e.opts.FaithfulScope && rec.owner() != strings.ToLower(rt.project) {
+	if found && !e.quirks.FaithfulScope && rec.owner() != strings.ToLower(rt.project) {
 		writeMsg(w, http.StatusNotFound, "Object not found.")
 		return nil, id, true, false
 	}
@@ -404,7 +404,7 @@ func (e *Emulator) findAndUpdate(w http.ResponseWriter, rt route, set map[string
 	}
 	now := mongoTime{e.clock()}
 	if !found {
-		if e.opts.NotFoundOnMissing {
+		if e.quirks.NotFoundOnMissing {
 			writeMsg(w, http.StatusNotFound, "Object not found.")
 			return
 		}
@@ -450,7 +450,7 @@ func (e *Emulator) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	userJSON := map[string]any{"_id": u.ID, "email": u.Email, "firstname": u.Firstname, "lastname": u.Lastname, "emailverified": true}
-	emulator.WriteJSON(w, http.StatusOK, map[string]any{"success": true, "token": "JWT " + e.st.issueToken(u, e.now()), "user": userJSON})
+	emulator.WriteJSON(w, http.StatusOK, map[string]any{"success": true, "token": "JWT " + e.st.issueToken(u, e.Now()), "user": userJSON})
 }
 
 // emailRe approximates validator.js isEmail.
