@@ -48,7 +48,10 @@ type Progress struct {
 	Planned atomic.Int64
 	// Total is the entities the run works on, known after grouping and
 	// planning (0: not known yet).
-	Total   atomic.Int64
+	Total atomic.Int64
+	// Done is the entities of Total finished (written, refused, skipped,
+	// failed or left uncertain).
+	Done    atomic.Int64
 	Started time.Time
 }
 

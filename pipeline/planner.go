@@ -23,6 +23,9 @@ type planner struct {
 	// recordMu serializes reports: a Reporter is called from one
 	// goroutine at a time.
 	recordMu sync.Mutex
+	// fixed is the plan's calls that belong to no entity (the listing,
+	// the sink's one-time lookups, the credential check).
+	fixed int
 	// once: an entity that fails is not tried again within the run (a
 	// dry run reports the failed read as it is).
 	once bool
@@ -105,6 +108,7 @@ func (p *planner) process(ctx context.Context, e *entity, attempt int) (Decision
 			d.Candidates = append(d.Candidates, m.ID)
 		}
 		d.Reason = fmt.Sprintf("%d vendor records match (%s); not written", len(matches), strings.Join(d.Candidates, ", "))
+		p.markAmbiguous(d)
 		if cfg.Policy.OnAmbiguous == "fail" {
 			return d, fmt.Errorf("%w: rows %v: %s (on_ambiguous: fail)", ErrAmbiguous, e.rows, d.Reason)
 		}
@@ -367,6 +371,7 @@ func (p *planner) runSteps(ctx context.Context, d Decision, e *entity, hash stri
 				if cfg.Policy.OnAmbiguous != "first" {
 					d.Action, d.Status, d.Candidates = ActionAmbiguous, state.StatusSkipped, amb.Candidates
 					d.Reason = fmt.Sprintf("step %q: %v; not written", st.Name, amb)
+					p.markAmbiguous(d)
 					if cfg.Policy.OnAmbiguous == "fail" {
 						return d, fmt.Errorf("%w: rows %v: %s (on_ambiguous: fail)", ErrAmbiguous, e.rows, d.Reason)
 					}
@@ -531,6 +536,20 @@ func (p *planner) refuse(d Decision, err error) {
 		return
 	}
 	p.cfg.State.Refusal(state.Refusal{Scope: p.cfg.Sink.Scope(), Entity: d.ID, ContentHash: ContentHash(d.Fields), Reason: err.Error()})
+}
+
+// ambiguousMark starts the reason of a remembered ambiguity: kept with
+// the refusals (by entity and content), it is no refusal; it tells the
+// next run's forecast that this entity costs its finds and no write.
+const ambiguousMark = "ambiguous, remembered for the forecast: "
+
+// markAmbiguous remembers that the vendor held several matches for the
+// entity's content (a success later forgets it, as it does a refusal).
+func (p *planner) markAmbiguous(d Decision) {
+	if p.cfg.Policy.DryRun || p.cfg.State == nil {
+		return
+	}
+	p.cfg.State.Refusal(state.Refusal{Scope: p.cfg.Sink.Scope(), Entity: d.ID, ContentHash: ContentHash(d.Fields), Reason: ambiguousMark + d.Reason})
 }
 
 // remember queues the index update for a written or confirmed entity.

@@ -3,6 +3,8 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 	"sync"
 
 	"github.com/leadsync/leadsync/sinks"
@@ -28,16 +30,22 @@ type Plan struct {
 	// needs any call).
 	Writes int
 	Check  int
+	// Finds is the calls the finds take (several keys may cost a find
+	// each; none where the listing answers them).
+	Finds int
+	// Lookups is the sink's one-time reads (sinks.LookupCoster: lead
+	// routes, source ids, a caller's lead by phone).
+	Lookups int
 }
 
 // NeedsCalls reports whether any entity needs the vendor: a plan that
 // state settles entirely makes no call, not even the credential check.
 func (pl Plan) NeedsCalls() bool { return pl.Known+pl.Refused+pl.Uncertain < pl.Entities }
 
-// writeCost is the calls the write of e is expected to take: a
+// createCost is the calls a create of e is expected to take: a
 // sinks.Coster's declared cost (it knows which steps apply), else a
 // Flow's steps, else one call.
-func (p *planner) writeCost(e *entity) int {
+func (p *planner) createCost(e *entity) int {
 	if c, ok := sinks.As[sinks.Coster](p.cfg.Sink); ok {
 		if n := c.CreateCalls(e.fields); n > 0 {
 			return n
@@ -51,15 +59,154 @@ func (p *planner) writeCost(e *entity) int {
 	return 1
 }
 
+// updateCost is the calls an update of the changed fields takes.
+func (p *planner) updateCost(changes []Change) int {
+	if len(changes) == 0 {
+		return 0
+	}
+	if c, ok := sinks.As[sinks.Coster](p.cfg.Sink); ok {
+		changed := sinks.Fields{}
+		for _, ch := range changes {
+			changed[ch.Field] = ch.New
+		}
+		return c.UpdateCalls(changed)
+	}
+	return 1
+}
+
+// findCost is the calls a find of e takes (a sinks.FindCoster's, else 1).
+func (p *planner) findCost(e *entity) int {
+	if c, ok := sinks.As[sinks.FindCoster](p.cfg.Sink); ok {
+		return c.FindCalls(sinks.Query{Keys: e.keys, Fields: e.fields})
+	}
+	return 1
+}
+
+// stateRecords is what state says was last written to the records e's keys
+// name, by vendor id.
+func (p *planner) stateRecords(ctx context.Context, e *entity) (map[string]sinks.Fields, []string, error) {
+	scope := p.cfg.Sink.Scope()
+	ids, err := p.cfg.Store.LookupKeys(ctx, scope, indexKeys(e))
+	if err != nil {
+		return nil, nil, err
+	}
+	out := map[string]sinks.Fields{}
+	for _, id := range ids {
+		rec, ok, err := p.cfg.Store.Record(ctx, scope, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			out[id] = rec.Fields
+		}
+	}
+	return out, ids, nil
+}
+
+// entityCost forecasts the calls of one entity that state does not
+// settle: its finds (none where the prefetched listing answers them) and
+// its writes. With a listing the decision is known already (create,
+// update of the changed fields, unchanged, ambiguous); without one a
+// found record is expected to need an update, a new one a create.
+func (p *planner) entityCost(ctx context.Context, e *entity) (finds, writes int, err error) {
+	cfg := p.cfg
+	obj := cfg.Sink.Object()
+	findable := obj.CanFind && len(e.keys) > 0
+	flow, isFlow := sinks.As[sinks.Flow](cfg.Sink)
+	if e.ambiguous {
+		// Found ambiguous before with this content: the finds again (a
+		// flow's first), no write.
+		if findable && !isFlow {
+			return p.findCost(e), 0, nil
+		}
+		return 0, 1, nil
+	}
+	synced, ids, err := p.stateRecords(ctx, e)
+	if err != nil {
+		return 0, 0, err
+	}
+	if isFlow && len(ids) == 0 || !obj.CanFind && len(ids) == 0 {
+		return 0, p.stepsCost(ctx, e, flow), nil
+	}
+	var matches []sinks.Record
+	switch {
+	case findable && p.index != nil:
+		own := ""
+		if ok, isOwn := sinks.As[sinks.OwnKeyer](cfg.Sink); isOwn {
+			own = ok.OwnKey(sinks.WithEntity(ctx, entityID(e)), e.fields)
+		}
+		matches = p.index.find(e.keys, own)
+	case findable:
+		finds = p.findCost(e)
+		if len(ids) == 0 {
+			if cfg.Policy.Mode == "update_only" {
+				return finds, 0, nil
+			}
+			return finds, p.createCost(e), nil
+		}
+		for _, id := range ids {
+			matches = append(matches, sinks.Record{ID: id})
+		}
+	default:
+		for _, id := range ids {
+			matches = append(matches, sinks.Record{ID: id})
+		}
+	}
+	sort.Slice(matches, func(i, j int) bool { return lessID(matches[i].ID, matches[j].ID) })
+	switch {
+	case len(matches) == 0:
+		if cfg.Policy.Mode == "update_only" {
+			return finds, 0, nil
+		}
+		return finds, p.createCost(e), nil
+	case len(matches) > 1 && cfg.Policy.OnAmbiguous != "first", cfg.Policy.Mode == "create_only", !obj.CanUpdate:
+		return finds, 0, nil
+	}
+	m := matches[0]
+	return finds, p.updateCost(diff(obj, e.fields, m.Fields, synced[m.ID])), nil
+}
+
+// stepsCost is the calls of a write that runs as steps (a Flow, or the
+// one create of an object the vendor cannot look up), given what state
+// knows of its steps: done steps cost nothing, a sent verifiable step
+// one check, and a sent step that may not be sent again ends the write
+// uncertain.
+func (p *planner) stepsCost(ctx context.Context, e *entity, flow sinks.Flow) int {
+	known, err := p.cfg.Store.Steps(ctx, p.cfg.Sink.Scope(), entityID(e))
+	if err != nil || len(known) == 0 {
+		return p.createCost(e)
+	}
+	steps := []sinks.Step{createStep}
+	if flow != nil {
+		steps = flow.Steps(e.fields)
+	}
+	n := 0
+	for _, st := range steps {
+		switch k := known[st.Name]; {
+		case k.State == state.StepDone:
+		case k.State == state.StepSent && st.Verifiable && flow != nil:
+			n++ // assumed to have happened
+		case k.State == state.StepSent && !st.Idempotent && p.cfg.Policy.OnUncertain != "retry":
+			return n
+		default:
+			n++
+		}
+	}
+	return n
+}
+
 // String reads like "needs ~2,410 calls (1,205 finds + up to 1,205 writes)".
 func (p Plan) String() string {
-	look := fmt.Sprintf("%d finds", p.NeedFind)
+	look := fmt.Sprintf("%d finds", p.Finds)
 	if p.ListPages > 0 {
 		look = fmt.Sprintf("%d list pages instead of %d finds", p.ListPages, p.NeedFind)
 	}
 	check := ""
 	if p.Check > 0 {
 		check = " + 1 credential check"
+	}
+	if p.Lookups > 0 {
+		check = fmt.Sprintf(" + %d lookups", p.Lookups) + check
 	}
 	return fmt.Sprintf("%d entities, %d unchanged by state; needs ~%d calls (%s + up to %d writes%s)", p.Entities, p.Known, p.Calls, look, p.Writes, check)
 }
@@ -105,6 +252,7 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 	pl := Plan{Entities: len(ents)}
 	obj := p.cfg.Sink.Object()
 	scope := p.cfg.Sink.Scope()
+	var todo []*entity // entities that may need a call
 	known, err := p.knownUnchanged(ctx, ents)
 	if err != nil {
 		return pl, err
@@ -117,7 +265,9 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 			if err != nil {
 				return pl, err
 			}
-			if ok && ref.ContentHash == ContentHash(e.fields) && !p.cfg.Policy.RetryRejected {
+			if ok && ref.ContentHash == ContentHash(e.fields) && strings.HasPrefix(ref.Reason, ambiguousMark) {
+				e.ambiguous = true // for the forecast only
+			} else if ok && ref.ContentHash == ContentHash(e.fields) && !p.cfg.Policy.RetryRejected {
 				e.refused = fmt.Sprintf("refused by the vendor in run %d, and unchanged since, so not sent again (run --retry-rejected to send it): %s", ref.RunID, ref.Reason)
 				pl.Refused++
 				continue
@@ -137,9 +287,10 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 			pl.Uncertain++
 			continue
 		}
-		pl.Writes += p.writeCost(e)
+		todo = append(todo, e)
 	}
-	lookups := pl.NeedFind
+	lookups := 0
+	listCalls := 0
 	lister, ok := sinks.As[sinks.Lister](p.cfg.Sink)
 	if ok && pl.NeedFind > 1 {
 		cost, err := lister.ListCost(ctx)
@@ -168,17 +319,60 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 			}
 			p.index = ix
 			pl.ListPages = pages
-			lookups = cost + 1 // the count, then the pages
+			listCalls = cost + 1 // the count, then the pages
 		}
 	}
-	if !obj.CanFind {
-		lookups = 0
+	lc, hasLookups := sinks.As[sinks.LookupCoster](p.cfg.Sink)
+	pr, prepares := sinks.As[sinks.Preparer](p.cfg.Sink)
+	names := map[string]int{} // writes naming each lookup
+	max := map[string]int{}
+	for _, e := range todo {
+		var before []sinks.Lookup
+		if hasLookups {
+			before = lc.Lookups(e.fields)
+		}
+		if prepares {
+			// The reads the first write would make, now: the costs
+			// depend on them.
+			if err := pr.Prepare(ctx, e.fields); err != nil && (sinks.ClassOf(err) == sinks.Unauthorized || ctx.Err() != nil) {
+				return pl, err
+			}
+		}
+		finds, writes, err := p.entityCost(ctx, e)
+		if err != nil {
+			return pl, err
+		}
+		e.cost = finds + writes
+		lookups += finds
+		pl.Writes += writes
+		if hasLookups && (writes > 0 || prepares) {
+			seen := map[string]bool{}
+			for _, l := range append(before, lc.Lookups(e.fields)...) {
+				if !seen[l.Name] {
+					seen[l.Name] = true
+					names[l.Name]++
+					max[l.Name] = l.Max
+				}
+			}
+		}
 	}
-	pl.Calls = lookups + pl.Writes
-	if p.cfg.Check != nil && pl.NeedsCalls() { // as Sync checks
+	for name, n := range names {
+		switch m := max[name]; {
+		case m < 0:
+			pl.Lookups += n
+		case m == 0:
+			pl.Lookups++
+		default:
+			pl.Lookups += min(n, m)
+		}
+	}
+	pl.Finds = lookups
+	pl.Calls = listCalls + lookups + pl.Writes + pl.Lookups
+	if _, checks := sinks.As[sinks.Checker](p.cfg.Sink); checks && p.cfg.Check != nil && pl.NeedsCalls() { // as Sync checks
 		pl.Check = 1
 		pl.Calls++
 	}
+	p.fixed = pl.Calls - lookups - pl.Writes
 	return pl, nil
 }
 

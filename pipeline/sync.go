@@ -170,6 +170,10 @@ type SyncConfig struct {
 	Grace    time.Duration
 	Progress *Progress
 	Logger   *slog.Logger
+	// Calls, when set, counts the vendor calls made so far (the budget's
+	// count): the forecast is then revised as the run goes, from the
+	// calls the finished entities took against their forecast.
+	Calls func() int
 	// Shard, when on, limits the run to this shard's entities (and its
 	// share of rejected rows); the others are counted in OtherShards.
 	Shard Shard
@@ -193,6 +197,9 @@ type SyncResult struct {
 	// counts, by reason, those whose retries were spent.
 	Retried  int
 	Failures map[string]int
+	// Forecast is the plan's forecast revised during the run (Plan.Calls
+	// without SyncConfig.Calls).
+	Forecast int
 }
 
 // Rejected is the number of rejected rows.
@@ -220,6 +227,11 @@ type entity struct {
 	// other content of this entity (a success then forgets it).
 	refused    string
 	wasRefused bool
+	// ambiguous: the vendor held several matches for this very content
+	// last time (remembered for the forecast only); cost is the calls
+	// the plan forecast for the entity.
+	ambiguous bool
+	cost      int
 }
 
 // Sync reads the whole source, groups rows that share any match key into
@@ -302,7 +314,10 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 		}
 		return res, fmt.Errorf("plan: %w", err)
 	}
-	res.Plan = pl
+	res.Plan, res.Forecast = pl, pl.Calls
+	cfg.Progress.Planned.Store(int64(pl.Calls))
+	cfg.Progress.Total.Store(int64(pl.Entities - pl.Known))
+	rev := &reviser{calls: cfg.Calls, plan: pl.Calls, fixed: p.fixed, entities: pl.Calls - p.fixed, prog: cfg.Progress}
 	if cfg.OnPlan != nil {
 		cfg.OnPlan(pl)
 	}
@@ -362,6 +377,10 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 					continue
 				}
 				count(d)
+				if e.knownID == "" {
+					cfg.Progress.Done.Add(1)
+				}
+				rev.revise()
 				if cfg.OnDecision != nil {
 					cfg.OnDecision(d)
 				}
@@ -377,15 +396,49 @@ dispatch:
 		case <-wctx.Done():
 			break dispatch
 		case work <- e:
+			rev.started.Add(int64(e.cost))
 		}
 	}
 	close(work)
 	wg.Wait()
+	res.Forecast = rev.revise()
 	res.Elapsed = time.Since(start)
 	if f := fatal.Load(); f != nil {
 		return res, *f
 	}
 	return res, nil
+}
+
+// reviser revises the forecast as the run goes: the calls made so far,
+// plus the forecast of the entities not started yet at the rate the
+// started ones took (their calls over their forecast: retries, finds
+// after lost answers, 429 resends). When every entity has started it is
+// the calls made.
+type reviser struct {
+	calls    func() int
+	plan     int // the plan's forecast
+	fixed    int // of it, the calls of no entity
+	entities int // of it, the entities' calls
+	started  atomic.Int64
+	prog     *Progress
+}
+
+func (r *reviser) revise() int {
+	if r.calls == nil {
+		return r.plan
+	}
+	made := r.calls()
+	started := int(r.started.Load())
+	left := r.entities - started
+	f := max(made+left, r.plan)
+	switch {
+	case left <= 0:
+		f = made
+	case started > 0 && made > r.fixed:
+		f = made + int(float64(left)*float64(made-r.fixed)/float64(started)+0.5)
+	}
+	r.prog.Planned.Store(int64(f))
+	return f
 }
 
 // processRetrying processes an entity, and again while it fails for a

@@ -231,7 +231,7 @@ func TestFaultDiskFull(t *testing.T) {
 	// Nothing after the failure was written, and nothing was recorded as
 	// rejected.
 	var rejected int
-	if err := s.db.QueryRow(`SELECT COUNT(*) FROM outcomes WHERE status=?`, StatusRejected).Scan(&rejected); err != nil {
+	if err := s.db.QueryRow(`SELECT COUNT(*) FROM outcomes WHERE status=?`, packWord(statusCodes, StatusRejected)).Scan(&rejected); err != nil {
 		t.Fatal(err)
 	}
 	if rejected != 0 {

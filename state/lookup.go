@@ -44,7 +44,11 @@ func (s *Store) LookupHashes(ctx context.Context, scope string, keys [][]string)
 	clear(hits) // from here: only the keys the index holds
 	// In index order, each query's seeks walk neighbouring pages.
 	slices.Sort(distinct)
-	if len(distinct) > 0 {
+	sid, known, err := s.scopeID(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	if len(distinct) > 0 && known {
 		conn, err := s.db.Conn(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("state: lookup: %w", err)
@@ -59,7 +63,7 @@ func (s *Store) LookupHashes(ctx context.Context, scope string, keys [][]string)
 		args := make([]any, 0, lookupChunk+1)
 		for start := 0; start < len(distinct); start += lookupChunk {
 			chunk := distinct[start:min(start+lookupChunk, len(distinct))]
-			args = append(args[:0], scope)
+			args = append(args[:0], sid)
 			for _, k := range chunk {
 				args = append(args, k)
 			}
@@ -80,10 +84,12 @@ func (s *Store) LookupHashes(ctx context.Context, scope string, keys [][]string)
 			for rows.Next() {
 				var k string
 				var h hit
-				if err := rows.Scan(&k, &h.id, &h.hash, &h.found); err != nil {
+				var hash any
+				if err := rows.Scan(&k, &h.id, &hash, &h.found); err != nil {
 					rows.Close()
 					return nil, fmt.Errorf("state: lookup: %w", err)
 				}
+				h.hash = unpackHash(hash)
 				hits[k] = h
 			}
 			if err := rows.Close(); err != nil {

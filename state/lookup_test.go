@@ -30,7 +30,7 @@ func TestLookupHashesAgreesWithLookupKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Keys without a record: an index entry written without one.
-	if _, err := s.db.Exec(`INSERT INTO entity_keys(scope, key, vendor_id) VALUES('v/contact@a', 'email:orphan@x.fi', '999999')`); err != nil {
+	if _, err := s.db.Exec(`INSERT INTO entity_keys(scope, key, vendor_id) VALUES((SELECT id FROM scopes WHERE name='v/contact@a'), 'email:orphan@x.fi', '999999')`); err != nil {
 		t.Fatal(err)
 	}
 	var ents [][]string

@@ -26,6 +26,10 @@ type Store struct {
 	path string
 	now  func() time.Time
 	file fileID // the database file opened
+	ids  *interned
+	// copy is a migrated private copy of an old-layout file opened
+	// read-only, removed on Close.
+	copy string
 }
 
 const schema = `
@@ -43,33 +47,6 @@ CREATE TABLE IF NOT EXISTS runs (
 	sink        TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS runs_job ON runs(job, id);
-CREATE TABLE IF NOT EXISTS outcomes (
-	run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-	row       INTEGER NOT NULL,
-	status    TEXT NOT NULL,
-	action    TEXT NOT NULL DEFAULT '',
-	vendor_id TEXT NOT NULL DEFAULT '',
-	entity    TEXT NOT NULL DEFAULT '',
-	col       TEXT NOT NULL DEFAULT '',
-	error     TEXT NOT NULL DEFAULT '',
-	PRIMARY KEY (run_id, row)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS entity_keys (
-	scope     TEXT NOT NULL,
-	key       TEXT NOT NULL,
-	vendor_id TEXT NOT NULL,
-	PRIMARY KEY (scope, key)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS records (
-	scope        TEXT NOT NULL,
-	vendor_id    TEXT NOT NULL,
-	content_hash TEXT NOT NULL,
-	fields       TEXT NOT NULL DEFAULT '{}',
-	run_id       INTEGER NOT NULL,
-	synced_at    TEXT NOT NULL,
-	created      INTEGER NOT NULL DEFAULT 0,
-	PRIMARY KEY (scope, vendor_id)
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS steps (
 	scope  TEXT NOT NULL,
 	entity TEXT NOT NULL,
@@ -128,12 +105,13 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("state: open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(4)
-	if _, err := db.Exec(schema); err != nil {
+	st := &Store{db: db, path: path, now: time.Now, ids: newInterned()}
+	if err := st.migrate(context.Background()); err != nil {
 		db.Close()
 		return nil, classify(path, fmt.Errorf("state: %s: %w", path, err))
 	}
-	id, _ := statID(path) // the file a run must not lose (checkFile)
-	return &Store{db: db, path: path, now: time.Now, file: id}, nil
+	st.file, _ = statID(path) // the file a run must not lose (checkFile)
+	return st, nil
 }
 
 // ErrNoState is returned by OpenReadOnly when there is no database.
@@ -158,11 +136,37 @@ func OpenReadOnly(path string) (*Store, error) {
 		db.Close()
 		return nil, classify(path, fmt.Errorf("state: %s: %w", path, err))
 	}
-	return &Store{db: db, path: path, now: time.Now}, nil
+	st := &Store{db: db, path: path, now: time.Now, ids: newInterned()}
+	// An old layout is read through a migrated private copy.
+	tmp, err := st.readOnlyCopy(context.Background())
+	if err != nil {
+		db.Close()
+		return nil, classify(path, fmt.Errorf("state: %s: %w", path, err))
+	}
+	if tmp != "" {
+		db.Close()
+		if st.db, err = sql.Open("sqlite3", "file:"+tmp+"?_busy_timeout=10000&_foreign_keys=on"); err != nil {
+			os.Remove(tmp)
+			return nil, fmt.Errorf("state: open %s: %w", path, err)
+		}
+		st.db.SetMaxOpenConns(4)
+		st.copy = tmp
+		if err := st.migrate(context.Background()); err != nil {
+			st.Close()
+			return nil, classify(path, fmt.Errorf("state: %s: %w", path, err))
+		}
+	}
+	return st, nil
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.copy != "" {
+		os.Remove(s.copy)
+	}
+	return err
+}
 
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
@@ -348,7 +352,7 @@ func (s *Store) Outcomes(ctx context.Context, runID int64, status string) ([]Out
 	args := []any{runID}
 	if status != "" {
 		q += ` AND status=?`
-		args = append(args, status)
+		args = append(args, packWord(statusCodes, status))
 	}
 	rows, err := s.db.QueryContext(ctx, q+` ORDER BY row`, args...)
 	if err != nil {
@@ -358,9 +362,11 @@ func (s *Store) Outcomes(ctx context.Context, runID int64, status string) ([]Out
 	var out []Outcome
 	for rows.Next() {
 		var o Outcome
-		if err := rows.Scan(&o.Row, &o.Status, &o.Action, &o.VendorID, &o.Entity, &o.Column, &o.Error); err != nil {
+		var st, ac any
+		if err := rows.Scan(&o.Row, &st, &ac, &o.VendorID, &o.Entity, &o.Column, &o.Error); err != nil {
 			return nil, err
 		}
+		o.Status, o.Action = unpackWord(statusCodes, st), unpackWord(actionCodes, ac)
 		out = append(out, o)
 	}
 	return out, rows.Err()
@@ -369,7 +375,7 @@ func (s *Store) Outcomes(ctx context.Context, runID int64, status string) ([]Out
 // DoneRows returns the rows of a run that already have a final outcome
 // (anything but failed), so a resumed run skips them.
 func (s *Store) DoneRows(ctx context.Context, runID int64) (map[int]bool, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT row FROM outcomes WHERE run_id=? AND status<>?`, runID, StatusFailed)
+	rows, err := s.db.QueryContext(ctx, `SELECT row FROM outcomes WHERE run_id=? AND status<>?`, runID, packWord(statusCodes, StatusFailed))
 	if err != nil {
 		return nil, err
 	}
@@ -395,12 +401,12 @@ func (s *Store) CountOutcomes(ctx context.Context, runID int64) (Counts, error) 
 	defer rows.Close()
 	c := Counts{}
 	for rows.Next() {
-		var st, ac string
+		var st, ac any
 		var n int
 		if err := rows.Scan(&st, &ac, &n); err != nil {
 			return nil, err
 		}
-		c[strings.TrimSuffix(st+"/"+ac, "/")] = n
+		c[strings.TrimSuffix(unpackWord(statusCodes, st)+"/"+unpackWord(actionCodes, ac), "/")] += n
 	}
 	return c, rows.Err()
 }
@@ -421,10 +427,14 @@ type Entity struct {
 // (deduplicated, in key order).
 func (s *Store) LookupKeys(ctx context.Context, scope string, keys []string) ([]string, error) {
 	var ids []string
+	sid, ok, err := s.scopeID(ctx, scope)
+	if err != nil || !ok {
+		return nil, err
+	}
 	seen := map[string]bool{}
 	for _, k := range keys {
 		var id string
-		err := s.db.QueryRowContext(ctx, `SELECT vendor_id FROM entity_keys WHERE scope=? AND key=?`, scope, k).Scan(&id)
+		err := s.db.QueryRowContext(ctx, `SELECT vendor_id FROM entity_keys WHERE scope=? AND key=?`, sid, k).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
@@ -442,21 +452,32 @@ func (s *Store) LookupKeys(ctx context.Context, scope string, keys []string) ([]
 // Record returns the index's record for a vendor id.
 func (s *Store) Record(ctx context.Context, scope, vendorID string) (Entity, bool, error) {
 	e := Entity{Scope: scope, VendorID: vendorID}
-	var fields string
-	err := s.db.QueryRowContext(ctx, `SELECT content_hash, fields FROM records WHERE scope=? AND vendor_id=?`, scope, vendorID).Scan(&e.ContentHash, &fields)
+	sid, ok, err := s.scopeID(ctx, scope)
+	if err != nil || !ok {
+		return e, false, err
+	}
+	var hash, fields any
+	err = s.db.QueryRowContext(ctx, `SELECT content_hash, fields FROM records WHERE scope=? AND vendor_id=?`, sid, vendorID).Scan(&hash, &fields)
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, false, nil
 	}
 	if err != nil {
 		return e, false, err
 	}
-	_ = json.Unmarshal([]byte(fields), &e.Fields)
+	e.ContentHash = unpackHash(hash)
+	if e.Fields, err = s.unpackFields(ctx, fields); err != nil {
+		return e, false, err
+	}
 	return e, true, nil
 }
 
 // CreatedRecords lists the vendor ids in scope that leadsync created.
 func (s *Store) CreatedRecords(ctx context.Context, scope string) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT vendor_id FROM records WHERE scope=? AND created=1 ORDER BY vendor_id`, scope)
+	sid, ok, err := s.scopeID(ctx, scope)
+	if err != nil || !ok {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT vendor_id FROM records WHERE scope=? AND created=1 ORDER BY vendor_id`, sid)
 	if err != nil {
 		return nil, err
 	}
@@ -492,10 +513,14 @@ func (s *Store) RunVendorIDs(ctx context.Context, runID int64) (map[string]bool,
 
 // Forget drops a deleted record and its keys from the index.
 func (s *Store) Forget(ctx context.Context, scope, vendorID string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM entity_keys WHERE scope=? AND vendor_id=?`, scope, vendorID); err != nil {
+	sid, ok, err := s.scopeID(ctx, scope)
+	if err != nil || !ok {
 		return err
 	}
-	_, err := s.db.ExecContext(ctx, `DELETE FROM records WHERE scope=? AND vendor_id=?`, scope, vendorID)
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM entity_keys WHERE scope=? AND vendor_id=?`, sid, vendorID); err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, `DELETE FROM records WHERE scope=? AND vendor_id=?`, sid, vendorID)
 	return err
 }
 

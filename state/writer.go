@@ -3,9 +3,9 @@ package state
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -136,17 +136,61 @@ const outcomeChunk = 100
 const outcomeUpsert = ` ON CONFLICT(run_id, row) DO UPDATE SET status=excluded.status, action=excluded.action,
 	vendor_id=excluded.vendor_id, entity=excluded.entity, col=excluded.col, error=excluded.error`
 
-func outcomeInsert(n int) string {
+// Outcome statement shapes: wide binds every column; slim (an outcome
+// without column or error, most of them) binds five, the run id being in
+// the statement: each bound value is a cgo call.
+const (
+	wideCols = 7
+	slimCols = 5
+)
+
+func outcomeInsert(runID int64, cols, n int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO outcomes(run_id, row, status, action, vendor_id, entity, col, error) VALUES `)
+	tuple := "(" + strconv.FormatInt(runID, 10) + ",?,?,?,?,?,?,?)"
+	if cols == slimCols {
+		b.WriteString(`INSERT INTO outcomes(run_id, row, status, action, vendor_id, entity) VALUES `)
+		tuple = "(" + strconv.FormatInt(runID, 10) + ",?,?,?,?,?)"
+	} else {
+		b.WriteString(`INSERT INTO outcomes(run_id, row, status, action, vendor_id, entity, col, error) VALUES `)
+	}
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?)")
+		b.WriteString(tuple)
 	}
 	b.WriteString(outcomeUpsert)
 	return b.String()
+}
+
+// outcomeBuf is one shape's pending rows.
+type outcomeBuf struct {
+	cols int
+	args []any
+	full *sql.Stmt // prepared for a full chunk
+}
+
+func (b *outcomeBuf) flush(ctx context.Context, tx *sql.Tx, runID int64) error {
+	n := len(b.args) / b.cols
+	if n == 0 {
+		return nil
+	}
+	var err error
+	if n == outcomeChunk {
+		if b.full == nil {
+			if b.full, err = tx.PrepareContext(ctx, outcomeInsert(runID, b.cols, outcomeChunk)); err != nil {
+				return err
+			}
+		}
+		_, err = b.full.ExecContext(ctx, b.args...)
+	} else {
+		_, err = tx.ExecContext(ctx, outcomeInsert(runID, b.cols, n), b.args...)
+	}
+	b.args = b.args[:0]
+	if err != nil {
+		return fmt.Errorf("state: outcomes: %w", err)
+	}
+	return nil
 }
 
 func (w *Writer) commit(batch []item) error {
@@ -156,44 +200,31 @@ func (w *Writer) commit(batch []item) error {
 		return fmt.Errorf("state: commit: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	var full *sql.Stmt
-	args := make([]any, 0, 8*outcomeChunk)
-	flushOutcomes := func() error {
-		n := len(args) / 8
-		if n == 0 {
-			return nil
-		}
-		var err error
-		if n == outcomeChunk {
-			if full == nil {
-				if full, err = tx.PrepareContext(ctx, outcomeInsert(outcomeChunk)); err != nil {
-					return err
-				}
-			}
-			_, err = full.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, outcomeInsert(n), args...)
-		}
-		args = args[:0]
-		if err != nil {
-			return fmt.Errorf("state: outcomes: %w", err)
-		}
-		return nil
-	}
+	wide := &outcomeBuf{cols: wideCols, args: make([]any, 0, wideCols*outcomeChunk)}
+	slim := &outcomeBuf{cols: slimCols, args: make([]any, 0, slimCols*outcomeChunk)}
 	defer func() {
-		if full != nil {
-			full.Close()
+		for _, b := range []*outcomeBuf{wide, slim} {
+			if b.full != nil {
+				b.full.Close()
+			}
 		}
 	}()
 	// Outcomes of one row may come twice in a batch (a retry): the later
 	// one wins, and two rows of one statement must not conflict, so a
-	// repeated row flushes what came before it.
+	// repeated row flushes what came before it. No row is in both
+	// buffers: they flush together.
 	// The rows of the chunk being built: rows come in increasing order
 	// but for retries, so only a row not after the last is looked for.
 	inChunk := make([]int, 0, outcomeChunk)
-	rid := any(w.runID) // boxed once
+	flushOutcomes := func() error {
+		inChunk = inChunk[:0]
+		if err := wide.flush(ctx, tx, w.runID); err != nil {
+			return err
+		}
+		return slim.flush(ctx, tx, w.runID)
+	}
 	var keySt, recSt *sql.Stmt
-	stamp := w.s.stamp()
+	var ids pendingIDs // interned this batch: cached once committed
 	for _, it := range batch {
 		switch {
 		case it.isOutcome:
@@ -202,18 +233,23 @@ func (w *Writer) commit(batch []item) error {
 				if err := flushOutcomes(); err != nil {
 					return err
 				}
-				inChunk = inChunk[:0]
 			}
 			inChunk = append(inChunk, o.Row)
 			if k := len(inChunk); k > 1 && inChunk[k-1] < inChunk[k-2] {
 				slices.Sort(inChunk) // keeps the last row last
 			}
-			args = append(args, rid, o.Row, o.Status, o.Action, o.VendorID, o.Entity, o.Column, o.Error)
-			if len(args) == 8*outcomeChunk {
+			b := slim
+			if o.Column != "" || o.Error != "" {
+				b = wide
+			}
+			b.args = append(b.args, o.Row, packWord(statusCodes, o.Status), packWord(actionCodes, o.Action), o.VendorID, o.Entity)
+			if b == wide {
+				b.args = append(b.args, o.Column, o.Error)
+			}
+			if len(b.args) == b.cols*outcomeChunk {
 				if err := flushOutcomes(); err != nil {
 					return err
 				}
-				inChunk = inChunk[:0]
 			}
 		case it.entity != nil:
 			if keySt == nil {
@@ -222,32 +258,38 @@ func (w *Writer) commit(batch []item) error {
 					return err
 				}
 				defer keySt.Close()
-				if recSt, err = tx.PrepareContext(ctx, `INSERT INTO records(scope, vendor_id, content_hash, fields, run_id, synced_at, created) VALUES(?,?,?,?,?,?,?)
+				if recSt, err = tx.PrepareContext(ctx, `INSERT INTO records(scope, vendor_id, content_hash, fields, run_id, created) VALUES(?,?,?,?,?,?)
 					ON CONFLICT(scope, vendor_id) DO UPDATE SET content_hash=excluded.content_hash, fields=excluded.fields,
-					run_id=excluded.run_id, synced_at=excluded.synced_at, created=MAX(created, excluded.created)`); err != nil {
+					run_id=excluded.run_id, created=MAX(created, excluded.created)`); err != nil {
 					return err
 				}
 				defer recSt.Close()
 			}
 			e := it.entity
+			scope, err := w.s.internTx(ctx, tx, "scopes", "name", e.Scope, w.s.ids.scopes, &ids.scopes)
+			if err != nil {
+				return fmt.Errorf("state: scope: %w", err)
+			}
 			for _, k := range e.Keys {
-				if _, err := keySt.ExecContext(ctx, e.Scope, k, e.VendorID); err != nil {
+				if _, err := keySt.ExecContext(ctx, scope, k, e.VendorID); err != nil {
 					return fmt.Errorf("state: entity key: %w", err)
 				}
 			}
-			fields, _ := json.Marshal(e.Fields)
+			fields, err := w.s.packFields(ctx, tx, &ids, e.Fields)
+			if err != nil {
+				return err
+			}
 			created := 0
 			if e.Created {
 				created = 1
 			}
-			if _, err := recSt.ExecContext(ctx, e.Scope, e.VendorID, e.ContentHash, string(fields), w.runID, stamp, created); err != nil {
+			if _, err := recSt.ExecContext(ctx, scope, e.VendorID, packHash(e.ContentHash), fields, w.runID, created); err != nil {
 				return fmt.Errorf("state: entity record: %w", err)
 			}
 		case it.cursor != nil:
-			if err := flushOutcomes(); err != nil {
+			if err := flushOutcomes(); err != nil { // resets inChunk
 				return err
 			}
-			clear(inChunk)
 			if _, err := tx.ExecContext(ctx, `INSERT INTO cursors(run_id, name, cursor) VALUES(?,?,?)
 				ON CONFLICT(run_id, name) DO UPDATE SET cursor=excluded.cursor`, w.runID, it.cursor[0], it.cursor[1]); err != nil {
 				return fmt.Errorf("state: cursor: %w", err)
@@ -270,5 +312,9 @@ func (w *Writer) commit(batch []item) error {
 	if err := flushOutcomes(); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	w.s.commitIDs(&ids)
+	return nil
 }

@@ -86,15 +86,18 @@ type summary struct {
 	Actions   map[string]int `json:"actions"`
 	Calls     int            `json:"calls"`
 	// ForecastCalls is the plan's forecast of the vendor calls (0: no plan).
-	ForecastCalls int            `json:"forecast_calls"`
-	Budget        string         `json:"budget"`
-	Seconds       float64        `json:"seconds"`
-	RowsPerS      float64        `json:"rows_per_second"`
-	Output        string         `json:"output"`
-	Reports       string         `json:"reports"`
-	Counts        map[string]int `json:"counts"`
-	Message       string         `json:"message"`
-	DryRun        bool           `json:"dry_run"`
+	ForecastCalls int `json:"forecast_calls"`
+	// PlannedCalls is the forecast shown at the end of planning;
+	// ForecastCalls is revised from it as the run observes retries.
+	PlannedCalls int            `json:"planned_calls"`
+	Budget       string         `json:"budget"`
+	Seconds      float64        `json:"seconds"`
+	RowsPerS     float64        `json:"rows_per_second"`
+	Output       string         `json:"output"`
+	Reports      string         `json:"reports"`
+	Counts       map[string]int `json:"counts"`
+	Message      string         `json:"message"`
+	DryRun       bool           `json:"dry_run"`
 	// A migration's source connection.
 	SourceCalls  int    `json:"source_calls"`
 	SourceBudget string `json:"source_budget"`
@@ -183,7 +186,8 @@ func (rs *runState) progressEnv() *env {
 // runOutcome is what a run reports back for the summary and exit code.
 type runOutcome struct {
 	rows, written, rejected, entities, calls int
-	forecast                                 int // the plan's forecast calls
+	forecast                                 int // the plan's forecast calls, revised as the run goes
+	planned                                  int // the forecast at the end of planning
 	actions                                  map[string]int
 	unsettled                                int // failed or uncertain rows: the run is not finished
 	retried                                  int // entities tried more than once
@@ -360,8 +364,8 @@ func runJob(c *cli.Context, e *env, path string, opts runOpts) error {
 	sum := summary{
 		Job: job.Name, RunID: runRec.ID, Resumed: resumed, Status: status, Sink: sinkDesc, Rows: max(out.rows, tot.rows), Entities: out.entities,
 		Written: out.written, Rejected: out.rejected, Uncertain: tot.uncertain, Failed: tot.failed, Actions: out.actions, Calls: out.calls, Budget: out.budget,
-		ForecastCalls: out.forecast,
-		Retried:       out.retried, Failures: out.failures,
+		ForecastCalls: out.forecast, PlannedCalls: out.planned,
+		Retried: out.retried, Failures: out.failures,
 		SourceCalls: out.srcCalls, SourceBudget: out.srcBudget,
 		Seconds: elapsed.Seconds(), Reports: reportDir, Counts: counts, Message: msg, DryRun: opts.dryRun,
 	}

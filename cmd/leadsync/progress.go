@@ -27,7 +27,7 @@ func eta(p *pipeline.Progress, b *budget.Budget) (time.Duration, bool) {
 	used := int64(b.Stats().Calls)
 	left := planned - used
 	pause := b.PauseLeft()
-	unfinished := p.Total.Load() > p.Written.Load()+p.Rejected.Load()
+	unfinished := p.Total.Load() > p.Done.Load()
 	if left <= 0 {
 		if !unfinished {
 			return pause, true
@@ -90,8 +90,8 @@ func (w *rateWindow) add(t time.Time, rows int64) float64 {
 
 // figures are one reading of a run's progress.
 type figures struct {
-	done, total       int64 // entities written or rejected, of those to do
-	written, rejected int64
+	done, total       int64 // entities finished, of those the plan left to do
+	written, rejected int64 // rows
 	calls, forecast   int64
 	rate              float64 // rows/s over the recent window
 	eta               time.Duration
@@ -100,9 +100,8 @@ type figures struct {
 }
 
 func readFigures(p *pipeline.Progress, b *budget.Budget, w *rateWindow, now time.Time) figures {
-	f := figures{written: p.Written.Load(), rejected: p.Rejected.Load(), total: p.Total.Load(), forecast: p.Planned.Load()}
-	f.done = f.written + f.rejected
-	f.rate = w.add(now, f.done)
+	f := figures{written: p.Written.Load(), rejected: p.Rejected.Load(), total: p.Total.Load(), forecast: p.Planned.Load(), done: p.Done.Load()}
+	f.rate = w.add(now, f.written+f.rejected)
 	if b != nil {
 		f.calls = int64(b.Stats().Calls)
 		f.pause = b.PauseLeft()
@@ -130,6 +129,15 @@ func (f figures) describe() string {
 	return s
 }
 
+// logEvery is how often progress is logged where stderr is no terminal.
+var logEvery = 10 * time.Second
+
+// bar is the terminal bar's description: "25/40 entities, written 27,
+// rejected 2, calls 55 of ~83, 5.9 rows/s, ETA 9s".
+func (f figures) bar() string {
+	return fmt.Sprintf("%d/%d entities, %s", f.done, f.total, f.describe())
+}
+
 // startProgress shows a live bar when stderr is a terminal (entities done
 // of the total known after grouping, written and rejected, calls of the
 // forecast, recent rows/s, the budget's ETA, and a vendor pause while it
@@ -155,10 +163,11 @@ func startProgress(e *env, logger *slog.Logger, p *pipeline.Progress, quiet bool
 					if bar != nil {
 						// The final figures, then the bar is cleared.
 						fg := readFigures(p, b, win, time.Now())
-						bar.Describe("entities " + fg.describe())
+						// The final figures are drawn (Describe draws the
+						// frame, a finished one too), then the bar cleared.
 						_ = bar.Set64(min(fg.done, fg.total))
-						_ = bar.RenderBlank()
-						_ = bar.Finish()
+						bar.Describe(fg.bar())
+						_ = bar.Clear()
 					}
 					return
 				case now := <-t.C:
@@ -169,21 +178,19 @@ func startProgress(e *env, logger *slog.Logger, p *pipeline.Progress, quiet bool
 						}
 						bar = progressbar.NewOptions64(fg.total,
 							progressbar.OptionSetWriter(f),
-							progressbar.OptionShowCount(),
 							progressbar.OptionSetWidth(20),
 							progressbar.OptionSetPredictTime(false),
-							progressbar.OptionClearOnFinish(),
 						)
 					}
-					bar.Describe("entities " + fg.describe())
 					_ = bar.Set64(min(fg.done, fg.total))
+					bar.Describe(fg.bar())
 				}
 			}
 		}()
 	} else {
 		go func() {
 			defer close(finished)
-			t := time.NewTicker(10 * time.Second)
+			t := time.NewTicker(logEvery)
 			defer t.Stop()
 			for {
 				select {

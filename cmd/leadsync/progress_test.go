@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"log/slog"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +21,7 @@ func TestETANeverZeroWhileWorkRemains(t *testing.T) {
 	p.Planned.Store(3)
 	p.Total.Store(10)
 	p.Written.Store(4)
+	p.Done.Store(4)
 	for i := 0; i < 5; i++ { // more calls than forecast (429 resends)
 		done, err := b.Wait(t.Context())
 		if err != nil {
@@ -39,6 +44,7 @@ func TestETANeverZeroWhileWorkRemains(t *testing.T) {
 		t.Fatalf("describe: %q", s)
 	}
 	p.Written.Store(10)
+	p.Done.Store(10)
 	if d, _ := eta(p, b); d < 11*time.Second {
 		t.Fatalf("done, but paused: ETA %v", d)
 	}
@@ -56,4 +62,58 @@ func TestRateWindow(t *testing.T) {
 	if r := w.add(t0.Add(31*time.Second), 1021); r < 0.5 || r > 1.5 {
 		t.Fatalf("recent rate %.2f rows/s, want ~1", r)
 	}
+}
+
+// Where stderr is no terminal (cron, CI), the bar's figures are log
+// lines: entities done of the total, written and rejected rows, calls of
+// the forecast, rows/s, the budget's ETA and a vendor pause.
+func TestProgressLogLines(t *testing.T) {
+	defer func(d time.Duration) { logEvery = d }(logEvery)
+	logEvery = 20 * time.Millisecond
+	var buf syncBuffer
+	logger := slog.New(slog.NewTextHandler(&buf, nil))
+	b := budget.New(100, time.Minute, 0, nil)
+	done, err := b.Wait(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	done()
+	b.Pause(12 * time.Second)
+	p := &pipeline.Progress{Started: time.Now()}
+	p.Total.Store(10)
+	p.Done.Store(4)
+	p.Written.Store(5)
+	p.Rejected.Store(1)
+	p.Planned.Store(20)
+	stop := startProgress(&env{stderr: &buf}, logger, p, false, b)
+	time.Sleep(100 * time.Millisecond)
+	stop()
+	out := buf.String()
+	for _, want := range []string{"done=4", "total=10", "written=5", "rejected=1", "calls=1", "forecast_calls=20", "rows_per_second=",
+		`paused="paused by the vendor (429), resuming in 12 s"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %s in the log lines:\n%s", want, out)
+		}
+	}
+	if !regexp.MustCompile(`eta=(1[2-9]|[2-9]\d)s`).MatchString(out) {
+		t.Errorf("ETA not the budget's (19 calls at 100/min, plus the 12 s pause):\n%s", out)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

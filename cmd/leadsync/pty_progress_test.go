@@ -103,13 +103,24 @@ func TestPTYProgressBar(t *testing.T) {
 	if !strings.Contains(out, "exceeds leaddesk's documented limit 100/1m0s") {
 		t.Errorf("no warning about the budget above the vendor's limit:\n%s", out)
 	}
-	// The bar counts entities of the known total: "(done/total ...".
-	total := regexp.MustCompile(`\((\d+)/(\d+)`).FindAllStringSubmatch(out, -1)
+	// The bar counts entities of the known total: "done/total entities".
+	total := regexp.MustCompile(`(\d+)/(\d+) entities`).FindAllStringSubmatch(out, -1)
 	if len(total) == 0 {
 		t.Fatalf("no bar with a total:\n%q", out)
 	}
-	if got := total[len(total)-1][2]; got != fmt.Sprint(sum.Entities) {
-		t.Errorf("bar total %s, want the %d entities", got, sum.Entities)
+	for _, m := range total {
+		if m[2] != fmt.Sprint(sum.Entities) {
+			t.Errorf("bar total %s, want the %d entities from the start", m[2], sum.Entities)
+			break
+		}
+	}
+	// Done counts entities, not rows (the file merges rows): the bar
+	// ends at the total while more rows than entities were written.
+	if got := total[len(total)-1][1]; got != fmt.Sprint(sum.Entities) {
+		t.Errorf("bar ends at %s of %d entities: %q", got, sum.Entities, out[max(0, len(out)-800):])
+	}
+	if sum.Written+sum.Rejected <= sum.Entities {
+		t.Errorf("the file merges no rows (%d written, %d rejected, %d entities): the test cannot tell entities from rows", sum.Written, sum.Rejected, sum.Entities)
 	}
 	if !regexp.MustCompile(`calls \d+ of ~` + fmt.Sprint(sum.ForecastCalls)).MatchString(out) {
 		t.Errorf("no calls of the forecast %d:\n%q", sum.ForecastCalls, out)
@@ -122,8 +133,19 @@ func TestPTYProgressBar(t *testing.T) {
 		t.Fatalf("no counts:\n%q", out)
 	}
 	last := counts[len(counts)-1]
-	if last[1] != fmt.Sprint(sum.Written) {
-		t.Errorf("bar's last written %s, summary %d\n%q", last[1], sum.Written, out[max(0, len(out)-1500):])
+	if last[1] != fmt.Sprint(sum.Written) || last[2] != fmt.Sprint(sum.Rejected) {
+		t.Errorf("bar's last written %s, rejected %s; summary %d, %d\n%q", last[1], last[2], sum.Written, sum.Rejected, out[max(0, len(out)-1500):])
+	}
+	// While entities remain the ETA is never 0 s, paused or not.
+	for _, m := range regexp.MustCompile(`(\d+)/(\d+) entities[^\r\n]*?ETA (\d+)s`).FindAllStringSubmatch(out, -1) {
+		if m[1] != m[2] && m[3] == "0" {
+			t.Errorf("ETA 0 s at %s of %s entities", m[1], m[2])
+			break
+		}
+	}
+	// The paused line says when the run resumes, with the budget's ETA.
+	if !regexp.MustCompile(`paused by the vendor \(429\), resuming in [1-9]\d* s, ETA [1-9]`).MatchString(out) {
+		t.Errorf("no paused line with its ETA:\n%q", out)
 	}
 	if eta := regexp.MustCompile(`paused[^\r\n]*ETA 0s`).FindString(out); eta != "" {
 		t.Errorf("ETA 0 s while paused: %q", eta)

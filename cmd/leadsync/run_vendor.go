@@ -446,6 +446,7 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 		Source: rs.p.source, Mapping: rs.p.mapping, Sink: conn.sink, Store: rs.store, State: stateWriter, RunID: rs.run.ID,
 		Reporter: reporter, Concurrency: conc, Limit: rs.c.Int("limit"), Done: done, Progress: prog, Logger: rs.logger,
 		Region: job.Region, Grace: rs.c.Duration("grace"),
+		Calls: runCalls(conn, dry),
 		Check: func(ctx context.Context) error {
 			if ch, ok := sinks.As[sinks.Checker](conn.sink); ok {
 				return ch.Check(ctx)
@@ -455,7 +456,7 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 		OnPlan: func(pl pipeline.Plan) {
 			prog.Planned.Store(int64(pl.Calls))
 			prog.Total.Store(int64(pl.Entities - pl.Known))
-			out.forecast = pl.Calls
+			out.forecast, out.planned = pl.Calls, pl.Calls
 			msg := pl.String()
 			if !conn.budget.Adaptive() {
 				msg += fmt.Sprintf(": about %s at %s", conn.budget.Duration(pl.Calls).Round(time.Second), conn.desc)
@@ -477,6 +478,9 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 		},
 	})
 	stopProgress()
+	if res.Forecast > 0 {
+		out.forecast = res.Forecast // revised as the run went
+	}
 	if werr := writer.Close(); werr != nil && err == nil {
 		err = werr
 	}
@@ -555,4 +559,13 @@ func jobURL(job *config.Job, side string) string {
 		return strings.TrimSuffix(shown, ">") + " from " + where + ">"
 	}
 	return shown
+}
+
+// runCalls counts a run's vendor calls for the forecast's revision (none
+// in a dry run: its forecast is the real run's).
+func runCalls(conn *connection, dry bool) func() int {
+	if dry {
+		return nil
+	}
+	return func() int { return conn.budget.Stats().Calls }
 }

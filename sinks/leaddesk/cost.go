@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/keys"
 )
 
 // CreateCalls is the calls a create of agent f takes: the create, then
@@ -36,3 +37,24 @@ func countIDs(v string) int {
 }
 
 var _ sinks.Coster = (*AgentSink)(nil)
+
+// FindCalls is one find per distinct phone key: LeadDesk cannot search
+// by e-mail.
+func (s *ContactSink) FindCalls(q sinks.Query) int {
+	seen := map[string]bool{}
+	for _, k := range q.Keys {
+		if keys.Kind(k.Kind) != keys.Phone {
+			continue // as Find
+		}
+		phone := strings.TrimSpace(k.Value)
+		if p, ok := toE164(phone, s.region); ok {
+			phone = p
+		}
+		if phone != "" {
+			seen[phone] = true
+		}
+	}
+	return len(seen)
+}
+
+var _ sinks.FindCoster = (*ContactSink)(nil)
