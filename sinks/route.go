@@ -224,3 +224,32 @@ func routedHas[T any](s Sink) (isRouted, has bool) {
 	_, has = As[T](r.conns[0])
 	return true, has
 }
+
+func (r *routed) FindCalls(q Query) int {
+	c, ok := As[FindCoster](r.conns[0])
+	if !ok {
+		return 1
+	}
+	return c.FindCalls(q)
+}
+
+// Lookups are the first connection's: each connection caches its own
+// reads, so with several the forecast counts each name once where up to
+// one read per connection is made.
+func (r *routed) Lookups(f Fields) []Lookup {
+	c, ok := As[LookupCoster](r.conns[0])
+	if !ok {
+		return nil
+	}
+	return c.Lookups(f)
+}
+
+// Prepare warms the cache of the connection the entity in ctx writes
+// through.
+func (r *routed) Prepare(ctx context.Context, f Fields) error {
+	p, ok := As[Preparer](r.pick(ctx, ""))
+	if !ok {
+		return nil
+	}
+	return p.Prepare(ctx, f)
+}

@@ -72,6 +72,12 @@ func (c *full) OwnKey(ctx context.Context, _ sinks.Fields) string { return "k-" 
 func (c *full) Delete(_ context.Context, id string) error         { c.log("delete " + id); return nil }
 func (c *full) CreateCalls(sinks.Fields) int                      { return 2 }
 func (c *full) UpdateCalls(sinks.Fields) int                      { return 3 }
+func (c *full) FindCalls(sinks.Query) int                         { return 1 }
+func (c *full) Lookups(sinks.Fields) []sinks.Lookup               { return nil }
+func (c *full) Prepare(ctx context.Context, _ sinks.Fields) error {
+	c.log("prepare " + sinks.EntityOf(ctx))
+	return nil
+}
 
 // optional reports which optional interfaces sinks.As finds on s.
 func optional(s sinks.Sink) []string {
@@ -93,6 +99,12 @@ func optional(s sinks.Sink) []string {
 	add("Deleter", ok)
 	_, ok = sinks.As[sinks.Coster](s)
 	add("Coster", ok)
+	_, ok = sinks.As[sinks.FindCoster](s)
+	add("FindCoster", ok)
+	_, ok = sinks.As[sinks.LookupCoster](s)
+	add("LookupCoster", ok)
+	_, ok = sinks.As[sinks.Preparer](s)
+	add("Preparer", ok)
 	return out
 }
 
