@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -364,7 +365,42 @@ func (d *Doc) Job(vendors []sinks.Vendor) (*Job, error) {
 	} else {
 		j.State = j.Resolve(j.State)
 	}
+	if err := d.checkCollisions(j); err != nil {
+		return nil, err
+	}
 	return j, nil
+}
+
+// checkCollisions refuses a job whose export output is its own input (the
+// source would be replaced by the mapped rows) or whose state database is
+// the input or the output (it would be opened as SQLite over that file).
+func (d *Doc) checkCollisions(j *Job) error {
+	same := func(a, b string) bool {
+		if a == "" || b == "" {
+			return false
+		}
+		if filepath.Clean(a) == filepath.Clean(b) {
+			return true
+		}
+		fa, errA := os.Stat(a)
+		fb, errB := os.Stat(b)
+		return errA == nil && errB == nil && os.SameFile(fa, fb)
+	}
+	src := ""
+	if !j.Source.IsAPI() {
+		src = j.Source.Path
+	}
+	var errs Errors
+	if same(j.Sink.Path, src) {
+		errs = append(errs, d.At(d.NodeAt("$.sink.path"), "sink.path is the source file: the export would replace its own input; write it elsewhere"))
+	}
+	if same(j.State, src) {
+		errs = append(errs, d.At(d.NodeAt("$.state"), "state is the source file: the state database needs a file of its own"))
+	}
+	if same(j.State, j.Sink.Path) {
+		errs = append(errs, d.At(d.NodeAt("$.state"), "state is the sink.path file: the state database needs a file of its own"))
+	}
+	return errs.Err()
 }
 
 // Resolve makes a job-relative path absolute-or-cwd-relative.

@@ -81,7 +81,7 @@ func JobKeys(vendors []sinks.Vendor) []KeyDoc {
 		{[]string{"retry.attempts", "retry.max_time"}, "`8`, `10m`", "tries of one entity within a run on transient failures, and the time they may take"},
 		{[]string{"mirror"}, "`false`", "after a good run, delete the records leadsync created that the source no longer has (" + strings.Join(mirrors, ", ") + "; never on an empty source)"},
 		{[]string{"setup"}, "none", "the vendor's declarative setup, for `leadsync setup` (" + strings.Join(setups, "; ") + ")"},
-		{[]string{"state"}, "`.leadsync/state.db` beside the job", "the state database; run reports go to `runs/` beside it"},
+		{[]string{"state"}, "`.leadsync/state.db` beside the job", "the state database; run reports go to `runs/` beside it (`NAME.runs/` beside a database not named `state.db`, so two databases in one folder keep their reports apart)"},
 		{[]string{"concurrency"}, "CPUs (export), 4 (vendors)", "mapping workers, or entities in flight; at most 256"},
 		{[]string{"mapping"}, "required", "the mapping, inline, the path of a mapping file, or `preset:NAME`"},
 	}...)

@@ -111,6 +111,31 @@ func (m *Mapping) ColumnsOf(field string) []int {
 	return nil
 }
 
+// Constants returns the fields given one value for every row (`value:`),
+// by name: what a job names at the vendor (a calling list, a lead source),
+// for online checks.
+func (m *Mapping) Constants() sinks.Fields {
+	out := sinks.Fields{}
+	for _, f := range m.fields {
+		if f.constant != nil {
+			out[f.name] = *f.constant
+		}
+	}
+	return out
+}
+
+// PerRow returns the fields whose values come from the row (a column,
+// columns or a template), in mapping order.
+func (m *Mapping) PerRow() []string {
+	var out []string
+	for _, f := range m.fields {
+		if f.constant == nil {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
+
 // spec is a field as written in YAML.
 type spec struct {
 	Column    string     `yaml:"column"`

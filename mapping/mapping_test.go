@@ -288,6 +288,24 @@ func TestSuggest(t *testing.T) {
 	}
 }
 
+func TestConstantsAndPerRow(t *testing.T) {
+	obj := sinks.Object{Name: "contact", Fields: []sinks.Field{{Name: "list"}, {Name: "phone"}, {Name: "note"}}}
+	doc, err := config.Parse("job.yaml", []byte("mapping:\n  list: {value: Nightly leads}\n  phone: Puhelin\n  note: {template: \"{{.Puhelin}}\"}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Compile(doc, config.Pairs(doc.Root)[0].Value, obj, Options{Header: []string{"Puhelin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := m.Constants(); len(c) != 1 || c["list"] != "Nightly leads" {
+		t.Errorf("constants %v", c)
+	}
+	if r := m.PerRow(); len(r) != 2 || r[0] != "phone" || r[1] != "note" {
+		t.Errorf("per row %v", r)
+	}
+}
+
 // A match key's kind is the kind its schema field declares: a field of an
 // open object (an export without a schema) is a string, so its key is an
 // id whatever its name; a phone field of a vendor schema is a phone key.

@@ -13,9 +13,9 @@ import (
 // Suggestion pairs a source column with the target field it most likely
 // feeds.
 type Suggestion struct {
-	Field  string
-	Column string
-	Score  float64 // 1 = same name; lower = less sure
+	Field  string  `json:"field"`
+	Column string  `json:"column"`
+	Score  float64 `json:"score"` // 1 = same name; lower = less sure
 }
 
 // synonyms are header words seen in lead exports (English, Finnish,

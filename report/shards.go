@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/leadsync/leadsync/internal/safefile"
 )
@@ -46,8 +47,12 @@ func MergeShards(paths []string, outDir string) (*MergedShards, error) {
 		if err := json.Unmarshal(data, &s); err != nil {
 			return nil, fmt.Errorf("merge: %s is not a run's summary.json: %v", p, err)
 		}
-		if job, ok := m.Summary["job"]; ok && s["job"] != job {
-			return nil, fmt.Errorf("merge: %s is a run of job %v, the others of %v", p, s["job"], job)
+		// A shard's run is named "job [shard i/N]".
+		name, _, _ := strings.Cut(fmt.Sprint(s["job"]), " [shard ")
+		s["job"] = name
+		delete(s, "shard")
+		if job, ok := m.Summary["job"]; ok && name != job {
+			return nil, fmt.Errorf("merge: %s is a run of job %v, the others of %v", p, name, job)
 		}
 		runIDs = append(runIDs, s["run_id"])
 		mergeInto(m.Summary, s)
@@ -102,7 +107,7 @@ func mergeInto(m, s map[string]any) {
 		switch x := v.(type) {
 		case float64:
 			h, _ := have.(float64)
-			if k == "seconds" {
+			if k == "seconds" || k == "rows" { // every shard reads every row
 				m[k] = max(h, x)
 			} else {
 				m[k] = h + x

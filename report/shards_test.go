@@ -18,7 +18,7 @@ func TestMergeShards(t *testing.T) {
 		return p
 	}
 	a := write("0", "summary.json", `{"job":"j","run_id":3,"status":"done","rows":10,"written":8,"rejected":2,"calls":20,"seconds":4,"actions":{"create":5,"update":3},"unsettled":[{"row":4}],"dry_run":false}`)
-	b := write("1", "summary.json", `{"job":"j","run_id":7,"status":"done_with_rejects","rows":12,"written":9,"rejected":3,"calls":25,"seconds":6,"actions":{"create":9},"unsettled":[{"row":9}],"dry_run":false}`)
+	b := write("1", "summary.json", `{"job":"j [shard 1/2]","shard":"1/2","run_id":7,"status":"done_with_rejects","rows":12,"written":9,"rejected":3,"calls":25,"seconds":6,"actions":{"create":9},"unsettled":[{"row":9}],"dry_run":false}`)
 	write("0", "rejected.csv", "Name,leadsync_row,leadsync_reason\nX,5,bad\nY,2,bad\n")
 	write("1", "rejected.csv", "Name,leadsync_row,leadsync_reason\nZ,3,bad\n")
 	out := filepath.Join(root, "merged")
@@ -27,7 +27,7 @@ func TestMergeShards(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := m.Summary
-	if s["rows"] != 22.0 || s["written"] != 17.0 || s["calls"] != 45.0 || s["seconds"] != 6.0 || s["status"] != "done_with_rejects" || m.Shards != 2 {
+	if s["rows"] != 12.0 || s["written"] != 17.0 || s["calls"] != 45.0 || s["seconds"] != 6.0 || s["status"] != "done_with_rejects" || m.Shards != 2 {
 		t.Errorf("merged %v", s)
 	}
 	if acts := s["actions"].(map[string]any); acts["create"] != 14.0 || acts["update"] != 3.0 {

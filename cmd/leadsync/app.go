@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"runtime/debug"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/leadsync/leadsync/config"
+	"github.com/leadsync/leadsync/pipeline/job"
 	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sinks/vendors"
 )
@@ -74,23 +73,41 @@ func withCode(code int, err error) error {
 	return &exitError{code: code, err: err}
 }
 
-// appHelp is urfave/cli's app help with the exit codes appended; the
+// classErr gives a job error the exit code of its class.
+func classErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return withCode(exitCode(job.ClassOf(err)), err)
+}
+
+// exitCode maps a job's class to the process exit code.
+func exitCode(c job.Class) int {
+	codes := [...]int{job.Done: ExitOK, job.Rejected: ExitRejected, job.Usage: ExitUsage,
+		job.Interrupted: ExitInterrupted, job.Auth: ExitAuth, job.Files: ExitFiles}
+	if c < 0 || int(c) >= len(codes) {
+		return ExitUsage
+	}
+	return codes[c]
+}
+
+// appHelp is urfave/cli's app help with the exit codes appended; each
 // app carries its own copy, so no package-level template is changed.
-var appHelp = strings.TrimRight(cli.AppHelpTemplate, "\n") + "\n\n" + exitHelp
+func appHelp() string { return strings.TrimRight(cli.AppHelpTemplate, "\n") + "\n\n" + exitHelp }
 
 // newApp builds the command tree.
 func newApp(e *env) *cli.App {
 	return &cli.App{
-		CustomAppHelpTemplate: appHelp,
+		CustomAppHelpTemplate: appHelp(),
 		Name:                  "leadsync",
-		Usage:                 "sync lead files (CSV, XLSX) into " + andList(sinkTitles(e.vendors)) + ", resumably and without duplicates",
+		Usage:                 "sync lead files (CSV, XLSX) into " + job.AndList(job.SinkTitles(e.vendors)) + ", resumably and without duplicates",
 		Description: "A job file (YAML) names a source, a sink and a mapping. `leadsync validate JOB` checks it,\n" +
 			"`leadsync run JOB` runs or resumes it, `leadsync inspect FILE` suggests a mapping.",
 		Reader:               e.stdin,
 		Writer:               e.stdout,
 		ErrWriter:            e.stderr,
 		HideHelpCommand:      true,
-		Version:              version(),
+		Version:              job.Version(),
 		Suggest:              true,
 		EnableBashCompletion: true,
 		CommandNotFound: func(c *cli.Context, name string) {
@@ -122,34 +139,6 @@ func newApp(e *env) *cli.App {
 	}
 }
 
-// version is the module version and VCS revision the binary was built
-// from ("v1.2.0", "(devel) rev 0163b1a, modified").
-func version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := bi.Main.Version
-	var rev, modified string
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				modified = ", modified"
-			}
-		}
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if rev != "" {
-		v += " rev " + rev + modified
-	}
-	return v + " (" + bi.GoVersion + ")"
-}
-
 // run executes the app and returns the process exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
 	return runEnv(&env{stdin: stdin, stdout: stdout, stderr: stderr, lookup: lookup, vendors: vendors.All()}, args)
@@ -178,10 +167,10 @@ func runEnv(e *env, args []string) int {
 				}
 				slog.New(slog.NewJSONHandler(stderr, nil)).Log(context.Background(), level, ee.err.Error(), "exit_code", ee.code)
 			} else {
-				fmt.Fprintln(stderr, "leadsync:", indentErrors(ee.err))
+				fmt.Fprintln(stderr, "leadsync:", job.ErrorText(ee.err))
 			}
 		}
-		if fileFault(ee.err) {
+		if job.ClassOf(ee.err) == job.Files {
 			return ExitFiles
 		}
 		return ee.code
@@ -189,15 +178,6 @@ func runEnv(e *env, args []string) int {
 	// Errors from flag parsing and unknown commands are usage errors.
 	fmt.Fprintln(stderr, "leadsync:", err)
 	return ExitUsage
-}
-
-// indentErrors puts each of several configuration errors on its own line.
-func indentErrors(err error) string {
-	var ces config.Errors
-	if errors.As(err, &ces) && len(ces) > 1 {
-		return fmt.Sprintf("%d problems:\n  %s", len(ces), strings.ReplaceAll(ces.Error(), "\n", "\n  "))
-	}
-	return err.Error()
 }
 
 // flagsFirst lets flags follow the positional arguments, as users type

@@ -1,6 +1,7 @@
 package main
 
 import (
+	_ "embed"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -8,35 +9,12 @@ import (
 
 // The shell scripts ask the binary itself for candidates
 // (--generate-bash-completion), so they never go stale.
-const bashCompletion = `# leadsync completion for bash: source <(leadsync completion bash)
-_leadsync() {
-	local cur words
-	cur="${COMP_WORDS[COMP_CWORD]}"
-	words=("${COMP_WORDS[@]:0:COMP_CWORD}")
-	if [[ "$cur" == -* ]]; then
-		words+=("$cur")
-	fi
-	COMPREPLY=($(compgen -W "$("${words[@]}" --generate-bash-completion 2>/dev/null)" -- "$cur"))
-	if [[ ${#COMPREPLY[@]} -eq 0 ]]; then
-		COMPREPLY=($(compgen -f -- "$cur"))
-	fi
-}
-complete -o filenames -F _leadsync leadsync
-`
-
-const zshCompletion = `#compdef leadsync
-# leadsync completion for zsh: leadsync completion zsh > "${fpath[1]}/_leadsync"
-_leadsync() {
-	local -a opts
-	opts=("${(@f)$(${words[@]:0:CURRENT-1} --generate-bash-completion 2>/dev/null)}")
-	if [[ -n "${opts[1]}" ]]; then
-		_describe 'leadsync' opts
-	else
-		_files
-	fi
-}
-compdef _leadsync leadsync
-`
+var (
+	//go:embed completion/leadsync.bash
+	bashCompletion string
+	//go:embed completion/leadsync.zsh
+	zshCompletion string
+)
 
 func completionCommand(e *env) *cli.Command {
 	return &cli.Command{

@@ -2,6 +2,8 @@ package main
 
 import (
 	"github.com/urfave/cli/v2"
+
+	"github.com/leadsync/leadsync/pipeline/job"
 )
 
 func diffCommand(e *env) *cli.Command {
@@ -29,7 +31,7 @@ func diffCommand(e *env) *cli.Command {
 			if c.NArg() != 1 {
 				return exitf(ExitUsage, "diff needs one job file: leadsync diff JOB.yaml")
 			}
-			return runJob(c, e, c.Args().First(), runOpts{dryRun: true, planOut: c.String("plan"), maskPII: c.Bool("mask-pii"), outDir: c.String("out")})
+			return runJob(c, e, c.Args().First(), job.RunOptions{DryRun: true, PlanOut: c.String("plan"), MaskPII: c.Bool("mask-pii"), ReportDir: c.String("out")})
 		},
 	}
 }

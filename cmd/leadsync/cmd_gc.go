@@ -1,13 +1,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"os"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/leadsync/leadsync/state"
+	"github.com/leadsync/leadsync/pipeline/job"
 )
 
 // gcCommand prunes old runs' per-row outcomes from a state file.
@@ -24,47 +22,19 @@ func gcCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "vacuum", Usage: "shrink the file afterwards"},
 		),
 		Action: func(c *cli.Context) error {
-			path := c.String("state")
-			if jp := c.String("job"); jp != "" {
-				s, _, err := openState(c, e) // resolves the job's state path
-				if err != nil {
-					return withCode(ExitUsage, err)
-				}
-				path = s.Path()
-				s.Close()
-			}
-			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-				return exitf(ExitUsage, "no state here (%s does not exist): nothing to collect", path)
-			}
-			s, err := state.Open(path)
+			res, err := job.CollectGarbage(c.Context, job.GCOptions{State: c.String("state"), JobFile: c.String("job"),
+				Lookup: e.lookup, Vendors: e.vendors, Keep: c.Int("keep"), Vacuum: c.Bool("vacuum")})
 			if err != nil {
-				return err
+				return classErr(err)
 			}
-			defer s.Close()
-			res, err := s.GC(c.Context, c.Int("keep"), c.Bool("vacuum"))
-			if err != nil {
-				return err
-			}
+			path := res.Path
 			if c.Bool("json") {
 				return printJSON(e, map[string]any{"state": path, "runs_pruned": res.Runs, "outcomes_removed": res.Outcomes,
 					"staged_removed": res.Staged, "bytes_before": res.SizeBefore, "bytes_after": res.SizeAfter})
 			}
 			fmt.Fprintf(e.stdout, "%s: pruned %d runs (%d row outcomes, %d staged pages); %s → %s\n",
-				path, res.Runs, res.Outcomes, res.Staged, byteSize(res.SizeBefore), byteSize(res.SizeAfter))
+				path, res.Runs, res.Outcomes, res.Staged, job.ByteSize(res.SizeBefore), job.ByteSize(res.SizeAfter))
 			return nil
 		},
 	}
-}
-
-// byteSize is n in KB/MB/GB for people.
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -13,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/leadsync/leadsync/pipeline/job"
 	"github.com/leadsync/leadsync/sinks/emulator"
 )
 
@@ -25,8 +23,8 @@ func sandboxCommand(e *env) *cli.Command {
 	}
 	return &cli.Command{
 		Name:  "sandbox",
-		Usage: "serve the " + countWord(len(names)) + " vendor emulators on loopback, with test credentials",
-		Description: andList(titles) + ", each under its own path on one port,\n" +
+		Usage: "serve the " + job.CountWord(len(names)) + " vendor emulators on loopback, with test credentials",
+		Description: job.AndList(titles) + ", each under its own path on one port,\n" +
 			"strict as the real vendors (auth, required fields, status codes, error bodies, rate limits).\n" +
 			"Faults can be injected, deterministically for a --seed. Stop with Ctrl-C.",
 		Flags: []cli.Flag{
@@ -41,47 +39,35 @@ func sandboxCommand(e *env) *cli.Command {
 			&cli.Float64Flag{Name: "latency", Usage: "delay this `FRACTION` of requests by --latency-delay"},
 			&cli.DurationFlag{Name: "latency-delay", Value: 2 * time.Second, Usage: "the injected delay"},
 		},
-		Action: func(c *cli.Context) error {
-			s := emulatorSettings{
-				timeScale: c.Float64("time-scale"),
-				faults: emulator.Faults{
-					Seed: c.Int64("seed"), Error500: c.Float64("error500"), Extra429: c.Float64("extra429"),
-					DropAfterWrite: c.Float64("drop-after-write"), Latency: c.Float64("latency"), LatencyDelay: c.Duration("latency-delay"),
-				},
-			}
-			for _, f := range []string{"error500", "extra429", "drop-after-write", "latency"} {
-				if v := c.Float64(f); v < 0 || v > 1 {
-					return exitf(ExitUsage, "--%s must be a fraction between 0 and 1, not %v", f, v)
-				}
-			}
-			if s.timeScale <= 0 {
-				return exitf(ExitUsage, "--time-scale must be positive")
-			}
-			vendors := newSandboxVendors(e.vendors, s)
-			if p := c.String("fixtures"); p != "" {
-				if err := seedFixtures(p, vendors); err != nil {
-					return withCode(ExitUsage, err)
-				}
-			}
-			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			ln, err := emulator.Listen(ctx, c.String("addr"), c.Bool("allow-remote"))
-			if err != nil {
-				return withCode(ExitUsage, err)
-			}
-			base := "http://" + ln.Addr().String()
-			fmt.Fprint(e.stdout, describeSandbox(base, vendors, s))
-			srv := &http.Server{Handler: sandboxHandler(vendors), ReadHeaderTimeout: 10 * time.Second}
-			go func() {
-				<-ctx.Done()
-				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				_ = srv.Shutdown(sctx)
-			}()
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return withCode(ExitUsage, err)
-			}
-			return nil
+		Action: func(c *cli.Context) error { return sandbox(c, e) },
+	}
+}
+
+// sandbox serves the emulators until Ctrl-C.
+func sandbox(c *cli.Context, e *env) error {
+	s := job.EmulatorSettings{
+		TimeScale: c.Float64("time-scale"),
+		Faults: emulator.Faults{
+			Seed: c.Int64("seed"), Error500: c.Float64("error500"), Extra429: c.Float64("extra429"),
+			DropAfterWrite: c.Float64("drop-after-write"), Latency: c.Float64("latency"), LatencyDelay: c.Duration("latency-delay"),
 		},
 	}
+	if err := s.Validate(); err != nil {
+		return classErr(err)
+	}
+	vendors := job.NewSandboxVendors(e.vendors, s)
+	if p := c.String("fixtures"); p != "" {
+		if err := job.SeedFixtures(p, vendors); err != nil {
+			return withCode(ExitUsage, err)
+		}
+	}
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ln, err := emulator.Listen(ctx, c.String("addr"), c.Bool("allow-remote"))
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	base := "http://" + ln.Addr().String()
+	fmt.Fprint(e.stdout, job.DescribeSandbox(base, vendors, s))
+	return withCode(ExitUsage, job.ServeSandbox(ctx, ln, vendors))
 }

@@ -5,8 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/leadsync/leadsync/config"
-	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/pipeline/job"
 )
 
 func setupCommand(e *env) *cli.Command {
@@ -23,33 +22,15 @@ func setupCommand(e *env) *cli.Command {
 			if c.NArg() != 1 {
 				return exitf(ExitUsage, "setup needs one job file: leadsync setup JOB.yaml")
 			}
-			job, err := config.LoadJob(c.Args().First(), e.lookup, e.vendors)
+			s, err := job.OpenSetup(c.Args().First(), e.lookup, e.vendors)
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			ve, err := lookupVendor(e.vendors, job.Sink.Vendor)
+			defer s.Close()
+			fmt.Fprintf(e.stdout, "setup for %s (%s):\n", s.Vendor(), s.URL())
+			changed, err := s.Apply(c.Context, c.Bool("dry-run"), e.stdout)
 			if err != nil {
-				return withCode(ExitUsage, err)
-			}
-			if ve.Setup == nil {
-				return exitf(ExitUsage, "%s: %s has nothing to set up", job.Doc.File, ve.Name)
-			}
-			if job.Setup == nil {
-				return withCode(ExitUsage, config.Errors{job.Doc.At(job.Doc.Root, "the job has no setup: section")})
-			}
-			conn, err := connect(job, ve, job.Sink.Object, nil)
-			if err != nil {
-				return withCode(ExitUsage, err)
-			}
-			defer conn.close()
-			fmt.Fprintf(e.stdout, "setup for %s (%s):\n", ve.Name, jobURL(job, "sink"))
-			decode := func(v any) error { return job.Doc.Decode(job.Setup, v) }
-			changed, err := ve.Setup(c.Context, conn.cfg, decode, c.Bool("dry-run"), e.stdout)
-			if err != nil {
-				if err := sinks.Refused(sinks.SideSink, err); isRefused(err) {
-					return withCode(ExitAuth, refusedCredentials(e.vendors, job, ve.Name, err))
-				}
-				return withCode(ExitUsage, err)
+				return classErr(err)
 			}
 			switch {
 			case c.Bool("dry-run") && changed:

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"fmt"
-	"sort"
-
 	"github.com/urfave/cli/v2"
 
+	"github.com/leadsync/leadsync/pipeline/job"
 	"github.com/leadsync/leadsync/report"
 )
 
@@ -30,26 +28,7 @@ func mergeShardsCommand(e *env) *cli.Command {
 			if c.Bool("json") {
 				return printJSON(e, m.Summary)
 			}
-			s := m.Summary
-			fmt.Fprintf(e.stdout, "job %v, %d shards: %v\n", s["job"], m.Shards, s["status"])
-			for _, k := range []string{"rows", "entities", "written", "rejected", "uncertain", "failed", "calls"} {
-				if v, ok := s[k]; ok {
-					fmt.Fprintf(e.stdout, "  %-9s %v\n", k, v)
-				}
-			}
-			if acts, ok := s["actions"].(map[string]any); ok && len(acts) > 0 {
-				names := make([]string, 0, len(acts))
-				for k := range acts {
-					names = append(names, k)
-				}
-				sort.Strings(names)
-				for _, k := range names {
-					fmt.Fprintf(e.stdout, "  %-9s %v\n", k, acts[k])
-				}
-			}
-			for _, f := range m.Files {
-				fmt.Fprintf(e.stdout, "  wrote     %s\n", f)
-			}
+			job.WriteMergedShards(e.stdout, m)
 			return nil
 		},
 	}

@@ -270,8 +270,8 @@ func TestSandboxPrintsExportLines(t *testing.T) {
 	}
 	_, nightly := copyNightly(t)
 	r := runApp(t, env, "run", "-q", nightly)
-	if r.code != ExitRejected || vendors[0].em.Core().Stats().TotalWrites() != 7 {
-		t.Fatalf("run with the pasted exports: %d, %d writes\n%s%s", r.code, vendors[0].em.Core().Stats().TotalWrites(), r.stdout, r.stderr)
+	if r.code != ExitRejected || vendors[0].Core().Stats().TotalWrites() != 7 {
+		t.Fatalf("run with the pasted exports: %d, %d writes\n%s%s", r.code, vendors[0].Core().Stats().TotalWrites(), r.stdout, r.stderr)
 	}
 }
 

@@ -83,11 +83,20 @@ func (c *client) leadsByEmail(ctx context.Context, email string) ([]lead, error)
 // Mobile and answers the lead with the latest activity.
 func (c *client) leadsByPhone(ctx context.Context, phone string) ([]lead, error) {
 	op := "leadsquared: find lead by phone"
-	digits := c.phones.lookup(phone)
-	if digits == "" {
+	forms := c.phones.lookups(phone)
+	if forms[0] == "" {
 		return nil, &sinks.Error{Class: sinks.Rejected, Op: op, Msg: fmt.Sprintf("%q is not a phone number", phone)}
 	}
-	return c.get(ctx, op, pathLeadByPhone, url.Values{"phone": {digits}})
+	var leads []lead
+	var err error
+	for _, digits := range forms {
+		// A second form only after a miss: the account's default country
+		// code was guessed from the job's region (no sink.country_code).
+		if leads, err = c.get(ctx, op, pathLeadByPhone, url.Values{"phone": {digits}}); err != nil || len(leads) > 0 {
+			break
+		}
+	}
+	return leads, err
 }
 
 // check makes the cheapest authenticated read: a lead by an id no lead has.

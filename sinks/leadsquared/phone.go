@@ -25,6 +25,9 @@ import (
 type phones struct {
 	cc     int    // the account's default country code, 0 when unknown
 	region string // an ISO region of cc, for parsing numbers without one
+	// guessed: cc is the job's region's, not a declared country_code, so
+	// the account's real default may differ (lookups try both forms).
+	guessed bool
 }
 
 // newPhones resolves the account's default country code ("+91", "91"), or,
@@ -39,7 +42,7 @@ func newPhones(countryCode, region string) (phones, error) {
 		if region == "" {
 			return phones{}, nil
 		}
-		return phones{cc: phonenumbers.GetCountryCodeForRegion(region), region: region}, nil
+		return phones{cc: phonenumbers.GetCountryCodeForRegion(region), region: region, guessed: true}, nil
 	}
 	n, err := strconv.Atoi(cc)
 	if err != nil || n <= 0 || len(cc) > 3 {
@@ -92,6 +95,24 @@ func (p phones) lookup(v string) string {
 		return nsn
 	}
 	return strconv.Itoa(int(num.GetCountryCode())) + nsn
+}
+
+// lookups lists the forms to try with RetrieveLeadByPhoneNumber, in order:
+// lookup's, then, when the default country code is only guessed from the
+// job's region, the other form (with the country code where lookup left it
+// out, without where it kept it), tried when the first finds nothing.
+func (p phones) lookups(v string) []string {
+	first := p.lookup(v)
+	num, ok := p.parse(v)
+	if !p.guessed || !ok || first == "" {
+		return []string{first}
+	}
+	nsn := phonenumbers.GetNationalSignificantNumber(num)
+	other := strconv.Itoa(int(num.GetCountryCode())) + nsn
+	if first != nsn {
+		other = nsn
+	}
+	return []string{first, other}
 }
 
 // normalize turns a number LeadSquared returns into E.164, as the engine

@@ -1,7 +1,8 @@
-package main
+package job
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -14,14 +15,32 @@ import (
 	"github.com/leadsync/leadsync/sinks/emulator"
 )
 
-// emulatorSettings are what every emulator takes from the command line.
-type emulatorSettings struct {
-	timeScale float64
-	faults    emulator.Faults
+// EmulatorSettings are what every emulator takes from the command line.
+type EmulatorSettings struct {
+	TimeScale float64
+	Faults    emulator.Faults
 }
 
-// sandboxVendor is one running emulator as the sandbox sees it.
-type sandboxVendor struct {
+// Validate refuses fault fractions outside 0..1 and a time scale that is
+// not positive, naming the sandbox's flag.
+func (s EmulatorSettings) Validate() error {
+	f := s.Faults
+	for _, x := range []struct {
+		flag string
+		v    float64
+	}{{"error500", f.Error500}, {"extra429", f.Extra429}, {"drop-after-write", f.DropAfterWrite}, {"latency", f.Latency}} {
+		if x.v < 0 || x.v > 1 {
+			return classed(Usage, fmt.Errorf("--%s must be a fraction between 0 and 1, not %v", x.flag, x.v))
+		}
+	}
+	if s.TimeScale <= 0 {
+		return classed(Usage, errors.New("--time-scale must be positive"))
+	}
+	return nil
+}
+
+// SandboxVendor is one running emulator as the sandbox sees it.
+type SandboxVendor struct {
 	name    string
 	vendor  sinks.Vendor
 	handler http.Handler
@@ -30,27 +49,27 @@ type sandboxVendor struct {
 	credentials []string
 }
 
-// newSandboxVendors builds the emulator of every vendor that has one.
-func newSandboxVendors(vs []sinks.Vendor, s emulatorSettings) []sandboxVendor {
-	var out []sandboxVendor
+// NewSandboxVendors builds the emulator of every vendor that has one.
+func NewSandboxVendors(vs []sinks.Vendor, s EmulatorSettings) []SandboxVendor {
+	var out []SandboxVendor
 	for _, v := range vs {
 		if v.NewEmulator == nil {
 			continue
 		}
-		em := v.NewEmulator(sinks.EmulatorOptions{TimeScale: s.timeScale, Faults: s.faults})
-		out = append(out, sandboxVendor{name: v.Name, vendor: v, handler: em.Handler(), em: em, credentials: em.Credentials()})
+		em := v.NewEmulator(sinks.EmulatorOptions{TimeScale: s.TimeScale, Faults: s.Faults})
+		out = append(out, SandboxVendor{name: v.Name, vendor: v, handler: em.Handler(), em: em, credentials: em.Credentials()})
 	}
 	return out
 }
 
-// sandboxHandler is what the sandbox command serves: the vendors behind
+// SandboxHandler is what the sandbox command serves: the vendors behind
 // emulator.Guard (loopback Hosts only, no cross-origin writes).
-func sandboxHandler(vendors []sandboxVendor) http.Handler {
-	return emulator.Guard(sandboxMux(vendors))
+func SandboxHandler(vendors []SandboxVendor) http.Handler {
+	return emulator.Guard(SandboxMux(vendors))
 }
 
-// sandboxMux serves each vendor under /<vendor>/ so one port holds them all.
-func sandboxMux(vendors []sandboxVendor) http.Handler {
+// SandboxMux serves each vendor under /<vendor>/ so one port holds them all.
+func SandboxMux(vendors []SandboxVendor) http.Handler {
 	mux := http.NewServeMux()
 	for _, v := range vendors {
 		prefix := "/" + v.name
@@ -66,9 +85,9 @@ func sandboxMux(vendors []sandboxVendor) http.Handler {
 	return mux
 }
 
-// seedFixtures loads a YAML or JSON file with one section per vendor, each
+// SeedFixtures loads a YAML or JSON file with one section per vendor, each
 // in that emulator's fixture format.
-func seedFixtures(path string, vendors []sandboxVendor) error {
+func SeedFixtures(path string, vendors []SandboxVendor) error {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -107,7 +126,7 @@ func seedFixtures(path string, vendors []sandboxVendor) error {
 // sandboxExports is one vendor's `export` line: its URL under base and its
 // test credentials, in the variables its options name (the ones
 // testdata/example and the README use).
-func sandboxExports(base string, v sandboxVendor) string {
+func sandboxExports(base string, v SandboxVendor) string {
 	var parts []string
 	for _, o := range v.vendor.Options {
 		val := v.em.Conn.Get(o.Key)
@@ -133,11 +152,11 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-func describeSandbox(base string, vendors []sandboxVendor, s emulatorSettings) string {
+func DescribeSandbox(base string, vendors []SandboxVendor, s EmulatorSettings) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "leadsync sandbox: %s vendor emulators on %s (loopback; test credentials only)\n", countWord(len(vendors)), base)
-	if s.timeScale > 0 && s.timeScale != 1 {
-		fmt.Fprintf(&b, "time scale %.4g: every rate-limit window is %.4g times its real length\n", s.timeScale, s.timeScale)
+	if s.TimeScale > 0 && s.TimeScale != 1 {
+		fmt.Fprintf(&b, "time scale %.4g: every rate-limit window is %.4g times its real length\n", s.TimeScale, s.TimeScale)
 	}
 	for _, v := range vendors {
 		w := v.em.Core().Window()

@@ -1,7 +1,6 @@
-package main
+package job
 
 import (
-	"fmt"
 	"log/slog"
 	"strings"
 
@@ -30,21 +29,12 @@ func matchMissing(job *config.Job, obj sinks.Object) *config.Error {
 		job.Sink.Vendor, obj.Name, keys)
 }
 
-// matchNoneWarning is what a run and validate say about `match: none`.
-const matchNoneWarning = "match: none: rows are not matched against the vendor's records, so every run creates them again; duplicates are possible"
+// MatchNoneWarning is what a run and validate say about `match: none`.
+const MatchNoneWarning = "match: none: rows are not matched against the vendor's records, so every run creates them again; duplicates are possible"
 
 // warnMatchNone logs the warning for a vendor job with `match: none`.
 func warnMatchNone(job *config.Job, logger *slog.Logger) {
 	if job.Match.None && job.Sink.Vendor != "export" {
-		logger.Warn(matchNoneWarning, "job", job.Name)
+		logger.Warn(MatchNoneWarning, "job", job.Name)
 	}
-}
-
-// checkConcurrency bounds the --concurrency flag as validate bounds the
-// job's concurrency.
-func checkConcurrency(n int) error {
-	if n < 0 || n > config.MaxConcurrency {
-		return fmt.Errorf("--concurrency must be between 1 and %d, not %d", config.MaxConcurrency, n)
-	}
-	return nil
 }

@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"fmt"
@@ -15,7 +15,7 @@ import (
 // outcome cards, its top rejection reasons and its calls per budget
 // window with the vendor's pauses. Like summary.json, a failure to write
 // it does not fail the run.
-func writeRunPage(dir string, s summary, files *report.RunFiles, tl budget.Timeline, obj sinks.Object, masked bool) {
+func writeRunPage(dir string, s Summary, files *report.RunFiles, tl budget.Timeline, obj sinks.Object, masked bool) {
 	page := &report.RunPage{
 		Title: fmt.Sprintf("leadsync run %d: %s", s.RunID, s.Job), Kind: "run", Job: s.Job, Sink: s.Sink,
 		GeneratedAt: time.Now().UTC().Format(time.RFC3339), PIIMasked: masked, Status: s.Status,

@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"fmt"
@@ -36,7 +36,7 @@ func newDiffCollector(rs *runState, conn *connection) *diffCollector {
 func (c *diffCollector) Rejected(row int, raw []string, column, reason string) error {
 	c.mu.Lock()
 	rr := report.RejectedRow{Row: row, Column: column, Reason: reason}
-	if c.rs.opts.maskPII {
+	if c.rs.opts.MaskPII {
 		rr.PII = piiCells(c.rs.p, raw)
 	}
 	c.d.Rejected = append(c.d.Rejected, rr)
@@ -54,7 +54,7 @@ func (c *diffCollector) decision(d pipeline.Decision) {
 	if len(d.Rows) == 1 {
 		e.MergedOn = ""
 	}
-	if c.rs.opts.maskPII {
+	if c.rs.opts.MaskPII {
 		e.PII = decisionPII(c.rs.p.object, d)
 	}
 	for _, ch := range d.Changes {
@@ -94,8 +94,8 @@ func (c *diffCollector) deletions(ids []string) {
 
 // write puts diff.json, diff.csv, diff.html (and review.csv when some
 // entity is ambiguous) in the report folder, the plan where asked, and
-// the summary on the terminal.
-func (c *diffCollector) write(pl pipeline.Plan) error {
+// returns what was written.
+func (c *diffCollector) write(pl pipeline.Plan) (*DiffResult, error) {
 	c.d.Forecast = report.Forecast{Entities: pl.Entities, Unchanged: pl.Known, Calls: pl.Calls, Budget: c.conn.desc}
 	if !c.conn.budget.Adaptive() {
 		c.d.Forecast.Duration = c.conn.budget.Duration(pl.Calls).Round(time.Second).String()
@@ -104,13 +104,13 @@ func (c *diffCollector) write(pl pipeline.Plan) error {
 		c.d.Notes = append(c.d.Notes, note)
 	}
 	c.d.Sort()
-	if c.rs.opts.planOut != "" {
+	if c.rs.opts.PlanOut != "" {
 		// The plan keeps real values: it is matched against the vendor.
-		if err := writeFileWith(c.rs.opts.planOut, func(f io.Writer) error { return c.d.WriteJSON(f) }); err != nil {
-			return err
+		if err := writeFileWith(c.rs.opts.PlanOut, func(f io.Writer) error { return c.d.WriteJSON(f) }); err != nil {
+			return nil, err
 		}
 	}
-	if c.rs.opts.maskPII {
+	if c.rs.opts.MaskPII {
 		c.d.MaskPII(c.rs.p.object)
 	}
 	dir := c.rs.reportDir
@@ -131,7 +131,7 @@ func (c *diffCollector) write(pl pipeline.Plan) error {
 	}
 	for name, fn := range files {
 		if err := writeFileWith(filepath.Join(dir, name), fn); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	names := []string{"diff.html", "summary.html", "diff.json", "diff.csv"}
@@ -141,31 +141,35 @@ func (c *diffCollector) write(pl pipeline.Plan) error {
 	if c.d.Counts["rejected_rows"] > 0 {
 		names = append(names, "rejected.csv")
 	}
-	if c.rs.c.Bool("json") {
-		return printJSON(c.rs.e, c.summary(dir, names))
-	}
-	c.d.WriteText(c.rs.e.stdout)
-	fmt.Fprintf(c.rs.e.stdout, "  report     %s (%s)\n", dir, strings.Join(names, ", "))
-	return nil
+	return &DiffResult{Diff: &c.d, Dir: dir, Files: names, Summary: c.summary(dir, names)}, nil
 }
 
-// diffSummary is diff --json (and run --dry-run --json): the plan's own
+// DiffResult is a dry run's plan: the diff (masked when asked), the
+// report folder and the files written there, and the plan's figures.
+type DiffResult struct {
+	Diff    *report.Diff
+	Dir     string
+	Files   []string
+	Summary DiffSummary
+}
+
+// DiffSummary is diff --json (and run --dry-run --json): the plan's own
 // figures. Every key is always present (README: "diff --json").
-type diffSummary struct {
+type DiffSummary struct {
 	Job      string         `json:"job"`
 	RunID    int64          `json:"run_id"`
 	DryRun   bool           `json:"dry_run"`
 	Sink     string         `json:"sink"`
 	Input    string         `json:"input"`
 	Counts   map[string]int `json:"counts"`
-	Forecast diffForecast   `json:"forecast"`
+	Forecast DiffForecast   `json:"forecast"`
 	Reads    int            `json:"reads"`
 	Reports  string         `json:"reports"`
 	Files    []string       `json:"files"`
 	Plan     string         `json:"plan"`
 }
 
-type diffForecast struct {
+type DiffForecast struct {
 	Entities  int    `json:"entities"`
 	Unchanged int    `json:"unchanged"`
 	Calls     int    `json:"calls"`
@@ -174,21 +178,23 @@ type diffForecast struct {
 }
 
 // diffCountKeys are the keys diff --json's counts always has.
-var diffCountKeys = []string{"create", "update", "unchanged", "ambiguous", "not_found", "exists", "uncertain", "rejected", "rejected_rows"}
+func diffCountKeys() []string {
+	return []string{"create", "update", "unchanged", "ambiguous", "not_found", "exists", "uncertain", "rejected", "rejected_rows"}
+}
 
-func (c *diffCollector) summary(dir string, files []string) diffSummary {
+func (c *diffCollector) summary(dir string, files []string) DiffSummary {
 	counts := map[string]int{}
-	for _, k := range diffCountKeys {
+	for _, k := range diffCountKeys() {
 		counts[k] = 0
 	}
 	for k, v := range c.d.Counts {
 		counts[k] = v
 	}
 	f := c.d.Forecast
-	return diffSummary{
+	return DiffSummary{
 		Job: c.d.Job, RunID: c.rs.run.ID, DryRun: true, Sink: c.d.Sink, Input: c.d.Input, Counts: counts,
-		Forecast: diffForecast{Entities: f.Entities, Unchanged: f.Unchanged, Calls: f.Calls, Budget: f.Budget, Duration: f.Duration},
-		Reads:    c.conn.budget.Stats().Calls, Reports: dir, Files: files, Plan: c.rs.opts.planOut,
+		Forecast: DiffForecast{Entities: f.Entities, Unchanged: f.Unchanged, Calls: f.Calls, Budget: f.Budget, Duration: f.Duration},
+		Reads:    c.conn.budget.Stats().Calls, Reports: dir, Files: files, Plan: c.rs.opts.PlanOut,
 	}
 }
 

@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"os"
@@ -26,7 +26,7 @@ func TestReconcileFilesReplaced(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "review.csv")); !os.IsNotExist(err) {
 		t.Errorf("a previous reconcile's review.csv was left: %v", err)
 	}
-	for _, name := range reconcileOutputs {
+	for _, name := range reconcileOutputs() {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil || strings.Contains(string(b), "old page") || len(b) < 2 {
 			t.Errorf("%s: %v %q", name, err, b)

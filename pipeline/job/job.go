@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"crypto/sha256"
@@ -13,13 +13,15 @@ import (
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sinks"
+	"github.com/leadsync/leadsync/sinks/vendors"
 	"github.com/leadsync/leadsync/sources"
 	"github.com/leadsync/leadsync/sources/csvfile"
 	"github.com/leadsync/leadsync/sources/xlsxfile"
 )
 
-// prepared is a job ready to run: parsed, source open, mapping compiled.
-type prepared struct {
+// Job is a job ready to run: loaded and validated, its source open, its
+// mapping compiled. Close it when done.
+type Job struct {
 	job     *config.Job
 	source  sources.Source // a file source; an API source is staged once the run exists
 	api     *apiSource     // the vendor API a migration reads, or nil
@@ -28,14 +30,18 @@ type prepared struct {
 	// empty: the file source holds nothing (0 bytes): no header, no rows,
 	// and no mapping compiled against it. Commands finish cleanly.
 	empty bool
+	used  bool // Run or Reconcile read the source
+	// vendors are the vendors the job may name.
+	vendors []sinks.Vendor
 }
 
-// noRows is the line a command prints for an empty source.
-func (p *prepared) noRows() string {
+// NoRows is the line a command prints for an empty source.
+func (p *Job) NoRows() string {
 	return fmt.Sprintf("%s: the source holds no rows (an empty file); nothing to do", p.job.Source.Path)
 }
 
-func (p *prepared) Close() error {
+// Close closes the job's source.
+func (p *Job) Close() error {
 	if p.api != nil {
 		p.api.close()
 	}
@@ -46,22 +52,37 @@ func (p *prepared) Close() error {
 }
 
 // header is the source's column names.
-func (p *prepared) header() []string {
+func (p *Job) header() []string {
 	if p.api != nil {
 		return p.api.pager.Header()
 	}
 	return p.source.Header()
 }
 
-// prepare loads a job and everything it needs before the first row. Every
-// error it returns is a configuration error (exit code 2); problems in the
-// job and mapping come all together with file:line:col.
-func prepare(e *env, path string) (*prepared, error) { return prepareInput(e, path, "") }
+// LoadOptions are what Load takes besides the job file.
+type LoadOptions struct {
+	// Lookup reads the environment variables the job names (${VAR});
+	// nil: os.LookupEnv.
+	Lookup func(string) (string, bool)
+	// Input replaces the job's input file (a corrected rejected.csv, say);
+	// "" keeps the job's.
+	Input string
+	// Vendors are the vendors the job may name (nil: sinks/vendors.All()).
+	Vendors []sinks.Vendor
+}
 
-// prepareInput is prepare with the job's input file replaced by input
-// (run --input; "" keeps the job's).
-func prepareInput(e *env, path, input string) (*prepared, error) {
-	job, err := config.LoadJob(path, e.lookup, e.vendors)
+// Load loads a job and everything it needs before the first row. Every
+// error it returns is a configuration error (class Usage); problems in
+// the job and mapping come all together with file:line:col.
+func Load(path string, opts LoadOptions) (*Job, error) {
+	if opts.Lookup == nil {
+		opts.Lookup = os.LookupEnv
+	}
+	if opts.Vendors == nil {
+		opts.Vendors = vendors.All()
+	}
+	input := opts.Input
+	job, err := config.LoadJob(path, opts.Lookup, opts.Vendors)
 	if err != nil {
 		return nil, err
 	}
@@ -70,21 +91,21 @@ func prepareInput(e *env, path, input string) (*prepared, error) {
 			return nil, err
 		}
 	}
-	p := &prepared{job: job}
+	p := &Job{job: job, vendors: opts.Vendors}
 	var errs config.Errors
 	schemaName := job.Sink.Vendor
 	objectName := job.Sink.Object
 	if job.Sink.Vendor == "export" && job.Sink.Schema != "" {
 		schemaName, objectName = job.Sink.Schema, ""
 	}
-	p.object, err = objectFor(e.vendors, schemaName, objectName)
+	p.object, err = objectFor(opts.Vendors, schemaName, objectName)
 	if err != nil {
 		errs = append(errs, job.Doc.At(job.Doc.NodeAt("$.sink"), "%v", err))
 	} else if e := matchMissing(job, p.object); e != nil {
 		errs = append(errs, e)
 	}
 	if job.Source.IsAPI() {
-		p.api, err = openAPISource(e, job)
+		p.api, err = openAPISource(opts.Vendors, job)
 		if err != nil {
 			errs = append(errs, job.Doc.At(job.Doc.NodeAt("$.source"), "%v", err))
 		}
@@ -116,7 +137,7 @@ func prepareInput(e *env, path, input string) (*prepared, error) {
 		Region:     job.Region,
 		Keys:       job.Match.Keys,
 		KeysNode:   job.Doc.NodeAt("$.match.keys"),
-		Lookup:     e.lookup,
+		Lookup:     opts.Lookup,
 	})
 	if err != nil {
 		p.Close()
@@ -125,6 +146,19 @@ func prepareInput(e *env, path, input string) (*prepared, error) {
 	return p, nil
 }
 
+// Config is the job as loaded.
+func (p *Job) Config() *config.Job { return p.job }
+
+// Object is the sink's object the job writes.
+func (p *Job) Object() sinks.Object { return p.object }
+
+// Mapping is the compiled mapping (nil when Empty).
+func (p *Job) Mapping() *mapping.Mapping { return p.mapping }
+
+// Empty reports whether the file source holds nothing (0 bytes): no
+// header, no rows, no mapping. Run refuses it; a command says NoRows.
+func (p *Job) Empty() bool { return p.empty }
+
 // sourceName names the source in row errors: the file, or the vendor.
 func sourceName(job *config.Job) string {
 	if job.Source.IsAPI() {
@@ -132,6 +166,9 @@ func sourceName(job *config.Job) string {
 	}
 	return filepath.Base(job.Source.Path)
 }
+
+// OpenSource opens the job's file source (csv or xlsx) with its options.
+func OpenSource(job *config.Job) (sources.Source, error) { return openSource(job) }
 
 // openSource opens the job's file source. On error the interface is nil,
 // never a typed nil pointer (whose Close would panic).

@@ -1,7 +1,8 @@
-package main
+package job
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"sync"
@@ -138,19 +139,20 @@ func (f figures) bar() string {
 	return fmt.Sprintf("%d/%d entities, %s", f.done, f.total, f.describe())
 }
 
-// startProgress shows a live bar when stderr is a terminal (entities done
+// StartProgress shows a live bar when stderr is a terminal (entities done
 // of the total known after grouping, written and rejected, calls of the
 // forecast, recent rows/s, the budget's ETA, and a vendor pause while it
 // lasts), and the same figures as log lines every 10 s otherwise (cron,
-// CI). It returns a function that stops it.
-func startProgress(e *env, logger *slog.Logger, p *pipeline.Progress, quiet bool, b *budget.Budget) (stop func()) {
+// CI). It returns a function that stops it. A Run never calls it: a
+// command passes it as RunOptions.Progress.
+func StartProgress(stderr io.Writer, logger *slog.Logger, p *pipeline.Progress, quiet bool, b *budget.Budget) (stop func()) {
 	if quiet {
 		return func() {}
 	}
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	win := &rateWindow{span: 10 * time.Second}
-	f, isFile := e.stderr.(*os.File)
+	f, isFile := stderr.(*os.File)
 	if isFile && term.IsTerminal(int(f.Fd())) {
 		go func() {
 			defer close(finished)

@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"crypto/sha256"
@@ -23,8 +23,8 @@ type apiSource struct {
 	close  func()
 }
 
-func openAPISource(e *env, job *config.Job) (*apiSource, error) {
-	ve, err := lookupVendor(e.vendors, job.Source.Type)
+func openAPISource(vs []sinks.Vendor, job *config.Job) (*apiSource, error) {
+	ve, err := lookupVendor(vs, job.Source.Type)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"context"
@@ -278,11 +278,20 @@ func subtractJSON(saved, base []byte) ([]byte, error) {
 	if err := json.Unmarshal(base, &b); err != nil {
 		return nil, err
 	}
-	out := map[string][]json.RawMessage{}
+	out := map[string]any{}
 	for table, raw := range s {
 		var entries, baseEntries []json.RawMessage
 		if err := json.Unmarshal(raw, &entries); err != nil {
-			return nil, fmt.Errorf("table %q is not a list: %w", table, err)
+			// A setting, not a table (LeadSquared's DefaultCountryCode):
+			// kept when it differs from the emulator's own.
+			c, err := canonicalJSON(raw)
+			if err != nil {
+				return nil, fmt.Errorf("table %q: %w", table, err)
+			}
+			if bc, err := canonicalJSON(b[table]); err != nil || bc != c {
+				out[table] = raw
+			}
+			continue
 		}
 		_ = json.Unmarshal(b[table], &baseEntries)
 		have := map[string]bool{}
@@ -299,7 +308,8 @@ func subtractJSON(saved, base []byte) ([]byte, error) {
 				return nil, fmt.Errorf("table %q: %w", table, err)
 			}
 			if !have[c] {
-				out[table] = append(out[table], e)
+				list, _ := out[table].([]json.RawMessage)
+				out[table] = append(list, e)
 			}
 		}
 	}
@@ -395,22 +405,26 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 	job := rs.p.job
 	conn, err := connect(job, ve, rs.p.object.Name, rs.logger)
 	if err != nil {
-		return runOutcome{err: err, exit: ExitUsage}
+		return runOutcome{err: err, exit: Usage}
 	}
 	defer func() {
 		// The sandbox's records not saved is the run's error, not a warning.
 		if err := conn.shut(); err != nil && out.err == nil {
-			out.err, out.exit = err, ExitUsage
+			out.err, out.exit = err, Usage
 		}
 	}()
 	out = runOutcome{budget: conn.desc}
 	var done map[int]bool
+	var settled map[string]int // entities settled before this resume: the summary counts the whole run
 	if rs.resumed {
 		if done, err = rs.store.DoneRows(ctx, rs.run.ID); err != nil {
 			return runOutcome{err: err}
 		}
+		if settled, err = rs.store.SettledEntities(ctx, rs.run.ID); err != nil {
+			return runOutcome{err: err}
+		}
 	}
-	dry := rs.opts.dryRun
+	dry := rs.opts.DryRun
 	var diff *diffCollector
 	var reporter pipeline.Reporter = rs.files
 	if dry {
@@ -418,10 +432,10 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 		reporter = diff
 	}
 	var approve func(pipeline.Decision) (bool, string)
-	if rs.opts.planIn != "" {
-		plan, err := loadPlan(rs.opts.planIn, rs.inputHash, job.Name)
+	if rs.opts.PlanIn != "" {
+		plan, err := loadPlan(rs.opts.PlanIn, rs.inputHash, job.Name)
 		if err != nil {
-			return runOutcome{err: err, exit: ExitUsage}
+			return runOutcome{err: err, exit: Usage}
 		}
 		approve = planApprover(plan)
 	}
@@ -433,10 +447,10 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 		stateWriter = writer
 	}
 	prog := &pipeline.Progress{}
-	if conn.warn != "" && rs.plainLines() {
-		fmt.Fprintln(rs.e.stderr, "warning:", conn.warn)
+	if conn.warn != "" {
+		rs.notify("warning", conn.warn)
 	}
-	stopProgress := startProgress(rs.progressEnv(), rs.logger, prog, rs.c.Bool("quiet"), conn.budget)
+	stopProgress := rs.startProgress(prog, conn.budget)
 	conc := rs.conc
 	if conc <= 0 {
 		conc = 4
@@ -444,8 +458,8 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 	retryMax, _ := job.Retry.MaxDuration() // validated when the job was loaded
 	res, err := pipeline.Sync(ctx, pipeline.SyncConfig{
 		Source: rs.p.source, Mapping: rs.p.mapping, Sink: conn.sink, Store: rs.store, State: stateWriter, RunID: rs.run.ID,
-		Reporter: reporter, Concurrency: conc, Limit: rs.c.Int("limit"), Done: done, Progress: prog, Logger: rs.logger,
-		Region: job.Region, Grace: rs.c.Duration("grace"),
+		Reporter: reporter, Concurrency: conc, Limit: rs.opts.Limit, Done: done, Progress: prog, Logger: rs.logger,
+		Region: job.Region, Grace: rs.opts.Grace, Shard: rs.opts.Shard,
 		Calls: runCalls(conn, dry),
 		Check: func(ctx context.Context) error {
 			if ch, ok := sinks.As[sinks.Checker](conn.sink); ok {
@@ -462,13 +476,11 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 				msg += fmt.Sprintf(": about %s at %s", conn.budget.Duration(pl.Calls).Round(time.Second), conn.desc)
 			}
 			rs.logger.Info("plan", "entities", pl.Entities, "unchanged", pl.Known, "need_find", pl.NeedFind, "list_pages", pl.ListPages, "calls", pl.Calls)
-			if rs.plainLines() {
-				fmt.Fprintln(rs.e.stderr, "plan:", msg)
-			}
+			rs.notify("plan", msg)
 		},
 		Policy: pipeline.Policy{
 			Mode: job.Mode, OnAmbiguous: job.Match.OnAmbiguous, OnUncertain: job.OnUncertain, Merge: job.Merge,
-			Verify: rs.c.Bool("verify"), DryRun: dry, Approve: approve, RetryRejected: rs.c.Bool("retry-rejected"),
+			Verify: rs.opts.Verify, DryRun: dry, Approve: approve, RetryRejected: rs.opts.RetryRejected,
 			Retry: pipeline.Retry{Attempts: job.Retry.Attempts, MaxTime: retryMax},
 		},
 		OnDecision: func(d pipeline.Decision) {
@@ -497,7 +509,8 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 			err = merr
 		}
 		if err == nil && !res.Interrupted {
-			if werr := diff.write(res.Plan); werr != nil {
+			var werr error
+			if out.diff, werr = diff.write(res.Plan); werr != nil {
 				err = werr
 			}
 		}
@@ -521,6 +534,13 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 			err = merr
 		}
 	}
+	if res.Actions == nil && len(settled) > 0 {
+		res.Actions = map[string]int{}
+	}
+	for a, n := range settled {
+		res.Actions[a] += n
+		res.Entities += n
+	}
 	out.rows, out.entities, out.actions = res.Rows, res.Entities, res.Actions
 	out.written = res.Statuses["ok"] + res.Statuses["merged"]
 	out.rejected = res.Rejected()
@@ -530,9 +550,9 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 	out.timeline = conn.budget.Timeline()
 	switch {
 	case isRefused(err):
-		out.err, out.exit = refusedCredentials(rs.e.vendors, job, job.Sink.Vendor, err), ExitAuth
+		out.err, out.exit = refusedCredentials(rs.p.vendors, job, job.Sink.Vendor, err), Auth
 	case errors.Is(err, pipeline.ErrAmbiguous):
-		out.err, out.exit = err, ExitRejected
+		out.err, out.exit = err, Rejected
 	case err != nil:
 		out.err = err
 	}

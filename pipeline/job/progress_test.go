@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"bytes"
@@ -85,7 +85,7 @@ func TestProgressLogLines(t *testing.T) {
 	p.Written.Store(5)
 	p.Rejected.Store(1)
 	p.Planned.Store(20)
-	stop := startProgress(&env{stderr: &buf}, logger, p, false, b)
+	stop := StartProgress(&buf, logger, p, false, b)
 	time.Sleep(100 * time.Millisecond)
 	stop()
 	out := buf.String()
