@@ -253,3 +253,13 @@ func (r *routed) Prepare(ctx context.Context, f Fields) error {
 	}
 	return p.Prepare(ctx, f)
 }
+
+// CheckOnline checks the job's references through the first connection
+// (one account: the same references for all).
+func (r *routed) CheckOnline(ctx context.Context, refs Refs) ([]Problem, error) {
+	c, ok := As[OnlineChecker](r.conns[0])
+	if !ok {
+		return nil, errNotOffered("OnlineChecker")
+	}
+	return c.CheckOnline(ctx, refs)
+}

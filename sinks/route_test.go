@@ -67,13 +67,14 @@ func (c *full) Verify(ctx context.Context, step string, _ sinks.Fields, _ map[st
 	c.log("verify " + step + " " + sinks.EntityOf(ctx))
 	return c.name, true, nil
 }
-func (c *full) OwnKeyField() string                               { return "own" }
-func (c *full) OwnKey(ctx context.Context, _ sinks.Fields) string { return "k-" + sinks.EntityOf(ctx) }
-func (c *full) Delete(_ context.Context, id string) error         { c.log("delete " + id); return nil }
-func (c *full) CreateCalls(sinks.Fields) int                      { return 2 }
-func (c *full) UpdateCalls(sinks.Fields) int                      { return 3 }
-func (c *full) FindCalls(sinks.Query) int                         { return 1 }
-func (c *full) Lookups(sinks.Fields) []sinks.Lookup               { return nil }
+func (c *full) OwnKeyField() string                                              { return "own" }
+func (c *full) OwnKey(ctx context.Context, _ sinks.Fields) string                { return "k-" + sinks.EntityOf(ctx) }
+func (c *full) Delete(_ context.Context, id string) error                        { c.log("delete " + id); return nil }
+func (c *full) CreateCalls(sinks.Fields) int                                     { return 2 }
+func (c *full) UpdateCalls(sinks.Fields) int                                     { return 3 }
+func (c *full) CheckOnline(context.Context, sinks.Refs) ([]sinks.Problem, error) { return nil, nil }
+func (c *full) FindCalls(sinks.Query) int                                        { return 1 }
+func (c *full) Lookups(sinks.Fields) []sinks.Lookup                              { return nil }
 func (c *full) Prepare(ctx context.Context, _ sinks.Fields) error {
 	c.log("prepare " + sinks.EntityOf(ctx))
 	return nil
@@ -105,6 +106,8 @@ func optional(s sinks.Sink) []string {
 	add("LookupCoster", ok)
 	_, ok = sinks.As[sinks.Preparer](s)
 	add("Preparer", ok)
+	_, ok = sinks.As[sinks.OnlineChecker](s)
+	add("OnlineChecker", ok)
 	return out
 }
 
