@@ -47,6 +47,8 @@ type Budget struct {
 	// (nil: this process alone); sharedErr is its last failure.
 	shared    Ledger
 	sharedErr error
+	// parts are the budgets a Sum adds up (nil: a connection's own).
+	parts []*Budget
 }
 
 // stamp is one call's time in the log. While the call is in flight it
@@ -91,6 +93,9 @@ func (b *Budget) Limit() (calls int, per time.Duration) {
 	if b == nil {
 		return 0, 0
 	}
+	if b.parts != nil {
+		return b.sumLimit()
+	}
 	return b.calls, b.per
 }
 
@@ -101,6 +106,9 @@ func (b *Budget) Limit() (calls int, per time.Duration) {
 func (b *Budget) Wait(ctx context.Context) (done func(), err error) {
 	if b == nil {
 		return func() {}, ctx.Err()
+	}
+	if b.parts != nil {
+		return b.sumWait(ctx)
 	}
 	for {
 		b.mu.Lock()
@@ -198,7 +206,7 @@ func (b *Budget) done(st *stamp) {
 // Pause stops every caller of the connection for d (a 429's Retry-After,
 // or the window when the vendor gives none). A longer pause wins.
 func (b *Budget) Pause(d time.Duration) {
-	if b == nil {
+	if b == nil || b.parts != nil {
 		return
 	}
 	b.mu.Lock()
@@ -225,7 +233,7 @@ func (b *Budget) Pause(d time.Duration) {
 // the window too, and a 429 pause seen by one sharer pauses all. Adaptive
 // budgets do not share (there is no known window to share). It returns b.
 func (b *Budget) Share(l Ledger) *Budget {
-	if b != nil && !b.adaptive {
+	if b != nil && !b.adaptive && b.parts == nil {
 		b.shared = l
 	}
 	return b
@@ -265,7 +273,12 @@ func (b *Budget) learn(now time.Time, wait time.Duration) {
 }
 
 // Adaptive reports whether the budget learns its limit.
-func (b *Budget) Adaptive() bool { return b != nil && b.adaptive }
+func (b *Budget) Adaptive() bool {
+	if b != nil && b.parts != nil {
+		return b.sumAdaptive()
+	}
+	return b != nil && b.adaptive
+}
 
 // Stats are a budget's figures for progress and reports.
 type Stats struct {
@@ -280,6 +293,9 @@ func (b *Budget) Stats() Stats {
 	if b == nil {
 		return Stats{}
 	}
+	if b.parts != nil {
+		return b.sumStats()
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return Stats{Calls: b.used, Since: b.first, Paused: b.paused, Waited: b.waited}
@@ -287,6 +303,9 @@ func (b *Budget) Stats() Stats {
 
 // Duration estimates how long n calls take at this budget, from idle.
 func (b *Budget) Duration(n int) time.Duration {
+	if b != nil && b.parts != nil {
+		return b.sumDuration(n)
+	}
 	if b == nil || b.calls <= 0 || n <= b.calls {
 		return 0
 	}
@@ -299,6 +318,9 @@ func (b *Budget) Duration(n int) time.Duration {
 func (b *Budget) PauseLeft() time.Duration {
 	if b == nil {
 		return 0
+	}
+	if b.parts != nil {
+		return b.sumPauseLeft()
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -63,6 +63,9 @@ func (b *Budget) Timeline() Timeline {
 	if b == nil {
 		return Timeline{}
 	}
+	if b.parts != nil {
+		return b.sumTimeline()
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	t := b.tl

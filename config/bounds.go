@@ -53,7 +53,12 @@ func (d *Doc) checkBounds(j *Job) Errors {
 	if j.Match.word != "" {
 		errs = append(errs, d.At(d.NodeAt("$.match"), "match must be a table such as {keys: [phone, email]}, or the word none (no matching: duplicates possible), not %q", j.Match.word))
 	}
-	errs = append(errs, d.checkBudget("$.sink.budget", j.Sink.Budget, false, d.localURL("$.sink.url", j.Sink.Conn.Get("url")))...)
+	// Each connection of the sink has the budget: it is local when all are.
+	local := d.localURL("$.sink.url", j.Sink.Conn.Get("url"))
+	for i, c := range j.Sink.Connections {
+		local = local && d.localURL(fmt.Sprintf("$.sink.connections[%d].url", i), c.Get("url"))
+	}
+	errs = append(errs, d.checkBudget("$.sink.budget", j.Sink.Budget, false, local)...)
 	errs = append(errs, d.checkBudget("$.source.budget", j.Source.Budget, true, d.localURL("$.source.url", j.Source.Conn.Get("url")))...)
 	return errs
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 
@@ -100,6 +101,12 @@ func (d *Doc) scalarAt(path string) string {
 // or "$.source") that vendor v declares. known says v is the vendor the
 // section names; a key only other vendors take is refused.
 func (d *Doc) decodeConn(path string, v sinks.Vendor, known, source bool, vendors []sinks.Vendor) (sinks.Conn, Errors) {
+	return d.decodeConnAt(d.section(strings.TrimPrefix(path, "$.")), path, v, known, source, vendors)
+}
+
+// decodeConnAt reads the connection keys of the mapping node found at
+// path ("$.sink", "$.sink.connections[1]").
+func (d *Doc) decodeConnAt(node ast.Node, path string, v sinks.Vendor, known, source bool, vendors []sinks.Vendor) (sinks.Conn, Errors) {
 	side := strings.TrimPrefix(path, "$.")
 	opts := map[string]sinks.Option{}
 	var takes []string
@@ -113,7 +120,7 @@ func (d *Doc) decodeConn(path string, v sinks.Vendor, known, source bool, vendor
 	}
 	conn := sinks.Conn{}
 	var errs Errors
-	for _, p := range Pairs(d.section(side)) {
+	for _, p := range Pairs(node) {
 		k := Key(p)
 		if !anyVendor[k] {
 			continue // not a connection key: decoded (or refused) with the job
@@ -177,4 +184,95 @@ func (d *Doc) decode(node ast.Node, v any, extra map[reflect.Type][]string) erro
 		return errs.Err()
 	}
 	return d.nodeToValue(node, v)
+}
+
+// decodeConnections reads sink.connections: a list of mappings, each
+// taking only the sink vendor's connection keys, each the base section's
+// connection with its keys over it. Two connections with the same
+// credential (url and secret keys) are refused: they would share one
+// vendor window while each budget counted it as its own.
+func (d *Doc) decodeConnections(base sinks.Conn, v sinks.Vendor, known bool, vendors []sinks.Vendor) ([]sinks.Conn, Errors) {
+	var node *ast.MappingValueNode
+	for _, p := range Pairs(d.section("sink")) {
+		if Key(p) == "connections" {
+			node = p
+		}
+	}
+	if node == nil {
+		return nil, nil
+	}
+	if _, null := Unwrap(node.Value).(*ast.NullNode); null || node.Value == nil {
+		return nil, nil
+	}
+	seq, ok := Unwrap(node.Value).(*ast.SequenceNode)
+	if !ok {
+		return nil, Errors{d.At(node.Value, "sink.connections must be a list of mappings, each with the keys that differ from the sink's (api_key: ${OTHER_KEY})")}
+	}
+	takes := map[string]bool{}
+	var names []string
+	for _, o := range v.OptionsFor(false) {
+		takes[o.Key] = true
+		names = append(names, o.Key)
+	}
+	anyVendor := map[string]bool{}
+	for _, k := range connKeys(vendors, false) {
+		anyVendor[k] = true // refused (or taken) by decodeConnAt
+	}
+	var errs Errors
+	var out []sinks.Conn
+	seen := map[string]string{credentialOf(v, base): "sink"}
+	for i, item := range seq.Values {
+		where := fmt.Sprintf("sink.connections[%d]", i)
+		if !IsMapping(Unwrap(item)) {
+			errs = append(errs, d.At(item, "%s must be a mapping of connection keys (%s)", where, strings.Join(names, ", ")))
+			continue
+		}
+		bad := false
+		for _, p := range Pairs(Unwrap(item)) {
+			if k := Key(p); !takes[k] && !anyVendor[k] {
+				errs = append(errs, d.At(p.Key, "%s.%s is not a connection key of %s (an entry of sink.connections takes %s)", where, k, v.Name, strings.Join(names, ", ")))
+				bad = true
+			}
+		}
+		entry, cerrs := d.decodeConnAt(Unwrap(item), "$."+where, v, known, false, vendors)
+		errs = append(errs, cerrs...)
+		if bad || len(cerrs) > 0 {
+			continue
+		}
+		c := sinks.Conn{}
+		for k, val := range base {
+			c[k] = val
+		}
+		for k, val := range entry {
+			c[k] = val
+		}
+		cred := credentialOf(v, c)
+		if prev, dup := seen[cred]; dup {
+			errs = append(errs, d.At(item, "%s has the same credential as %s (%s): each connection needs a credential of its own", where, prev, strings.Join(secretKeys(v), ", ")))
+			continue
+		}
+		seen[cred] = where
+		out = append(out, c)
+	}
+	return out, errs
+}
+
+// credentialOf identifies a connection's credential: its url and secret
+// keys.
+func credentialOf(v sinks.Vendor, c sinks.Conn) string {
+	s := strings.TrimRight(strings.TrimSpace(c.Get("url")), "/")
+	for _, k := range secretKeys(v) {
+		s += "\x00" + c.Get(k)
+	}
+	return s
+}
+
+func secretKeys(v sinks.Vendor) []string {
+	var out []string
+	for _, o := range v.OptionsFor(false) {
+		if o.Secret {
+			out = append(out, o.Key)
+		}
+	}
+	return out
 }

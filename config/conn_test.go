@@ -41,3 +41,50 @@ mapping: {phone: Mobile}
 		}
 	}
 }
+
+// sink.connections: further credentials of one account, each entry the
+// sink's connection with its keys over it; only the vendor's connection
+// keys, no credential twice, positions in errors.
+func TestSinkConnections(t *testing.T) {
+	p := writeJob(t, `source: {path: a.csv}
+sink:
+  vendor: leaddesk
+  url: https://x.example
+  api_key: ${K1}
+  connections: [{api_key: "${K2}"}, {api_key: k3, url: https://y.example}]
+mapping: {phone: Mobile}
+`)
+	j, err := LoadJob(p, env(map[string]string{"K1": "one", "K2": "two"}), testVendors())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := j.Sink.Conns()
+	if len(got) != 3 || got[0].Get("api_key") != "one" || got[1].Get("api_key") != "two" || got[1].Get("url") != "https://x.example" ||
+		got[2].Get("api_key") != "k3" || got[2].Get("url") != "https://y.example" {
+		t.Fatalf("connections: %+v", got)
+	}
+	if v := j.EnvVar("$.sink.connections[0].api_key"); v != "K2" {
+		t.Errorf("the second key's variable: %q", v)
+	}
+	for _, tc := range []struct{ body, want string }{
+		{"source: {path: a.csv}\nsink: {vendor: leaddesk, api_key: a, connections: [{api_key: a}]}\nmapping: {}\n",
+			"job.yaml:2:52: sink.connections[0] has the same credential as sink (api_key): each connection needs a credential of its own"},
+		{"source: {path: a.csv}\nsink: {vendor: leaddesk, api_key: a, connections: [{api_key: b}, {api_key: b}]}\nmapping: {}\n",
+			"sink.connections[1] has the same credential as sink.connections[0]"},
+		{"source: {path: a.csv}\nsink: {vendor: leaddesk, api_key: a, connections: [{budget: {calls: 1}}]}\nmapping: {}\n",
+			"job.yaml:2:53: sink.connections[0].budget is not a connection key of leaddesk (an entry of sink.connections takes url, api_key)"},
+		{"source: {path: a.csv}\nsink: {vendor: leaddesk, api_key: a, connections: [{token: t}]}\nmapping: {}\n",
+			"sink.connections[0].token is not a key leaddesk takes"},
+		{"source: {path: a.csv}\nsink: {vendor: leaddesk, api_key: a, connections: {api_key: b}}\nmapping: {}\n",
+			"job.yaml:2:51: sink.connections must be a list of mappings"},
+		{"source: {path: a.csv}\nsink: {vendor: leaddesk, api_key: a, connections: [b]}\nmapping: {}\n",
+			"sink.connections[0] must be a mapping of connection keys (url, api_key)"},
+		{"source: {path: a.csv}\nsink: {vendor: leaddesk, api_key: a, connections: [{api_key: [b]}]}\nmapping: {}\n",
+			"sink.connections[0].api_key must be a single value"},
+	} {
+		_, err := LoadJob(writeJob(t, tc.body), env(nil), testVendors())
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q:\n got %v\nwant %s", tc.body, err, tc.want)
+		}
+	}
+}

@@ -159,6 +159,12 @@ type Sink struct {
 	// vendor's descriptor declares (sinks.Vendor.Options), decoded from the
 	// sink section. A key another vendor takes is refused.
 	Conn sinks.Conn `yaml:"-"`
+	// Connections are further credentials of the same account
+	// (sink.connections: a list of mappings, each overriding connection
+	// keys of the sink section), each the section's Conn with its entry's
+	// keys over it. Each is a connection of its own, with its own budget;
+	// entities are spread over all of them (sinks.Route).
+	Connections []sinks.Conn `yaml:"-"`
 	// Export sinks.
 	Format string `yaml:"format"` // csv, jsonl or xlsx; empty = from the path's extension
 	Path   string `yaml:"path"`
@@ -166,6 +172,12 @@ type Sink struct {
 	// FormulaSafe (CSV exports; default true) neutralizes every cell a
 	// spreadsheet would evaluate; false writes cells raw, for programs.
 	FormulaSafe *bool `yaml:"formula_safe"`
+}
+
+// Conns returns every connection of the sink: the section's own first,
+// then sink.connections in order.
+func (s Sink) Conns() []sinks.Conn {
+	return append([]sinks.Conn{s.Conn}, s.Connections...)
 }
 
 // Budget is a call budget: at most Calls in any window of length Per.
@@ -244,7 +256,7 @@ func (d *Doc) Job(vendors []sinks.Vendor) (*Job, error) {
 	srcVendor, srcKnown := findVendor(vendors, strings.ToLower(d.scalarAt("$.source.type")), true)
 	srcAPI := srcKnown && d.scalarAt("$.source.type") == srcVendor.Name
 	extra := map[reflect.Type][]string{
-		reflect.TypeOf(Sink{}):   connKeys(vendors, false),
+		reflect.TypeOf(Sink{}):   append(connKeys(vendors, false), "connections"),
 		reflect.TypeOf(Source{}): connKeys(vendors, true),
 	}
 	if err := d.decode(d.Root, j, extra); err != nil {
@@ -277,6 +289,8 @@ func (d *Doc) Job(vendors []sinks.Vendor) (*Job, error) {
 	}
 	var connErrs Errors
 	j.Sink.Conn, connErrs = d.decodeConn("$.sink", sinkVendor, sinkKnown, false, vendors)
+	errs = append(errs, connErrs...)
+	j.Sink.Connections, connErrs = d.decodeConnections(j.Sink.Conn, sinkVendor, sinkKnown, vendors)
 	errs = append(errs, connErrs...)
 	j.Source.Conn, connErrs = d.decodeConn("$.source", srcVendor, srcKnown, true, vendors)
 	errs = append(errs, connErrs...)

@@ -55,6 +55,7 @@ func TestConfigReferenceCoversJob(t *testing.T) {
 	for _, k := range connKeys(testVendors(), true) {
 		conn = append(conn, "source."+k)
 	}
+	conn = append(conn, "sink.connections") // taken raw, with the vendors' keys
 	for _, k := range conn {
 		declared[k] = true
 		if !documented[k] {

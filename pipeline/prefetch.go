@@ -334,7 +334,7 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 		if prepares {
 			// The reads the first write would make, now: the costs
 			// depend on them.
-			if err := pr.Prepare(ctx, e.fields); err != nil && (sinks.ClassOf(err) == sinks.Unauthorized || ctx.Err() != nil) {
+			if err := pr.Prepare(sinks.WithEntity(ctx, entityID(e)), e.fields); err != nil && (sinks.ClassOf(err) == sinks.Unauthorized || ctx.Err() != nil) {
 				return pl, err
 			}
 		}

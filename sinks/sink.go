@@ -349,7 +349,11 @@ type Unwrapper interface {
 // As finds an optional interface (Checker, Lister, Deleter) on s or on
 // the sinks it wraps.
 func As[T any](s Sink) (T, bool) {
+	var zero T
 	for s != nil {
+		if isRouted, has := routedHas[T](s); isRouted && !has {
+			return zero, false
+		}
 		if d, ok := s.(*DrySink); ok {
 			var t T
 			found := d.optional(&t)
@@ -364,7 +368,6 @@ func As[T any](s Sink) (T, bool) {
 		}
 		s = u.Unwrap()
 	}
-	var zero T
 	return zero, false
 }
 

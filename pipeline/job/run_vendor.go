@@ -44,52 +44,79 @@ func budgetMargin(per time.Duration) time.Duration {
 // connect opens the job's sink: the vendor's client, or with url
 // "sandbox" the vendor's emulator in-process, with test credentials filled
 // in and its records kept beside the state database between runs, so the
-// sandbox behaves like one lasting vendor account.
+// sandbox behaves like one lasting vendor account. A sink with several
+// credentials (sink.connections) opens one connection per credential,
+// each with its own budget and shared ledger, routed by entity
+// (sinks.Route); the connection's budget is their sum.
 func connect(job *config.Job, ve sinks.Vendor, object string, logger *slog.Logger) (*connection, error) {
-	sc := job.Sink.Conn
 	conn := &connection{close: func() {}, shut: func() error { return nil }}
-	sandbox := strings.EqualFold(sc.Get("url"), "sandbox")
-	if sandbox {
-		url, creds, stop, err := startSandbox(job, ve)
-		if err != nil {
-			return nil, err
-		}
-		conn.shut = stop
-		conn.close = func() {
-			if err := stop(); err != nil {
-				logger.Error("the sandbox's records could not be saved", "error", err)
-			}
-		}
-		sc = fillCredentials(sc, creds, url)
+	onClose := func(stop func()) {
+		prev, prevShut := conn.close, conn.shut
+		conn.close = func() { stop(); prev() }
+		conn.shut = func() error { stop(); return prevShut() }
 	}
-	conn.budget, conn.desc = connectionBudget(job.Sink.Budget, ve)
-	if !sandbox {
-		unshare, err := shareBudget(conn.budget, job.Sink.Budget, ve, sc)
+	var sandboxURL string
+	var sandboxCreds sinks.Conn
+	var budgets []*budget.Budget
+	var routed []sinks.Sink
+	for i, sc := range job.Sink.Conns() {
+		sandbox := strings.EqualFold(sc.Get("url"), "sandbox")
+		if sandbox {
+			if sandboxURL == "" {
+				url, creds, stop, err := startSandbox(job, ve)
+				if err != nil {
+					conn.close()
+					return nil, err
+				}
+				sandboxURL, sandboxCreds = url, creds
+				prev, prevShut := conn.close, conn.shut
+				conn.shut = func() error { _ = prevShut(); return stop() }
+				conn.close = func() {
+					prev()
+					if err := stop(); err != nil {
+						logger.Error("the sandbox's records could not be saved", "error", err)
+					}
+				}
+			}
+			sc = fillCredentials(sc, sandboxCreds, sandboxURL)
+		}
+		b, desc := connectionBudget(job.Sink.Budget, ve)
+		if !sandbox {
+			unshare, err := shareBudget(b, job.Sink.Budget, ve, sc)
+			if err != nil {
+				conn.close()
+				return nil, err
+			}
+			onClose(unshare)
+		}
+		budgets = append(budgets, b)
+		cfg := sinks.SinkConfig{Conn: sc, Object: object, Region: job.Region, Budget: b}
+		if i == 0 {
+			conn.cfg, conn.desc = cfg, desc
+		}
+		if ve.NewSink == nil {
+			continue
+		}
+		s, err := ve.NewSink(cfg)
 		if err != nil {
 			conn.close()
 			return nil, err
 		}
-		prev := conn.close
-		conn.close = func() { unshare(); prev() }
-		prevShut := conn.shut
-		conn.shut = func() error { unshare(); return prevShut() }
+		if sandbox {
+			s = sandboxSink{Sink: s, scope: ve.Name + "/" + object + "@sandbox"}
+		}
+		routed = append(routed, s)
+	}
+	conn.budget = budget.Sum(budgets...)
+	if len(budgets) > 1 {
+		conn.desc = fmt.Sprintf("%d × %s", len(budgets), conn.desc)
+	}
+	if len(routed) > 0 {
+		conn.sink = sinks.Route(routed)
 	}
 	if w := budgetAboveVendor(job.Sink.Budget, ve); w != "" {
 		logger.Warn(w)
 		conn.warn = w
-	}
-	conn.cfg = sinks.SinkConfig{Conn: sc, Object: object, Region: job.Region, Budget: conn.budget}
-	if ve.NewSink == nil {
-		return conn, nil
-	}
-	s, err := ve.NewSink(conn.cfg)
-	if err != nil {
-		conn.close()
-		return nil, err
-	}
-	conn.sink = s
-	if sandbox {
-		conn.sink = sandboxSink{Sink: s, scope: ve.Name + "/" + object + "@sandbox"}
 	}
 	return conn, nil
 }
@@ -335,12 +362,24 @@ func refusedCredentials(vs []sinks.Vendor, job *config.Job, sinkName string, err
 	if side, _ := sinks.RefusedSide(err); side == sinks.SideSource {
 		return fmt.Errorf("the source %s refused the credentials: %s", job.Source.Type, credentialHintAt(vs, job, "source"))
 	}
+	var ce *sinks.ConnError
+	if errors.As(err, &ce) && ce.Index > 0 {
+		// One of sink.connections: name its variables.
+		return fmt.Errorf("%s refused the credentials of connection %d of %d: %s", sinkName, ce.Index+1, ce.Of,
+			credentialHintPath(vs, job, "sink", fmt.Sprintf("sink.connections[%d]", ce.Index-1)))
+	}
 	return fmt.Errorf("%s refused the credentials: %s", sinkName, credentialHint(vs, job))
 }
 
 // credentialHintAt does it for the sink or the source: the secret options
 // of the side's vendor.
 func credentialHintAt(vs []sinks.Vendor, job *config.Job, side string) string {
+	return credentialHintPath(vs, job, side, side)
+}
+
+// credentialHintPath names the variables of the secret keys of the
+// section at path ("sink", "sink.connections[0]") of side.
+func credentialHintPath(vs []sinks.Vendor, job *config.Job, side, path string) string {
 	name := job.Sink.Vendor
 	if side == "source" {
 		name = job.Source.Type
@@ -352,12 +391,12 @@ func credentialHintAt(vs []sinks.Vendor, job *config.Job, side string) string {
 			continue
 		}
 		k := o.Key
-		if v := job.EnvVar("$." + side + "." + k); v != "" {
-			parts = append(parts, fmt.Sprintf("%s.%s from $%s", side, k, v))
+		if v := job.EnvVar("$." + path + "." + k); v != "" {
+			parts = append(parts, fmt.Sprintf("%s.%s from $%s", path, k, v))
 		}
 	}
 	if len(parts) == 0 {
-		return "check the " + side + "'s credentials in " + job.Doc.File
+		return "check the " + path + "'s credentials in " + job.Doc.File
 	}
 	return "check " + strings.Join(parts, ", ")
 }
