@@ -844,7 +844,7 @@ func leaddeskContactCase() contractCase {
 		},
 	}
 	return contractCase{
-		name: "leaddesk/contact", limit: leaddesktest.DefaultLimit, job: contractLeadDeskContactJob, gen: spec.gen,
+		name: "leaddesk/contact", limit: leaddesktest.DefaultLimit(), job: contractLeadDeskContactJob, gen: spec.gen,
 		start: func(o emuOpts) *contractEmu {
 			srv, emu := startLeadDesk(o)
 			emu.records = func() []vrec {
@@ -919,7 +919,7 @@ func leaddeskCallbackCase() contractCase {
 		return d
 	}
 	return contractCase{
-		name: "leaddesk/callback", limit: leaddesktest.DefaultLimit, job: contractLeadDeskCallbackJob, gen: gen, event: true,
+		name: "leaddesk/callback", limit: leaddesktest.DefaultLimit(), job: contractLeadDeskCallbackJob, gen: gen, event: true,
 		start: func(o emuOpts) *contractEmu {
 			srv, emu := startLeadDesk(o)
 			emu.records = func() []vrec {
@@ -1015,7 +1015,7 @@ func leaddeskAgentCase() contractCase {
 		return d
 	}
 	return contractCase{
-		name: "leaddesk/agent", limit: leaddesktest.DefaultLimit, job: contractLeadDeskAgentJob, gen: gen,
+		name: "leaddesk/agent", limit: leaddesktest.DefaultLimit(), job: contractLeadDeskAgentJob, gen: gen,
 		start: func(o emuOpts) *contractEmu {
 			srv, emu := startLeadDesk(o)
 			emu.records = func() []vrec {
@@ -1387,7 +1387,7 @@ func leadsquaredCallLogCase() contractCase {
 		return d
 	}
 	return contractCase{
-		name: "leadsquared/call_log", limit: leadsquaredtest.DefaultLimit, job: contractCallLogJob, gen: gen, event: true,
+		name: "leadsquared/call_log", limit: leadsquaredtest.DefaultLimit(), job: contractCallLogJob, gen: gen, event: true,
 		start: func(o emuOpts) *contractEmu {
 			srv, emu := startLeadSquared(o)
 			emu.records = func() []vrec {
@@ -1464,7 +1464,7 @@ func leadsquaredPopupCase() contractCase {
 		return d
 	}
 	return contractCase{
-		name: "leadsquared/agent_popup", limit: leadsquaredtest.DefaultLimit, job: contractPopupJob, gen: gen, event: true,
+		name: "leadsquared/agent_popup", limit: leadsquaredtest.DefaultLimit(), job: contractPopupJob, gen: gen, event: true,
 		start: func(o emuOpts) *contractEmu {
 			srv, emu := startLeadSquared(o)
 			emu.records = func() []vrec {
@@ -1547,7 +1547,7 @@ func leadsquaredLeadCase() contractCase {
 		},
 	}
 	return contractCase{
-		name: "leadsquared/lead", limit: leadsquaredtest.DefaultLimit, job: contractLSLeadJob, gen: spec.gen,
+		name: "leadsquared/lead", limit: leadsquaredtest.DefaultLimit(), job: contractLSLeadJob, gen: spec.gen,
 		start: func(o emuOpts) *contractEmu {
 			srv, emu := startLeadSquared(o)
 			emu.records = func() []vrec {

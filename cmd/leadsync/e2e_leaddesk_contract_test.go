@@ -422,7 +422,7 @@ mapping:
 		}
 	}
 	// Without faults from here, so the writes can be counted exactly.
-	srv.Core().Configure(emulator.Options{Limit: leaddesktest.DefaultLimit, TimeScale: 0.001})
+	srv.Core().Configure(emulator.Options{Limit: leaddesktest.DefaultLimit(), TimeScale: 0.001})
 	q := url.Values{"auth": {leaddesktest.TestAPIKey}, "mod": {"agent"}, "cmd": {"modify"}}
 	resp, err := http.Post(srv.URL+"/?"+q.Encode(), "application/json",
 		strings.NewReader(fmt.Sprintf(`{"id":%d,"contact_information":{"name":"Renamed"}}`, renamed)))

@@ -131,7 +131,7 @@ func (f figures) describe() string {
 }
 
 // logEvery is how often progress is logged where stderr is no terminal.
-var logEvery = 10 * time.Second
+const logEvery = 10 * time.Second
 
 // bar is the terminal bar's description: "25/40 entities, written 27,
 // rejected 2, calls 55 of ~83, 5.9 rows/s, ETA 9s".
@@ -146,6 +146,12 @@ func (f figures) bar() string {
 // CI). It returns a function that stops it. A Run never calls it: a
 // command passes it as RunOptions.Progress.
 func StartProgress(stderr io.Writer, logger *slog.Logger, p *pipeline.Progress, quiet bool, b *budget.Budget) (stop func()) {
+	return startProgress(stderr, logger, p, quiet, b, logEvery)
+}
+
+// startProgress is StartProgress logging every `every` where stderr is
+// no terminal.
+func startProgress(stderr io.Writer, logger *slog.Logger, p *pipeline.Progress, quiet bool, b *budget.Budget, every time.Duration) (stop func()) {
 	if quiet {
 		return func() {}
 	}
@@ -192,7 +198,7 @@ func StartProgress(stderr io.Writer, logger *slog.Logger, p *pipeline.Progress, 
 	} else {
 		go func() {
 			defer close(finished)
-			t := time.NewTicker(logEvery)
+			t := time.NewTicker(every)
 			defer t.Stop()
 			for {
 				select {

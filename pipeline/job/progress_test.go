@@ -68,8 +68,6 @@ func TestRateWindow(t *testing.T) {
 // lines: entities done of the total, written and rejected rows, calls of
 // the forecast, rows/s, the budget's ETA and a vendor pause.
 func TestProgressLogLines(t *testing.T) {
-	defer func(d time.Duration) { logEvery = d }(logEvery)
-	logEvery = 20 * time.Millisecond
 	var buf syncBuffer
 	logger := slog.New(slog.NewTextHandler(&buf, nil))
 	b := budget.New(100, time.Minute, 0, nil)
@@ -85,7 +83,7 @@ func TestProgressLogLines(t *testing.T) {
 	p.Written.Store(5)
 	p.Rejected.Store(1)
 	p.Planned.Store(20)
-	stop := StartProgress(&buf, logger, p, false, b)
+	stop := startProgress(&buf, logger, p, false, b, 20*time.Millisecond)
 	time.Sleep(100 * time.Millisecond)
 	stop()
 	out := buf.String()

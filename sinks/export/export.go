@@ -28,7 +28,7 @@ import (
 )
 
 // Formats the export sink writes.
-var Formats = []string{"csv", "jsonl", "xlsx"}
+func Formats() []string { return []string{"csv", "jsonl", "xlsx"} }
 
 // Schema is the export sink's own schema: one open object, "record",
 // that accepts any field. A job can instead follow a vendor's schema

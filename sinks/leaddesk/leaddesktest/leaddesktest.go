@@ -12,7 +12,7 @@ import (
 
 // DefaultLimit is the connector's throttle: 100 calls per connection (per
 // auth value) in any 60-second window (VENDORS.md 1.5).
-var DefaultLimit = emulator.Limit{Calls: 100, Per: 60 * time.Second}
+func DefaultLimit() emulator.Limit { return emulator.Limit{Calls: 100, Per: 60 * time.Second} }
 
 // Operation names, as recorded by the core (Stats.Requests, Call.Op) and as
 // accepted by Core().InjectNext. They are the Original API's mod.cmd pairs.
@@ -61,7 +61,7 @@ func New(opts Options) *Emulator {
 		panic(fmt.Sprintf("leaddesktest: fixtures: %v", err))
 	}
 	e.st = st
-	e.Base = emulator.NewBase(opts, DefaultLimit, emulator.Responses{
+	e.Base = emulator.NewBase(opts, DefaultLimit(), emulator.Responses{
 		RateLimited:   e.writeRateLimited,
 		InternalError: writeInternalError,
 	})

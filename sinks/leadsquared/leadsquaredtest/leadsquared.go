@@ -38,13 +38,13 @@ const (
 
 // DefaultLimit is the documented telephony limit (the Enterprise plan):
 // 25 calls in any 5 seconds, per access key.
-var DefaultLimit = emulator.Limit{Calls: 25, Per: 5 * time.Second}
+func DefaultLimit() emulator.Limit { return emulator.Limit{Calls: 25, Per: 5 * time.Second} }
 
 // maxBody caps request bodies; larger ones are refused with 400.
 const maxBody = 1 << 20
 
 // Options configures an Emulator (see emulator.VendorOptions). Limit is
-// the rate limit per access key; nil means DefaultLimit. Fixtures is the
+// the rate limit per access key; nil means DefaultLimit(). Fixtures is the
 // account to start with.
 type Options = emulator.VendorOptions[Fixtures, Quirks]
 
@@ -74,7 +74,7 @@ var _ emulator.Store = (*Emulator)(nil)
 // New builds an emulator that is not listening; serve Handler() or use
 // NewServer.
 func New(opts Options) *Emulator {
-	limit := DefaultLimit
+	limit := DefaultLimit()
 	if opts.Limit != nil {
 		limit = *opts.Limit
 	}
@@ -87,7 +87,7 @@ func New(opts Options) *Emulator {
 		e.rlStatus = http.StatusTooManyRequests
 	}
 	e.rlBody = errorBody{Status: "Error", ExceptionType: ExAPIRateLimitExceeded, ExceptionMessage: rateLimitMessage(limit)}
-	e.Base = emulator.NewBase(opts, DefaultLimit, emulator.Responses{
+	e.Base = emulator.NewBase(opts, DefaultLimit(), emulator.Responses{
 		// LeadSquared documents no Retry-After, so none is sent.
 		RateLimited: func(w http.ResponseWriter, _ time.Duration) { emulator.WriteJSON(w, e.rlStatus, e.rlBody) },
 		InternalError: func(w http.ResponseWriter) {
