@@ -85,7 +85,20 @@ func IsFault(err error) bool {
 // Fault names err for what it says about the state file: a
 // *FaultError when the file is read-only, locked, corrupt, full, removed or
 // otherwise unusable; err itself otherwise (nil stays nil).
-func (s *Store) Fault(err error) error { return classify(s.path, err) }
+func (s *Store) Fault(err error) error {
+	var se sqlite3.Error
+	if err != nil && !IsFault(err) && errors.As(err, &se) {
+		// A database error after the file was removed (or replaced: a new
+		// connection opened an empty file at the path, "no such table")
+		// is the removal's.
+		var fe *FaultError
+		if errors.As(s.checkFile(), &fe) {
+			fe.Err = err
+			return fe
+		}
+	}
+	return classify(s.path, err)
+}
 
 // classify turns an error from SQLite or the OS about the database at path
 // into a *FaultError, or returns it unchanged when it is no fault of the

@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"github.com/mattn/go-sqlite3"
 	"strings"
 	"syscall"
 	"testing"
@@ -317,5 +319,29 @@ func TestFaultOnlyOwnFiles(t *testing.T) {
 	}
 	if classify(path, nil) != nil {
 		t.Error("classify(nil) is not nil")
+	}
+}
+
+// TestFaultAfterRemoval: any database error once the state file is gone
+// (a new connection then opens an empty file: "no such table") is the
+// removal's, so the run exits as a fault of its own files, not a usage
+// error; the same error with the file in place is no fault.
+func TestFaultAfterRemoval(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sqlErr := sqlite3.Error{Code: sqlite3.ErrError}
+	if IsFault(s.Fault(sqlErr)) {
+		t.Fatal("an SQL error with the file in place is called a file fault")
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	var fe *FaultError
+	if err := s.Fault(sqlErr); !errors.As(err, &fe) || fe.Kind != FaultRemoved {
+		t.Fatalf("after removal: %v, want a FaultRemoved", err)
 	}
 }
