@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -177,7 +178,7 @@ func mergeCSV(dst string, parts []string) error {
 		}
 		if header == nil {
 			header = h
-		} else if !equalStrings(header, h) {
+		} else if !slices.Equal(header, h) {
 			f.Close()
 			return fmt.Errorf("%s has other columns than %s", p, parts[0])
 		}
@@ -226,16 +227,4 @@ func rowNum(rec []string, col int) int {
 	}
 	n, _ := strconv.Atoi(rec[col])
 	return n
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -8,19 +8,28 @@ import (
 	"testing"
 )
 
-// TestGCCommand: gc keeps the newest run whole and prunes the others'
-// rows; runs still lists them all with the state's size, show says the
-// rows were removed, and a folder without state gets a hint, not a file.
-func TestGCCommand(t *testing.T) {
+// exportRuns writes an export job (head, then a source, sink and mapping)
+// and runs it n times, each on a changed two-row file (a new run each
+// time), and returns the job's path.
+func exportRuns(t *testing.T, head string, n int) string {
+	t.Helper()
 	dir := t.TempDir()
 	job := filepath.Join(dir, "job.yaml")
-	os.WriteFile(job, []byte("name: g\nsource: {path: in.csv}\nsink: {vendor: export, path: out.jsonl}\nmapping: {name: Name}\n"), 0o644)
-	for i := range 3 {
+	os.WriteFile(job, []byte(head+"source: {path: in.csv}\nsink: {vendor: export, path: out.jsonl}\nmapping: {name: Name}\n"), 0o644)
+	for i := range n {
 		os.WriteFile(filepath.Join(dir, "in.csv"), []byte("Name\nA"+strings.Repeat("x", i)+"\nB\n"), 0o644)
 		if r := runApp(t, nil, "run", "--quiet", job); r.code != ExitOK {
 			t.Fatalf("run %d: exit %d\n%s%s", i, r.code, r.stdout, r.stderr)
 		}
 	}
+	return job
+}
+
+// TestGCCommand: gc keeps the newest run whole and prunes the others'
+// rows; runs still lists them all with the state's size, show says the
+// rows were removed, and a folder without state gets a hint, not a file.
+func TestGCCommand(t *testing.T) {
+	job := exportRuns(t, "name: g\n", 3)
 	r := runApp(t, nil, "gc", "--job", job, "--keep", "1", "--vacuum", "--json")
 	if r.code != ExitOK {
 		t.Fatalf("gc: exit %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -58,15 +67,8 @@ func TestGCCommand(t *testing.T) {
 // TestKeepRuns: a job with keep_runs: 2 prunes its older runs' rows after
 // each run by itself; every run stays in history.
 func TestKeepRuns(t *testing.T) {
-	dir := t.TempDir()
-	job := filepath.Join(dir, "job.yaml")
-	os.WriteFile(job, []byte("name: k\nkeep_runs: 2\nsource: {path: in.csv}\nsink: {vendor: export, path: out.jsonl}\nmapping: {name: Name}\n"), 0o644)
-	for i := range 4 {
-		os.WriteFile(filepath.Join(dir, "in.csv"), []byte("Name\nA"+strings.Repeat("x", i)+"\nB\n"), 0o644)
-		if r := runApp(t, nil, "run", "--quiet", job); r.code != ExitOK {
-			t.Fatalf("run %d: exit %d\n%s%s", i, r.code, r.stdout, r.stderr)
-		}
-	}
+	job := exportRuns(t, "name: k\nkeep_runs: 2\n", 4)
+	dir := filepath.Dir(job)
 	for id, pruned := range map[string]bool{"1": true, "2": true, "3": false, "4": false} {
 		r := runApp(t, nil, "show", "--job", job, "--json", id)
 		var out struct {
