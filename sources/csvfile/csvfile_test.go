@@ -628,3 +628,36 @@ func TestUnclosedQuoteAfterEscapedQuote(t *testing.T) {
 		}
 	}
 }
+
+// TestMalformedLineLongerThanTheBuffer: a quote closed in the wrong place
+// at the start of a line longer than what was read so far costs that line
+// alone. The reader once rejected only the buffered part of the line, read
+// the rest of it as a record of its own, and numbered every later line one
+// too high.
+func TestMalformedLineLongerThanTheBuffer(t *testing.T) {
+	long := strings.Repeat("z", 300<<10) // past the first read (128 KiB)
+	for name, lim := range map[string]sources.Limits{
+		"within max_record": {},
+		"past max_record":   {MaxRecordBytes: 64 << 10},
+	} {
+		path := filepath.Join(t.TempDir(), "in.csv")
+		if err := os.WriteFile(path, []byte("a,b\n\"x\"y,"+long+"\nok,1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(path, Options{Limits: lim})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := readAll(t, s)
+		s.Close()
+		if len(got) != 2 || got[0].Row != 2 || !strings.Contains(got[0].Err, "malformed row") ||
+			got[1].Row != 3 || !cmp.Equal(got[1].Values, []string{"ok", "1"}) {
+			for i := range got {
+				for j, v := range got[i].Values {
+					got[i].Values[j] = clip(v, 20)
+				}
+			}
+			t.Errorf("%s: got %+v, want row 2 malformed and row 3 [ok 1]", name, got)
+		}
+	}
+}
