@@ -302,6 +302,8 @@ func (rr *recordReader) parse(data []byte, eof, lazy bool) (n, lines int, err er
 					return i + 2, lines + 1, rr.finish()
 				case c == '\r' && i+1 == len(data) && !eof:
 					return 0, 0, errNeedMore
+				case !eof && len(data)-i < len(comma) && bytes.HasPrefix(comma, data[i:]):
+					return 0, 0, errNeedMore // a multi-byte delimiter cut by the read
 				case lazy:
 					rr.rec = append(rr.rec, '"')
 					continue
