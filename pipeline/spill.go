@@ -39,6 +39,7 @@ type spill struct {
 	ow   *bufio.Writer
 
 	seeds [2]maphash.Seed
+	chunk int    // edges sorted in memory at a time
 	edges []edge // the current chunk
 	runs  []string
 	buf   []byte
@@ -71,7 +72,7 @@ func newSpill(dir, base string) (*spill, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spill: %w", err)
 	}
-	s := &spill{dir: d, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+	s := &spill{dir: d, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, chunk: edgeChunk}
 	if s.lock, err = os.Create(filepath.Join(d, "lock")); err == nil {
 		err = syscall.Flock(int(s.lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 	}
@@ -148,7 +149,7 @@ func (s *spill) add(lead mapping.Lead, raw []string, keys []sinks.Key) error {
 		ks := k.Kind + ":" + k.Value
 		s.edges = append(s.edges, edge{maphash.String(s.seeds[0], ks), maphash.String(s.seeds[1], ks), seq})
 	}
-	if len(s.edges) >= edgeChunk {
+	if len(s.edges) >= s.chunk {
 		return s.flushEdges()
 	}
 	return nil
