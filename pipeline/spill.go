@@ -145,6 +145,9 @@ func (s *spill) add(lead mapping.Lead, raw []string, keys []sinks.Key) error {
 		return fmt.Errorf("spill: %w", err)
 	}
 	s.off += int64(n + len(b))
+	if s.edges == nil {
+		s.edges = make([]edge, 0, s.chunk) // one chunk's memory, never more
+	}
 	for _, k := range keys {
 		ks := k.Kind + ":" + k.Value
 		s.edges = append(s.edges, edge{maphash.String(s.seeds[0], ks), maphash.String(s.seeds[1], ks), seq})
