@@ -69,6 +69,11 @@ func newSpill(dir, base string) (*spill, error) {
 	}
 	removeStaleSpills(dir, base)
 	d, err := os.MkdirTemp(dir, base+spillPrefix)
+	if err != nil && dir != os.TempDir() {
+		// A folder leadsync may read but not write (a dry run beside a
+		// read-only state file): the system's temporary folder.
+		d, err = os.MkdirTemp("", base+spillPrefix)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("spill: %w", err)
 	}

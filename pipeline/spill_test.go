@@ -163,3 +163,20 @@ func TestStaleSpillsRemoved(t *testing.T) {
 		}
 	}
 }
+
+// TestSpillWhereStateIsNotWritable: where no folder can be made beside
+// the state file (a read-only folder in a dry run; here a path that is not
+// a folder, which fails for root too), the spill goes to the temporary
+// folder.
+func TestSpillWhereStateIsNotWritable(t *testing.T) {
+	notDir := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(notDir, nil, 0o644)
+	sp, err := newSpill(notDir, "state.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	if filepath.Dir(sp.dir) != filepath.Clean(os.TempDir()) {
+		t.Fatalf("spilled into %s", sp.dir)
+	}
+}
