@@ -37,8 +37,9 @@ type sheetScan struct {
 	stack []byte
 	ends  []int
 
-	good, cur           int
+	good, cur, col      int // col: the column of the row's last cell
 	inRow, inV, sharedV bool
+	ref                 []byte // the current cell's reference (in buf)
 }
 
 // find returns the index in buf of the next c at or after pos, reading
@@ -143,11 +144,14 @@ func (s *sheetScan) tag(t []byte) (done, ok bool) {
 		i = skipSpace(t, i)
 		switch t[i] {
 		case '>':
+			if !s.cellOrder(local) {
+				return false, false
+			}
 			s.stack = append(s.stack, name...)
 			s.ends = append(s.ends, len(s.stack))
 			return false, true
 		case '/':
-			if i+1 != len(t)-1 {
+			if i+1 != len(t)-1 || !s.cellOrder(local) {
 				return false, false
 			}
 			s.end(local)
@@ -181,10 +185,10 @@ func (s *sheetScan) tag(t []byte) (done, ok bool) {
 func (s *sheetScan) start(local string) {
 	switch local {
 	case "row":
-		s.inRow = true
+		s.inRow, s.col = true, 0
 		s.cur++
 	case "c":
-		s.sharedV = false
+		s.sharedV, s.ref = false, nil
 	case "v":
 		s.inV = true
 	}
@@ -202,9 +206,15 @@ func (s *sheetScan) end(local string) {
 	}
 }
 
-// attr checks a row's number and notes a shared-string cell.
+// cellOrder is decodeSheet's checkCellOrder once a cell's attributes
+// are read.
+func (s *sheetScan) cellOrder(local string) bool {
+	return local != "c" || checkCellOrder(s.inRow, s.cur, string(s.ref), &s.col) == ""
+}
+
+// attr checks a row's number and notes a cell's type and reference.
 func (s *sheetScan) attr(elem, name string, val []byte) bool {
-	interesting := elem == "row" && name == "r" || elem == "c" && name == "t"
+	interesting := elem == "row" && name == "r" || elem == "c" && (name == "t" || name == "r")
 	if !interesting {
 		return true
 	}
@@ -212,7 +222,11 @@ func (s *sheetScan) attr(elem, name string, val []byte) bool {
 		return false // the decoded value differs from the bytes
 	}
 	if elem == "c" {
-		s.sharedV = string(val) == "s"
+		if name == "r" {
+			s.ref = val
+		} else {
+			s.sharedV = string(val) == "s"
+		}
 		return true
 	}
 	n, err := strconv.Atoi(string(val))

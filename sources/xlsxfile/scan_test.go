@@ -33,6 +33,10 @@ var scanSeeds = []string{
 	`<?xml version="1.1"?><worksheet/>`,
 	`<?xml version="1.0" encoding="latin1"?><worksheet/>`,
 	`<worksheet><sheetData><row r="1" t="s"><c t="s" r="A1"><v> 0 </v></c></row></sheetData><!-- x --></worksheet>`,
+	`<worksheet><sheetData><row r="2"><c r="B2"/><c r="A2"/></row></sheetData></worksheet>`,
+	`<worksheet><sheetData><row r="2"><c r="B2"></c><c r="B2"></c></row></sheetData></worksheet>`,
+	`<worksheet><sheetData><row r="3"><c r="A7"><v>1</v></c></row></sheetData></worksheet>`,
+	`<worksheet><sheetData><row r="3"><c/><c r="C3"/><c/><c r="zz"/></row><c r="A9"/></sheetData></worksheet>`,
 }
 
 // checkBoth runs the fast scan and the decoder on one sheet.
