@@ -242,7 +242,7 @@ func (w *Writer) commit(batch []item) error {
 			if o.Column != "" || o.Error != "" {
 				b = wide
 			}
-			b.args = append(b.args, o.Row, packWord(statusCodes, o.Status), packWord(actionCodes, o.Action), o.VendorID, o.Entity)
+			b.args = append(b.args, o.Row, packWord(statusCodes, o.Status), packWord(actionCodes, o.Action), o.VendorID, packEntity(o.Status, o.Entity))
 			if b == wide {
 				b.args = append(b.args, o.Column, o.Error)
 			}
@@ -271,7 +271,7 @@ func (w *Writer) commit(batch []item) error {
 				return fmt.Errorf("state: scope: %w", err)
 			}
 			for _, k := range e.Keys {
-				if _, err := keySt.ExecContext(ctx, scope, k, e.VendorID); err != nil {
+				if _, err := keySt.ExecContext(ctx, scope, keyDigest(k), e.VendorID); err != nil {
 					return fmt.Errorf("state: entity key: %w", err)
 				}
 			}
