@@ -34,8 +34,10 @@ import (
 //     tables below is kept as text).
 //
 // Version 3 keeps what a lookup compares, not the text:
-//   - entity_keys.key is the key's digest (keyDigest: 16 bytes of its
-//     SHA-256), never read back as text;
+//   - entity_keys.key is the key's packed form (packKey: its kind as one
+//     byte, then its value), a BLOB never read back: shorter, and in the
+//     same order as the text, so a batch's sorted keys seek neighbouring
+//     pages;
 //   - the entity of a settled row (ok, merged) is its digest
 //     (entityDigest, 8 bytes): what counting a run's distinct entities
 //     needs. Rows that did not settle keep the entity's text, which
@@ -122,10 +124,20 @@ func wordCase(codes []string, col string) string {
 	return b.String()
 }
 
-// keyDigest is a match key as entity_keys holds it.
-func keyDigest(key string) []byte {
-	sum := sha256.Sum256([]byte(key))
-	return sum[:16]
+// keyKinds are the key kinds packKey writes as one byte (their index);
+// 0 stands for none: the whole key follows. Append only: stored files
+// hold these numbers.
+var keyKinds = []string{"", "phone:", "email:", "id:", "hash:"}
+
+// packKey is a match key as entity_keys holds it: one-to-one (a kind's
+// byte, or 0 and the whole key) and, within a kind, in the key's order.
+func packKey(key string) []byte {
+	for i := 1; i < len(keyKinds); i++ {
+		if strings.HasPrefix(key, keyKinds[i]) {
+			return append(append(make([]byte, 0, 1+len(key)-len(keyKinds[i])), byte(i)), key[len(keyKinds[i]):]...)
+		}
+	}
+	return append(append(make([]byte, 0, 1+len(key)), 0), key...)
 }
 
 // entityDigest is the entity of a settled row as outcomes hold it.
@@ -491,8 +503,8 @@ func (s *Store) migrate(ctx context.Context) error {
 const migratePage = 10000
 
 // migrateDigests brings a version 2 layout to version 3: entity_keys
-// rebuilt with the keys' digests, settled outcomes' entities replaced by
-// theirs.
+// rebuilt with the keys' packed forms, settled outcomes' entities
+// replaced by their digests.
 func migrateDigests(ctx context.Context, tx *sql.Tx) error {
 	for _, q := range []string{
 		`ALTER TABLE entity_keys RENAME TO old_entity_keys`,
@@ -528,9 +540,7 @@ func migrateDigests(ctx context.Context, tx *sql.Tx) error {
 			return err
 		}
 		for _, r := range page {
-			// Two old keys never share a digest (16 bytes of SHA-256): a
-			// conflict would be a broken file, not a collision.
-			if _, err := tx.ExecContext(ctx, `INSERT INTO entity_keys(scope, key, vendor_id) VALUES(?,?,?)`, r.scope, keyDigest(r.key), r.vendor); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO entity_keys(scope, key, vendor_id) VALUES(?,?,?)`, r.scope, packKey(r.key), r.vendor); err != nil {
 				return err
 			}
 		}

@@ -1,7 +1,6 @@
 package state
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -28,19 +27,19 @@ const lookupChunk = 500
 // needs to tell an unchanged entity without a call. Record gives the
 // fields when a diff needs them.
 func (s *Store) LookupHashes(ctx context.Context, scope string, keys [][]string) ([]Known, error) {
-	// Each distinct key once, by digest (as entity_keys holds it).
+	// Each distinct key once, packed (as entity_keys holds it).
 	type hit struct {
 		id, hash string
 		found    bool // a record holds the id
 		known    bool // the index holds the key
 	}
-	pos := make(map[digest]int, 2*len(keys))
-	var distinct []digest
+	pos := make(map[string]int, 2*len(keys))
+	var distinct []string
 	ents := make([][]int, len(keys)) // entity i's keys: indices into distinct
 	for i, ks := range keys {
 		ents[i] = make([]int, len(ks))
 		for j, k := range ks {
-			d := digestOf(k)
+			d := string(packKey(k))
 			at, ok := pos[d]
 			if !ok {
 				at = len(distinct)
@@ -56,8 +55,8 @@ func (s *Store) LookupHashes(ctx context.Context, scope string, keys [][]string)
 		return nil, err
 	}
 	if len(distinct) > 0 && known {
-		if err := s.lookupDigests(ctx, sid, distinct, func(d digest, id string, hash any) {
-			if at, ok := pos[d]; ok {
+		if err := s.lookupPacked(ctx, sid, distinct, func(d []byte, id string, hash any) {
+			if at, ok := pos[string(d)]; ok {
 				hits[at] = hit{id: id, hash: unpackHash(hash), found: hash != nil, known: true}
 			}
 		}); err != nil {
@@ -80,22 +79,13 @@ func (s *Store) LookupHashes(ctx context.Context, scope string, keys [][]string)
 	return out, nil
 }
 
-// digest is a key's digest (keyDigest) as a map key.
-type digest [16]byte
-
-func digestOf(key string) digest {
-	var d digest
-	copy(d[:], keyDigest(key))
-	return d
-}
-
-// lookupDigests calls fn for every key of ds the index holds in scope
+// lookupPacked calls fn for every packed key of ds the index holds in scope
 // sid, with its vendor id and its record's content hash (nil: no record),
 // in batched queries on one connection, the full batches prepared once.
-func (s *Store) lookupDigests(ctx context.Context, sid int64, ds []digest, fn func(d digest, id string, hash any)) error {
+func (s *Store) lookupPacked(ctx context.Context, sid int64, ds []string, fn func(key []byte, id string, hash any)) error {
 	// In index order, each query's seeks walk neighbouring pages.
 	sorted := slices.Clone(ds)
-	slices.SortFunc(sorted, func(a, b digest) int { return bytes.Compare(a[:], b[:]) })
+	slices.Sort(sorted)
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -112,7 +102,7 @@ func (s *Store) lookupDigests(ctx context.Context, sid int64, ds []digest, fn fu
 		chunk := sorted[start:min(start+lookupChunk, len(sorted))]
 		args = append(args[:0], sid)
 		for i := range chunk {
-			args = append(args, chunk[i][:])
+			args = append(args, []byte(chunk[i]))
 		}
 		var rows *sql.Rows
 		if len(chunk) == lookupChunk {
@@ -136,9 +126,7 @@ func (s *Store) lookupDigests(ctx context.Context, sid int64, ds []digest, fn fu
 				rows.Close()
 				return err
 			}
-			var d digest
-			copy(d[:], key)
-			fn(d, id, hash)
+			fn(key, id, hash)
 		}
 		if err := rows.Close(); err != nil {
 			return err

@@ -436,7 +436,7 @@ func (s *Store) LookupKeys(ctx context.Context, scope string, keys []string) ([]
 	seen := map[string]bool{}
 	for _, k := range keys {
 		var id string
-		err := s.db.QueryRowContext(ctx, `SELECT vendor_id FROM entity_keys WHERE scope=? AND key=?`, sid, keyDigest(k)).Scan(&id)
+		err := s.db.QueryRowContext(ctx, `SELECT vendor_id FROM entity_keys WHERE scope=? AND key=?`, sid, packKey(k)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}

@@ -326,7 +326,7 @@ func (w *Writer) commit(batch []item) error {
 				return fmt.Errorf("state: scope: %w", err)
 			}
 			for _, k := range e.Keys {
-				if _, err := keySt.ExecContext(ctx, scope, keyDigest(k), e.VendorID); err != nil {
+				if _, err := keySt.ExecContext(ctx, scope, packKey(k), e.VendorID); err != nil {
 					return fmt.Errorf("state: entity key: %w", err)
 				}
 			}
