@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,7 +24,8 @@ import (
 // 100 calls per LEADSYNC_BENCH_WINDOW (default 30 ms: LeadDesk's 60 s
 // time-scaled 2000x, so a full run of 20,000 people is ~12 s of budget
 // and the resume's reading, grouping and planning of the whole file still
-// shows beside it).
+// shows beside it). LEADSYNC_BENCH_CPUPROFILE=file runs the resumed run
+// in the benchmark's process instead, under a CPU profile.
 //
 //	go test ./cmd/leadsync -run - -bench VendorResume -benchtime 3x
 func BenchmarkVendorResume(b *testing.B) {
@@ -80,7 +82,8 @@ func resumeRun(b *testing.B, bin, data string, n int, window time.Duration, kill
 	dir := b.TempDir()
 	writeFile(b, dir, "leads.csv", data)
 	job := writeFile(b, dir, "job.yaml", strings.Replace(leaddeskJob, "per: 60ms", "per: "+window.String(), 1))
-	env := append(os.Environ(), "LD_URL="+srv.URL, "LD_KEY="+leaddesktest.TestAPIKey, "LEADSYNC_LEDGER_DIR="+b.TempDir())
+	ledgers := b.TempDir()
+	env := append(os.Environ(), "LD_URL="+srv.URL, "LD_KEY="+leaddesktest.TestAPIKey, "LEADSYNC_LEDGER_DIR="+ledgers)
 	start := func() *exec.Cmd {
 		cmd := exec.Command(bin, "run", "--quiet", "--concurrency", benchConcurrency(), job)
 		cmd.Env = env
@@ -102,11 +105,28 @@ func resumeRun(b *testing.B, bin, data string, n int, window time.Duration, kill
 	}
 	limitedBefore := srv.Core().Stats().RateLimited
 	t0 := time.Now()
-	cmd := start()
-	err := cmd.Wait()
-	out.elapsed = time.Since(t0)
-	if code := cmd.ProcessState.ExitCode(); code != ExitRejected {
-		b.Fatalf("exit %d (%v), want 1 (the broken row)", code, err)
+	if prof := os.Getenv("LEADSYNC_BENCH_CPUPROFILE"); prof != "" && kill {
+		// The resumed run in this process, profiled.
+		b.Setenv("LEADSYNC_LEDGER_DIR", ledgers)
+		f, err := os.Create(prof)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		r := runAppB(map[string]string{"LD_URL": srv.URL, "LD_KEY": leaddesktest.TestAPIKey}, "run", "--quiet", "--concurrency", benchConcurrency(), job)
+		pprof.StopCPUProfile()
+		f.Close()
+		out.elapsed = time.Since(t0)
+		if r.code != ExitRejected {
+			b.Fatalf("exit %d, want 1 (the broken row)\n%s%s", r.code, r.stdout, r.stderr)
+		}
+	} else {
+		cmd := start()
+		err := cmd.Wait()
+		out.elapsed = time.Since(t0)
+		if code := cmd.ProcessState.ExitCode(); code != ExitRejected {
+			b.Fatalf("exit %d (%v), want 1 (the broken row)", code, err)
+		}
 	}
 	// The timed run's calls: those that arrived after it started (the
 	// killed run is dead by then).
