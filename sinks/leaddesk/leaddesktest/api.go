@@ -364,7 +364,7 @@ func matchContacts(st *state, req *request) ([]int64, *apiError) {
 		case listID != 0 && c.ListID != listID:
 		case fname != "" && !strings.EqualFold(c.Fields["fname"], fname):
 		case lname != "" && !strings.EqualFold(c.Fields["lname"], lname):
-		case phone != "" && normalizePhone(c.Phone) != wantPhone:
+		case phone != "" && st.normalPhone(c.Phone) != wantPhone:
 		default:
 			ids = append(ids, id)
 		}

@@ -198,6 +198,22 @@ type state struct {
 	// comparing positions orders any list without per-list bookkeeping; 0
 	// means "not given" in a seed.
 	nextLast, nextFirst int64
+	// normal memoizes normalizePhone (a pure function) for finds, which
+	// compare every contact's phone: raw phone to its normal form.
+	normal map[string]string
+}
+
+// normalPhone is normalizePhone(p), memoized.
+func (st *state) normalPhone(p string) string {
+	if n, ok := st.normal[p]; ok {
+		return n
+	}
+	if st.normal == nil {
+		st.normal = map[string]string{}
+	}
+	n := normalizePhone(p)
+	st.normal[p] = n
+	return n
 }
 
 func emptyState() *state {
@@ -229,6 +245,7 @@ func (st *state) keyList() []string {
 
 func (st *state) clone() *state {
 	c := *st
+	c.normal = nil // a memo: never shared between copies
 	c.keys = maps.Clone(st.keys)
 	c.campaigns = maps.Clone(st.campaigns)
 	c.lists = maps.Clone(st.lists)
