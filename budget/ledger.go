@@ -51,7 +51,9 @@ type FileLedger struct {
 	path string
 	seq  uint64
 	tag  uint32 // this process's random tag: ids are tag<<32 | seq
-	buf  []byte
+	buf  []byte // read's buffer
+	wbuf []byte // write's buffer
+	size int64  // the file's size as last read or written (under the lock)
 }
 
 // fileLedgerMagic starts a ledger file; a file without it is started over.
@@ -121,24 +123,32 @@ func (l *FileLedger) withLocked(fn func(pause int64, es []ledgerEntry) (int64, [
 	return l.write(pause, es)
 }
 
+// read reads the ledger with one pread (no stat: the buffer grows until
+// it holds the whole file), and notes its size for write.
 func (l *FileLedger) read() (int64, []ledgerEntry, error) {
-	st, err := l.f.Stat()
-	if err != nil {
-		return 0, nil, fmt.Errorf("%w: %v", ErrLedger, err)
+	if cap(l.buf) < 4096 {
+		l.buf = make([]byte, 4096)
 	}
-	size := st.Size()
-	if size < int64(len(fileLedgerMagic))+8 || size > 64<<20 {
+	var b []byte
+	for {
+		buf := l.buf[:cap(l.buf)]
+		n, err := l.f.ReadAt(buf, 0)
+		if err != nil && err != io.EOF {
+			return 0, nil, fmt.Errorf("%w: read %s: %v", ErrLedger, l.path, err)
+		}
+		if n < len(buf) {
+			b = buf[:n]
+			break
+		}
+		if len(buf) >= 64<<20 {
+			l.size = int64(n)
+			return 0, nil, nil // not ours: start over
+		}
+		l.buf = make([]byte, 2*len(buf))
+	}
+	l.size = int64(len(b))
+	if len(b) < len(fileLedgerMagic)+8 || string(b[:len(fileLedgerMagic)]) != fileLedgerMagic {
 		return 0, nil, nil // new, or not ours: start over
-	}
-	if cap(l.buf) < int(size) {
-		l.buf = make([]byte, size)
-	}
-	b := l.buf[:size]
-	if _, err := l.f.ReadAt(b, 0); err != nil && err != io.EOF {
-		return 0, nil, fmt.Errorf("%w: read %s: %v", ErrLedger, l.path, err)
-	}
-	if string(b[:len(fileLedgerMagic)]) != fileLedgerMagic {
-		return 0, nil, nil
 	}
 	b = b[len(fileLedgerMagic):]
 	pause := int64(binary.BigEndian.Uint64(b))
@@ -150,9 +160,13 @@ func (l *FileLedger) read() (int64, []ledgerEntry, error) {
 	return pause, es, nil
 }
 
+// write rewrites the ledger in place, truncating only when it shrank.
 func (l *FileLedger) write(pause int64, es []ledgerEntry) error {
 	n := len(fileLedgerMagic) + 8 + 16*len(es)
-	b := make([]byte, n)
+	if cap(l.wbuf) < n {
+		l.wbuf = make([]byte, n+16*64)
+	}
+	b := l.wbuf[:n]
 	copy(b, fileLedgerMagic)
 	o := len(fileLedgerMagic)
 	binary.BigEndian.PutUint64(b[o:], uint64(pause))
@@ -165,9 +179,12 @@ func (l *FileLedger) write(pause int64, es []ledgerEntry) error {
 	if _, err := l.f.WriteAt(b, 0); err != nil {
 		return fmt.Errorf("%w: write %s: %v", ErrLedger, l.path, err)
 	}
-	if err := l.f.Truncate(int64(n)); err != nil {
-		return fmt.Errorf("%w: write %s: %v", ErrLedger, l.path, err)
+	if int64(n) < l.size {
+		if err := l.f.Truncate(int64(n)); err != nil {
+			return fmt.Errorf("%w: write %s: %v", ErrLedger, l.path, err)
+		}
 	}
+	l.size = int64(n)
 	return nil
 }
 
