@@ -72,6 +72,9 @@ func (c cleanupM) Run() int {
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}
+	if peakDir != "" {
+		os.RemoveAll(peakDir)
+	}
 	return code
 }
 
