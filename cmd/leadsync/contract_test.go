@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/leadsync/leadsync/sinks/emulator"
 	"github.com/leadsync/leadsync/state"
@@ -116,16 +115,18 @@ func TestContractKillResume(t *testing.T) {
 			faults := emulator.Faults{Seed: int64(200 + ci), Error500: 0.05, Extra429: 0.01}
 			r := prepareContract(t, c, genOpts{n: rows, worst: true}, rate, faults)
 			defer r.emu.close()
-			landed, res := r.killResume(t, kills, 700*time.Millisecond, uint64(ci+1))
+			done, res := r.killResume(t, kills, r.data.expectWrites(), uint64(ci+1))
+			landed := len(done)
 			sum, runID := r.lastSummary(t)
-			t.Logf("%d kills; last run exit %d, %s: written %d, rejected %d, uncertain %d, failed %d", landed, res.code, sum.Status, sum.Written, sum.Rejected, sum.Uncertain, sum.Failed)
-			if landed == 0 {
-				t.Fatalf("no kill landed before the job finished: the test proves nothing")
-			}
-			if landed < kills {
-				t.Logf("only %d of %d kills landed before the job finished", landed, kills)
-			}
+			t.Logf("%d kills mid-write (%s); last run exit %d, %s: written %d, rejected %d, uncertain %d, failed %d; rows by status %v; emulator: %d writes (%d expected)",
+				landed, killFigures(done), res.code, sum.Status, sum.Written, sum.Rejected, sum.Uncertain, sum.Failed, statusCounts(sum.Counts),
+				r.emu.core.Stats().TotalWrites(), r.data.expectWrites())
 			var fails []string
+			if landed < kills {
+				// A kill not seen after a write of its run proves nothing
+				// about mid-write kills.
+				fails = append(fails, fmt.Sprintf("%d of %d kills did not land mid-write (the run ended first)", kills-landed, kills))
+			}
 			if v := checkRecords(r.emu.records(), r.data.want, r.before); !v.okWithUncertain(r.uncertainEntities(t, runID)) {
 				fails = append(fails, fmt.Sprintf("records (the last run reports %d uncertain entities): %s", r.uncertainEntities(t, runID), v))
 			}
@@ -153,6 +154,29 @@ func TestContractKillResume(t *testing.T) {
 			}
 		})
 	}
+}
+
+// killFigures sums up kills: how many, and the range of the writes their
+// runs had done when each was sent.
+func killFigures(ks []kill) string {
+	if len(ks) == 0 {
+		return "none"
+	}
+	lo, hi := ks[0].writes, ks[0].writes
+	for _, k := range ks {
+		lo, hi = min(lo, k.writes), max(hi, k.writes)
+	}
+	return fmt.Sprintf("writes of the run at each kill %d..%d", lo, hi)
+}
+
+// statusCounts sums a run's outcome counts ("ok/create": 3) by status.
+func statusCounts(counts map[string]int) map[string]int {
+	out := map[string]int{}
+	for k, n := range counts {
+		st, _, _ := strings.Cut(k, "/")
+		out[st] += n
+	}
+	return out
 }
 
 // unlistedUncertain returns the uncertain rows of a run that `leadsync
@@ -263,8 +287,8 @@ func TestContractSharedState(t *testing.T) {
 			defer a.emu.close()
 			b := prepareContractIn(t, dir, "b", c, genOpts{n: n, worst: tc.worst}, rate, faults)
 			defer b.emu.close()
-			for _, d := range []time.Duration{300 * time.Millisecond, 400 * time.Millisecond} {
-				if killed, res := a.killOnce(t, d); !killed {
+			for _, part := range []int{5, 4} { // each kill a fifth, then a fourth of the job's writes in
+				if k, res := a.killAfterWrites(t, max(1, a.data.expectWrites()/part)); !k.landed {
 					t.Fatalf("the first job ended (exit %d) before its kill: the test proves nothing", res.code)
 				}
 			}
