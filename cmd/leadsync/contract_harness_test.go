@@ -508,6 +508,7 @@ func (r *contractRun) killAfterWrites(t testing.TB, n int) (kill, result) {
 type kill struct {
 	landed bool
 	writes int
+	after  time.Duration // since the run started
 }
 
 // killWhen starts a run and SIGKILLs it once due, polled every
@@ -520,7 +521,7 @@ func (r *contractRun) killWhen(t testing.TB, due func(writes int) bool) (kill, r
 	cmd.Dir = r.dir
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	w0 := r.emu.core.Stats().TotalWrites()
+	w0, start := r.emu.core.Stats().TotalWrites(), time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -539,7 +540,7 @@ func (r *contractRun) killWhen(t testing.TB, due func(writes int) bool) (kill, r
 			}
 			cmd.Process.Signal(syscall.SIGKILL)
 			<-done
-			return kill{landed: true, writes: w}, result{}
+			return kill{landed: true, writes: w, after: time.Since(start)}, result{}
 		}
 	}
 }
