@@ -118,9 +118,9 @@ func TestContractKillResume(t *testing.T) {
 			done, res := r.killResume(t, kills, r.data.expectWrites(), uint64(ci+1))
 			landed := len(done)
 			sum, runID := r.lastSummary(t)
-			t.Logf("%d kills mid-write (%s); last run exit %d, %s: written %d, rejected %d, uncertain %d, failed %d; rows by status %v; emulator: %d writes (%d expected)",
+			t.Logf("%d kills mid-write (%s); last run exit %d, %s: written %d, rejected %d, uncertain %d, failed %d; rows by status %v; emulator: %d writes (%d expected); last run %.1f s",
 				landed, killFigures(done), res.code, sum.Status, sum.Written, sum.Rejected, sum.Uncertain, sum.Failed, statusCounts(sum.Counts),
-				r.emu.core.Stats().TotalWrites(), r.data.expectWrites())
+				r.emu.core.Stats().TotalWrites(), r.data.expectWrites(), sum.Seconds)
 			var fails []string
 			if landed < kills {
 				// A kill not seen after a write of its run proves nothing
@@ -163,10 +163,12 @@ func killFigures(ks []kill) string {
 		return "none"
 	}
 	lo, hi := ks[0].writes, ks[0].writes
+	var at []string
 	for _, k := range ks {
 		lo, hi = min(lo, k.writes), max(hi, k.writes)
+		at = append(at, fmt.Sprintf("%d@%dms", k.writes, k.after.Milliseconds()))
 	}
-	return fmt.Sprintf("writes of the run at each kill %d..%d", lo, hi)
+	return fmt.Sprintf("writes of the run at each kill %d..%d: %s", lo, hi, strings.Join(at, " "))
 }
 
 // statusCounts sums a run's outcome counts ("ok/create": 3) by status.
