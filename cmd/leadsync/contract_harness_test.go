@@ -219,8 +219,8 @@ type contractCase struct {
 	// rerunReadsFor, when set, is the bound for a vendor holding records
 	// records (a lookup that pages through them all).
 	rerunReadsFor func(records int) int
-	start      func(emuOpts) *contractEmu
-	gen        func(genOpts) contractData
+	start         func(emuOpts) *contractEmu
+	gen           func(genOpts) contractData
 }
 
 // budgetFor is the job budget that matches the emulator's scaled limit.
@@ -1142,7 +1142,9 @@ func tiledeskLeadCase() contractCase {
 		// entity looked up again by its phone: Tiledesk filters by no
 		// phone, so Find pages through every lead (the walk stops early
 		// only at the entity's own lead_id, which no twin has).
-		rerunReadsFor: func(records int) int { return 1 + max(1, (records+tiledesk.DefaultPageSize-1)/tiledesk.DefaultPageSize) },
+		rerunReadsFor: func(records int) int {
+			return 1 + max(1, (records+tiledesk.DefaultPageSize-1)/tiledesk.DefaultPageSize)
+		},
 		start: func(o emuOpts) *contractEmu {
 			srv := tiledesktest.NewServer(tiledesktest.Options{TimeScale: o.scale, Limit: &o.limit})
 			return &contractEmu{env: map[string]string{"TD_URL": srv.URL + "/v3", "TD_PROJECT": tiledesktest.TestProjectID, "TD_TOKEN": tiledesktest.TestToken},
