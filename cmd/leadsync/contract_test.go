@@ -103,7 +103,10 @@ func TestContractOneRun(t *testing.T) {
 // TestContractKillResume: the job is killed with SIGKILL at random moments
 // and resumed each time (answered 500s and spurious 429s on, lost answers
 // off, so every uncertain entity is a kill's): 0 duplicates, 0 missing, 0
-// incomplete; uncertain entities <= kills x concurrency, each listed.
+// incomplete, no row without outcome; uncertain entities <= kills x
+// concurrency, each listed. Each kill waits for a random number of writes
+// of its run at the emulator (killResume), so every kill lands mid-write;
+// one that does not (its run ended first) fails the test.
 func TestContractKillResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the binary against every emulator")
