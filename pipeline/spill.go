@@ -44,7 +44,7 @@ type spill struct {
 	runs  []string
 	buf   []byte
 
-	parent  []int32 // union-find over rows; after group, each row's root
+	parent  rowInts // union-find over rows; after group, each row's root
 	members []pair  // rows merged into another row, by root then row
 }
 
@@ -126,16 +126,13 @@ func (s *spill) Close() error {
 	return err
 }
 
-// rows is the number of rows added.
-func (s *spill) rows() int { return len(s.parent) }
-
 // add spills one row: its record, and an edge per key.
 func (s *spill) add(lead mapping.Lead, raw []string, keys []sinks.Key) error {
-	seq := int32(len(s.parent))
-	if len(s.parent) == 1<<31-1 {
+	seq := int32(s.parent.len())
+	if s.parent.len() == 1<<31-1 {
 		return errors.New("spill: more than 2^31 rows")
 	}
-	s.parent = append(s.parent, seq)
+	s.parent.add(seq)
 	b := encodeRow(s.buf[:0], lead, raw, keys)
 	s.buf = b
 	var hdr [binary.MaxVarintLen64]byte
@@ -202,9 +199,10 @@ func (s *spill) flushEdges() error {
 }
 
 func (s *spill) find(x int32) int32 {
-	for s.parent[x] != x {
-		s.parent[x] = s.parent[s.parent[x]]
-		x = s.parent[x]
+	for p := s.parent.at(x); p != x; p = s.parent.at(x) {
+		gp := s.parent.at(p)
+		s.parent.set(x, gp)
+		x = gp
 	}
 	return x
 }
@@ -214,9 +212,9 @@ func (s *spill) union(a, b int32) {
 	ra, rb := s.find(a), s.find(b)
 	switch {
 	case ra < rb:
-		s.parent[rb] = ra
+		s.parent.set(rb, ra)
 	case rb < ra:
-		s.parent[ra] = rb
+		s.parent.set(ra, rb)
 	}
 }
 
@@ -255,11 +253,19 @@ func (s *spill) group() error {
 		}
 	}
 	s.edges = nil
-	for i := range s.parent {
-		r := s.find(int32(i))
-		s.parent[i] = r
-		if r != int32(i) {
-			s.members = append(s.members, pair{r, int32(i)})
+	n := int32(s.parent.len())
+	merged := 0
+	for i := range n {
+		r := s.find(i)
+		s.parent.set(i, r)
+		if r != i {
+			merged++
+		}
+	}
+	s.members = make([]pair, 0, merged) // exactly: no regrowth
+	for i := range n {
+		if r := s.parent.at(i); r != i {
+			s.members = append(s.members, pair{r, i})
 		}
 	}
 	slices.SortFunc(s.members, func(a, b pair) int {
@@ -365,12 +371,12 @@ func (s *spill) scan(fn func(rows []spilled) error) error {
 	var buf []byte
 	m := 0 // next pair in members
 	group := make([]spilled, 0, 4)
-	for i := range s.parent {
+	for i := range int32(s.parent.len()) {
 		n, err := binary.ReadUvarint(r)
 		if err != nil {
 			return fmt.Errorf("spill: row %d: %w", i, err)
 		}
-		if s.parent[i] != int32(i) {
+		if s.parent.at(i) != i {
 			// Merged into an earlier row: read with its group.
 			if _, err := r.Discard(int(n)); err != nil {
 				return fmt.Errorf("spill: %w", err)
@@ -386,7 +392,7 @@ func (s *spill) scan(fn func(rows []spilled) error) error {
 			return err
 		}
 		group = append(group[:0], one)
-		for ; m < len(s.members) && s.members[m].root == int32(i); m++ {
+		for ; m < len(s.members) && s.members[m].root == i; m++ {
 			row, err := s.readAt(f, s.members[m].row)
 			if err != nil {
 				return err
@@ -544,3 +550,27 @@ func decodeRow(b []byte) (spilled, error) {
 	}
 	return r, nil
 }
+
+// rowInts is one int32 per row in fixed chunks, so growing it never
+// copies (a slice's regrowth holds the old and the new array at once).
+type rowInts struct {
+	chunks [][]int32
+	n      int
+}
+
+const rowChunk = 1 << 16
+
+func (t *rowInts) len() int { return t.n }
+
+func (t *rowInts) add(v int32) {
+	if t.n%rowChunk == 0 {
+		t.chunks = append(t.chunks, make([]int32, 0, rowChunk))
+	}
+	c := &t.chunks[len(t.chunks)-1]
+	*c = append(*c, v)
+	t.n++
+}
+
+func (t *rowInts) at(i int32) int32 { return t.chunks[i/rowChunk][i%rowChunk] }
+
+func (t *rowInts) set(i, v int32) { t.chunks[i/rowChunk][i%rowChunk] = v }

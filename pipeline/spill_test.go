@@ -180,3 +180,27 @@ func TestSpillWhereStateIsNotWritable(t *testing.T) {
 		t.Fatalf("spilled into %s", sp.dir)
 	}
 }
+
+// TestRowInts: across chunk boundaries every row keeps its own value.
+func TestRowInts(t *testing.T) {
+	var r rowInts
+	const n = 3*rowChunk + 7
+	for i := range int32(n) {
+		r.add(i * 3)
+	}
+	for i := int32(0); i < n; i += 5 {
+		r.set(i, -i)
+	}
+	if r.len() != n || len(r.chunks) != 4 {
+		t.Fatalf("len %d, %d chunks", r.len(), len(r.chunks))
+	}
+	for i := range int32(n) {
+		want := i * 3
+		if i%5 == 0 {
+			want = -i
+		}
+		if got := r.at(i); got != want {
+			t.Fatalf("row %d: %d, want %d", i, got, want)
+		}
+	}
+}

@@ -309,14 +309,8 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 	pl, err := p.plan(ctx, g, &res, cfg.Region)
 	res.Entities = pl.Entities
 	if err != nil {
-		if sinks.ClassOf(err) == sinks.Unauthorized {
-			return res, sinks.Refused(sinks.SideSink, err)
-		}
-		if ctx.Err() != nil {
-			res.Interrupted = true
-			return res, nil
-		}
-		return res, fmt.Errorf("plan: %w", err)
+		err = stopped(ctx, &res, "plan", err)
+		return res, err
 	}
 	res.Plan, res.Forecast = pl, pl.Calls
 	cfg.Progress.Planned.Store(int64(pl.Calls))
@@ -327,16 +321,22 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 	}
 	if cfg.Check != nil && pl.NeedsCalls() {
 		if err := cfg.Check(ctx); err != nil {
-			if sinks.ClassOf(err) == sinks.Unauthorized {
-				return res, sinks.Refused(sinks.SideSink, err)
-			}
-			if ctx.Err() != nil {
-				res.Interrupted = true
-				return res, nil
-			}
-			return res, fmt.Errorf("connection check: %w", err)
+			err = stopped(ctx, &res, "connection check", err)
+			return res, err
 		}
 	}
+	err = p.write(ctx, g, &res, rev, count)
+	res.Forecast = rev.revise()
+	res.Elapsed = time.Since(start)
+	return res, err
+}
+
+// write hands the planned entities to cfg.Concurrency workers, which
+// write each and record its decision. When ctx ends, no new entity starts
+// and those in flight get the grace period; the first fatal error stops
+// the rest and is returned.
+func (p *planner) write(ctx context.Context, g *grouping, res *SyncResult, rev *reviser, count func(Decision)) error {
+	cfg := p.cfg
 	work := make(chan *entity)
 	wctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
 	defer cancel(nil)
@@ -392,7 +392,7 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 		}()
 	}
 	errStop := errors.New("stop dispatching")
-	derr := g.each(wctx, false, &res, func(e *entity) error {
+	derr := g.each(wctx, false, res, func(e *entity) error {
 		if err := g.facts.get(e); err != nil {
 			return err
 		}
@@ -412,12 +412,24 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 	if derr != nil && !errors.Is(derr, errStop) && wctx.Err() == nil {
 		fatal.CompareAndSwap(nil, &derr)
 	}
-	res.Forecast = rev.revise()
-	res.Elapsed = time.Since(start)
 	if f := fatal.Load(); f != nil {
-		return res, *f
+		return *f
 	}
-	return res, nil
+	return nil
+}
+
+// stopped is the run's error when what (the plan, the connection check)
+// failed before any write: refused credentials are the sink's; an ended
+// ctx is an interruption (no error).
+func stopped(ctx context.Context, res *SyncResult, what string, err error) error {
+	if sinks.ClassOf(err) == sinks.Unauthorized {
+		return sinks.Refused(sinks.SideSink, err)
+	}
+	if ctx.Err() != nil {
+		res.Interrupted = true
+		return nil
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // reviser revises the forecast as the run goes: the calls made so far,

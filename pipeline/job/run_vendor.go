@@ -414,15 +414,9 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 		}
 	}()
 	out = runOutcome{budget: conn.desc}
-	var done *state.RowSet
-	var settled map[string]int // entities settled before this resume: the summary counts the whole run
-	if rs.resumed {
-		if done, err = rs.store.DoneRows(ctx, rs.run.ID); err != nil {
-			return runOutcome{err: err}
-		}
-		if settled, err = rs.store.SettledEntities(ctx, rs.run.ID); err != nil {
-			return runOutcome{err: err}
-		}
+	done, settled, err := rs.resumeState(ctx)
+	if err != nil {
+		return runOutcome{err: err}
 	}
 	dry := rs.opts.DryRun
 	var diff *diffCollector
@@ -467,17 +461,7 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 			}
 			return nil
 		},
-		OnPlan: func(pl pipeline.Plan) {
-			prog.Planned.Store(int64(pl.Calls))
-			prog.Total.Store(int64(pl.Entities - pl.Known))
-			out.forecast, out.planned = pl.Calls, pl.Calls
-			msg := pl.String()
-			if !conn.budget.Adaptive() {
-				msg += fmt.Sprintf(": about %s at %s", conn.budget.Duration(pl.Calls).Round(time.Second), conn.desc)
-			}
-			rs.logger.Info("plan", "entities", pl.Entities, "unchanged", pl.Known, "need_find", pl.NeedFind, "list_pages", pl.ListPages, "calls", pl.Calls)
-			rs.notify("plan", msg)
-		},
+		OnPlan: rs.onPlan(prog, conn, &out),
 		Policy: pipeline.Policy{
 			Mode: job.Mode, OnAmbiguous: job.Match.OnAmbiguous, OnUncertain: job.OnUncertain, Merge: job.Merge,
 			Verify: rs.opts.Verify, DryRun: dry, Approve: approve, RetryRejected: rs.opts.RetryRejected,
@@ -497,42 +481,10 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 		err = werr
 	}
 	if dry {
-		// A dry run writes no outcome: its counts are the plan's.
-		out.rows, out.entities, out.actions = res.Rows, res.Entities, res.Actions
-		out.calls = conn.budget.Stats().Calls
-		out.timeline = conn.budget.Timeline()
-		out.dryStatuses = res.Statuses
-		if err == nil && !res.Interrupted && job.Mirror && res.Rows > 0 {
-			present, kept := diff.vendorIDs()
-			mres, merr := pipeline.MirrorNamed(ctx, conn.sink, rs.store, present, kept, true)
-			diff.deletions(mres.Deleted)
-			err = merr
-		}
-		if err == nil && !res.Interrupted {
-			var werr error
-			if out.diff, werr = diff.write(res.Plan); werr != nil {
-				err = werr
-			}
-		}
-		if err != nil {
-			out.err = err
-		}
-		return out
+		return rs.finishDry(ctx, conn, diff, res, err, out)
 	}
-	if err == nil && !res.Interrupted && job.Mirror && res.Rows == 0 {
-		rs.logger.Info("mirror: the source has no rows; nothing is deleted")
-	} else if err == nil && !res.Interrupted && job.Mirror {
-		mres, merr := pipeline.Mirror(ctx, conn.sink, rs.store, rs.run.ID, false)
-		for _, id := range mres.Deleted {
-			res.Actions["deleted"]++
-			rs.logger.Info("mirror: deleted", "vendor_id", id)
-		}
-		for id, why := range mres.Failed {
-			rs.logger.Warn("mirror: could not delete", "vendor_id", id, "error", why)
-		}
-		if merr != nil {
-			err = merr
-		}
+	if err == nil && !res.Interrupted && job.Mirror {
+		err = rs.mirror(ctx, conn, res)
 	}
 	if res.Actions == nil && len(settled) > 0 {
 		res.Actions = map[string]int{}
@@ -557,6 +509,80 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 		out.err = err
 	}
 	return out
+}
+
+// resumeState is what a resumed run finished before: its done rows, and
+// its settled entities by action (the summary counts the whole run).
+func (rs *runState) resumeState(ctx context.Context) (*state.RowSet, map[string]int, error) {
+	if !rs.resumed {
+		return nil, nil, nil
+	}
+	done, err := rs.store.DoneRows(ctx, rs.run.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	settled, err := rs.store.SettledEntities(ctx, rs.run.ID)
+	return done, settled, err
+}
+
+// onPlan hears the forecast: progress, the outcome's figures, the log
+// and the plan line.
+func (rs *runState) onPlan(prog *pipeline.Progress, conn *connection, out *runOutcome) func(pipeline.Plan) {
+	return func(pl pipeline.Plan) {
+		prog.Planned.Store(int64(pl.Calls))
+		prog.Total.Store(int64(pl.Entities - pl.Known))
+		out.forecast, out.planned = pl.Calls, pl.Calls
+		msg := pl.String()
+		if !conn.budget.Adaptive() {
+			msg += fmt.Sprintf(": about %s at %s", conn.budget.Duration(pl.Calls).Round(time.Second), conn.desc)
+		}
+		rs.logger.Info("plan", "entities", pl.Entities, "unchanged", pl.Known, "need_find", pl.NeedFind, "list_pages", pl.ListPages, "calls", pl.Calls)
+		rs.notify("plan", msg)
+	}
+}
+
+// finishDry is a dry run's outcome: its counts are the plan's (it writes
+// no outcome), a mirror job's planned deletions join the diff, and the
+// diff reports are written.
+func (rs *runState) finishDry(ctx context.Context, conn *connection, diff *diffCollector, res pipeline.SyncResult, err error, out runOutcome) runOutcome {
+	out.rows, out.entities, out.actions = res.Rows, res.Entities, res.Actions
+	out.calls = conn.budget.Stats().Calls
+	out.timeline = conn.budget.Timeline()
+	out.dryStatuses = res.Statuses
+	if err == nil && !res.Interrupted && rs.p.job.Mirror && res.Rows > 0 {
+		present, kept := diff.vendorIDs()
+		mres, merr := pipeline.MirrorNamed(ctx, conn.sink, rs.store, present, kept, true)
+		diff.deletions(mres.Deleted)
+		err = merr
+	}
+	if err == nil && !res.Interrupted {
+		var werr error
+		if out.diff, werr = diff.write(res.Plan); werr != nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		out.err = err
+	}
+	return out
+}
+
+// mirror deletes the vendor records this run's source no longer has; a
+// source with no rows deletes nothing.
+func (rs *runState) mirror(ctx context.Context, conn *connection, res pipeline.SyncResult) error {
+	if res.Rows == 0 {
+		rs.logger.Info("mirror: the source has no rows; nothing is deleted")
+		return nil
+	}
+	mres, err := pipeline.Mirror(ctx, conn.sink, rs.store, rs.run.ID, false)
+	for _, id := range mres.Deleted {
+		res.Actions["deleted"]++
+		rs.logger.Info("mirror: deleted", "vendor_id", id)
+	}
+	for id, why := range mres.Failed {
+		rs.logger.Warn("mirror: could not delete", "vendor_id", id, "error", why)
+	}
+	return err
 }
 
 // jobURL shows the sink's or the source's URL ("sink", "source") for
