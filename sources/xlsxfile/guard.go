@@ -135,13 +135,16 @@ func checkSharedStrings(p string, zf *zip.File, lim sources.Limits) (int64, erro
 		return 0, fmt.Errorf("%s: %w: shared strings: %v", p, ErrDamaged, err)
 	}
 	defer rc.Close()
-	d := xml.NewDecoder(rc)
+	d := xml.NewDecoder(newBoundReader(rc, lim.MaxFieldBytes, "si"))
 	d.Strict = true
 	var count int64
 	for {
 		tok, err := d.RawToken()
 		if err == io.EOF {
 			return count, nil
+		}
+		if tooLong := (*errValueTooLong)(nil); errors.As(err, &tooLong) {
+			return count, limitError(p, "the shared-strings table", tooLong)
 		}
 		if err != nil {
 			return count, fmt.Errorf("%s: %w: the shared-strings table is broken after %d entries (%v); open and re-save the workbook in Excel", p, ErrDamaged, count, err)
@@ -172,7 +175,7 @@ type sheetCheck struct {
 // truncated, corrupt (bad CRC, broken deflate) or DTD-bearing sheet would
 // otherwise lose its remaining rows without a word. It also checks that
 // every shared-string index is in the table.
-func checkSheet(p, sheet, part string, nStrings int) (sheetCheck, error) {
+func checkSheet(p, sheet, part string, nStrings int, lim sources.Limits) (sheetCheck, error) {
 	var res sheetCheck
 	zr, err := zip.OpenReader(p)
 	if err != nil {
@@ -188,7 +191,7 @@ func checkSheet(p, sheet, part string, nStrings int) (sheetCheck, error) {
 		return res, fmt.Errorf("%s: %w: sheet %q: %v", p, ErrDamaged, sheet, err)
 	}
 	defer rc.Close()
-	d := xml.NewDecoder(rc)
+	d := xml.NewDecoder(newBoundReader(rc, lim.MaxFieldBytes, "c"))
 	d.Strict = true
 	good, cur := 0, 0
 	inRow, inV, sharedCell := false, false, false
@@ -201,6 +204,9 @@ func checkSheet(p, sheet, part string, nStrings int) (sheetCheck, error) {
 		tok, err := d.RawToken()
 		if err == io.EOF {
 			break
+		}
+		if tooLong := (*errValueTooLong)(nil); errors.As(err, &tooLong) {
+			return res, limitError(p, fmt.Sprintf("sheet %q", sheet), tooLong)
 		}
 		if err != nil {
 			return res, damaged(err.Error())

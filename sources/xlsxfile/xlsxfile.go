@@ -120,7 +120,7 @@ func open(path string, f *excelize.File, opts Options, nStrings int) (*Source, e
 	if err != nil {
 		return nil, err
 	}
-	if _, err := checkSheet(path, sheet, part, nStrings); err != nil {
+	if _, err := checkSheet(path, sheet, part, nStrings, opts.Limits); err != nil {
 		return nil, err
 	}
 	s := &Source{path: path, file: f, sheet: sheet}
