@@ -29,13 +29,24 @@ type boundReader struct {
 	n      int64 // bytes of the current tag, comment, declaration or text run
 	unitN  int64 // text bytes in the open unit
 	inUnit bool
-	quote  byte    // the open attribute quote in a tag
-	depth  int     // nesting of < > in a declaration
-	tail   [2]byte // the last two bytes, for "-->" and "]]>"
-	tag    [64]byte
-	tagLen int
-	ent    [12]byte
-	entLen int
+
+	// A worksheet's rows and cells add up: a shared-string cell counts its
+	// string's length (lens, from checkSharedStrings).
+	lens     []int32
+	record   bool  // shared strings: append each entry's length to lens
+	maxRow   int64 // max_record
+	maxSheet int64 // max_sheet
+	rowN     int64
+	sheetN   int64
+	shared   bool    // the open cell is t="s"
+	idx      int64   // its index so far; -1 when not a plain number
+	quote    byte    // the open attribute quote in a tag
+	depth    int     // nesting of < > in a declaration
+	tail     [2]byte // the last two bytes, for "-->" and "]]>"
+	tag      [64]byte
+	tagLen   int
+	ent      [12]byte
+	entLen   int
 
 	// Where, for the message.
 	row    int
@@ -59,14 +70,33 @@ const (
 type errValueTooLong struct {
 	what string // "cell B2 (row 2, column B)", "shared string 3", "a tag"
 	max  int64
+	opt  string // the limit's option; "" means max_field
 }
 
 func (e *errValueTooLong) Error() string {
-	return fmt.Sprintf("%s holds more than %s (source.limits.max_field)", e.what, sizeName(uint64(e.max)))
+	opt := e.opt
+	if opt == "" {
+		opt = "max_field"
+	}
+	return fmt.Sprintf("%s holds more than %s (source.limits.%s)", e.what, sizeName(uint64(e.max)), opt)
 }
 
 func newBoundReader(r io.Reader, max int64, unit string) *boundReader {
 	return &boundReader{r: r, max: max, unit: unit}
+}
+
+// sharedBoundReader is a boundReader for the shared strings that notes
+// each entry's length (at most max_field, so an int32).
+func sharedBoundReader(r io.Reader, lim sources.Limits) *boundReader {
+	return &boundReader{r: r, max: min(lim.MaxFieldBytes, 1<<31-1), unit: "si", record: true}
+}
+
+// sheetBoundReader is a boundReader for a worksheet that also bounds each
+// row (max_record) and the whole sheet (max_sheet) by the values its cells
+// stand for, shared strings at their length, so a small sheet cannot
+// repeat a long shared string without end.
+func sheetBoundReader(r io.Reader, lim sources.Limits, lens []int32) *boundReader {
+	return &boundReader{r: r, max: lim.MaxFieldBytes, unit: "c", lens: lens, maxRow: lim.MaxRecordBytes, maxSheet: lim.MaxSheetBytes}
 }
 
 func (b *boundReader) Read(p []byte) (int, error) {
@@ -88,11 +118,13 @@ func (b *boundReader) scan(p []byte) error {
 		case stText:
 			j := bytes.IndexAny(p[i:], "<&")
 			if j < 0 {
+				b.index(p[i:])
 				return b.text(int64(len(p) - i))
 			}
 			if err := b.text(int64(j)); err != nil {
 				return err
 			}
+			b.index(p[i : i+j])
 			i += j
 			if p[i] == '&' {
 				b.st, b.entLen = stEntity, 0
@@ -108,6 +140,7 @@ func (b *boundReader) scan(p []byte) error {
 			if err := b.text(entityLen(b.ent[:b.entLen], c == ';')); err != nil {
 				return err
 			}
+			b.index(entityText(b.ent[:b.entLen], c == ';'))
 			b.st = stText
 			if c != ';' {
 				i-- // not part of the reference: read it again as text
@@ -129,6 +162,8 @@ func (b *boundReader) scan(p []byte) error {
 				b.st, b.n = stText, 0
 			} else if err := b.text(1); err != nil {
 				return err
+			} else {
+				b.index(p[i : i+1])
 			}
 			b.tail = [2]byte{b.tail[1], c}
 		}
@@ -163,8 +198,8 @@ func (b *boundReader) tagByte(c byte) error {
 	case c == '>' && b.depth > 0:
 		b.depth--
 	case c == '>':
-		b.endTag(prev == '/')
 		b.st, b.n = stText, 0
+		return b.endTag(prev == '/')
 	}
 	return nil
 }
@@ -195,7 +230,7 @@ func (b *boundReader) markup() error {
 }
 
 // endTag notes a unit's start and end, and a row's or cell's reference.
-func (b *boundReader) endTag(selfClosing bool) {
+func (b *boundReader) endTag(selfClosing bool) error {
 	t := b.tag[:min(b.tagLen, len(b.tag))]
 	closing := len(t) > 0 && t[0] == '/'
 	if closing {
@@ -210,30 +245,79 @@ func (b *boundReader) endTag(selfClosing bool) {
 	}
 	switch {
 	case string(name) == b.unit && closing:
-		b.inUnit, b.unitN = false, 0
+		return b.endUnit()
 	case string(name) == b.unit:
 		b.entry++
 		b.col++
 		b.refLen = 0
-		if r := attrR(t); r != nil {
+		if r := attr(t, 'r'); r != nil {
 			b.refLen = copy(b.ref[:], r)
 		}
-		b.inUnit = !selfClosing
+		b.shared = string(attr(t, 't')) == "s"
+		b.inUnit, b.unitN, b.idx = true, 0, 0
+		if selfClosing {
+			return b.endUnit()
+		}
 	case string(name) == "row" && !closing:
 		b.row++
-		b.col = 0
-		if r := attrR(t); r != nil {
+		b.col, b.rowN = 0, 0
+		if r := attr(t, 'r'); r != nil {
 			if n, err := strconv.Atoi(string(r)); err == nil {
 				b.row = n
 			}
 		}
 	}
+	return nil
 }
 
-// attrR finds the value of the attribute r in the start of a tag.
-func attrR(t []byte) []byte {
+// endUnit adds a closed cell to its row and sheet.
+func (b *boundReader) endUnit() error {
+	n := b.unitN
+	if b.record {
+		b.lens = append(b.lens, int32(n))
+	}
+	if b.shared && b.idx >= 0 && b.idx < int64(len(b.lens)) {
+		n = int64(b.lens[b.idx])
+	}
+	b.inUnit, b.unitN, b.shared = false, 0, false
+	if b.maxRow <= 0 {
+		return nil
+	}
+	b.rowN += n
+	b.sheetN += n
+	switch {
+	case b.rowN > b.maxRow:
+		return &errValueTooLong{what: fmt.Sprintf("row %d (its cells added up, each shared string at its length)", b.row), max: b.maxRow, opt: "max_record"}
+	case b.sheetN > b.maxSheet:
+		return &errValueTooLong{what: fmt.Sprintf("the sheet (its cells added up to row %d, each shared string at its length)", b.row), max: b.maxSheet, opt: "max_sheet"}
+	}
+	return nil
+}
+
+// index reads the digits of a shared-string cell's index.
+func (b *boundReader) index(seg []byte) {
+	if !b.inUnit || !b.shared || b.idx < 0 {
+		return
+	}
+	for _, c := range seg {
+		switch {
+		case c >= '0' && c <= '9':
+			if b.idx = b.idx*10 + int64(c-'0'); b.idx > 1<<31 {
+				b.idx = -1
+				return
+			}
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+		default:
+			b.idx = -1
+			return
+		}
+	}
+}
+
+// attr finds the value of a one-letter attribute in the start of a tag.
+func attr(t []byte, name byte) []byte {
 	for i := 1; i+3 < len(t); i++ {
-		if t[i] == 'r' && t[i+1] == '=' && (t[i-1] == ' ' || t[i-1] == '\t' || t[i-1] == '\n' || t[i-1] == '\r') {
+		if t[i] == name && t[i+1] == '=' && (t[i-1] == ' ' || t[i-1] == '\t' || t[i-1] == '\n' || t[i-1] == '\r') {
 			q := t[i+2]
 			if q != '"' && q != '\'' {
 				return nil
@@ -275,6 +359,32 @@ func (b *boundReader) after() string {
 	return fmt.Sprintf("after row %d", b.row)
 }
 
+// entityText is the text of a character reference that stands for an
+// ASCII byte (an index may be spelled &#48;), else "x".
+func entityText(name []byte, closed bool) []byte {
+	if r := entityRune(name); closed && r >= 0 && r < utf8.RuneSelf {
+		return []byte{byte(r)}
+	}
+	return []byte("x")
+}
+
+func entityRune(name []byte) rune {
+	if len(name) < 2 || name[0] != '#' {
+		return -1
+	}
+	var n uint64
+	var err error
+	if name[1] == 'x' {
+		n, err = strconv.ParseUint(string(name[2:]), 16, 32)
+	} else {
+		n, err = strconv.ParseUint(string(name[1:]), 10, 32)
+	}
+	if err != nil || n > utf8.MaxRune {
+		return -1
+	}
+	return rune(n)
+}
+
 // entityLen is the number of bytes an entity reference stands for; a
 // malformed one counts as written (the decoder refuses it anyway).
 func entityLen(name []byte, closed bool) int64 {
@@ -284,23 +394,21 @@ func entityLen(name []byte, closed bool) int64 {
 	}
 	raw++
 	if len(name) > 1 && name[0] == '#' {
-		var n uint64
-		var err error
-		if name[1] == 'x' {
-			n, err = strconv.ParseUint(string(name[2:]), 16, 32)
-		} else {
-			n, err = strconv.ParseUint(string(name[1:]), 10, 32)
-		}
-		if err != nil || n > utf8.MaxRune {
+		r := entityRune(name)
+		if r < 0 || utf8.RuneLen(r) < 0 {
 			return raw
 		}
-		return int64(utf8.RuneLen(rune(n)))
+		return int64(utf8.RuneLen(r))
 	}
 	return 1
 }
 
 // limitError names the file and sheet for a boundReader refusal.
 func limitError(p, where string, e *errValueTooLong) error {
-	return fmt.Errorf("%s: %w: %s: %s; nothing was read. A real cell is far shorter (Excel keeps at most 32,767 characters in one): check the file, or raise source.limits.max_field",
-		p, sources.ErrLimit, where, e.Error())
+	opt := e.opt
+	if opt == "" {
+		opt = "max_field"
+	}
+	return fmt.Errorf("%s: %w: %s: %s; nothing was read. No real workbook comes near this (Excel keeps at most 32,767 characters in a cell): check the file, or raise source.limits.%s",
+		p, sources.ErrLimit, where, e.Error(), opt)
 }

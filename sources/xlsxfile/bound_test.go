@@ -185,3 +185,32 @@ func TestValueAtBoundRead(t *testing.T) {
 		}
 	}
 }
+
+// A row and the sheet count shared strings at their length, however the
+// index is written.
+func TestSheetBoundRows(t *testing.T) {
+	lim := sources.Limits{MaxFieldBytes: 10, MaxRecordBytes: 25, MaxSheetBytes: 60}
+	lens := []int32{10, 3}
+	s := func(i string) string { return `<c t="s"><v>` + i + `</v></c>` }
+	row := func(n int, cells string) string { return `<row r="` + strings.Repeat("9", n) + `">` + cells + `</row>` }
+	sheet := func(rows ...string) string {
+		return `<worksheet><sheetData>` + strings.Join(rows, "") + `</sheetData></worksheet>`
+	}
+	for _, c := range []struct{ name, xml, want string }{
+		{"row at the bound", sheet(row(1, s("0")+s("0")+s("1")+`<c><v>12</v></c>`)), ""},
+		{"row over", sheet(row(1, s("0")+s("0")+s("1")+`<c><v>123</v></c>`)), "row 9 (its cells added up, each shared string at its length) holds more than 25 bytes (source.limits.max_record)"},
+		{"index as references", sheet(row(2, s("0")+s("&#48;")+s(" &#x30; "))), "row 99"},
+		{"rows add up", sheet(row(1, s("0")+s("0")), row(2, s("0")+s("0")), row(3, s("0")+s("0"))), ""},
+		{"sheet over", sheet(row(1, s("0")+s("0")), row(2, s("0")+s("0")), row(3, s("0")+s("0")), row(4, s("1"))), "the sheet (its cells added up to row 9999, each shared string at its length) holds more than 60 bytes (source.limits.max_sheet)"},
+		{"index out of range counts as written", sheet(row(1, s("7")+s("7"))), ""},
+	} {
+		br := sheetBoundReader(strings.NewReader(c.xml), lim, lens)
+		_, err := io.Copy(io.Discard, br)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+}

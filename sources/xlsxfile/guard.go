@@ -26,11 +26,12 @@ var ErrEncrypted = errors.New("encrypted workbook")
 // precheck looks at the file before excelize does: what kind of file it
 // is, and the sizes its zip directory declares (which archive/zip enforces
 // while unpacking, so a part cannot unpack to more than it declares).
-func precheck(p string, lim sources.Limits) (nStrings int, err error) {
-	return nStrings, precheckInto(p, lim, &nStrings)
+// It returns the length of each shared string.
+func precheck(p string, lim sources.Limits) (lens []int32, err error) {
+	return lens, precheckInto(p, lim, &lens)
 }
 
-func precheckInto(p string, lim sources.Limits, nStrings *int) error {
+func precheckInto(p string, lim sources.Limits, lens *[]int32) error {
 	f, fi, err := sources.OpenFile(p)
 	if err != nil {
 		return err
@@ -81,11 +82,11 @@ func precheckInto(p string, lim sources.Limits, nStrings *int) error {
 		}
 	}
 	if zf := find(zr, "xl/sharedStrings.xml"); zf != nil {
-		n, err := checkSharedStrings(p, zf, lim)
+		l, err := checkSharedStrings(p, zf, lim)
 		if err != nil {
 			return err
 		}
-		*nStrings = int(n)
+		*lens = l
 	}
 	return nil
 }
@@ -127,35 +128,37 @@ func find(zr *zip.Reader, name string) *zip.File {
 	return nil
 }
 
-// checkSharedStrings counts the table's entries in one streaming pass and
-// refuses a DTD.
-func checkSharedStrings(p string, zf *zip.File, lim sources.Limits) (int64, error) {
+// checkSharedStrings counts the table's entries in one streaming pass,
+// refuses a DTD and an entry longer than max_field, and returns each
+// entry's length.
+func checkSharedStrings(p string, zf *zip.File, lim sources.Limits) ([]int32, error) {
 	rc, err := zf.Open()
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w: shared strings: %v", p, ErrDamaged, err)
+		return nil, fmt.Errorf("%s: %w: shared strings: %v", p, ErrDamaged, err)
 	}
 	defer rc.Close()
-	d := xml.NewDecoder(newBoundReader(rc, lim.MaxFieldBytes, "si"))
+	br := sharedBoundReader(rc, lim)
+	d := xml.NewDecoder(br)
 	d.Strict = true
 	var count int64
 	for {
 		tok, err := d.RawToken()
 		if err == io.EOF {
-			return count, nil
+			return br.lens[:min(len(br.lens), int(count))], nil
 		}
 		if tooLong := (*errValueTooLong)(nil); errors.As(err, &tooLong) {
-			return count, limitError(p, "the shared-strings table", tooLong)
+			return nil, limitError(p, "the shared-strings table", tooLong)
 		}
 		if err != nil {
-			return count, fmt.Errorf("%s: %w: the shared-strings table is broken after %d entries (%v); open and re-save the workbook in Excel", p, ErrDamaged, count, err)
+			return nil, fmt.Errorf("%s: %w: the shared-strings table is broken after %d entries (%v); open and re-save the workbook in Excel", p, ErrDamaged, count, err)
 		}
 		switch t := tok.(type) {
 		case xml.Directive:
-			return count, fmt.Errorf("%s: %w: the shared-strings table holds a DTD or entity declaration, which leadsync refuses; re-save the workbook in Excel", p, ErrDamaged)
+			return nil, fmt.Errorf("%s: %w: the shared-strings table holds a DTD or entity declaration, which leadsync refuses; re-save the workbook in Excel", p, ErrDamaged)
 		case xml.StartElement:
 			if t.Name.Local == "si" {
 				if count++; count > lim.MaxSharedStrings {
-					return count, fmt.Errorf("%s: %w: more than %d shared strings (source.limits.max_shared_strings)", p, sources.ErrLimit, lim.MaxSharedStrings)
+					return nil, fmt.Errorf("%s: %w: more than %d shared strings (source.limits.max_shared_strings)", p, sources.ErrLimit, lim.MaxSharedStrings)
 				}
 			}
 		}
@@ -175,7 +178,10 @@ type sheetCheck struct {
 // truncated, corrupt (bad CRC, broken deflate) or DTD-bearing sheet would
 // otherwise lose its remaining rows without a word. It also checks that
 // every shared-string index is in the table.
-func checkSheet(p, sheet, part string, nStrings int, lim sources.Limits) (sheetCheck, error) {
+//
+// bound wraps the part's reader (sheetBoundReader: no value is held before
+// its size is known).
+func checkSheet(p, sheet, part string, nStrings int, bound func(io.Reader) io.Reader) (sheetCheck, error) {
 	var res sheetCheck
 	zr, err := zip.OpenReader(p)
 	if err != nil {
@@ -191,7 +197,7 @@ func checkSheet(p, sheet, part string, nStrings int, lim sources.Limits) (sheetC
 		return res, fmt.Errorf("%s: %w: sheet %q: %v", p, ErrDamaged, sheet, err)
 	}
 	defer rc.Close()
-	d := xml.NewDecoder(newBoundReader(rc, lim.MaxFieldBytes, "c"))
+	d := xml.NewDecoder(bound(rc))
 	d.Strict = true
 	good, cur := 0, 0
 	inRow, inV, sharedCell := false, false, false

@@ -72,7 +72,7 @@ func Open(path string, opts Options) (*Source, error) {
 		opts.HeaderRow = 1
 	}
 	opts.Limits = opts.Limits.WithDefaults()
-	nStrings, err := precheck(path, opts.Limits)
+	lens, err := precheck(path, opts.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func Open(path string, opts Options) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := open(path, f, opts, nStrings)
+	s, err := open(path, f, opts, lens)
 	if err != nil {
 		if s != nil && s.rows != nil {
 			s.rows.Close()
@@ -108,7 +108,7 @@ func openFile(path, tmpDir string, lim sources.Limits) (*excelize.File, error) {
 	return f, nil
 }
 
-func open(path string, f *excelize.File, opts Options, nStrings int) (*Source, error) {
+func open(path string, f *excelize.File, opts Options, lens []int32) (*Source, error) {
 	sheet, err := pickSheet(f.GetSheetList(), opts.Sheet)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -120,7 +120,8 @@ func open(path string, f *excelize.File, opts Options, nStrings int) (*Source, e
 	if err != nil {
 		return nil, err
 	}
-	if _, err := checkSheet(path, sheet, part, nStrings, opts.Limits); err != nil {
+	bound := func(r io.Reader) io.Reader { return sheetBoundReader(r, opts.Limits, lens) }
+	if _, err := checkSheet(path, sheet, part, len(lens), bound); err != nil {
 		return nil, err
 	}
 	s := &Source{path: path, file: f, sheet: sheet}
