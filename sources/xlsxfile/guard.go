@@ -26,12 +26,23 @@ var ErrEncrypted = errors.New("encrypted workbook")
 // precheck looks at the file before excelize does: what kind of file it
 // is, and the sizes its zip directory declares (which archive/zip enforces
 // while unpacking, so a part cannot unpack to more than it declares).
-// It returns the length of each shared string.
-func precheck(p string, lim sources.Limits) (lens []int32, err error) {
-	return lens, precheckInto(p, lim, &lens)
+// It returns the length of each shared string, and the size over which
+// excelize is to stream a sheet or the shared strings from a temp file.
+func precheck(p string, lim sources.Limits) (wb workbookInfo, err error) {
+	return wb, precheckInto(p, lim, &wb)
 }
 
-func precheckInto(p string, lim sources.Limits, lens *[]int32) error {
+// workbookInfo is what precheck learnt.
+type workbookInfo struct {
+	lens     []int32 // each shared string's length
+	xmlLimit int64   // excelize's UnzipXMLSizeLimit
+}
+
+// sharedInMemory is the most shared strings excelize may decode into
+// memory (about 400 bytes each); a larger table is streamed.
+const sharedInMemory = 150_000
+
+func precheckInto(p string, lim sources.Limits, wb *workbookInfo) error {
 	f, fi, err := sources.OpenFile(p)
 	if err != nil {
 		return err
@@ -86,7 +97,72 @@ func precheckInto(p string, lim sources.Limits, lens *[]int32) error {
 		if err != nil {
 			return err
 		}
-		*lens = l
+		wb.lens = l
+	}
+	if err := checkDecodedParts(p, zr, lim); err != nil {
+		return err
+	}
+	return inMemory(p, zr, lim, wb)
+}
+
+// checkDecodedParts counts the elements of the parts excelize decodes whole
+// into memory (a few hundred bytes each there, however short in the file:
+// 32 MiB of <xf/> took gigabytes).
+func checkDecodedParts(p string, zr *zip.Reader, lim sources.Limits) error {
+	buf := make([]byte, 32<<10)
+	for _, zf := range zr.File {
+		name := strings.ToLower(zf.Name)
+		if name != "xl/styles.xml" && name != "xl/workbook.xml" && name != "[content_types].xml" &&
+			name != "xl/_rels/workbook.xml.rels" && !strings.HasPrefix(name, "xl/theme/") {
+			continue
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			return fmt.Errorf("%s: %w: %s: %v", p, ErrDamaged, zf.Name, err)
+		}
+		var n int64
+		for {
+			k, err := rc.Read(buf)
+			n += int64(bytes.Count(buf[:k], []byte{'<'}) - bytes.Count(buf[:k], []byte("</")))
+			if n > lim.MaxPartElements {
+				rc.Close()
+				return fmt.Errorf("%s: %w: part %s holds more than %d XML elements (source.limits.max_part_elements); a real workbook's are far fewer", p, sources.ErrLimit, zf.Name, lim.MaxPartElements)
+			}
+			if err != nil {
+				break
+			}
+		}
+		rc.Close()
+	}
+	return nil
+}
+
+// inMemory picks excelize's UnzipXMLSizeLimit: parts up to it are held in
+// memory, larger sheets and shared strings go to temp files. A table of
+// many shared strings, or parts adding up past max_in_memory, streams more;
+// the other parts (styles, media, ...) are always held, and must fit.
+func inMemory(p string, zr *zip.Reader, lim sources.Limits, wb *workbookInfo) error {
+	wb.xmlLimit = min(lim.MaxPartBytes, 16<<20)
+	if zf := find(zr, "xl/sharedStrings.xml"); zf != nil && len(wb.lens) > sharedInMemory {
+		wb.xmlLimit = max(1, min(wb.xmlLimit, int64(zf.UncompressedSize64)-1))
+	}
+	held := func(limit int64) (n uint64) {
+		for _, zf := range zr.File {
+			name := strings.ToLower(zf.Name)
+			streamed := strings.HasPrefix(name, "xl/worksheets/sheet") || name == "xl/sharedstrings.xml"
+			if !streamed || zf.UncompressedSize64 <= uint64(limit) {
+				n += zf.UncompressedSize64
+			}
+		}
+		return n
+	}
+	if held(wb.xmlLimit) <= uint64(lim.MaxInMemoryBytes) {
+		return nil
+	}
+	wb.xmlLimit = min(wb.xmlLimit, 64<<10)
+	if n := held(wb.xmlLimit); n > uint64(lim.MaxInMemoryBytes) {
+		return fmt.Errorf("%s: %w: the parts held in memory (all but the sheets and shared strings) unpack to %s, more than %s (source.limits.max_in_memory); a real workbook's are far smaller",
+			p, sources.ErrLimit, sizeName(n), sizeName(uint64(lim.MaxInMemoryBytes)))
 	}
 	return nil
 }
