@@ -16,7 +16,9 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
 
 	"github.com/leadsync/leadsync/sources"
 )
@@ -95,7 +97,11 @@ func Parse(file string, src []byte, lookup func(string) (string, bool)) (*Doc, e
 	if err := checkShape(file, src); err != nil {
 		return nil, err
 	}
-	f, err := parser.ParseBytes(src, 0)
+	tokens := lexer.Tokenize(string(src))
+	if err := checkTokens(file, tokens); err != nil {
+		return nil, err
+	}
+	f, err := parser.Parse(tokens, 0)
 	if err != nil {
 		return nil, syntaxError(file, err)
 	}
@@ -243,6 +249,48 @@ func checkShape(file string, src []byte) error {
 					return Errors{{File: file, Line: line, Col: col, Msg: fmt.Sprintf("more than %d aliases (*name); a job file needs none", MaxAliases)}}
 				}
 			}
+		}
+	}
+	return nil
+}
+
+// checkTokens bounds nesting and aliases again, on the lexer's tokens,
+// before the parser sees them. checkShape guesses quotes from the bytes and
+// can be misled: in `a: b 'c` the quote is part of a plain scalar, yet
+// checkShape takes the rest of the file for a quoted string and counts
+// nothing in it. The lexer knows quotes, comments and block scalars
+// exactly (it is the parser's own), and lexing is linear, while parsing
+// is not: 30000 nested [ or "- " took the parser gigabytes.
+func checkTokens(file string, tokens token.Tokens) error {
+	flow, aliases := 0, 0
+	var block []int // column of each open block collection's entries
+	open := func(col int) {
+		for len(block) > 0 && block[len(block)-1] >= col {
+			block = block[:len(block)-1]
+		}
+		block = append(block, col)
+	}
+	for i, tk := range tokens {
+		switch tk.Type {
+		case token.SequenceStartType, token.MappingStartType:
+			flow++
+		case token.SequenceEndType, token.MappingEndType:
+			flow = max(flow-1, 0)
+		case token.SequenceEntryType:
+			if flow == 0 {
+				open(tk.Position.Column)
+			}
+		case token.MappingValueType:
+			if flow == 0 && i > 0 {
+				open(tokens[i-1].Position.Column) // the key's
+			}
+		case token.AliasType:
+			if aliases++; aliases > MaxAliases {
+				return Errors{{File: file, Line: tk.Position.Line, Col: tk.Position.Column, Msg: fmt.Sprintf("more than %d aliases (*name); a job file needs none", MaxAliases)}}
+			}
+		}
+		if flow+len(block) > MaxDepth {
+			return Errors{{File: file, Line: tk.Position.Line, Col: tk.Position.Column, Msg: fmt.Sprintf("nested more than %d levels deep; a job file needs a handful", MaxDepth)}}
 		}
 	}
 	return nil

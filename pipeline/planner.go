@@ -571,7 +571,7 @@ func (p *planner) record(e *entity, d Decision) error {
 	defer p.recordMu.Unlock()
 	cfg := p.cfg
 	for i, row := range e.rows {
-		if cfg.Done[row] {
+		if cfg.Done.Has(row) {
 			continue
 		}
 		o := state.Outcome{Row: row, Status: d.Status, Action: d.Action, VendorID: d.recordedID(), Entity: d.ID, Error: d.Reason}

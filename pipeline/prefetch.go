@@ -245,88 +245,169 @@ func (ix *index) find(keys []sinks.Key, own string) []sinks.Record {
 	return out
 }
 
+// planBatch entities are looked up in state at a time.
+const planBatch = 1024
+
 // plan checks state for every entity (no call), then decides whether
 // listing the vendor's records costs fewer calls than one find per
-// entity; when it does, it lists them into an index.
-func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan, error) {
-	pl := Plan{Entities: len(ents)}
-	obj := p.cfg.Sink.Object()
+// entity; when it does, it lists them into an index. It passes over the
+// grouped entities once for state and, when some need calls, once more
+// for their costs; what it learns of each is in g.facts for the writes.
+func (p *planner) plan(ctx context.Context, g *grouping, res *SyncResult, region string) (Plan, error) {
+	var pl Plan
 	scope := p.cfg.Sink.Scope()
-	var todo []*entity // entities that may need a call
-	known, err := p.knownUnchanged(ctx, ents)
+	facts, err := g.newFacts()
 	if err != nil {
 		return pl, err
 	}
-	for i, e := range ents {
-		id := known[i]
-		e.knownID = id
-		if id == "" {
-			ref, ok, err := p.cfg.Store.Refusal(ctx, scope, entityID(e))
-			if err != nil {
-				return pl, err
+	todo := 0 // entities that may need a call
+	batch := make([]*entity, 0, planBatch)
+	settle := func() error {
+		known, err := p.knownUnchanged(ctx, batch)
+		if err != nil {
+			return err
+		}
+		for i, e := range batch {
+			if err := p.settle(ctx, e, known[i], scope, &pl); err != nil {
+				return err
 			}
-			if ok && ref.ContentHash == ContentHash(e.fields) && strings.HasPrefix(ref.Reason, ambiguousMark) {
-				e.ambiguous = true // for the forecast only
-			} else if ok && ref.ContentHash == ContentHash(e.fields) && !p.cfg.Policy.RetryRejected {
-				e.refused = fmt.Sprintf("refused by the vendor in run %d, and unchanged since, so not sent again (run --retry-rejected to send it): %s", ref.RunID, ref.Reason)
-				pl.Refused++
-				continue
+			if e.todo {
+				todo++
 			}
-			e.wasRefused = ok
+			if err := facts.put(e); err != nil {
+				return err
+			}
 		}
-		switch {
-		case id != "":
-			pl.Known++
-			continue
-		case obj.CanFind && len(e.keys) > 0:
-			pl.NeedFind++
-		}
-		if left, err := p.leftUncertain(ctx, e); err != nil {
-			return pl, err
-		} else if left {
-			pl.Uncertain++
-			continue
-		}
-		todo = append(todo, e)
+		batch = batch[:0]
+		return nil
 	}
-	lookups := 0
-	listCalls := 0
-	lister, ok := sinks.As[sinks.Lister](p.cfg.Sink)
-	if ok && pl.NeedFind > 1 {
-		cost, err := lister.ListCost(ctx)
-		if err == nil && cost < pl.NeedFind {
-			// Every match key of the job is a find key: a record found by
-			// any of them (phone on Tiledesk, not only the schema's
-			// e-mail and lead_id) is a match.
-			ix := &index{byKey: map[string][]sinks.Record{}}
-			names, kinds := p.cfg.Mapping.KeyFields()
-			own, _ := sinks.As[sinks.OwnKeyer](p.cfg.Sink)
-			pages, err := lister.List(ctx, func(r sinks.Record) error {
-				for i, name := range names {
-					if key, ok := keys.Key(kinds[i], r.Fields[name], region); ok {
-						ix.byKey[key] = append(ix.byKey[key], r)
-					}
-				}
-				if own != nil {
-					if v := r.Fields[own.OwnKeyField()]; v != "" {
-						ix.byKey[ownPrefix+v] = append(ix.byKey[ownPrefix+v], r)
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				return pl, err
-			}
-			p.index = ix
-			pl.ListPages = pages
-			listCalls = cost + 1 // the count, then the pages
+	err = g.each(ctx, true, res, func(e *entity) error {
+		pl.Entities++
+		if batch = append(batch, e); len(batch) == planBatch {
+			return settle()
 		}
+		return nil
+	})
+	if err == nil {
+		err = settle()
+	}
+	if err == nil {
+		err = g.finish(facts)
+	}
+	if err != nil {
+		facts.Close()
+		return pl, err
+	}
+	listCalls, err := p.prefetch(ctx, &pl, region)
+	if err != nil {
+		return pl, err
+	}
+	if todo > 0 {
+		if err := p.costs(ctx, g, res, &pl); err != nil {
+			return pl, err
+		}
+	}
+	pl.Calls = listCalls + pl.Finds + pl.Writes + pl.Lookups
+	if _, checks := sinks.As[sinks.Checker](p.cfg.Sink); checks && p.cfg.Check != nil && pl.NeedsCalls() { // as Sync checks
+		pl.Check = 1
+		pl.Calls++
+	}
+	p.fixed = pl.Calls - pl.Finds - pl.Writes
+	return pl, nil
+}
+
+// settle decides what state alone says of an entity: unchanged (known is
+// its vendor id), refused before with this very content, left uncertain
+// by an earlier run; else it is todo, and may need calls.
+func (p *planner) settle(ctx context.Context, e *entity, known, scope string, pl *Plan) error {
+	e.knownID = known
+	if known != "" {
+		pl.Known++
+		return nil
+	}
+	ref, ok, err := p.cfg.Store.Refusal(ctx, scope, entityID(e))
+	if err != nil {
+		return err
+	}
+	if ok && ref.ContentHash == ContentHash(e.fields) && strings.HasPrefix(ref.Reason, ambiguousMark) {
+		e.ambiguous = true // for the forecast only
+	} else if ok && ref.ContentHash == ContentHash(e.fields) && !p.cfg.Policy.RetryRejected {
+		e.refused = fmt.Sprintf("refused by the vendor in run %d, and unchanged since, so not sent again (run --retry-rejected to send it): %s", ref.RunID, ref.Reason)
+		pl.Refused++
+		return nil
+	}
+	e.wasRefused = ok
+	if p.cfg.Sink.Object().CanFind && len(e.keys) > 0 {
+		pl.NeedFind++
+	}
+	left, err := p.leftUncertain(ctx, e)
+	if err != nil {
+		return err
+	}
+	if left {
+		pl.Uncertain++
+		return nil
+	}
+	e.todo = true
+	return nil
+}
+
+// prefetch lists the vendor's records into the index when that costs
+// fewer calls than the plan's finds, and returns the listing's calls.
+func (p *planner) prefetch(ctx context.Context, pl *Plan, region string) (int, error) {
+	lister, ok := sinks.As[sinks.Lister](p.cfg.Sink)
+	if !ok || pl.NeedFind <= 1 {
+		return 0, nil
+	}
+	cost, err := lister.ListCost(ctx)
+	if err != nil || cost >= pl.NeedFind {
+		return 0, nil
+	}
+	// Every match key of the job is a find key: a record found by any of
+	// them (phone on Tiledesk, not only the schema's e-mail and lead_id)
+	// is a match.
+	ix := &index{byKey: map[string][]sinks.Record{}}
+	names, kinds := p.cfg.Mapping.KeyFields()
+	own, _ := sinks.As[sinks.OwnKeyer](p.cfg.Sink)
+	pages, err := lister.List(ctx, func(r sinks.Record) error {
+		for i, name := range names {
+			if key, ok := keys.Key(kinds[i], r.Fields[name], region); ok {
+				ix.byKey[key] = append(ix.byKey[key], r)
+			}
+		}
+		if own != nil {
+			if v := r.Fields[own.OwnKeyField()]; v != "" {
+				ix.byKey[ownPrefix+v] = append(ix.byKey[ownPrefix+v], r)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	p.index = ix
+	pl.ListPages = pages
+	return cost + 1, nil // the count, then the pages
+}
+
+// costs forecasts the calls of every todo entity (a second pass), into
+// pl and the entities' facts.
+func (p *planner) costs(ctx context.Context, g *grouping, res *SyncResult, pl *Plan) error {
+	facts, err := g.newFacts()
+	if err != nil {
+		return err
 	}
 	lc, hasLookups := sinks.As[sinks.LookupCoster](p.cfg.Sink)
 	pr, prepares := sinks.As[sinks.Preparer](p.cfg.Sink)
 	names := map[string]int{} // writes naming each lookup
 	max := map[string]int{}
-	for _, e := range todo {
+	err = g.each(ctx, false, res, func(e *entity) error {
+		if err := g.facts.get(e); err != nil {
+			return err
+		}
+		if !e.todo {
+			return facts.put(e)
+		}
 		var before []sinks.Lookup
 		if hasLookups {
 			before = lc.Lookups(e.fields)
@@ -335,15 +416,15 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 			// The reads the first write would make, now: the costs
 			// depend on them.
 			if err := pr.Prepare(sinks.WithEntity(ctx, entityID(e)), e.fields); err != nil && (sinks.ClassOf(err) == sinks.Unauthorized || ctx.Err() != nil) {
-				return pl, err
+				return err
 			}
 		}
 		finds, writes, err := p.entityCost(ctx, e)
 		if err != nil {
-			return pl, err
+			return err
 		}
 		e.cost = finds + writes
-		lookups += finds
+		pl.Finds += finds
 		pl.Writes += writes
 		if hasLookups && (writes > 0 || prepares) {
 			seen := map[string]bool{}
@@ -355,6 +436,14 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 				}
 			}
 		}
+		return facts.put(e)
+	})
+	if err == nil {
+		err = g.finish(facts)
+	}
+	if err != nil {
+		facts.Close()
+		return err
 	}
 	for name, n := range names {
 		switch m := max[name]; {
@@ -366,14 +455,7 @@ func (p *planner) plan(ctx context.Context, ents []*entity, region string) (Plan
 			pl.Lookups += min(n, m)
 		}
 	}
-	pl.Finds = lookups
-	pl.Calls = listCalls + lookups + pl.Writes + pl.Lookups
-	if _, checks := sinks.As[sinks.Checker](p.cfg.Sink); checks && p.cfg.Check != nil && pl.NeedsCalls() { // as Sync checks
-		pl.Check = 1
-		pl.Calls++
-	}
-	p.fixed = pl.Calls - lookups - pl.Writes
-	return pl, nil
+	return nil
 }
 
 // leftUncertain reports an entity a single-call unfindable write left

@@ -154,7 +154,7 @@ type SyncConfig struct {
 	Concurrency int
 	Limit       int
 	// Done lists rows a resumed run already finished.
-	Done map[int]bool
+	Done *state.RowSet
 	// OnDecision, when set, hears every decision (from several goroutines).
 	OnDecision func(Decision)
 	// OnPlan, when set, hears the forecast before the first write.
@@ -232,6 +232,9 @@ type entity struct {
 	// the plan forecast for the entity.
 	ambiguous bool
 	cost      int
+	// todo: the plan found the entity may need calls (state does not
+	// settle it).
+	todo bool
 }
 
 // Sync reads the whole source, groups rows that share any match key into
@@ -292,18 +295,19 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 		res.Elapsed = time.Since(start)
 		return res, err
 	}
-	ents, err := readAndGroup(ctx, cfg, &res)
+	g, err := readAndGroup(ctx, cfg, &res)
 	if err != nil {
 		return res, err
 	}
+	defer g.Close()
 	if ctx.Err() != nil {
 		res.Interrupted = true
 		res.Elapsed = time.Since(start)
 		return res, nil
 	}
-	res.Entities = len(ents)
 
-	pl, err := p.plan(ctx, ents, cfg.Region)
+	pl, err := p.plan(ctx, g, &res, cfg.Region)
+	res.Entities = pl.Entities
 	if err != nil {
 		if sinks.ClassOf(err) == sinks.Unauthorized {
 			return res, sinks.Refused(sinks.SideSink, err)
@@ -387,20 +391,27 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 			}
 		}()
 	}
-dispatch:
-	for _, e := range ents {
+	errStop := errors.New("stop dispatching")
+	derr := g.each(wctx, false, &res, func(e *entity) error {
+		if err := g.facts.get(e); err != nil {
+			return err
+		}
 		select {
 		case <-ctx.Done():
 			res.Interrupted = true
-			break dispatch
+			return errStop
 		case <-wctx.Done():
-			break dispatch
+			return errStop
 		case work <- e:
 			rev.started.Add(int64(e.cost))
 		}
-	}
+		return nil
+	})
 	close(work)
 	wg.Wait()
+	if derr != nil && !errors.Is(derr, errStop) && wctx.Err() == nil {
+		fatal.CompareAndSwap(nil, &derr)
+	}
 	res.Forecast = rev.revise()
 	res.Elapsed = time.Since(start)
 	if f := fatal.Load(); f != nil {
@@ -492,142 +503,6 @@ func failureClass(err error) string {
 		return "unknown"
 	}
 	return err.Error()
-}
-
-// readAndGroup maps every row, rejects bad ones at once, and groups the
-// rest into entities by the union of their keys.
-func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) ([]*entity, error) {
-	type row struct {
-		lead mapping.Lead
-		raw  []string
-		keys []sinks.Key
-	}
-	var rows []row
-	parent := map[string]string{} // union-find over key strings
-	var find func(string) string
-	find = func(k string) string {
-		for parent[k] != k {
-			parent[k] = parent[parent[k]]
-			k = parent[k]
-		}
-		return k
-	}
-	ev := newEventKeyer(cfg)
-	_, err := readRows(ctx, cfg, true, 0, func(m mapped) error {
-		res.Rows++
-		rowErr := m.err
-		if rowErr == nil {
-			lead := m.lead
-			keys := cfg.Mapping.SinkKeys(lead)
-			if ev.fields != nil {
-				keys = ev.key(lead)
-				if len(keys) == 0 {
-					rowErr = &sources.RowError{Row: lead.Row, Raw: m.raw,
-						Err: fmt.Errorf("no event key: none of %s has a value, so this %s cannot be told from another", strings.Join(ev.fields, ", "), cfg.Sink.Object().Name)}
-				}
-			}
-			if names, _ := cfg.Mapping.KeyFields(); rowErr == nil && len(keys) == 0 && len(names) > 0 {
-				// Written, it could never be matched again: every run
-				// would create it anew.
-				rowErr = &sources.RowError{Row: lead.Row, Raw: m.raw,
-					Err: fmt.Errorf("no match key: none of %s has a value, so the row cannot be matched against existing records", strings.Join(names, ", "))}
-			}
-			if rowErr == nil {
-				rows = append(rows, row{lead: lead, raw: m.raw, keys: keys})
-				for _, k := range keys {
-					ks := k.Kind + ":" + k.Value
-					if _, ok := parent[ks]; !ok {
-						parent[ks] = ks
-					}
-				}
-				for i := 1; i < len(keys); i++ {
-					a, b := find(keys[0].Kind+":"+keys[0].Value), find(keys[i].Kind+":"+keys[i].Value)
-					if a != b {
-						parent[b] = a
-					}
-				}
-				return nil
-			}
-		}
-		if !cfg.Shard.OwnsRow(rowErr.Row) {
-			res.OtherShards++
-			return nil
-		}
-		if cfg.Done[rowErr.Row] {
-			res.Skipped++
-			return nil
-		}
-		res.Statuses[state.StatusRejected]++
-		return rejectRow(cfg, rowErr.Row, rowErr.Raw, rowErr.Column, rowErr.Err.Error())
-	})
-	if err != nil {
-		return nil, err
-	}
-
-	byRoot := map[string]*entity{}
-	var ents []*entity
-	for _, r := range rows {
-		var e *entity
-		if len(r.keys) > 0 {
-			root := find(r.keys[0].Kind + ":" + r.keys[0].Value)
-			e = byRoot[root]
-			if e == nil {
-				e = &entity{}
-				byRoot[root] = e
-				ents = append(ents, e)
-			} else if e.mergedOn == "" {
-				e.mergedOn = sharedKey(e.keys, r.keys)
-			}
-		} else {
-			e = &entity{}
-			ents = append(ents, e)
-		}
-		e.rows = append(e.rows, r.lead.Row)
-		e.leads = append(e.leads, r.lead)
-		e.raws = append(e.raws, r.raw)
-		e.keys = unionKeys(e.keys, r.keys)
-	}
-	names := cfg.Mapping.Fields()
-	kept := ents[:0]
-	for _, e := range ents {
-		owns := cfg.Shard.OwnsKeys(e.keys)
-		if len(e.keys) == 0 {
-			owns = cfg.Shard.OwnsRow(e.rows[0])
-		}
-		if !owns {
-			res.OtherShards += len(e.rows)
-			continue
-		}
-		all := true
-		for _, r := range e.rows {
-			all = all && cfg.Done[r]
-		}
-		if all && len(cfg.Done) > 0 {
-			res.Skipped += len(e.rows)
-			continue
-		}
-		e.fields = mergeFields(names, e.leads, cfg.Policy.Merge)
-		if missing := missingRequired(e); missing != "" {
-			// No row of the entity filled a required field.
-			for i, l := range e.leads {
-				if cfg.Done[l.Row] {
-					res.Skipped++
-					continue
-				}
-				col := l.MissingColumn
-				if col == "" {
-					col = missing
-				}
-				if err := rejectRow(cfg, l.Row, e.raws[i], col, "field "+missing+": "+mapping.ErrRequired.Error()); err != nil {
-					return nil, err
-				}
-				res.Statuses[state.StatusRejected]++
-			}
-			continue
-		}
-		kept = append(kept, e)
-	}
-	return kept, nil
 }
 
 // missingRequired names a required field that no row of the entity

@@ -75,7 +75,7 @@ func oldFile(t *testing.T) string {
 type answers struct {
 	Outcomes   []Outcome
 	Failed     []Outcome
-	Done       map[int]bool
+	Done       []int
 	Counts     Counts
 	IDs        []string
 	Other      []string
@@ -104,8 +104,9 @@ func ask(t *testing.T, s *Store, resume bool) answers {
 	must(err)
 	a.Failed, err = s.Outcomes(ctx, 2, StatusFailed)
 	must(err)
-	a.Done, err = s.DoneRows(ctx, 2)
+	done, err := s.DoneRows(ctx, 2)
 	must(err)
+	a.Done = done.Rows()
 	a.Counts, err = s.CountOutcomes(ctx, 2)
 	must(err)
 	a.IDs, err = s.LookupKeys(ctx, "v/contact@a", []string{"phone:+358401", "email:a@x.fi", "email:b@x.fi", "email:none"})
@@ -145,7 +146,7 @@ func TestMigrateOldFile(t *testing.T) {
 			{Row: 4, Status: "strange", Action: "odd-action"},
 		},
 		Failed:    []Outcome{{Row: 2, Status: "failed", Action: "update", VendorID: "102", Entity: "email:b@x.fi", Error: "timeout"}},
-		Done:      map[int]bool{1: true, 3: true, 4: true},
+		Done:      []int{1, 3, 4},
 		Counts:    Counts{"ok/unchanged": 1, "failed/update": 1, "rejected": 1, "strange/odd-action": 1},
 		IDs:       []string{"101", "102"},
 		Other:     []string{"L1"},
@@ -194,7 +195,7 @@ func TestMigrateOldFile(t *testing.T) {
 	if d := cmp.Diff(Entity{Scope: "v/contact@a", VendorID: "102", ContentHash: "0123456789abcdef", Fields: map[string]string{"email": "b@x.fi", "z": "", "a": "1\x002"}}, rec); d != "" {
 		t.Errorf("record (-want +got):\n%s", d)
 	}
-	if done, _ := s.DoneRows(context.Background(), 2); len(done) != 4 {
+	if done, _ := s.DoneRows(context.Background(), 2); done.Len() != 4 {
 		t.Errorf("done rows %v", done)
 	}
 	s.Close()

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -374,20 +375,21 @@ func (s *Store) Outcomes(ctx context.Context, runID int64, status string) ([]Out
 
 // DoneRows returns the rows of a run that already have a final outcome
 // (anything but failed), so a resumed run skips them.
-func (s *Store) DoneRows(ctx context.Context, runID int64) (map[int]bool, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT row FROM outcomes WHERE run_id=? AND status<>?`, runID, packWord(statusCodes, StatusFailed))
+func (s *Store) DoneRows(ctx context.Context, runID int64) (*RowSet, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT row FROM outcomes WHERE run_id=? AND status<>? ORDER BY row`, runID, packWord(statusCodes, StatusFailed))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	done := map[int]bool{}
+	done := &RowSet{}
 	for rows.Next() {
-		var r int
+		var r int32
 		if err := rows.Scan(&r); err != nil {
 			return nil, err
 		}
-		done[r] = true
+		done.rows = append(done.rows, r)
 	}
+	done.rows = slices.Compact(done.rows)
 	return done, rows.Err()
 }
 

@@ -116,8 +116,8 @@ func TestWriterOutcomesAndEntities(t *testing.T) {
 		t.Fatalf("rejected: %d, first %+v", len(rej), rej[0])
 	}
 	done, _ := s.DoneRows(ctx, r.ID)
-	if len(done) != 4000 {
-		t.Fatalf("done rows %d", len(done))
+	if done.Len() != 4000 || !done.Has(4001) || done.Has(4002) || done.Has(1) {
+		t.Fatalf("done rows %d", done.Len())
 	}
 	ids, _ := s.LookupKeys(ctx, "leaddesk/contact@x", []string{"email:a@b.fi", "phone:+358401234567", "phone:+000"})
 	if diff := cmp.Diff([]string{"1001"}, ids); diff != "" {

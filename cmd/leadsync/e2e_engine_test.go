@@ -93,3 +93,42 @@ func TestExportDryRun(t *testing.T) {
 		t.Fatalf("export %d lines:\n%s", got, b)
 	}
 }
+
+// A mirror job whose file has become empty (0 bytes, blank lines, or a
+// header only) deletes nothing: it says there were no rows and exits 0,
+// the diff plans no deletion, and every record stays at the vendor.
+func TestE2EMirrorEmptyFileDeletesNothing(t *testing.T) {
+	srv := tiledesktest.NewServer(tiledesktest.Options{TimeScale: 0.001})
+	defer srv.Close()
+	dir := t.TempDir()
+	job := writeFile(t, dir, "job.yaml", strings.Replace(tiledeskJob, "region: FI", "region: FI\nmirror: true", 1))
+	env := map[string]string{"TD_URL": srv.URL + "/v3", "TD_PROJECT": tiledesktest.TestProjectID, "TD_TOKEN": tiledesktest.TestToken}
+	writeFile(t, dir, "leads.csv", people(10))
+	if r := runApp(t, env, "run", "--quiet", job); r.code > 1 {
+		t.Fatalf("seeding run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	stored := len(srv.Leads())
+	header := strings.SplitN(people(1), "\n", 2)[0] + "\n"
+	for name, content := range map[string]string{"0 bytes": "", "blank lines": "\n\n\r\n", "header only": header} {
+		t.Run(name, func(t *testing.T) {
+			writeFile(t, dir, "leads.csv", content)
+			d := runApp(t, env, "diff", "--out", filepath.Join(dir, "plan-"+strings.ReplaceAll(name, " ", "-")), job)
+			if strings.Contains(d.stdout, "delete ") && !strings.Contains(d.stdout, "delete     0") {
+				t.Fatalf("the diff plans deletions:\n%s%s", d.stdout, d.stderr)
+			}
+			r := runApp(t, env, "run", job)
+			if r.code != 0 || !strings.Contains(r.stdout+r.stderr, "no rows") {
+				t.Fatalf("run: exit %d, want 0 and a no-rows line\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			deleted := 0
+			for _, l := range srv.Leads() {
+				if l.Deleted() {
+					deleted++
+				}
+			}
+			if deleted != 0 || len(srv.Leads()) != stored {
+				t.Fatalf("%d of %d records deleted (%d stored)", deleted, stored, len(srv.Leads()))
+			}
+		})
+	}
+}

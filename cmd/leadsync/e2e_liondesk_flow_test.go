@@ -371,6 +371,36 @@ func TestE2ELionDeskContactsUnderFaults(t *testing.T) {
 	if w := srv.Core().Stats().TotalWrites() - before; w != 0 || r.code != 0 {
 		t.Fatalf("verify run: exit %d, %d writes\n%s%s", r.code, w, r.stdout, r.stderr)
 	}
+	// reconcile compares as the vendor means too: the seeded "VIP, Buyer"
+	// against the file's "VIP,Buyer" is present, not differs.
+	srv.Core().Configure(emulator.Options{TimeScale: 0.001})
+	out := filepath.Join(dir, "reconcile")
+	r = runApp(t, env, "reconcile", "--out", out, job)
+	b2, err := os.ReadFile(filepath.Join(out, "reconcile.json"))
+	if err != nil {
+		t.Fatalf("reconcile: exit %d: %v\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	var rec struct {
+		Entities []struct {
+			Action  string `json:"action"`
+			Changes []struct {
+				Field string `json:"field"`
+			} `json:"changes"`
+		} `json:"entities"`
+	}
+	if err := json.Unmarshal(b2, &rec); err != nil {
+		t.Fatal(err)
+	}
+	verdicts := map[string]int{}
+	for _, e := range rec.Entities {
+		verdicts[e.Action]++
+		if e.Action == "differs" {
+			t.Errorf("reconcile: differs on %+v", e.Changes)
+		}
+	}
+	if r.code != 0 || verdicts["present"] != n {
+		t.Fatalf("reconcile: exit %d, verdicts %v (want %d present)\n%s%s", r.code, verdicts, n, r.stdout, r.stderr)
+	}
 }
 
 // A lead LionDesk cannot route is rejected before anything is written,

@@ -414,7 +414,7 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 		}
 	}()
 	out = runOutcome{budget: conn.desc}
-	var done map[int]bool
+	var done *state.RowSet
 	var settled map[string]int // entities settled before this resume: the summary counts the whole run
 	if rs.resumed {
 		if done, err = rs.store.DoneRows(ctx, rs.run.ID); err != nil {

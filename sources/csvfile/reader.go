@@ -189,10 +189,17 @@ func (rr *recordReader) tooLong() error {
 }
 
 // recoverLine consumes the first line of the failed record, recovers its
-// cells, and returns the error with them.
+// cells, and returns the error with them. The parse may have failed before
+// the whole line was read (a quote closed in the wrong place near the start
+// of a long line), so the line is read to its end first: up to maxRecord
+// bytes are held for the cells, and the rest of a longer line is skipped.
 func (rr *recordReader) recoverLine(pe *parseError) error {
 	data := rr.buf[rr.start:rr.end]
 	i := bytes.IndexByte(data, '\n')
+	for i < 0 && len(data) <= rr.maxRecord && rr.fill() {
+		data = rr.buf[rr.start:rr.end]
+		i = bytes.IndexByte(data, '\n')
+	}
 	lineLen := len(data)
 	if i >= 0 {
 		lineLen = i + 1
@@ -206,6 +213,12 @@ func (rr *recordReader) recoverLine(pe *parseError) error {
 		pe.raw = []string{string(text)}
 	}
 	rr.start += lineLen
+	if i < 0 && !rr.eof {
+		// Longer than maxRecord. A read error while skipping is kept in
+		// rr.rerr and returned by the next call.
+		_ = rr.skipLine()
+		return pe
+	}
 	rr.line++
 	return pe
 }
@@ -289,6 +302,8 @@ func (rr *recordReader) parse(data []byte, eof, lazy bool) (n, lines int, err er
 					return i + 2, lines + 1, rr.finish()
 				case c == '\r' && i+1 == len(data) && !eof:
 					return 0, 0, errNeedMore
+				case !eof && len(data)-i < len(comma) && bytes.HasPrefix(comma, data[i:]):
+					return 0, 0, errNeedMore // a multi-byte delimiter cut by the read
 				case lazy:
 					rr.rec = append(rr.rec, '"')
 					continue

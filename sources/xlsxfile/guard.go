@@ -13,6 +13,8 @@ import (
 	"strings"
 	"unicode/utf16"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/leadsync/leadsync/sources"
 )
 
@@ -275,7 +277,7 @@ func checkSheet(p, sheet, part string, nStrings int, bound func(io.Reader) io.Re
 	defer rc.Close()
 	d := xml.NewDecoder(bound(rc))
 	d.Strict = true
-	good, cur := 0, 0
+	good, cur, col := 0, 0, 0 // col: the column of the row's last cell
 	inRow, inV, sharedCell := false, false, false
 	cellRef := ""
 	damaged := func(why string) error {
@@ -299,7 +301,7 @@ func checkSheet(p, sheet, part string, nStrings int, bound func(io.Reader) io.Re
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "row":
-				inRow = true
+				inRow, col = true, 0
 				cur++
 				for _, a := range t.Attr {
 					if a.Name.Local == "r" {
@@ -319,6 +321,9 @@ func checkSheet(p, sheet, part string, nStrings int, bound func(io.Reader) io.Re
 					case "r":
 						cellRef = a.Value
 					}
+				}
+				if err := checkCellOrder(inRow, cur, cellRef, &col); err != "" {
+					return res, damaged(err)
 				}
 			case "v":
 				inV = true
@@ -347,6 +352,35 @@ func checkSheet(p, sheet, part string, nStrings int, bound func(io.Reader) io.Re
 		}
 	}
 	return res, damaged("the sheet's XML ends before </worksheet>: the file is truncated")
+}
+
+// checkCellOrder checks a cell's reference against its row: excelize
+// places a cell by its position among the row's cells once a cell comes
+// left of its predecessor, so cells out of order (B2 before A2) or twice
+// (B2, B2) would shift values into the wrong columns without a word; and a
+// reference to another row (A7 inside row 3) is read as row 3. Excel
+// writes neither. A cell without a reference is the one right of the
+// previous; a reference excelize cannot read is left to it.
+func checkCellOrder(inRow bool, row int, ref string, col *int) string {
+	if !inRow {
+		return ""
+	}
+	*col++
+	if ref == "" {
+		return ""
+	}
+	c, r, err := excelize.CellNameToCoordinates(ref)
+	if err != nil {
+		return ""
+	}
+	if r != row {
+		return fmt.Sprintf("cell %s is inside row %d", ref, row)
+	}
+	if c < *col {
+		return fmt.Sprintf("cell %s comes after cell %s%d, not right of it", ref, columnLetter(*col-2), row)
+	}
+	*col = c
+	return ""
 }
 
 // sheetPart finds the zip part of a sheet through the workbook and its

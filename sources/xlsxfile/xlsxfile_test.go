@@ -3,9 +3,11 @@ package xlsxfile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -300,5 +302,51 @@ func TestBareExcelizeLosesDigits(t *testing.T) {
 	}
 	if got := cells[1:5]; !cmp.Equal(got, []string{"3.584012346E+11", "00120", "01-15-24", "15.01.2024 13:45:30"}) {
 		t.Errorf("bare excelize now reads %q", got)
+	}
+}
+
+// TestCellsOutOfPlaceAreDamaged: excelize puts a cell that comes left of
+// its predecessor (or repeats it) by its position in the row, and a cell
+// referring to another row into the row it is in, so each of these sheets
+// read a wrong value into a column without a word ("y", which is A2's,
+// as column C). They are refused as damaged; refs in order, and cells
+// without refs, still read.
+func TestCellsOutOfPlaceAreDamaged(t *testing.T) {
+	cell := func(ref, v string) string {
+		if ref != "" {
+			ref = ` r="` + ref + `"`
+		}
+		return `<c` + ref + ` t="inlineStr"><is><t>` + v + `</t></is></c>`
+	}
+	sheet := func(row2 string) string {
+		return `<worksheet><sheetData><row r="1">` + cell("A1", "a") + cell("B1", "b") + cell("C1", "c") + `</row><row r="2">` + row2 + `</row></sheetData></worksheet>`
+	}
+	for _, tc := range []struct {
+		row2, want string // want: the values, or the damage named
+	}{
+		{cell("B2", "x") + cell("A2", "y"), "cell A2 comes after cell B2"},
+		{cell("B2", "x") + cell("B2", "y"), "cell B2 comes after cell B2"},
+		{cell("A2", "x") + cell("", "y") + cell("B2", "z"), "cell B2 comes after cell B2"},
+		{cell("A7", "x"), "cell A7 is inside row 2"},
+		{cell("A2", "x") + cell("C2", "z"), "[x  z]"},
+		{cell("", "x") + cell("", "y") + cell("C2", "z"), "[x y z]"},
+	} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "in.xlsx")
+		if err := os.WriteFile(path, fuzzWorkbook(sheet(tc.row2)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(path, Options{TmpDir: filepath.Join(dir, "tmp")})
+		got := ""
+		if err == nil {
+			rec, err := s.Next(context.Background())
+			got = fmt.Sprint(rec.Values, err)
+			s.Close()
+		} else if errors.Is(err, ErrDamaged) {
+			got = err.Error()
+		}
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("row 2 %s: got %s, want %s", tc.row2, got, tc.want)
+		}
 	}
 }

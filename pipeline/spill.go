@@ -1,0 +1,546 @@
+package pipeline
+
+import (
+	"bufio"
+	"cmp"
+	"container/heap"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/leadsync/leadsync/mapping"
+	"github.com/leadsync/leadsync/sinks"
+)
+
+// A spill holds a vendor run's mapped rows on disk while they are grouped
+// and planned, so the run's memory does not grow with the file: the rows
+// are written once to a file, their keys are sorted externally (chunks
+// of edgeChunk edges, merged), and the grouping keeps one int32 per row
+// (its union-find parent) plus 8 bytes per row merged into another.
+//
+// The spill lives in a folder of its own beside the state file, locked
+// with flock while the run uses it; a folder left by a killed run is
+// removed by the next run that finds it unlocked.
+type spill struct {
+	dir  string
+	lock *os.File
+
+	data *os.File // the rows' records, one after another
+	dw   *bufio.Writer
+	off  int64
+	offs *os.File // each row's record offset, 8 bytes per row
+	ow   *bufio.Writer
+
+	seeds [2]maphash.Seed
+	chunk int    // edges sorted in memory at a time
+	edges []edge // the current chunk
+	runs  []string
+	buf   []byte
+
+	parent  []int32 // union-find over rows; after group, each row's root
+	members []pair  // rows merged into another row, by root then row
+}
+
+// edge says a row holds a key (by its 128-bit hash).
+type edge struct {
+	h1, h2 uint64
+	row    int32
+}
+
+type pair struct{ root, row int32 }
+
+// edgeChunk edges are sorted in memory at a time (24 bytes each).
+const edgeChunk = 1 << 19
+
+const spillPrefix = ".spill-"
+
+// newSpill makes a spill folder in dir named after base (the state
+// file's name), first removing the unlocked folders of killed runs.
+func newSpill(dir, base string) (*spill, error) {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	removeStaleSpills(dir, base)
+	d, err := os.MkdirTemp(dir, base+spillPrefix)
+	if err != nil && dir != os.TempDir() {
+		// A folder leadsync may read but not write (a dry run beside a
+		// read-only state file): the system's temporary folder.
+		d, err = os.MkdirTemp("", base+spillPrefix)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("spill: %w", err)
+	}
+	s := &spill{dir: d, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, chunk: edgeChunk}
+	if s.lock, err = os.Create(filepath.Join(d, "lock")); err == nil {
+		err = syscall.Flock(int(s.lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	}
+	if err == nil {
+		s.data, err = os.Create(filepath.Join(d, "rows"))
+	}
+	if err == nil {
+		s.offs, err = os.Create(filepath.Join(d, "offsets"))
+	}
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("spill: %w", err)
+	}
+	s.dw = bufio.NewWriterSize(s.data, 1<<16)
+	s.ow = bufio.NewWriterSize(s.offs, 1<<14)
+	return s, nil
+}
+
+// removeStaleSpills removes the spill folders of base in dir that no
+// process holds (their run was killed).
+func removeStaleSpills(dir, base string) {
+	old, _ := filepath.Glob(filepath.Join(dir, base+spillPrefix+"*"))
+	for _, d := range old {
+		f, err := os.Open(filepath.Join(d, "lock"))
+		if err != nil {
+			continue
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			os.RemoveAll(d)
+		}
+		f.Close()
+	}
+}
+
+// Close removes the spill.
+func (s *spill) Close() error {
+	for _, f := range []*os.File{s.data, s.offs} {
+		if f != nil {
+			f.Close()
+		}
+	}
+	err := os.RemoveAll(s.dir)
+	if s.lock != nil {
+		s.lock.Close()
+	}
+	return err
+}
+
+// rows is the number of rows added.
+func (s *spill) rows() int { return len(s.parent) }
+
+// add spills one row: its record, and an edge per key.
+func (s *spill) add(lead mapping.Lead, raw []string, keys []sinks.Key) error {
+	seq := int32(len(s.parent))
+	if len(s.parent) == 1<<31-1 {
+		return errors.New("spill: more than 2^31 rows")
+	}
+	s.parent = append(s.parent, seq)
+	b := encodeRow(s.buf[:0], lead, raw, keys)
+	s.buf = b
+	var hdr [binary.MaxVarintLen64]byte
+	n := binary.PutUvarint(hdr[:], uint64(len(b)))
+	var off [8]byte
+	binary.LittleEndian.PutUint64(off[:], uint64(s.off))
+	if _, err := s.ow.Write(off[:]); err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	s.dw.Write(hdr[:n])
+	if _, err := s.dw.Write(b); err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	s.off += int64(n + len(b))
+	if s.edges == nil {
+		s.edges = make([]edge, 0, s.chunk) // one chunk's memory, never more
+	}
+	for _, k := range keys {
+		ks := k.Kind + ":" + k.Value
+		s.edges = append(s.edges, edge{maphash.String(s.seeds[0], ks), maphash.String(s.seeds[1], ks), seq})
+	}
+	if len(s.edges) >= s.chunk {
+		return s.flushEdges()
+	}
+	return nil
+}
+
+func cmpEdge(a, b edge) int {
+	if c := cmp.Compare(a.h1, b.h1); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.h2, b.h2); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.row, b.row)
+}
+
+// flushEdges sorts the chunk and writes it as a run.
+func (s *spill) flushEdges() error {
+	slices.SortFunc(s.edges, cmpEdge)
+	name := filepath.Join(s.dir, fmt.Sprintf("edges-%d", len(s.runs)))
+	f, err := os.Create(name)
+	if err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	w := bufio.NewWriterSize(f, 1<<16)
+	var b [20]byte
+	for _, e := range s.edges {
+		binary.LittleEndian.PutUint64(b[0:], e.h1)
+		binary.LittleEndian.PutUint64(b[8:], e.h2)
+		binary.LittleEndian.PutUint32(b[16:], uint32(e.row))
+		w.Write(b[:])
+	}
+	err = w.Flush()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	s.runs = append(s.runs, name)
+	s.edges = s.edges[:0]
+	return nil
+}
+
+func (s *spill) find(x int32) int32 {
+	for s.parent[x] != x {
+		s.parent[x] = s.parent[s.parent[x]]
+		x = s.parent[x]
+	}
+	return x
+}
+
+// union joins two rows' groups; a group's root is its first row.
+func (s *spill) union(a, b int32) {
+	ra, rb := s.find(a), s.find(b)
+	switch {
+	case ra < rb:
+		s.parent[rb] = ra
+	case rb < ra:
+		s.parent[ra] = rb
+	}
+}
+
+// group finishes writing and joins the rows that share a key: after it,
+// parent holds each row's root (its group's first row) and members the
+// rows merged into a root.
+func (s *spill) group() error {
+	if err := s.dw.Flush(); err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	if err := s.ow.Flush(); err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	same := func(a, b edge) bool { return a.h1 == b.h1 && a.h2 == b.h2 }
+	var prev edge
+	first := true
+	visit := func(e edge) {
+		if !first && same(prev, e) {
+			s.union(prev.row, e.row)
+		}
+		prev, first = e, false
+	}
+	if len(s.runs) == 0 {
+		slices.SortFunc(s.edges, cmpEdge)
+		for _, e := range s.edges {
+			visit(e)
+		}
+	} else {
+		if len(s.edges) > 0 {
+			if err := s.flushEdges(); err != nil {
+				return err
+			}
+		}
+		if err := s.mergeRuns(visit); err != nil {
+			return err
+		}
+	}
+	s.edges = nil
+	for i := range s.parent {
+		r := s.find(int32(i))
+		s.parent[i] = r
+		if r != int32(i) {
+			s.members = append(s.members, pair{r, int32(i)})
+		}
+	}
+	slices.SortFunc(s.members, func(a, b pair) int {
+		if c := cmp.Compare(a.root, b.root); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.row, b.row)
+	})
+	return nil
+}
+
+// runReader reads one sorted run of edges.
+type runReader struct {
+	r   *bufio.Reader
+	f   *os.File
+	cur edge
+}
+
+func (r *runReader) next() (bool, error) {
+	var b [20]byte
+	if _, err := io.ReadFull(r.r, b[:]); err != nil {
+		if err == io.EOF {
+			return false, nil
+		}
+		return false, fmt.Errorf("spill: %w", err)
+	}
+	r.cur = edge{binary.LittleEndian.Uint64(b[0:]), binary.LittleEndian.Uint64(b[8:]), int32(binary.LittleEndian.Uint32(b[16:]))}
+	return true, nil
+}
+
+type runHeap []*runReader
+
+func (h runHeap) Len() int           { return len(h) }
+func (h runHeap) Less(i, j int) bool { return cmpEdge(h[i].cur, h[j].cur) < 0 }
+func (h runHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *runHeap) Push(x any)        { *h = append(*h, x.(*runReader)) }
+func (h *runHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// mergeRuns visits every edge of every run in order.
+func (s *spill) mergeRuns(visit func(edge)) error {
+	var h runHeap
+	defer func() {
+		for _, r := range h {
+			r.f.Close()
+		}
+	}()
+	for _, name := range s.runs {
+		f, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("spill: %w", err)
+		}
+		r := &runReader{r: bufio.NewReaderSize(f, 1<<15), f: f}
+		ok, err := r.next()
+		if err != nil {
+			f.Close()
+			return err
+		}
+		if !ok {
+			f.Close()
+			continue
+		}
+		h = append(h, r)
+	}
+	heap.Init(&h)
+	for h.Len() > 0 {
+		r := h[0]
+		visit(r.cur)
+		ok, err := r.next()
+		if err != nil {
+			return err
+		}
+		if ok {
+			heap.Fix(&h, 0)
+		} else {
+			r.f.Close()
+			heap.Pop(&h)
+		}
+	}
+	return nil
+}
+
+// spilled is one row read back.
+type spilled struct {
+	lead mapping.Lead
+	raw  []string
+	keys []sinks.Key
+}
+
+// scan visits each group once, in the order of its first row, with the
+// group's rows in file order.
+func (s *spill) scan(fn func(rows []spilled) error) error {
+	f, err := os.Open(s.data.Name())
+	if err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<16)
+	var buf []byte
+	m := 0 // next pair in members
+	group := make([]spilled, 0, 4)
+	for i := range s.parent {
+		n, err := binary.ReadUvarint(r)
+		if err != nil {
+			return fmt.Errorf("spill: row %d: %w", i, err)
+		}
+		if s.parent[i] != int32(i) {
+			// Merged into an earlier row: read with its group.
+			if _, err := r.Discard(int(n)); err != nil {
+				return fmt.Errorf("spill: %w", err)
+			}
+			continue
+		}
+		buf = slices.Grow(buf[:0], int(n))[:n]
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return fmt.Errorf("spill: %w", err)
+		}
+		one, err := decodeRow(buf)
+		if err != nil {
+			return err
+		}
+		group = append(group[:0], one)
+		for ; m < len(s.members) && s.members[m].root == int32(i); m++ {
+			row, err := s.readAt(f, s.members[m].row)
+			if err != nil {
+				return err
+			}
+			group = append(group, row)
+		}
+		if err := fn(group); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readAt reads one row's record by its number.
+func (s *spill) readAt(f *os.File, row int32) (spilled, error) {
+	var b [8]byte
+	if _, err := s.offs.ReadAt(b[:], int64(row)*8); err != nil {
+		return spilled{}, fmt.Errorf("spill: offset of row %d: %w", row, err)
+	}
+	off := int64(binary.LittleEndian.Uint64(b[:]))
+	var hdr [binary.MaxVarintLen64]byte
+	n, err := f.ReadAt(hdr[:], off)
+	if err != nil && (err != io.EOF || n == 0) {
+		return spilled{}, fmt.Errorf("spill: %w", err)
+	}
+	size, w := binary.Uvarint(hdr[:n])
+	if w <= 0 {
+		return spilled{}, fmt.Errorf("spill: a damaged record at %d", off)
+	}
+	rec := make([]byte, size)
+	if _, err := f.ReadAt(rec, off+int64(w)); err != nil {
+		return spilled{}, fmt.Errorf("spill: %w", err)
+	}
+	return decodeRow(rec)
+}
+
+func putString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func putStrings(b []byte, ss []string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(ss)))
+	for _, s := range ss {
+		b = putString(b, s)
+	}
+	return b
+}
+
+// encodeRow appends a row's record: what grouping, planning and the
+// reports need of it.
+func encodeRow(b []byte, lead mapping.Lead, raw []string, keys []sinks.Key) []byte {
+	b = binary.AppendUvarint(b, uint64(lead.Row))
+	b = putStrings(b, lead.Values)
+	b = putStrings(b, lead.Keys)
+	b = putStrings(b, lead.Missing)
+	b = putString(b, lead.MissingColumn)
+	b = putStrings(b, raw)
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	for _, k := range keys {
+		b = putString(b, k.Field)
+		b = putString(b, k.Kind)
+		b = putString(b, k.Value)
+	}
+	return b
+}
+
+// rowDecoder reads a record; the first error sticks.
+type rowDecoder struct {
+	b   []byte
+	err error
+}
+
+func (d *rowDecoder) uvarint() int {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = errors.New("spill: a damaged record")
+		return 0
+	}
+	d.b = d.b[n:]
+	return int(v)
+}
+
+func (d *rowDecoder) str() string {
+	n := d.uvarint()
+	if d.err != nil || n > len(d.b) {
+		d.err = errors.New("spill: a damaged record")
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+// strs reads a list; empty lists read as nil, as mapping leaves them.
+func (d *rowDecoder) strs() []string {
+	n := d.uvarint()
+	if n == 0 || d.err != nil || n > len(d.b) {
+		if n > len(d.b) {
+			d.err = errors.New("spill: a damaged record")
+		}
+		return nil
+	}
+	// One allocation for the list's text.
+	out := make([]string, n)
+	var sb strings.Builder
+	lens := make([]int, n)
+	rest := d.b
+	total := 0
+	for i := range n {
+		l, w := binary.Uvarint(rest)
+		if w <= 0 || int(l) > len(rest)-w {
+			d.err = errors.New("spill: a damaged record")
+			return nil
+		}
+		lens[i] = int(l)
+		total += int(l)
+		rest = rest[w+int(l):]
+	}
+	sb.Grow(total)
+	for i := range n {
+		_, w := binary.Uvarint(d.b)
+		sb.Write(d.b[w : w+lens[i]])
+		d.b = d.b[w+lens[i]:]
+	}
+	all := sb.String()
+	pos := 0
+	for i, l := range lens {
+		out[i] = all[pos : pos+l]
+		pos += l
+	}
+	return out
+}
+
+func decodeRow(b []byte) (spilled, error) {
+	d := &rowDecoder{b: b}
+	var r spilled
+	r.lead.Row = d.uvarint()
+	r.lead.Values = d.strs()
+	r.lead.Keys = d.strs()
+	r.lead.Missing = d.strs()
+	r.lead.MissingColumn = d.str()
+	r.raw = d.strs()
+	if n := d.uvarint(); n > 0 && d.err == nil {
+		r.keys = make([]sinks.Key, n)
+		for i := range r.keys {
+			r.keys[i] = sinks.Key{Field: d.str(), Kind: d.str(), Value: d.str()}
+		}
+	}
+	if d.err != nil {
+		return spilled{}, d.err
+	}
+	return r, nil
+}
