@@ -688,7 +688,7 @@ func addHugeValueCases(add func(hostile)) {
 			io.WriteString(w, run)
 		}
 		io.WriteString(w, `</is></c>`)
-	}))), exit: 2, want: []string{"in.xlsx", `cell A2 (row 2, column A)`, "max_field"}, written: -1})
+	}))), exit: 2, want: []string{"in.xlsx", `cell C2 (row 2, column C)`, "max_field"}, written: -1})
 	add(hostile{name: "xlsx 250 MB shared string", setup: xlsxCase(hugeBook(hugeSheet(1, shared(func(int) int { return 0 })), hugeSST(250_000_000))),
 		exit: 2, want: []string{"in.xlsx", "shared string 0", "max_field"}, written: -1})
 	add(hostile{name: "xlsx cell at the bound", setup: xlsxCase(hugeBook(hugeSheet(3, inline(1<<20)))), exit: 0, written: 3})
