@@ -224,10 +224,10 @@ func checkSharedStrings(p string, zf *zip.File, lim sources.Limits) ([]int32, er
 		if err == io.EOF {
 			return br.lens[:min(len(br.lens), int(count))], nil
 		}
-		if tooLong := (*errValueTooLong)(nil); errors.As(err, &tooLong) {
-			return nil, limitError(p, "the shared-strings table", tooLong)
-		}
 		if err != nil {
+			if tooLong := (*errValueTooLong)(nil); errors.As(err, &tooLong) {
+				return nil, limitError(p, "the shared-strings table", tooLong)
+			}
 			return nil, fmt.Errorf("%s: %w: the shared-strings table is broken after %d entries (%v); open and re-save the workbook in Excel", p, ErrDamaged, count, err)
 		}
 		switch t := tok.(type) {
@@ -289,10 +289,10 @@ func checkSheet(p, sheet, part string, nStrings int, bound func(io.Reader) io.Re
 		if err == io.EOF {
 			break
 		}
-		if tooLong := (*errValueTooLong)(nil); errors.As(err, &tooLong) {
-			return res, limitError(p, fmt.Sprintf("sheet %q", sheet), tooLong)
-		}
 		if err != nil {
+			if tooLong := (*errValueTooLong)(nil); errors.As(err, &tooLong) {
+				return res, limitError(p, fmt.Sprintf("sheet %q", sheet), tooLong)
+			}
 			return res, damaged(err.Error())
 		}
 		switch t := tok.(type) {
