@@ -49,9 +49,11 @@ var ErrLedger = errors.New("budget ledger")
 type FileLedger struct {
 	f    *os.File
 	path string
-	seq  uint64
-	tag  uint32 // this process's random tag: ids are tag<<32 | seq
-	buf  []byte
+	seq  uint64 // starts at random, so ids of equal pids in two pid namespaces differ
+	tag  uint32 // this process's id: ids are pid<<32 | seq
+	buf  []byte // read's buffer
+	wbuf []byte // write's buffer
+	size int64  // the file's size as last read or written (under the lock)
 }
 
 // fileLedgerMagic starts a ledger file; a file without it is started over.
@@ -75,12 +77,46 @@ func OpenFileLedger(dir, key string) (*FileLedger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrLedger, err)
 	}
-	var tag [4]byte
-	if _, err := rand.Read(tag[:]); err != nil {
+	var seq [4]byte
+	if _, err := rand.Read(seq[:]); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%w: %v", ErrLedger, err)
 	}
-	return &FileLedger{f: f, path: path, tag: binary.BigEndian.Uint32(tag[:])}, nil
+	return &FileLedger{f: f, path: path, tag: uint32(os.Getpid()), seq: uint64(binary.BigEndian.Uint32(seq[:]))}, nil
+}
+
+// ownerGone reports whether the process that sent call id has ended: its
+// calls in flight will never be answered. Only a certain absence counts
+// (another user's process, or one of another pid namespace that happens
+// to be visible, is taken as alive).
+func ownerGone(id uint64) bool {
+	pid := int(id >> 32)
+	if pid <= 0 {
+		return false
+	}
+	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+}
+
+// settleGone moves the calls in flight (ahead of t) of sharers that
+// ended to t: the vendor counted them when they arrived, at t at the
+// latest, so they keep their places for one window from t, not for
+// MaxInFlight. A resumed run after a kill waits a window, not minutes.
+func (l *FileLedger) settleGone(es []ledgerEntry, t int64) {
+	gone := map[uint64]bool{}
+	for i, e := range es {
+		owner := e.id >> 32
+		if e.at <= t || uint32(owner) == l.tag {
+			continue
+		}
+		dead, seen := gone[owner]
+		if !seen {
+			dead = ownerGone(e.id)
+			gone[owner] = dead
+		}
+		if dead {
+			es[i].at = t
+		}
+	}
 }
 
 // LedgerName is the file (or Redis key) name for a credential key.
@@ -91,7 +127,8 @@ func LedgerName(key string) string {
 // MaxInFlight is how long a call without an answer holds its place in a
 // shared window: longer than any call's timeout, so a call in flight is
 // never forgotten, while the places of a sharer that died mid-call come
-// free in the end.
+// free in the end (at once, when the window is full and the sharer was a
+// process of this machine that has ended: see settleGone).
 const MaxInFlight = 2 * time.Minute
 
 // pollWait bounds a wait for a full shared window: a call in flight
@@ -121,24 +158,32 @@ func (l *FileLedger) withLocked(fn func(pause int64, es []ledgerEntry) (int64, [
 	return l.write(pause, es)
 }
 
+// read reads the ledger with one pread (no stat: the buffer grows until
+// it holds the whole file), and notes its size for write.
 func (l *FileLedger) read() (int64, []ledgerEntry, error) {
-	st, err := l.f.Stat()
-	if err != nil {
-		return 0, nil, fmt.Errorf("%w: %v", ErrLedger, err)
+	if cap(l.buf) < 4096 {
+		l.buf = make([]byte, 4096)
 	}
-	size := st.Size()
-	if size < int64(len(fileLedgerMagic))+8 || size > 64<<20 {
+	var b []byte
+	for {
+		buf := l.buf[:cap(l.buf)]
+		n, err := l.f.ReadAt(buf, 0)
+		if err != nil && err != io.EOF {
+			return 0, nil, fmt.Errorf("%w: read %s: %v", ErrLedger, l.path, err)
+		}
+		if n < len(buf) {
+			b = buf[:n]
+			break
+		}
+		if len(buf) >= 64<<20 {
+			l.size = int64(n)
+			return 0, nil, nil // not ours: start over
+		}
+		l.buf = make([]byte, 2*len(buf))
+	}
+	l.size = int64(len(b))
+	if len(b) < len(fileLedgerMagic)+8 || string(b[:len(fileLedgerMagic)]) != fileLedgerMagic {
 		return 0, nil, nil // new, or not ours: start over
-	}
-	if cap(l.buf) < int(size) {
-		l.buf = make([]byte, size)
-	}
-	b := l.buf[:size]
-	if _, err := l.f.ReadAt(b, 0); err != nil && err != io.EOF {
-		return 0, nil, fmt.Errorf("%w: read %s: %v", ErrLedger, l.path, err)
-	}
-	if string(b[:len(fileLedgerMagic)]) != fileLedgerMagic {
-		return 0, nil, nil
 	}
 	b = b[len(fileLedgerMagic):]
 	pause := int64(binary.BigEndian.Uint64(b))
@@ -150,9 +195,13 @@ func (l *FileLedger) read() (int64, []ledgerEntry, error) {
 	return pause, es, nil
 }
 
+// write rewrites the ledger in place, truncating only when it shrank.
 func (l *FileLedger) write(pause int64, es []ledgerEntry) error {
 	n := len(fileLedgerMagic) + 8 + 16*len(es)
-	b := make([]byte, n)
+	if cap(l.wbuf) < n {
+		l.wbuf = make([]byte, n+16*64)
+	}
+	b := l.wbuf[:n]
 	copy(b, fileLedgerMagic)
 	o := len(fileLedgerMagic)
 	binary.BigEndian.PutUint64(b[o:], uint64(pause))
@@ -165,9 +214,12 @@ func (l *FileLedger) write(pause int64, es []ledgerEntry) error {
 	if _, err := l.f.WriteAt(b, 0); err != nil {
 		return fmt.Errorf("%w: write %s: %v", ErrLedger, l.path, err)
 	}
-	if err := l.f.Truncate(int64(n)); err != nil {
-		return fmt.Errorf("%w: write %s: %v", ErrLedger, l.path, err)
+	if int64(n) < l.size {
+		if err := l.f.Truncate(int64(n)); err != nil {
+			return fmt.Errorf("%w: write %s: %v", ErrLedger, l.path, err)
+		}
 	}
+	l.size = int64(n)
 	return nil
 }
 
@@ -180,16 +232,12 @@ func (l *FileLedger) Reserve(ctx context.Context, now time.Time, calls int, per 
 	var wait time.Duration
 	t := now.UnixNano()
 	err := l.withLocked(func(pause int64, es []ledgerEntry) (int64, []ledgerEntry) {
-		cut := t - int64(per)
-		kept := es[:0]
-		oldest := int64(0)
-		for _, e := range es {
-			if e.at > cut {
-				kept = append(kept, e)
-				if oldest == 0 || e.at < oldest {
-					oldest = e.at
-				}
-			}
+		kept, oldest := inWindow(es, t-int64(per))
+		if len(kept) >= calls && pause <= t {
+			// Full: a sharer killed mid-call may hold places it will
+			// never free (checked only now, when it matters).
+			l.settleGone(kept, t)
+			kept, oldest = inWindow(kept, t-int64(per))
 		}
 		switch {
 		case pause > t:
@@ -200,14 +248,30 @@ func (l *FileLedger) Reserve(ctx context.Context, now time.Time, calls int, per 
 			l.seq++
 			n := uint64(l.tag)<<32 | l.seq&0xffffffff
 			// In flight, the call counts as ahead of now until Answered
-			// moves it to its answer's time (a sharer that crashes
-			// mid-call frees its places after MaxInFlight).
+			// moves it to its answer's time (the places of a sharer
+			// that died mid-call are settled when the window is full).
 			kept = append(kept, ledgerEntry{id: n, at: t + int64(MaxInFlight)})
 			id = fmt.Sprintf("%016x", n)
 		}
 		return pause, kept
 	})
 	return id, wait, err
+}
+
+// inWindow keeps the entries after cut (in place) and returns them with
+// the oldest one's time.
+func inWindow(es []ledgerEntry, cut int64) ([]ledgerEntry, int64) {
+	kept := es[:0]
+	oldest := int64(0)
+	for _, e := range es {
+		if e.at > cut {
+			kept = append(kept, e)
+			if oldest == 0 || e.at < oldest {
+				oldest = e.at
+			}
+		}
+	}
+	return kept, oldest
 }
 
 // Answered implements Ledger.

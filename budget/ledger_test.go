@@ -247,3 +247,48 @@ func TestLedgerCallInFlightHoldsItsPlace(t *testing.T) {
 		t.Fatal("no call a window after the answer")
 	}
 }
+
+// TestLedgerDeadSharersCallsLeaveAfterAWindow: a process killed with calls
+// in flight never answers them. Once the window is full, their places
+// count from the moment that is seen, for one window, not for
+// MaxInFlight: a run resumed after a kill (or two) waited two minutes.
+func TestLedgerDeadSharersCallsLeaveAfterAWindow(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	child := exec.Command(os.Args[0], "-test.run=^$")
+	if err := child.Run(); err != nil {
+		t.Fatal(err)
+	}
+	dead, err := OpenFileLedger(dir, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dead.Close()
+	dead.tag = uint32(child.Process.Pid) // its calls are the ended child's
+	live, err := OpenFileLedger(dir, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	const per = 100 * time.Millisecond
+	t0 := time.Unix(1000, 0)
+	for range 2 {
+		if id, _, err := dead.Reserve(ctx, t0, 2, per); err != nil || id == "" {
+			t.Fatalf("dead sharer's call: %q %v", id, err)
+		}
+	}
+	t1 := t0.Add(3 * per)
+	got, wait, err := live.Reserve(ctx, t1, 2, per)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != "" {
+		t.Fatal("a call went out while the dead sharer's calls still counted (they may have just arrived)")
+	}
+	if wait > per {
+		t.Fatalf("wait %v for a window held by an ended process's calls, want at most one window (%v)", wait, per)
+	}
+	if got, _, _ := live.Reserve(ctx, t1.Add(per+time.Millisecond), 2, per); got == "" {
+		t.Fatal("no call a window after the dead sharer's calls were settled")
+	}
+}

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"unicode/utf8"
 
@@ -12,7 +13,8 @@ import (
 
 // FuzzTransforms runs every transform over arbitrary input: no panic, a
 // row error is always a *sources.RowError naming the column, and the email
-// and phone outputs are fixed points (normalizing twice changes nothing).
+// and phone outputs are fixed points (normalizing twice changes nothing:
+// the mapping's e-mail key shortcut relies on it).
 func FuzzTransforms(f *testing.F) {
 	for _, s := range []string{"", " Anna-Liisa  O'BRIEN ", "040-1234567", "+358 40 123 4567", "a@B.fi", "3.1.2024", "\xff\xfe", "Virtanen, Anna", "=cmd|' /C calc'!A0"} {
 		f.Add(s)
@@ -56,4 +58,49 @@ e: {column: Notes, transform: [{date: {from: [D.M.YYYY, YYYYMMDD]}}]}
 			}
 		}
 	})
+}
+
+// TestEmailKeyShortcut: a field whose last step normalizes an e-mail
+// gives its value as the key without normalizing it again, and the key is
+// keys.Key's (the fixed point FuzzTransforms checks is what makes it so).
+func TestEmailKeyShortcut(t *testing.T) {
+	variants := []struct {
+		spec     string
+		shortcut bool
+	}{
+		{`{column: E-mail}`, true}, // the schema's email type
+		{`{column: E-mail, transform: [trim, email]}`, true},
+		{`{column: E-mail, check: email}`, true},
+		{`{column: E-mail, transform: [email, {default: "x@example.fi"}]}`, false},
+		{`{column: E-mail, transform: [email], default: "X@Example.fi"}`, false},
+	}
+	inputs := []string{"Anna@Example.FI", " mailto:<B.b@x.fi> ", "", "not an address", "MAILTO:c@d.ee", "ÄÖ@example.fi"}
+	for _, v := range variants {
+		m, err := compile(t, "list: {value: L}\nphone: {column: Mobile}\nemail: "+v.spec+"\n", contact(t), "email")
+		if err != nil {
+			t.Fatalf("%s: %v", v.spec, err)
+		}
+		idx := slices.Index(m.Fields(), "email")
+		if got := m.fields[idx].emailOut; got != v.shortcut {
+			t.Errorf("%s: shortcut %v, want %v", v.spec, got, v.shortcut)
+		}
+		keyed := 0
+		for _, in := range inputs {
+			lead, err := m.Apply(row(map[string]string{"E-mail": in, "Mobile": "040 123 4567"}))
+			if err != nil {
+				continue
+			}
+			var want []string
+			if k, ok := keys.Key(keys.Email, lead.Values[idx], ""); ok {
+				want = []string{k}
+			}
+			if !slices.Equal(lead.Keys, want) {
+				t.Errorf("%s, %q: keys %q, want %q", v.spec, in, lead.Keys, want)
+			}
+			keyed += len(want)
+		}
+		if keyed < 3 {
+			t.Errorf("%s: only %d rows keyed", v.spec, keyed)
+		}
+	}
 }

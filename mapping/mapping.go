@@ -78,6 +78,10 @@ type field struct {
 	def      string
 	check    transform
 	autoNorm transform // type normalization the user did not spell out
+	// emailOut: the field's last step is keys.NormalizeEmail, so a value
+	// it yields is its own email key value (NormalizeEmail keeps what it
+	// returned as it is) and is not normalized a second time.
+	emailOut bool
 }
 
 type keySpec struct {
@@ -334,11 +338,13 @@ func (c *compiler) compileField(name string, p *ast.MappingValueNode) *field {
 		f.def = *s.Default
 	}
 	explicitPhone, explicitEmail := false, false
+	lastStep := ""
 	for _, tn := range s.Transform {
 		if t, ok := c.compileTransform(tn, sf); ok {
 			f.steps = append(f.steps, t)
 		}
-		if tname := transformName(tn); tname == "phone" {
+		lastStep = transformName(tn)
+		if tname := lastStep; tname == "phone" {
 			explicitPhone = true
 		} else if tname == "email" {
 			explicitEmail = true
@@ -392,6 +398,14 @@ func (c *compiler) compileField(name string, p *ast.MappingValueNode) *field {
 		if sf.Format != "" {
 			f.autoNorm = layoutCheck(sf.Format, sf.Format)
 		}
+	}
+	switch {
+	case f.autoNorm != nil:
+		f.emailOut = sf.Type == sinks.Email && !explicitEmail
+	case f.check != nil:
+		f.emailOut = s.Check == "email"
+	default:
+		f.emailOut = lastStep == "email" && f.def == ""
 	}
 	c.emptyConstant(p.Value, name, f, s.Transform)
 	return f
@@ -564,6 +578,13 @@ func (m *Mapping) apply(rec sources.Record, partial bool) (Lead, error) {
 	for _, k := range m.keys {
 		v := lead.Values[k.field]
 		if v == "" {
+			continue
+		}
+		if k.kind == keys.Email && m.fields[k.field].emailOut {
+			if lead.Keys == nil {
+				lead.Keys = make([]string, 0, len(m.keys))
+			}
+			lead.Keys = append(lead.Keys, string(keys.Email)+":"+v)
 			continue
 		}
 		if key, ok := keys.Key(k.kind, v, ""); ok {

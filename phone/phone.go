@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -66,11 +67,11 @@ func fast(raw, region string) (cc int, nsn uint64, ok bool) {
 	if plus {
 		return international(digits)
 	}
-	if !fastRegions[region] {
+	info, known := fastInfo()[region]
+	if !known {
 		return 0, 0, false
 	}
-	cc = phonenumbers.GetCountryCodeForRegion(region)
-	ndd := phonenumbers.GetNddPrefixForRegion(region, true)
+	cc, ndd := info.cc, info.ndd
 	national := digits
 	if ndd != "" && strings.HasPrefix(national, ndd) {
 		national = national[len(ndd):]
@@ -84,6 +85,22 @@ func fast(raw, region string) (cc int, nsn uint64, ok bool) {
 	}
 	return 0, 0, false
 }
+
+// regionInfo is what the fast path asks the library about a region.
+type regionInfo struct {
+	cc  int    // calling code
+	ndd string // national prefix, stripped
+}
+
+// fastInfo is regionInfo for every fast region, looked up in the
+// library's metadata once.
+var fastInfo = sync.OnceValue(func() map[string]regionInfo {
+	m := make(map[string]regionInfo, len(fastRegions))
+	for r := range fastRegions {
+		m[r] = regionInfo{cc: phonenumbers.GetCountryCodeForRegion(r), ndd: phonenumbers.GetNddPrefixForRegion(r, true)}
+	}
+	return m
+})
 
 func international(digits string) (int, uint64, bool) {
 	for l := 1; l <= 3 && l < len(digits); l++ {
@@ -153,8 +170,9 @@ func Normalize(s, region string) (string, error) {
 	raw := strings.TrimSpace(s)
 	region = strings.ToUpper(strings.TrimSpace(region))
 	if cc, nn, ok := fast(raw, region); ok {
-		var buf [24]byte
-		return e164(cc, string(strconv.AppendUint(buf[:0], nn, 10))), nil
+		var buf [32]byte
+		b := strconv.AppendInt(append(buf[:0], '+'), int64(cc), 10)
+		return string(strconv.AppendUint(b, nn, 10)), nil // e164 with one allocation
 	}
 	num, err := parse(s, raw, region)
 	if err != nil {

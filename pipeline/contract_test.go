@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/leadsync/leadsync/config"
 	"github.com/leadsync/leadsync/mapping"
@@ -110,6 +113,45 @@ func TestCreateIsCompletedByTheEngine(t *testing.T) {
 				t.Fatalf("re-run made %d calls: %+v", after-before, res)
 			}
 		})
+	}
+}
+
+// clientTimeout is the error net/http's Client.Timeout gives: it is a
+// context.DeadlineExceeded (errors.Is), though no context of the caller
+// ended.
+func clientTimeout(t *testing.T) error {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(2 * time.Second):
+		}
+	}))
+	defer srv.Close()
+	_, err := (&http.Client{Timeout: 20 * time.Millisecond}).Get(srv.URL)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("the client's timeout is %v, not a context.DeadlineExceeded: the test shows nothing", err)
+	}
+	return err
+}
+
+// TestVendorTimeoutIsNoInterruption: a call the HTTP client gave up on
+// (its own timeout, an errors.Is context.DeadlineExceeded) is a failed
+// call, tried again in the run; only the run's own context ending leaves
+// an entity without outcome. A timed-out agent update (modify, then one
+// campaign access per campaign) once ended without outcome and without
+// its second campaign access, in a run that reported done.
+func TestVendorTimeoutIsNoInterruption(t *testing.T) {
+	f := newFake(true)
+	f.recs["900"] = sinks.Fields{"name": "Anna", "phone": "+358401234567", "email": "a@example.fi", "city": "Oulu"}
+	f.timeoutUpdates, f.timeoutErr = 1, clientTimeout(t)
+	env := newSyncEnv(t, f.obj)
+	res, err := env.sync(t, f, [][]string{{"Anna", "0401234567", "a@example.fi", "Espoo"}}, Policy{}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Statuses[state.StatusOK] != 1 || res.Interrupted || f.recs["900"]["city"] != "Espoo" {
+		t.Fatalf("after a timed-out update: statuses %v, interrupted %v, record %v, calls %v", res.Statuses, res.Interrupted, f.recs["900"], f.calls)
 	}
 }
 

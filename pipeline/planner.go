@@ -83,7 +83,7 @@ func (p *planner) process(ctx context.Context, e *entity, attempt int) (Decision
 	case obj.CanFind && len(e.keys) > 0:
 		matches, err = p.find(ctx, &d, e)
 		if err != nil {
-			return p.failed(d, err)
+			return p.failed(ctx, d, err)
 		}
 	case !obj.CanFind && len(ids) > 0:
 		// The vendor cannot find; state knows the record.
@@ -144,7 +144,7 @@ func (p *planner) process(ctx context.Context, e *entity, attempt int) (Decision
 		return aside, nil
 	}
 	if err := p.update(ctx, &d, d.Changes); err != nil {
-		return p.failed(d, err)
+		return p.failed(ctx, d, err)
 	}
 	d.Status = state.StatusOK
 	p.remember(d, e, hash)
@@ -246,18 +246,18 @@ func (p *planner) create(ctx context.Context, d Decision, e *entity, hash string
 				// The record exists but is not finished: the next attempt
 				// (in this run) finds it and sends what is missing.
 				p.rememberUnknown(d, e)
-				return p.failed(d, fmt.Errorf("created %s, but completing it failed: %w", rec.ID, err))
+				return p.failed(ctx, d, fmt.Errorf("created %s, but completing it failed: %w", rec.ID, err))
 			}
 			d.Status = state.StatusOK
 			p.remember(d, e, hash)
 			return d, nil
 		}
 		if !sinks.IsUnknownOutcome(err) || !p.cfg.Sink.Object().CanFind || len(e.keys) == 0 {
-			return p.failed(d, err)
+			return p.failed(ctx, d, err)
 		}
 		found, ferr := p.find(ctx, &d, e)
 		if ferr != nil {
-			return p.failed(d, fmt.Errorf("%w; then find failed: %v", err, ferr))
+			return p.failed(ctx, d, fmt.Errorf("%w; then find failed: %v", err, ferr))
 		}
 		switch len(found) {
 		case 1:
@@ -265,7 +265,7 @@ func (p *planner) create(ctx context.Context, d Decision, e *entity, hash string
 			d.VendorID = found[0].ID
 			if err := p.complete(ctx, &d, e, found[0].Fields, false); err != nil {
 				p.rememberUnknown(d, e)
-				return p.failed(d, fmt.Errorf("created %s (its answer was lost), but completing it failed: %w", d.VendorID, err))
+				return p.failed(ctx, d, fmt.Errorf("created %s (its answer was lost), but completing it failed: %w", d.VendorID, err))
 			}
 			d.Status = state.StatusOK
 			p.remember(d, e, hash)
@@ -274,7 +274,7 @@ func (p *planner) create(ctx context.Context, d Decision, e *entity, hash string
 			if attempt < maxCreateAttempts {
 				continue // it was not created: create again
 			}
-			return p.failed(d, err)
+			return p.failed(ctx, d, err)
 		default:
 			ids := make([]string, len(found))
 			for i, f := range found {
@@ -335,7 +335,7 @@ func (p *planner) runSteps(ctx context.Context, d Decision, e *entity, hash stri
 				d.Calls++
 				res, happened, err := flow.Verify(ctx, st.Name, e.fields, done)
 				if err != nil {
-					return p.failed(d, fmt.Errorf("checking whether step %q happened: %w", st.Name, err))
+					return p.failed(ctx, d, fmt.Errorf("checking whether step %q happened: %w", st.Name, err))
 				}
 				if happened {
 					if err := p.markStep(ctx, d.ID, st.Name, state.StepDone, res, hash); err != nil {
@@ -404,7 +404,7 @@ func (p *planner) runSteps(ctx context.Context, d Decision, e *entity, hash stri
 			if len(done) > 0 {
 				err = fmt.Errorf("step %q failed (done: %s): %w", st.Name, doneList(steps, done), err)
 			}
-			return p.failed(d, err)
+			return p.failed(ctx, d, err)
 		}
 		if err := p.markStep(ctx, d.ID, st.Name, state.StepDone, res, hash); err != nil {
 			return d, err
@@ -458,11 +458,14 @@ func doneList(steps []sinks.Step, done map[string]string) string {
 }
 
 // failed turns a vendor error into the entity's decision, or into a fatal
-// error when the credentials are refused.
-func (p *planner) failed(d Decision, err error) (Decision, error) {
+// error when the credentials are refused. Only the run's own context
+// ending is an interruption (no outcome; the next run does it): an HTTP
+// client's timeout is also a context.DeadlineExceeded, but it is a failed
+// call, tried again like any other.
+func (p *planner) failed(ctx context.Context, d Decision, err error) (Decision, error) {
 	d.cause = err
 	switch {
-	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+	case ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
 		d.Status = "" // interrupted: no outcome; the next run does it
 		return d, nil
 	case state.IsFault(err):

@@ -65,10 +65,11 @@ func (p *planner) stream(ctx context.Context, st sinks.Stream, res *SyncResult, 
 		return nil
 	}
 	last := skip
+	one := &entity{rows: make([]int, 1), raws: make([][]string, 1)} // reused by every row
 	interrupted, err := readRows(ctx, cfg, false, skip, func(m mapped) error {
 		res.Rows++
 		last = m.pos
-		if err := p.streamRow(ctx, m, names, res, count); err != nil {
+		if err := p.streamRow(ctx, m, names, one, res, count); err != nil {
 			return err
 		}
 		if since++; since >= checkpointEvery {
@@ -93,8 +94,10 @@ func (p *planner) stream(ctx context.Context, st sinks.Stream, res *SyncResult, 
 	return st.Commit()
 }
 
-// streamRow writes one record of a stream, or rejects it.
-func (p *planner) streamRow(ctx context.Context, m mapped, names []string, res *SyncResult, count func(Decision)) error {
+// streamRow writes one record of a stream, or rejects it. one is the
+// row's entity, reused from row to row (record and count keep nothing of
+// it; a decision handed to OnDecision gets rows of its own).
+func (p *planner) streamRow(ctx context.Context, m mapped, names []string, one *entity, res *SyncResult, count func(Decision)) error {
 	cfg := p.cfg
 	if m.err != nil {
 		res.Statuses[state.StatusRejected]++
@@ -121,11 +124,12 @@ func (p *planner) streamRow(ctx context.Context, m mapped, names []string, res *
 		return rejectRow(cfg, l.Row, m.raw, "", err.Error())
 	}
 	res.Entities++
-	d := Decision{Rows: []int{l.Row}, Fields: f, Action: ActionExport, VendorID: rec.ID, Status: state.StatusOK, Calls: 1, Attempts: 1}
+	one.rows[0], one.raws[0] = l.Row, m.raw
+	d := Decision{Rows: one.rows, Fields: f, Action: ActionExport, VendorID: rec.ID, Status: state.StatusOK, Calls: 1, Attempts: 1}
 	if len(l.Keys) > 0 {
 		d.ID = l.Keys[0]
 	}
-	if err := p.record(&entity{rows: d.Rows, raws: [][]string{m.raw}}, d); err != nil {
+	if err := p.record(one, d); err != nil {
 		return err
 	}
 	count(d)
@@ -137,6 +141,7 @@ func (p *planner) streamRow(ctx context.Context, m mapped, names []string, res *
 			}
 		}
 		d.Fields = f
+		d.Rows = []int{l.Row}
 		for _, name := range names {
 			if v := f[name]; v != "" {
 				d.Changes = append(d.Changes, Change{Field: name, New: v})

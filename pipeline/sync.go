@@ -616,21 +616,31 @@ func mergeFields(names []string, leads []mapping.Lead, policy string) sinks.Fiel
 }
 
 // ContentHash is the hash of an entity's fields that change detection
-// compares: the same fields and values give the same hash.
+// compares: the same fields and values give the same hash (the hex
+// SHA-256 of the names in order, each followed by NUL, its value and NUL;
+// stored states hold it, so it never changes).
 func ContentHash(f sinks.Fields) string {
-	names := make([]string, 0, len(f))
-	for k := range f {
+	var namesBuf [32]string
+	names := namesBuf[:0]
+	size := 0
+	for k, v := range f {
 		names = append(names, k)
+		size += len(k) + len(v) + 2
 	}
-	sort.Strings(names)
-	h := sha256.New()
+	slices.Sort(names)
+	var stack [1024]byte
+	buf := stack[:0]
+	if size > len(stack) {
+		buf = make([]byte, 0, size)
+	}
 	for _, k := range names {
-		h.Write([]byte(k))
-		h.Write([]byte{0})
-		h.Write([]byte(f[k]))
-		h.Write([]byte{0})
+		buf = append(buf, k...)
+		buf = append(buf, 0)
+		buf = append(buf, f[k]...)
+		buf = append(buf, 0)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:])
 }
 
 func rejectRow(cfg SyncConfig, row int, raw []string, column, reason string) error {

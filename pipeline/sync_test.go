@@ -42,6 +42,10 @@ type fakeSink struct {
 	createOmits []string
 	// failUpdates fails that many updates after acting, answer lost.
 	failUpdates int
+	// timeoutUpdates fails that many updates before acting with
+	// timeoutErr (the HTTP client's own timeout, as httpc wraps it).
+	timeoutUpdates int
+	timeoutErr     error
 }
 
 func newFake(canFind bool) *fakeSink {
@@ -127,6 +131,10 @@ func (f *fakeSink) Update(ctx context.Context, id string, fields sinks.Fields) e
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls["update"]++
+	if f.timeoutUpdates > 0 {
+		f.timeoutUpdates--
+		return &sinks.Error{Class: sinks.Transient, Op: "fake: update", Err: f.timeoutErr}
+	}
 	if f.notDone > 0 && f.rng.Float64() < f.notDone {
 		return &sinks.Error{Class: sinks.Transient, Op: "fake: update", Status: 500, NotSent: true}
 	}

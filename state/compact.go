@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
@@ -31,7 +32,17 @@ import (
 //     no per-row timestamp (the run's row has it);
 //   - outcome statuses and actions are small integers (any word not in the
 //     tables below is kept as text).
-const schemaVersion = 2
+//
+// Version 3 keeps what a lookup compares, not the text:
+//   - entity_keys.key is the key's packed form (packKey: its kind as one
+//     byte, then its value), a BLOB never read back: shorter, and in the
+//     same order as the text, so a batch's sorted keys seek neighbouring
+//     pages;
+//   - the entity of a settled row (ok, merged) is its digest
+//     (entityDigest, 8 bytes): what counting a run's distinct entities
+//     needs. Rows that did not settle keep the entity's text, which
+//     summaries and show list.
+const schemaVersion = 3
 
 const compactSchema = `
 CREATE TABLE IF NOT EXISTS scopes (
@@ -56,7 +67,7 @@ CREATE TABLE IF NOT EXISTS outcomes (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS entity_keys (
 	scope     INTEGER NOT NULL,
-	key       TEXT NOT NULL,
+	key       BLOB NOT NULL,
 	vendor_id TEXT NOT NULL,
 	PRIMARY KEY (scope, key)
 ) WITHOUT ROWID;
@@ -111,6 +122,44 @@ func wordCase(codes []string, col string) string {
 	}
 	b.WriteString(" ELSE " + col + " END")
 	return b.String()
+}
+
+// keyKinds are the key kinds packKey writes as one byte (their index);
+// 0 stands for none: the whole key follows. Append only: stored files
+// hold these numbers.
+var keyKinds = []string{"", "phone:", "email:", "id:", "hash:"}
+
+// packKey is a match key as entity_keys holds it: one-to-one (a kind's
+// byte, or 0 and the whole key) and, within a kind, in the key's order.
+func packKey(key string) []byte {
+	for i := 1; i < len(keyKinds); i++ {
+		if strings.HasPrefix(key, keyKinds[i]) {
+			return append(append(make([]byte, 0, 1+len(key)-len(keyKinds[i])), byte(i)), key[len(keyKinds[i]):]...)
+		}
+	}
+	return append(append(make([]byte, 0, 1+len(key)), 0), key...)
+}
+
+// entityDigest is the entity of a settled row as outcomes hold it.
+func entityDigest(entity string) []byte {
+	sum := sha256.Sum256([]byte(entity))
+	return sum[:8]
+}
+
+// packEntity is the stored form of an outcome's entity.
+func packEntity(status, entity string) any {
+	if entity != "" && (status == StatusOK || status == StatusMerged) {
+		return entityDigest(entity)
+	}
+	return entity
+}
+
+// unpackEntity reads an outcome's entity back: "" for a digest.
+func unpackEntity(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return ""
 }
 
 // packHash stores a lower-case hex hash as its bytes, anything else as text.
@@ -401,7 +450,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type='table' AND name='outcomes'`).Scan(&old); err != nil {
 		return err
 	}
-	if old > 0 {
+	// v0: the first layout (migrated to version 2, then to 3); v > 0: a
+	// compact layout (version 2, migrated to 3).
+	v0 := old > 0 && v == 0
+	if v0 {
 		for _, t := range []string{"outcomes", "entity_keys", "records"} {
 			if _, err := tx.ExecContext(ctx, `ALTER TABLE `+t+` RENAME TO old_`+t); err != nil {
 				return fmt.Errorf("state: migrate: %w", err)
@@ -411,7 +463,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, schema+compactSchema); err != nil {
 		return fmt.Errorf("state: migrate: %w", err)
 	}
-	if old > 0 {
+	if v0 {
 		stmts := []string{
 			`INSERT OR IGNORE INTO scopes(name) SELECT scope FROM old_entity_keys UNION SELECT scope FROM old_records`,
 			`INSERT INTO entity_keys(scope, key, vendor_id) SELECT s.id, k.key, k.vendor_id FROM old_entity_keys k JOIN scopes s ON s.name = k.scope`,
@@ -432,6 +484,11 @@ func (s *Store) migrate(ctx context.Context) error {
 			}
 		}
 	}
+	if old > 0 {
+		if err := migrateDigests(ctx, tx); err != nil {
+			return fmt.Errorf("state: migrate: %w", err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
 		return err
 	}
@@ -439,6 +496,105 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("state: migrate: %w", err)
 	}
 	return nil
+}
+
+// migratePage rows are read, then written, at a time: a migration's
+// memory is bounded whatever the file's size.
+const migratePage = 10000
+
+// migrateDigests brings a version 2 layout to version 3: entity_keys
+// rebuilt with the keys' packed forms, settled outcomes' entities
+// replaced by their digests.
+func migrateDigests(ctx context.Context, tx *sql.Tx) error {
+	for _, q := range []string{
+		`ALTER TABLE entity_keys RENAME TO old_entity_keys`,
+		`CREATE TABLE entity_keys (scope INTEGER NOT NULL, key BLOB NOT NULL, vendor_id TEXT NOT NULL, PRIMARY KEY (scope, key)) WITHOUT ROWID`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	type keyRow struct {
+		scope       int64
+		key, vendor string
+	}
+	last := keyRow{scope: -1 << 62}
+	for {
+		// In key order, each page after the last (a seek, not a scan).
+		rows, err := tx.QueryContext(ctx, `SELECT scope, key, vendor_id FROM old_entity_keys
+			WHERE (scope, key) > (?, ?) ORDER BY scope, key LIMIT ?`, last.scope, last.key, migratePage)
+		if err != nil {
+			return err
+		}
+		var page []keyRow
+		for rows.Next() {
+			var r keyRow
+			if err := rows.Scan(&r.scope, &r.key, &r.vendor); err != nil {
+				rows.Close()
+				return err
+			}
+			page = append(page, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range page {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO entity_keys(scope, key, vendor_id) VALUES(?,?,?)`, r.scope, packKey(r.key), r.vendor); err != nil {
+				return err
+			}
+		}
+		if len(page) < migratePage {
+			break
+		}
+		last = page[len(page)-1]
+	}
+	if _, err := tx.ExecContext(ctx, `DROP TABLE old_entity_keys`); err != nil {
+		return err
+	}
+	return migrateOutcomeEntities(ctx, tx)
+}
+
+// migrateOutcomeEntities replaces the entity text of settled outcomes
+// with its digest (packEntity).
+func migrateOutcomeEntities(ctx context.Context, tx *sql.Tx) error {
+	ok, merged := packWord(statusCodes, StatusOK), packWord(statusCodes, StatusMerged)
+	type outRow struct {
+		run, row int64
+		entity   string
+	}
+	last := outRow{run: -1 << 62}
+	for {
+		// In (run, row) order, each page after the last.
+		rows, err := tx.QueryContext(ctx, `SELECT run_id, row, entity FROM outcomes
+			WHERE (run_id, row) > (?, ?) AND status IN (?, ?) AND typeof(entity) = 'text' AND entity <> ''
+			ORDER BY run_id, row LIMIT ?`, last.run, last.row, ok, merged, migratePage)
+		if err != nil {
+			return err
+		}
+		var page []outRow
+		for rows.Next() {
+			var r outRow
+			if err := rows.Scan(&r.run, &r.row, &r.entity); err != nil {
+				rows.Close()
+				return err
+			}
+			page = append(page, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range page {
+			if _, err := tx.ExecContext(ctx, `UPDATE outcomes SET entity=? WHERE run_id=? AND row=?`, entityDigest(r.entity), r.run, r.row); err != nil {
+				return err
+			}
+		}
+		if len(page) < migratePage {
+			return nil
+		}
+		last = page[len(page)-1]
+	}
 }
 
 func (s *Store) migrateRecords(ctx context.Context, tx *sql.Tx) error {

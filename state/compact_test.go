@@ -85,6 +85,7 @@ type answers struct {
 	Created    []string
 	Known      []Known
 	VendorIDs  map[string]bool
+	Settled    map[string]int
 	Resumed    bool
 	ResumedRun int64
 }
@@ -125,6 +126,8 @@ func ask(t *testing.T, s *Store, resume bool) answers {
 	must(err)
 	a.VendorIDs, err = s.RunVendorIDs(ctx, 2)
 	must(err)
+	a.Settled, err = s.SettledEntities(ctx, 2)
+	must(err)
 	if resume {
 		r, resumed, err := s.BeginRun(ctx, RunSpec{Job: "nightly", Fingerprint: "f2", ConfigHash: "c1"})
 		must(err)
@@ -137,10 +140,112 @@ func ask(t *testing.T, s *Store, resume bool) answers {
 // only, then read-write), answers exactly what it answered before, and
 // is migrated to the compact layout.
 func TestMigrateOldFile(t *testing.T) {
+	testMigrate(t, oldFile(t), 0)
+}
+
+// TestMigrateV2File: the same for a file in the version 2 layout (text
+// keys and entities).
+func TestMigrateV2File(t *testing.T) {
+	testMigrate(t, v2File(t, 0), 2)
+}
+
+// v2File writes a state file in the version 2 layout holding what
+// oldFile holds (version 3 differs in entity_keys and settled outcomes'
+// entities only), plus extra keys and settled outcomes of a run 3: more
+// than a migration page of each.
+func v2File(t *testing.T, extra int) string {
+	t.Helper()
 	path := oldFile(t)
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		`DROP TABLE entity_keys`,
+		`CREATE TABLE entity_keys (scope INTEGER NOT NULL, key TEXT NOT NULL, vendor_id TEXT NOT NULL, PRIMARY KEY (scope, key)) WITHOUT ROWID`,
+		`INSERT INTO entity_keys SELECT s.id, k.column2, k.column3 FROM (VALUES
+			('v/contact@a', 'email:a@x.fi', '101'), ('v/contact@a', 'phone:+358401', '101'),
+			('v/contact@a', 'email:b@x.fi', '102'), ('w/lead@b', 'email:a@x.fi', 'L1')) AS k
+			JOIN scopes s ON s.name = k.column1`,
+		`UPDATE outcomes SET entity = 'email:a@x.fi' WHERE row = 1`,
+		`UPDATE outcomes SET entity = 'email:b@x.fi' WHERE run_id = 1 AND row = 2`,
+		`PRAGMA user_version = 2`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if extra > 0 {
+		if _, err := db.Exec(`INSERT INTO runs(id, job, fingerprint, config_hash, started_at, status) VALUES(3, 'big', 'f', 'c', '2026-01-03T00:00:00Z', 'done')`); err != nil {
+			t.Fatal(err)
+		}
+		tx, _ := db.Begin()
+		for i := 0; i < extra; i++ {
+			if _, err := tx.Exec(`INSERT INTO entity_keys(scope, key, vendor_id) VALUES(1, ?, ?)`, fmt.Sprintf("email:%d@big.fi", i), fmt.Sprint(5000+i)); err != nil {
+				t.Fatal(err)
+			}
+			// Every third row merged into the one before: one entity.
+			st, ent := StatusOK, fmt.Sprintf("email:%d@big.fi", i-i%3)
+			if i%3 != 0 {
+				st = StatusMerged
+			}
+			if _, err := tx.Exec(`INSERT INTO outcomes(run_id, row, status, action, vendor_id, entity) VALUES(3, ?, ?, 3, ?, ?)`, i+2, packWord(statusCodes, st), fmt.Sprint(5000+i), ent); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
+}
+
+// TestMigrateV2Paged: a version 2 file with more keys and outcomes than
+// a migration page answers every key and counts every entity.
+func TestMigrateV2Paged(t *testing.T) {
+	const n = 2*migratePage + 17
+	s, err := Open(v2File(t, n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	keys := make([][]string, n)
+	for i := range keys {
+		keys[i] = []string{fmt.Sprintf("email:%d@big.fi", i)}
+	}
+	known, err := s.LookupHashes(ctx, "v/contact@a", keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, k := range known {
+		if len(k.IDs) != 1 || k.IDs[0] != fmt.Sprint(5000+i) {
+			t.Fatalf("key %d: %+v", i, k)
+		}
+	}
+	settled, err := s.SettledEntities(ctx, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (n + 2) / 3; settled["unchanged"] != want {
+		t.Errorf("settled %v, want %d unchanged entities", settled, want)
+	}
+	var text int
+	if err := s.db.QueryRow(`SELECT count(*) FROM outcomes WHERE run_id = 3 AND typeof(entity) = 'text'`).Scan(&text); err != nil || text != 0 {
+		t.Errorf("%d settled outcomes keep their entity's text (%v)", text, err)
+	}
+}
+
+func testMigrate(t *testing.T, path string, version int) {
 	want := answers{
 		Outcomes: []Outcome{
-			{Row: 1, Status: "ok", Action: "unchanged", VendorID: "101", Entity: "email:a@x.fi"},
+			{Row: 1, Status: "ok", Action: "unchanged", VendorID: "101"}, // a settled row's entity: a digest
 			{Row: 2, Status: "failed", Action: "update", VendorID: "102", Entity: "email:b@x.fi", Error: "timeout"},
 			{Row: 3, Status: "rejected", Column: "phone", Error: "not a phone number"},
 			{Row: 4, Status: "strange", Action: "odd-action"},
@@ -156,6 +261,7 @@ func TestMigrateOldFile(t *testing.T) {
 		Created:   []string{"101"},
 		Known:     []Known{{IDs: []string{"101"}, Hashes: []string{"aa00ff"}, Found: []bool{true}}, {IDs: []string{"102", "101"}, Hashes: []string{"incomplete", "aa00ff"}, Found: []bool{true, true}}, {}},
 		VendorIDs: map[string]bool{"101": true, "102": true},
+		Settled:   map[string]int{"unchanged": 1, "odd-action": 1},
 	}
 	ro, err := OpenReadOnly(path)
 	if err != nil {
@@ -166,7 +272,7 @@ func TestMigrateOldFile(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("read-only open of an old file (-want +got):\n%s", d)
 	}
-	if v := userVersion(t, path); v != 0 {
+	if v := userVersion(t, path); v != version {
 		t.Errorf("read-only open changed the file: user_version %d", v)
 	}
 	s, err := Open(path)

@@ -342,9 +342,11 @@ type Outcome struct {
 	Status   string
 	Action   string // create, update, unchanged, export, ...
 	VendorID string
-	Entity   string // the entity's first key
-	Column   string
-	Error    string
+	// Entity names the row's entity (its keys). A settled row (ok,
+	// merged) keeps only a digest of it: read back, it is "".
+	Entity string
+	Column string
+	Error  string
 }
 
 // Outcomes lists a run's outcomes in row order; status "" lists all.
@@ -363,11 +365,11 @@ func (s *Store) Outcomes(ctx context.Context, runID int64, status string) ([]Out
 	var out []Outcome
 	for rows.Next() {
 		var o Outcome
-		var st, ac any
-		if err := rows.Scan(&o.Row, &st, &ac, &o.VendorID, &o.Entity, &o.Column, &o.Error); err != nil {
+		var st, ac, ent any
+		if err := rows.Scan(&o.Row, &st, &ac, &o.VendorID, &ent, &o.Column, &o.Error); err != nil {
 			return nil, err
 		}
-		o.Status, o.Action = unpackWord(statusCodes, st), unpackWord(actionCodes, ac)
+		o.Status, o.Action, o.Entity = unpackWord(statusCodes, st), unpackWord(actionCodes, ac), unpackEntity(ent)
 		out = append(out, o)
 	}
 	return out, rows.Err()
@@ -436,7 +438,7 @@ func (s *Store) LookupKeys(ctx context.Context, scope string, keys []string) ([]
 	seen := map[string]bool{}
 	for _, k := range keys {
 		var id string
-		err := s.db.QueryRowContext(ctx, `SELECT vendor_id FROM entity_keys WHERE scope=? AND key=?`, sid, k).Scan(&id)
+		err := s.db.QueryRowContext(ctx, `SELECT vendor_id FROM entity_keys WHERE scope=? AND key=?`, sid, packKey(k)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -137,21 +138,31 @@ const outcomeUpsert = ` ON CONFLICT(run_id, row) DO UPDATE SET status=excluded.s
 	vendor_id=excluded.vendor_id, entity=excluded.entity, col=excluded.col, error=excluded.error`
 
 // Outcome statement shapes: wide binds every column; slim (an outcome
-// without column or error, most of them) binds five, the run id being in
-// the statement: each bound value is a cgo call.
+// without column or error) binds five; coded (a slim one whose status and
+// action have codes, nearly all of them) three, its status and action
+// being in the statement with the run id: each bound value is a cgo call.
 const (
-	wideCols = 7
-	slimCols = 5
+	wideCols  = 7
+	slimCols  = 5
+	codedCols = 3
 )
 
-func outcomeInsert(runID int64, cols, n int) string {
+// outcomeInsert is the INSERT of n outcomes of a shape (codes: the
+// status and action of a coded one).
+func outcomeInsert(runID int64, cols int, codes [2]int64, n int) string {
 	var b strings.Builder
-	tuple := "(" + strconv.FormatInt(runID, 10) + ",?,?,?,?,?,?,?)"
-	if cols == slimCols {
+	run := strconv.FormatInt(runID, 10)
+	var tuple string
+	switch cols {
+	case codedCols:
+		b.WriteString(`INSERT INTO outcomes(run_id, status, action, row, vendor_id, entity) VALUES `)
+		tuple = "(" + run + "," + strconv.FormatInt(codes[0], 10) + "," + strconv.FormatInt(codes[1], 10) + ",?,?,?)"
+	case slimCols:
 		b.WriteString(`INSERT INTO outcomes(run_id, row, status, action, vendor_id, entity) VALUES `)
-		tuple = "(" + strconv.FormatInt(runID, 10) + ",?,?,?,?,?)"
-	} else {
+		tuple = "(" + run + ",?,?,?,?,?)"
+	default:
 		b.WriteString(`INSERT INTO outcomes(run_id, row, status, action, vendor_id, entity, col, error) VALUES `)
+		tuple = "(" + run + ",?,?,?,?,?,?,?)"
 	}
 	for i := 0; i < n; i++ {
 		if i > 0 {
@@ -165,9 +176,10 @@ func outcomeInsert(runID int64, cols, n int) string {
 
 // outcomeBuf is one shape's pending rows.
 type outcomeBuf struct {
-	cols int
-	args []any
-	full *sql.Stmt // prepared for a full chunk
+	cols  int
+	codes [2]int64 // a coded shape's status and action
+	args  []any
+	full  *sql.Stmt // prepared for a full chunk
 }
 
 func (b *outcomeBuf) flush(ctx context.Context, tx *sql.Tx, runID int64) error {
@@ -178,19 +190,80 @@ func (b *outcomeBuf) flush(ctx context.Context, tx *sql.Tx, runID int64) error {
 	var err error
 	if n == outcomeChunk {
 		if b.full == nil {
-			if b.full, err = tx.PrepareContext(ctx, outcomeInsert(runID, b.cols, outcomeChunk)); err != nil {
+			if b.full, err = tx.PrepareContext(ctx, outcomeInsert(runID, b.cols, b.codes, outcomeChunk)); err != nil {
 				return err
 			}
 		}
 		_, err = b.full.ExecContext(ctx, b.args...)
 	} else {
-		_, err = tx.ExecContext(ctx, outcomeInsert(runID, b.cols, n), b.args...)
+		_, err = tx.ExecContext(ctx, outcomeInsert(runID, b.cols, b.codes, n), b.args...)
 	}
 	b.args = b.args[:0]
 	if err != nil {
 		return fmt.Errorf("state: outcomes: %w", err)
 	}
 	return nil
+}
+
+// outcomeBufs are a commit's pending outcomes, by shape.
+type outcomeBufs struct {
+	wide, slim *outcomeBuf
+	coded      map[[2]int64]*outcomeBuf
+}
+
+func newOutcomeBufs() *outcomeBufs {
+	return &outcomeBufs{
+		wide:  &outcomeBuf{cols: wideCols, args: make([]any, 0, wideCols*outcomeChunk)},
+		slim:  &outcomeBuf{cols: slimCols, args: make([]any, 0, slimCols*outcomeChunk)},
+		coded: map[[2]int64]*outcomeBuf{},
+	}
+}
+
+// add queues o; full reports that its shape's chunk is full.
+func (bs *outcomeBufs) add(o *Outcome) (full bool) {
+	st, ac := packWord(statusCodes, o.Status), packWord(actionCodes, o.Action)
+	ent := packEntity(o.Status, o.Entity)
+	if o.Column != "" || o.Error != "" {
+		bs.wide.args = append(bs.wide.args, o.Row, st, ac, o.VendorID, ent, o.Column, o.Error)
+		return len(bs.wide.args) == wideCols*outcomeChunk
+	}
+	sc, sok := st.(int64)
+	acode, aok := ac.(int64)
+	if !sok || !aok {
+		bs.slim.args = append(bs.slim.args, o.Row, st, ac, o.VendorID, ent)
+		return len(bs.slim.args) == slimCols*outcomeChunk
+	}
+	codes := [2]int64{sc, acode}
+	b := bs.coded[codes]
+	if b == nil {
+		b = &outcomeBuf{cols: codedCols, codes: codes, args: make([]any, 0, codedCols*outcomeChunk)}
+		bs.coded[codes] = b
+	}
+	b.args = append(b.args, o.Row, o.VendorID, ent)
+	return len(b.args) == codedCols*outcomeChunk
+}
+
+func (bs *outcomeBufs) flush(ctx context.Context, tx *sql.Tx, runID int64) error {
+	if err := bs.wide.flush(ctx, tx, runID); err != nil {
+		return err
+	}
+	if err := bs.slim.flush(ctx, tx, runID); err != nil {
+		return err
+	}
+	for _, b := range bs.coded {
+		if err := b.flush(ctx, tx, runID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (bs *outcomeBufs) close() {
+	for _, b := range append([]*outcomeBuf{bs.wide, bs.slim}, slices.Collect(maps.Values(bs.coded))...) {
+		if b.full != nil {
+			b.full.Close()
+		}
+	}
 }
 
 func (w *Writer) commit(batch []item) error {
@@ -200,28 +273,18 @@ func (w *Writer) commit(batch []item) error {
 		return fmt.Errorf("state: commit: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	wide := &outcomeBuf{cols: wideCols, args: make([]any, 0, wideCols*outcomeChunk)}
-	slim := &outcomeBuf{cols: slimCols, args: make([]any, 0, slimCols*outcomeChunk)}
-	defer func() {
-		for _, b := range []*outcomeBuf{wide, slim} {
-			if b.full != nil {
-				b.full.Close()
-			}
-		}
-	}()
+	bufs := newOutcomeBufs()
+	defer bufs.close()
 	// Outcomes of one row may come twice in a batch (a retry): the later
 	// one wins, and two rows of one statement must not conflict, so a
-	// repeated row flushes what came before it. No row is in both
+	// repeated row flushes what came before it. No row is in two
 	// buffers: they flush together.
 	// The rows of the chunk being built: rows come in increasing order
 	// but for retries, so only a row not after the last is looked for.
 	inChunk := make([]int, 0, outcomeChunk)
 	flushOutcomes := func() error {
 		inChunk = inChunk[:0]
-		if err := wide.flush(ctx, tx, w.runID); err != nil {
-			return err
-		}
-		return slim.flush(ctx, tx, w.runID)
+		return bufs.flush(ctx, tx, w.runID)
 	}
 	var keySt, recSt *sql.Stmt
 	var ids pendingIDs // interned this batch: cached once committed
@@ -238,15 +301,7 @@ func (w *Writer) commit(batch []item) error {
 			if k := len(inChunk); k > 1 && inChunk[k-1] < inChunk[k-2] {
 				slices.Sort(inChunk) // keeps the last row last
 			}
-			b := slim
-			if o.Column != "" || o.Error != "" {
-				b = wide
-			}
-			b.args = append(b.args, o.Row, packWord(statusCodes, o.Status), packWord(actionCodes, o.Action), o.VendorID, o.Entity)
-			if b == wide {
-				b.args = append(b.args, o.Column, o.Error)
-			}
-			if len(b.args) == b.cols*outcomeChunk {
+			if bufs.add(o) {
 				if err := flushOutcomes(); err != nil {
 					return err
 				}
@@ -271,7 +326,7 @@ func (w *Writer) commit(batch []item) error {
 				return fmt.Errorf("state: scope: %w", err)
 			}
 			for _, k := range e.Keys {
-				if _, err := keySt.ExecContext(ctx, scope, k, e.VendorID); err != nil {
+				if _, err := keySt.ExecContext(ctx, scope, packKey(k), e.VendorID); err != nil {
 					return fmt.Errorf("state: entity key: %w", err)
 				}
 			}

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/leadsync/leadsync/sinks/emulator"
 	"github.com/leadsync/leadsync/state"
@@ -60,6 +59,9 @@ func TestContractOneRun(t *testing.T) {
 			if sum.Rejected != r.data.refused {
 				fails = append(fails, fmt.Sprintf("rejected %d rows, want %d: %s", sum.Rejected, r.data.refused, r.reasons(t, runID, state.StatusRejected)))
 			}
+			if n := noOutcome(sum); n > 0 {
+				fails = append(fails, fmt.Sprintf("%d of %d rows have no outcome in a run that ended %s", n, sum.Rows, sum.Status))
+			}
 			// Only an unanswered write is uncertain: a lost answer, or, at a
 			// vendor that does not document its 500 as "nothing done"
 			// (LionDesk), a 500.
@@ -81,7 +83,7 @@ func TestContractOneRun(t *testing.T) {
 			sum2, _ := r.lastSummary(t)
 			if w := writeCalls(r.emu.core) - before; w != 0 {
 				fails = append(fails, fmt.Sprintf("re-run made %d write calls (exit %d, written %d, failed %d)", w, res2.code, sum2.Written, sum2.Failed))
-			} else if ops := answeredSince(r.emu.core, beforeAll); len(ops) > max(c.rerunReads, 3) {
+			} else if ops := answeredSince(r.emu.core, beforeAll); len(ops) > c.rerunBound(len(r.emu.records())) {
 				// Refused rows are remembered (no call); only the
 				// credential check and the ambiguous entity may be looked
 				// up again. Calls the emulator faulted (a spurious 429)
@@ -101,7 +103,10 @@ func TestContractOneRun(t *testing.T) {
 // TestContractKillResume: the job is killed with SIGKILL at random moments
 // and resumed each time (answered 500s and spurious 429s on, lost answers
 // off, so every uncertain entity is a kill's): 0 duplicates, 0 missing, 0
-// incomplete; uncertain entities <= kills x concurrency, each listed.
+// incomplete, no row without outcome; uncertain entities <= kills x
+// concurrency, each listed. Each kill waits for a random number of writes
+// of its run at the emulator (killResume), so every kill lands mid-write;
+// one that does not (its run ended first) fails the test.
 func TestContractKillResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the binary against every emulator")
@@ -116,16 +121,18 @@ func TestContractKillResume(t *testing.T) {
 			faults := emulator.Faults{Seed: int64(200 + ci), Error500: 0.05, Extra429: 0.01}
 			r := prepareContract(t, c, genOpts{n: rows, worst: true}, rate, faults)
 			defer r.emu.close()
-			landed, res := r.killResume(t, kills, 700*time.Millisecond, uint64(ci+1))
+			done, res := r.killResume(t, kills, r.data.expectWrites(), uint64(ci+1))
+			landed := len(done)
 			sum, runID := r.lastSummary(t)
-			t.Logf("%d kills; last run exit %d, %s: written %d, rejected %d, uncertain %d, failed %d", landed, res.code, sum.Status, sum.Written, sum.Rejected, sum.Uncertain, sum.Failed)
-			if landed == 0 {
-				t.Fatalf("no kill landed before the job finished: the test proves nothing")
-			}
-			if landed < kills {
-				t.Logf("only %d of %d kills landed before the job finished", landed, kills)
-			}
+			t.Logf("%d kills mid-write (%s); last run exit %d, %s: written %d, rejected %d, uncertain %d, failed %d; rows by status %v; emulator: %d writes (%d expected); last run %.1f s",
+				landed, killFigures(done), res.code, sum.Status, sum.Written, sum.Rejected, sum.Uncertain, sum.Failed, statusCounts(sum.Counts),
+				r.emu.core.Stats().TotalWrites(), r.data.expectWrites(), sum.Seconds)
 			var fails []string
+			if landed < kills {
+				// A kill not seen after a write of its run proves nothing
+				// about mid-write kills.
+				fails = append(fails, fmt.Sprintf("%d of %d kills did not land mid-write (the run ended first)", kills-landed, kills))
+			}
 			if v := checkRecords(r.emu.records(), r.data.want, r.before); !v.okWithUncertain(r.uncertainEntities(t, runID)) {
 				fails = append(fails, fmt.Sprintf("records (the last run reports %d uncertain entities): %s", r.uncertainEntities(t, runID), v))
 			}
@@ -145,6 +152,9 @@ func TestContractKillResume(t *testing.T) {
 			if sum.Failed > 0 {
 				fails = append(fails, fmt.Sprintf("%d rows failed in the last run: %s", sum.Failed, r.reasons(t, runID, state.StatusFailed)))
 			}
+			if n := noOutcome(sum); n > 0 {
+				fails = append(fails, fmt.Sprintf("%d of %d rows have no outcome in a run that ended %s", n, sum.Rows, sum.Status))
+			}
 			if sum.Rejected > r.data.refused || sum.Rejected+sum.Uncertain < r.data.refused { // a refused call a kill cut off is uncertain instead
 				fails = append(fails, fmt.Sprintf("rejected %d rows, want %d: %s", sum.Rejected, r.data.refused, r.reasons(t, runID, state.StatusRejected)))
 			}
@@ -153,6 +163,50 @@ func TestContractKillResume(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rerunBound is the most reads an unchanged re-run may make at a vendor
+// holding records records.
+func (c contractCase) rerunBound(records int) int {
+	if c.rerunReadsFor != nil {
+		return c.rerunReadsFor(records)
+	}
+	return max(c.rerunReads, 3)
+}
+
+// killFigures sums up kills: how many, and the range of the writes their
+// runs had done when each was sent.
+func killFigures(ks []kill) string {
+	if len(ks) == 0 {
+		return "none"
+	}
+	lo, hi := ks[0].writes, ks[0].writes
+	var at []string
+	for _, k := range ks {
+		lo, hi = min(lo, k.writes), max(hi, k.writes)
+		at = append(at, fmt.Sprintf("%d@%dms", k.writes, k.after.Milliseconds()))
+	}
+	return fmt.Sprintf("writes of the run at each kill %d..%d: %s", lo, hi, strings.Join(at, " "))
+}
+
+// noOutcome counts the rows of a finished run that have no outcome (an
+// entity left as if the run had been interrupted).
+func noOutcome(s summary) int {
+	n := s.Rows
+	for _, c := range s.Counts {
+		n -= c
+	}
+	return n
+}
+
+// statusCounts sums a run's outcome counts ("ok/create": 3) by status.
+func statusCounts(counts map[string]int) map[string]int {
+	out := map[string]int{}
+	for k, n := range counts {
+		st, _, _ := strings.Cut(k, "/")
+		out[st] += n
+	}
+	return out
 }
 
 // unlistedUncertain returns the uncertain rows of a run that `leadsync
@@ -263,8 +317,8 @@ func TestContractSharedState(t *testing.T) {
 			defer a.emu.close()
 			b := prepareContractIn(t, dir, "b", c, genOpts{n: n, worst: tc.worst}, rate, faults)
 			defer b.emu.close()
-			for _, d := range []time.Duration{300 * time.Millisecond, 400 * time.Millisecond} {
-				if killed, res := a.killOnce(t, d); !killed {
+			for _, part := range []int{5, 4} { // each kill a fifth, then a fourth of the job's writes in
+				if k, res := a.killAfterWrites(t, max(1, a.data.expectWrites()/part)); !k.landed {
 					t.Fatalf("the first job ended (exit %d) before its kill: the test proves nothing", res.code)
 				}
 			}

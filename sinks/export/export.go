@@ -63,15 +63,27 @@ type Sink struct {
 	written int64 // bytes in tmp once buf is flushed
 	obj     map[string]string
 	safe    bool // CSV: cells pass csvsafe
+	scratch []string
 	started bool
 }
 
-// cells returns a CSV record as it is written.
+// cells returns a CSV record as it is written: v itself when no cell
+// needs neutralizing, else a copy in the sink's scratch slice.
 func (s *Sink) cells(v []string) []string {
 	if !s.safe {
 		return v
 	}
-	return csvsafe.Row(v)
+	for i, c := range v {
+		if d := csvsafe.Cell(c); len(d) != len(c) {
+			s.scratch = append(s.scratch[:0], v...)
+			s.scratch[i] = d
+			for j := i + 1; j < len(v); j++ {
+				s.scratch[j] = csvsafe.Cell(v[j])
+			}
+			return s.scratch
+		}
+	}
+	return v
 }
 
 // Options are an export's settings beyond its path and fields.

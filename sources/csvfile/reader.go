@@ -239,6 +239,9 @@ func (rr *recordReader) skipLine() error {
 	}
 }
 
+// noLineEnd is parse's lineEnd when data holds no further '\n'.
+const noLineEnd = -2
+
 // parse parses one record at the start of data. It returns the bytes and
 // lines consumed, errNeedMore when data ends inside the record and more may
 // come, or a *parseError. On success rr.fields holds the fields.
@@ -247,6 +250,10 @@ func (rr *recordReader) parse(data []byte, eof, lazy bool) (n, lines int, err er
 	rr.ends = rr.ends[:0]
 	comma := rr.comma
 	i := 0
+	// lineEnd is the index of the first '\n' at or after the last unquoted
+	// field's start, found once per line rather than once per field;
+	// noLineEnd when data holds none.
+	lineEnd := -1
 	// fail reports a parse error at byte at of data: its physical line and
 	// column, counted back from at (error paths only, so the scan is cheap).
 	fail := func(at int, err error) *parseError {
@@ -316,15 +323,26 @@ func (rr *recordReader) parse(data []byte, eof, lazy bool) (n, lines int, err er
 		}
 		// An unquoted field: up to the next delimiter or the end of line.
 		rest := data[i:]
-		nl := bytes.IndexByte(rest, '\n')
+		if lineEnd < i && lineEnd != noLineEnd {
+			// The first field, or a quoted field ran past the line end found.
+			lineEnd = bytes.IndexByte(rest, '\n')
+			if lineEnd >= 0 {
+				lineEnd += i
+			} else {
+				lineEnd = noLineEnd
+			}
+		}
+		nl := -1
+		if lineEnd != noLineEnd {
+			nl = lineEnd - i
+		}
 		if nl < 0 && !eof {
 			return 0, 0, errNeedMore
 		}
-		lineEnd := len(rest)
+		f := rest
 		if nl >= 0 {
-			lineEnd = nl
+			f = rest[:nl]
 		}
-		f := rest[:lineEnd]
 		last := true
 		if k := bytes.Index(f, comma); k >= 0 {
 			f, last = f[:k], false

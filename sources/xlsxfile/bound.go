@@ -137,7 +137,7 @@ func (b *boundReader) scan(p []byte) error {
 				b.entLen++
 				continue
 			}
-			if err := b.text(entityLen(b.ent[:b.entLen], c == ';')); err != nil {
+			if err := b.text(entityBytes(b.ent[:b.entLen], c == ';')); err != nil {
 				return err
 			}
 			b.index(entityText(b.ent[:b.entLen], c == ';'))
@@ -385,9 +385,9 @@ func entityRune(name []byte) rune {
 	return rune(n)
 }
 
-// entityLen is the number of bytes an entity reference stands for; a
+// entityBytes is the number of bytes an entity reference stands for; a
 // malformed one counts as written (the decoder refuses it anyway).
-func entityLen(name []byte, closed bool) int64 {
+func entityBytes(name []byte, closed bool) int64 {
 	raw := int64(len(name)) + 1
 	if !closed {
 		return raw

@@ -251,14 +251,17 @@ type sheetCheck struct {
 	lastRow int // the sheet row number of the last row element
 }
 
-// checkSheet decodes the worksheet part to its end, before excelize reads
+// checkSheet reads the worksheet part to its end, before excelize reads
 // it: excelize v2.11.0 stops silently at the first XML error, so a
 // truncated, corrupt (bad CRC, broken deflate) or DTD-bearing sheet would
 // otherwise lose its remaining rows without a word. It also checks that
-// every shared-string index is in the table.
+// every shared-string index is in the table, and that end tags match (as
+// excelize's decoder requires). scanSheet vouches for a regular sheet in
+// one cheap pass; anything it cannot vouch for is decoded again by
+// decodeSheet, which decides and names the damage.
 //
-// bound wraps the part's reader (sheetBoundReader: no value is held before
-// its size is known).
+// bound wraps the part's reader for both (sheetBoundReader: no value is
+// held before its size is known).
 func checkSheet(p, sheet, part string, nStrings int, bound func(io.Reader) io.Reader) (sheetCheck, error) {
 	var res sheetCheck
 	zr, err := zip.OpenReader(p)
@@ -274,12 +277,27 @@ func checkSheet(p, sheet, part string, nStrings int, bound func(io.Reader) io.Re
 	if err != nil {
 		return res, fmt.Errorf("%s: %w: sheet %q: %v", p, ErrDamaged, sheet, err)
 	}
+	res, ok := scanSheet(bound(rc), nStrings)
+	rc.Close()
+	if ok {
+		return res, nil
+	}
+	if rc, err = zf.Open(); err != nil {
+		return res, fmt.Errorf("%s: %w: sheet %q: %v", p, ErrDamaged, sheet, err)
+	}
 	defer rc.Close()
-	d := xml.NewDecoder(bound(rc))
+	return decodeSheet(p, sheet, bound(rc), nStrings)
+}
+
+// decodeSheet is the whole check with encoding/xml's strict decoder.
+func decodeSheet(p, sheet string, rc io.Reader, nStrings int) (sheetCheck, error) {
+	var res sheetCheck
+	d := xml.NewDecoder(rc)
 	d.Strict = true
 	good, cur, col := 0, 0, 0 // col: the column of the row's last cell
 	inRow, inV, sharedCell := false, false, false
 	cellRef := ""
+	var open []xml.Name // the elements not closed yet
 	damaged := func(why string) error {
 		return fmt.Errorf("%s: %w: sheet %q is damaged after row %d, the last good row (%s); nothing was read. Open the file in Excel, let it repair the sheet, save, and run again",
 			p, ErrDamaged, sheet, good, why)
@@ -299,6 +317,7 @@ func checkSheet(p, sheet, part string, nStrings int, bound func(io.Reader) io.Re
 		case xml.Directive:
 			return res, damaged("the sheet holds a DTD or entity declaration, which leadsync refuses")
 		case xml.StartElement:
+			open = append(open, t.Name)
 			switch t.Name.Local {
 			case "row":
 				inRow, col = true, 0
@@ -329,6 +348,10 @@ func checkSheet(p, sheet, part string, nStrings int, bound func(io.Reader) io.Re
 				inV = true
 			}
 		case xml.EndElement:
+			if len(open) == 0 || open[len(open)-1] != t.Name {
+				return res, damaged(fmt.Sprintf("element </%s> closes no open element of that name", rawName(t.Name)))
+			}
+			open = open[:len(open)-1]
 			switch t.Name.Local {
 			case "row":
 				if inRow {
@@ -352,6 +375,13 @@ func checkSheet(p, sheet, part string, nStrings int, bound func(io.Reader) io.Re
 		}
 	}
 	return res, damaged("the sheet's XML ends before </worksheet>: the file is truncated")
+}
+
+func rawName(n xml.Name) string {
+	if n.Space == "" {
+		return n.Local
+	}
+	return n.Space + ":" + n.Local
 }
 
 // checkCellOrder checks a cell's reference against its row: excelize

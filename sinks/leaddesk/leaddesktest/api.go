@@ -296,7 +296,7 @@ func modifyContact(st *state, req *request) (any, bool, *apiError) {
 	}
 
 	if hasPhone {
-		c.Phone = phone
+		st.setPhone(c, phone)
 	}
 	if hasCompany {
 		c.CompanyID = companyID
@@ -356,8 +356,9 @@ func matchContacts(st *state, req *request) ([]int64, *apiError) {
 	}
 	wantPhone := normalizePhone(phone)
 	ids := []int64{}
-	for _, id := range sortedKeys(st.contacts) {
-		c := st.contacts[id]
+	// A find by phone looks at the contacts of that phone only, through
+	// the index; others filter every contact. The matches are sorted.
+	match := func(id int64, c *Contact) {
 		switch {
 		case listID != 0 && c.ListID != listID:
 		case fname != "" && !strings.EqualFold(c.Fields["fname"], fname):
@@ -367,6 +368,16 @@ func matchContacts(st *state, req *request) ([]int64, *apiError) {
 			ids = append(ids, id)
 		}
 	}
+	if phone != "" {
+		for _, id := range st.phoneIndex()[wantPhone] {
+			match(id, st.contacts[id])
+		}
+	} else {
+		for id, c := range st.contacts {
+			match(id, c)
+		}
+	}
+	slices.Sort(ids)
 	return ids, nil
 }
 

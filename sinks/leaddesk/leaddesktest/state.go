@@ -198,6 +198,32 @@ type state struct {
 	// comparing positions orders any list without per-list bookkeeping; 0
 	// means "not given" in a seed.
 	nextLast, nextFirst int64
+	// byPhone indexes the contacts by normalized phone for finds (built
+	// on the first find, kept up to date by addContact and setPhone).
+	byPhone map[string][]int64
+}
+
+// phoneIndex returns the index of contacts by normalized phone.
+func (st *state) phoneIndex() map[string][]int64 {
+	if st.byPhone == nil {
+		st.byPhone = make(map[string][]int64, len(st.contacts))
+		for id, c := range st.contacts {
+			n := normalizePhone(c.Phone)
+			st.byPhone[n] = append(st.byPhone[n], id)
+		}
+	}
+	return st.byPhone
+}
+
+// setPhone changes a contact's phone, keeping the index.
+func (st *state) setPhone(c *Contact, phone string) {
+	if st.byPhone != nil {
+		old := normalizePhone(c.Phone)
+		st.byPhone[old] = slices.DeleteFunc(st.byPhone[old], func(id int64) bool { return id == c.ID })
+		n := normalizePhone(phone)
+		st.byPhone[n] = append(st.byPhone[n], c.ID)
+	}
+	c.Phone = phone
 }
 
 func emptyState() *state {
@@ -229,6 +255,7 @@ func (st *state) keyList() []string {
 
 func (st *state) clone() *state {
 	c := *st
+	c.byPhone = nil // rebuilt on demand: never shared between copies
 	c.keys = maps.Clone(st.keys)
 	c.campaigns = maps.Clone(st.campaigns)
 	c.lists = maps.Clone(st.lists)
@@ -445,6 +472,10 @@ func (st *state) addContact(c *Contact) error {
 	}
 	st.nextContact = max(st.nextContact, c.ID+1)
 	st.contacts[c.ID] = c
+	if st.byPhone != nil {
+		n := normalizePhone(c.Phone)
+		st.byPhone[n] = append(st.byPhone[n], c.ID)
+	}
 	return nil
 }
 
