@@ -93,6 +93,8 @@ type SourceLimits struct {
 	MaxSharedStrings string `yaml:"max_shared_strings"` // a count
 	MaxSharedBytes   string `yaml:"max_shared_strings_size"`
 	MaxParts         string `yaml:"max_parts"` // a count
+	MaxInMemory      string `yaml:"max_in_memory"`
+	MaxPartElements  string `yaml:"max_part_elements"` // a count
 }
 
 // SourceLimits returns the source's limits, defaults filled in.
@@ -112,6 +114,8 @@ func (s Source) SourceLimits() (sources.Limits, error) {
 			{"max_shared_strings", s.Limits.MaxSharedStrings, &l.MaxSharedStrings},
 			{"max_shared_strings_size", s.Limits.MaxSharedBytes, &l.MaxSharedStringsBytes},
 			{"max_parts", s.Limits.MaxParts, &l.MaxParts},
+			{"max_in_memory", s.Limits.MaxInMemory, &l.MaxInMemoryBytes},
+			{"max_part_elements", s.Limits.MaxPartElements, &l.MaxPartElements},
 		} {
 			if f.v == "" {
 				continue

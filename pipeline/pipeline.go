@@ -59,12 +59,19 @@ type Progress struct {
 // at once.
 const batchSize = 512
 
+// batchBytes closes a batch early once its values add up to this much, so
+// the batches in flight (about 4 per worker) stay small when rows are
+// large: a workbook can repeat a 1 MiB shared string in every row, and a
+// few thousand such rows would otherwise be held at once.
+const batchBytes = 1 << 20
+
 type batch struct {
 	seq  int
 	recs []sources.Record
 	errs []*sources.RowError // rows the source could not read, by position
 	pos  []int               // records read up to each
 	out  []mapped
+	size int // bytes of the records' values
 }
 
 // mapped is one source record as the read loop hands it on: mapped, or
@@ -214,7 +221,10 @@ func readBatches(ctx, gctx context.Context, cfg SyncConfig, skip int, work chan<
 		b.recs = append(b.recs, rec)
 		b.errs = append(b.errs, rowErr)
 		b.pos = append(b.pos, n)
-		if len(b.recs) == batchSize {
+		for _, v := range rec.Values {
+			b.size += len(v)
+		}
+		if len(b.recs) == batchSize || b.size >= batchBytes {
 			if err := send(); err != nil {
 				return err
 			}

@@ -20,6 +20,8 @@ type Limits struct {
 	MaxSharedStrings      int64 // entries in the shared-strings table (default 1,000,000)
 	MaxSharedStringsBytes int64 // the shared-strings part, unpacked (default 256 MiB)
 	MaxParts              int64 // parts in the archive (default 10,000)
+	MaxPartElements       int64 // XML elements in one part excelize decodes whole (styles, theme, workbook; default 200,000)
+	MaxInMemoryBytes      int64 // the parts held in memory, added up (default 64 MiB); larger sheets and shared strings are streamed from temp files instead
 }
 
 // Default limits.
@@ -32,6 +34,8 @@ const (
 	DefaultMaxSharedStrings      = 1_000_000
 	DefaultMaxSharedStringsBytes = 256 << 20
 	DefaultMaxParts              = 10_000
+	DefaultMaxInMemoryBytes      = 64 << 20
+	DefaultMaxPartElements       = 200_000
 )
 
 // WithDefaults fills the zero fields.
@@ -49,6 +53,8 @@ func (l Limits) WithDefaults() Limits {
 	def(&l.MaxSharedStrings, DefaultMaxSharedStrings)
 	def(&l.MaxSharedStringsBytes, DefaultMaxSharedStringsBytes)
 	def(&l.MaxParts, DefaultMaxParts)
+	def(&l.MaxInMemoryBytes, DefaultMaxInMemoryBytes)
+	def(&l.MaxPartElements, DefaultMaxPartElements)
 	return l
 }
 

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"math/rand"
 	"os"
 	"os/exec"
@@ -97,6 +98,9 @@ type xlsxPart struct {
 	declared uint64
 	// corrupt zeroes 64 bytes in the middle of the compressed data.
 	corrupt bool
+	// gen, when set, writes the body (streamed into the archive, so a
+	// huge honest part costs the test no memory).
+	gen func(w io.Writer)
 }
 
 // sheetXML builds a worksheet of inline-string rows.
@@ -146,6 +150,9 @@ func zipBytes(t *testing.T, parts []xlsxPart) []byte {
 				t.Fatal(err)
 			}
 			w.Write(p.body)
+			if p.gen != nil {
+				p.gen(w)
+			}
 			continue
 		}
 		// Raw: compress ourselves, then lie or damage.
@@ -309,6 +316,8 @@ func hostileCases() []hostile {
 		}
 		return p
 	}), exit: 2, want: []string{"in.xlsx", "20005 parts", "max_parts"}, written: -1})
+
+	addHugeValueCases(add)
 
 	// Damaged workbooks: an error naming the sheet and the last good row.
 	full := hsheetXML(hpeopleRows(1000))
@@ -588,3 +597,164 @@ func clipOut(s string) string {
 func zipFlate(w *bytes.Buffer) (*flate.Writer, error) { return flate.NewWriter(w, flate.BestSpeed) }
 
 func crc(b []byte) uint32 { return crc32.ChecksumIEEE(b) }
+
+// repeat writes n bytes of c.
+func repeat(w io.Writer, c byte, n int) {
+	chunk := bytes.Repeat([]byte{c}, 64<<10)
+	for n > 0 {
+		k := min(n, len(chunk))
+		w.Write(chunk[:k])
+		n -= k
+	}
+}
+
+// hugeSheet is a worksheet "Leads" with a header row and rows 2..rows+1,
+// each made by cells (which writes a row's cells for its row number).
+func hugeSheet(rows int, cells func(w io.Writer, r int)) xlsxPart {
+	return xlsxPart{name: "xl/worksheets/sheet1.xml", gen: func(w io.Writer) {
+		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
+		io.WriteString(w, `<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c><c r="B1" t="inlineStr"><is><t>email</t></is></c><c r="C1" t="inlineStr"><is><t>notes</t></is></c></row>`)
+		for r := 2; r <= rows+1; r++ {
+			fmt.Fprintf(w, `<row r="%d">`, r)
+			cells(w, r)
+			io.WriteString(w, `</row>`)
+		}
+		io.WriteString(w, `</sheetData></worksheet>`)
+	}}
+}
+
+// hugeSST is a shared-strings table of the given string sizes, each of
+// one repeated letter (string i of 'a'+i%26).
+func hugeSST(sizes ...int) xlsxPart {
+	return xlsxPart{name: "xl/sharedStrings.xml", gen: func(w io.Writer) {
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="%d" uniqueCount="%d">`, len(sizes), len(sizes))
+		for i, n := range sizes {
+			io.WriteString(w, `<si><t>`)
+			repeat(w, byte('a'+i%26), n)
+			io.WriteString(w, `</t></si>`)
+		}
+		io.WriteString(w, `</sst>`)
+	}}
+}
+
+// hugeBook is a workbook of a generated sheet and, optionally, shared
+// strings.
+func hugeBook(sheet xlsxPart, extra ...xlsxPart) func(*testing.T) []xlsxPart {
+	return func(*testing.T) []xlsxPart {
+		p := hworkbook(nil, extra...)
+		p[4] = sheet
+		return p
+	}
+}
+
+// addHugeValueCases: honest cells and shared strings far over max_field
+// in a small file (a 300 MiB cell packs into 300 KB), refused before the
+// value is held; values at the bound, repeated, stay within memory.
+func addHugeValueCases(add func(hostile)) {
+	// The mapped name and email, then the notes in column C.
+	email := func(w io.Writer, r int) {
+		fmt.Fprintf(w, `<c r="A%d" t="inlineStr"><is><t>Aino %d</t></is></c><c r="B%d" t="inlineStr"><is><t>a%d@example.com</t></is></c>`, r, r, r, r)
+	}
+	inline := func(n int) func(w io.Writer, r int) {
+		return func(w io.Writer, r int) {
+			email(w, r)
+			fmt.Fprintf(w, `<c r="C%d" t="inlineStr"><is><t>`, r)
+			repeat(w, 'a', n)
+			io.WriteString(w, `</t></is></c>`)
+		}
+	}
+	shared := func(idx func(r int) int) func(w io.Writer, r int) {
+		return func(w io.Writer, r int) {
+			email(w, r)
+			fmt.Fprintf(w, `<c r="C%d" t="s"><v>%d</v></c>`, r, idx(r))
+		}
+	}
+	add(hostile{name: "xlsx 300 MiB inline cell", setup: xlsxCase(hugeBook(hugeSheet(1, inline(300<<20)))),
+		exit: 2, want: []string{"in.xlsx", `sheet "Leads": cell C2 (row 2, column C) holds more than 1.0 MiB`, "source.limits.max_field"}, written: -1})
+	add(hostile{name: "xlsx 300 MiB formula string cell", setup: xlsxCase(hugeBook(hugeSheet(1, func(w io.Writer, r int) {
+		email(w, r)
+		fmt.Fprintf(w, `<c r="C%d" t="str"><f>1</f><v>`, r)
+		repeat(w, 'b', 300<<20)
+		io.WriteString(w, `</v></c>`)
+	}))), exit: 2, want: []string{"in.xlsx", `cell C2 (row 2, column C)`, "max_field"}, written: -1})
+	add(hostile{name: "xlsx 300 MiB number cell", setup: xlsxCase(hugeBook(hugeSheet(3, func(w io.Writer, r int) {
+		email(w, r)
+		if r == 3 {
+			io.WriteString(w, `<c r="C3"><v>`)
+			repeat(w, '9', 300<<20)
+			io.WriteString(w, `</v></c>`)
+		}
+	}))), exit: 2, want: []string{"in.xlsx", `cell C3 (row 3, column C)`, "max_field"}, written: -1})
+	add(hostile{name: "xlsx 300 MiB rich-text cell of 1 KiB runs", setup: xlsxCase(hugeBook(hugeSheet(1, func(w io.Writer, r int) {
+		email(w, r)
+		io.WriteString(w, `<c r="C2" t="inlineStr"><is>`)
+		run := `<r><t>` + strings.Repeat("c", 1024) + `</t></r>`
+		for range 300 << 10 {
+			io.WriteString(w, run)
+		}
+		io.WriteString(w, `</is></c>`)
+	}))), exit: 2, want: []string{"in.xlsx", `cell C2 (row 2, column C)`, "max_field"}, written: -1})
+	add(hostile{name: "xlsx 250 MB shared string", setup: xlsxCase(hugeBook(hugeSheet(1, shared(func(int) int { return 0 })), hugeSST(250_000_000))),
+		exit: 2, want: []string{"in.xlsx", "shared string 0", "max_field"}, written: -1})
+	add(hostile{name: "xlsx cell at the bound", setup: xlsxCase(hugeBook(hugeSheet(3, inline(1<<20)))), exit: 0, written: 3})
+	add(hostile{name: "xlsx cell one byte over the bound", setup: xlsxCase(hugeBook(hugeSheet(3, inline(1<<20+1)))),
+		exit: 2, want: []string{"in.xlsx", "cell C2 (row 2, column C)", "max_field"}, written: -1})
+	add(hostile{name: "xlsx 2 MiB cell, max_field raised", setup: xlsxCase(hugeBook(hugeSheet(2, inline(2<<20))), "  limits: {max_field: 2MiB}\n"),
+		exit: 0, written: 2})
+	// One 1 MiB string referenced by every row, in a table over excelize's
+	// in-memory size (so each cell read is a fresh copy).
+	big := []int{1 << 20}
+	for range 20 {
+		big = append(big, 1<<20-1)
+	}
+	add(hostile{name: "xlsx 1 MiB shared string in 400 rows", setup: xlsxCase(hugeBook(hugeSheet(400, shared(func(int) int { return 0 })), hugeSST(big...))),
+		exit: 0, written: 400})
+	add(hostile{name: "xlsx 100 shared strings just under 1 MiB", setup: xlsxCase(hugeBook(hugeSheet(100, shared(func(r int) int { return r - 2 })), hugeSST(slicesRepeat(1<<20-1, 100)...))),
+		exit: 0, written: 100})
+	add(hostile{name: "xlsx 100 inline cells just under 1 MiB", setup: xlsxCase(hugeBook(hugeSheet(100, inline(1<<20-1)))), exit: 0, written: 100})
+	add(hostile{name: "xlsx row of 16 refs to a 1 MiB string", setup: xlsxCase(hugeBook(hugeSheet(2, func(w io.Writer, r int) {
+		email(w, r)
+		for c := range 16 {
+			fmt.Fprintf(w, `<c r="%s%d" t="s"><v>0</v></c>`, string(rune('C'+c)), r)
+		}
+	}), hugeSST(1<<20))), exit: 2, want: []string{"in.xlsx", `sheet "Leads": row 2`, "more than 4.0 MiB (source.limits.max_record)"}, written: -1})
+	add(hostile{name: "xlsx 3000 rows of a 1 MiB string", setup: xlsxCase(hugeBook(hugeSheet(3000, shared(func(int) int { return 0 })), hugeSST(1<<20))),
+		exit: 2, want: []string{"in.xlsx", "the sheet (its cells added up to row 2049", "more than 2.0 GiB (source.limits.max_sheet)"}, written: -1})
+	small := func(w io.Writer, r int) { email(w, r) }
+	tiny := func(n int) xlsxPart {
+		return xlsxPart{name: "xl/sharedStrings.xml", gen: func(w io.Writer) {
+			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="%d" uniqueCount="%d">`, n, n)
+			for range n {
+				io.WriteString(w, `<si><t>a</t></si>`)
+			}
+			io.WriteString(w, `</sst>`)
+		}}
+	}
+	add(hostile{name: "xlsx 980000 one-letter shared strings in 16 MiB", setup: xlsxCase(hugeBook(hugeSheet(5, small), tiny(980_000))), exit: 0, written: 5})
+	styles := func(n int) xlsxPart {
+		return xlsxPart{name: "xl/styles.xml", gen: func(w io.Writer) {
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs>`)
+			for range n {
+				io.WriteString(w, `<xf/>`)
+			}
+			io.WriteString(w, `</cellXfs></styleSheet>`)
+		}}
+	}
+	add(hostile{name: "xlsx styles of 6.7 M elements in 32 MiB", setup: xlsxCase(hugeBook(hugeSheet(2, small), styles(32<<20/5-100))),
+		exit: 2, want: []string{"in.xlsx", "xl/styles.xml", "more than 200000 XML elements (source.limits.max_part_elements)"}, written: -1})
+	add(hostile{name: "xlsx styles of 199990 elements", setup: xlsxCase(hugeBook(hugeSheet(2, small), styles(199_990))), exit: 0, written: 2})
+	var media []xlsxPart
+	for i := range 5 {
+		media = append(media, xlsxPart{name: fmt.Sprintf("xl/media/image%d.bin", i), gen: func(w io.Writer) { repeat(w, ' ', 32<<20-1) }})
+	}
+	add(hostile{name: "xlsx 5 media parts of 32 MiB", setup: xlsxCase(hugeBook(hugeSheet(2, small), media...)),
+		exit: 2, want: []string{"in.xlsx", "unpack to 160.0 MiB, more than 64.0 MiB (source.limits.max_in_memory)"}, written: -1})
+}
+
+func slicesRepeat(v, n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = v
+	}
+	return s
+}

@@ -28,11 +28,23 @@ var ErrEncrypted = errors.New("encrypted workbook")
 // precheck looks at the file before excelize does: what kind of file it
 // is, and the sizes its zip directory declares (which archive/zip enforces
 // while unpacking, so a part cannot unpack to more than it declares).
-func precheck(p string, lim sources.Limits) (nStrings int, err error) {
-	return nStrings, precheckInto(p, lim, &nStrings)
+// It returns the length of each shared string, and the size over which
+// excelize is to stream a sheet or the shared strings from a temp file.
+func precheck(p string, lim sources.Limits) (wb workbookInfo, err error) {
+	return wb, precheckInto(p, lim, &wb)
 }
 
-func precheckInto(p string, lim sources.Limits, nStrings *int) error {
+// workbookInfo is what precheck learnt.
+type workbookInfo struct {
+	lens     []int32 // each shared string's length
+	xmlLimit int64   // excelize's UnzipXMLSizeLimit
+}
+
+// sharedInMemory is the most shared strings excelize may decode into
+// memory (about 400 bytes each); a larger table is streamed.
+const sharedInMemory = 150_000
+
+func precheckInto(p string, lim sources.Limits, wb *workbookInfo) error {
 	f, fi, err := sources.OpenFile(p)
 	if err != nil {
 		return err
@@ -83,11 +95,76 @@ func precheckInto(p string, lim sources.Limits, nStrings *int) error {
 		}
 	}
 	if zf := find(zr, "xl/sharedStrings.xml"); zf != nil {
-		n, err := checkSharedStrings(p, zf, lim)
+		l, err := checkSharedStrings(p, zf, lim)
 		if err != nil {
 			return err
 		}
-		*nStrings = int(n)
+		wb.lens = l
+	}
+	if err := checkDecodedParts(p, zr, lim); err != nil {
+		return err
+	}
+	return inMemory(p, zr, lim, wb)
+}
+
+// checkDecodedParts counts the elements of the parts excelize decodes whole
+// into memory (a few hundred bytes each there, however short in the file:
+// 32 MiB of <xf/> took gigabytes).
+func checkDecodedParts(p string, zr *zip.Reader, lim sources.Limits) error {
+	buf := make([]byte, 32<<10)
+	for _, zf := range zr.File {
+		name := strings.ToLower(zf.Name)
+		if name != "xl/styles.xml" && name != "xl/workbook.xml" && name != "[content_types].xml" &&
+			name != "xl/_rels/workbook.xml.rels" && !strings.HasPrefix(name, "xl/theme/") {
+			continue
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			return fmt.Errorf("%s: %w: %s: %v", p, ErrDamaged, zf.Name, err)
+		}
+		var n int64
+		for {
+			k, err := rc.Read(buf)
+			n += int64(bytes.Count(buf[:k], []byte{'<'}) - bytes.Count(buf[:k], []byte("</")))
+			if n > lim.MaxPartElements {
+				rc.Close()
+				return fmt.Errorf("%s: %w: part %s holds more than %d XML elements (source.limits.max_part_elements); a real workbook's are far fewer", p, sources.ErrLimit, zf.Name, lim.MaxPartElements)
+			}
+			if err != nil {
+				break
+			}
+		}
+		rc.Close()
+	}
+	return nil
+}
+
+// inMemory picks excelize's UnzipXMLSizeLimit: parts up to it are held in
+// memory, larger sheets and shared strings go to temp files. A table of
+// many shared strings, or parts adding up past max_in_memory, streams more;
+// the other parts (styles, media, ...) are always held, and must fit.
+func inMemory(p string, zr *zip.Reader, lim sources.Limits, wb *workbookInfo) error {
+	wb.xmlLimit = min(lim.MaxPartBytes, 16<<20)
+	if zf := find(zr, "xl/sharedStrings.xml"); zf != nil && len(wb.lens) > sharedInMemory {
+		wb.xmlLimit = max(1, min(wb.xmlLimit, int64(zf.UncompressedSize64)-1))
+	}
+	held := func(limit int64) (n uint64) {
+		for _, zf := range zr.File {
+			name := strings.ToLower(zf.Name)
+			streamed := strings.HasPrefix(name, "xl/worksheets/sheet") || name == "xl/sharedstrings.xml"
+			if !streamed || zf.UncompressedSize64 <= uint64(limit) {
+				n += zf.UncompressedSize64
+			}
+		}
+		return n
+	}
+	if held(wb.xmlLimit) <= uint64(lim.MaxInMemoryBytes) {
+		return nil
+	}
+	wb.xmlLimit = min(wb.xmlLimit, 64<<10)
+	if n := held(wb.xmlLimit); n > uint64(lim.MaxInMemoryBytes) {
+		return fmt.Errorf("%s: %w: the parts held in memory (all but the sheets and shared strings) unpack to %s, more than %s (source.limits.max_in_memory); a real workbook's are far smaller",
+			p, sources.ErrLimit, sizeName(n), sizeName(uint64(lim.MaxInMemoryBytes)))
 	}
 	return nil
 }
@@ -129,32 +206,37 @@ func find(zr *zip.Reader, name string) *zip.File {
 	return nil
 }
 
-// checkSharedStrings counts the table's entries in one streaming pass and
-// refuses a DTD.
-func checkSharedStrings(p string, zf *zip.File, lim sources.Limits) (int64, error) {
+// checkSharedStrings counts the table's entries in one streaming pass,
+// refuses a DTD and an entry longer than max_field, and returns each
+// entry's length.
+func checkSharedStrings(p string, zf *zip.File, lim sources.Limits) ([]int32, error) {
 	rc, err := zf.Open()
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w: shared strings: %v", p, ErrDamaged, err)
+		return nil, fmt.Errorf("%s: %w: shared strings: %v", p, ErrDamaged, err)
 	}
 	defer rc.Close()
-	d := xml.NewDecoder(rc)
+	br := sharedBoundReader(rc, lim)
+	d := xml.NewDecoder(br)
 	d.Strict = true
 	var count int64
 	for {
 		tok, err := d.RawToken()
 		if err == io.EOF {
-			return count, nil
+			return br.lens[:min(len(br.lens), int(count))], nil
 		}
 		if err != nil {
-			return count, fmt.Errorf("%s: %w: the shared-strings table is broken after %d entries (%v); open and re-save the workbook in Excel", p, ErrDamaged, count, err)
+			if tooLong := (*errValueTooLong)(nil); errors.As(err, &tooLong) {
+				return nil, limitError(p, "the shared-strings table", tooLong)
+			}
+			return nil, fmt.Errorf("%s: %w: the shared-strings table is broken after %d entries (%v); open and re-save the workbook in Excel", p, ErrDamaged, count, err)
 		}
 		switch t := tok.(type) {
 		case xml.Directive:
-			return count, fmt.Errorf("%s: %w: the shared-strings table holds a DTD or entity declaration, which leadsync refuses; re-save the workbook in Excel", p, ErrDamaged)
+			return nil, fmt.Errorf("%s: %w: the shared-strings table holds a DTD or entity declaration, which leadsync refuses; re-save the workbook in Excel", p, ErrDamaged)
 		case xml.StartElement:
 			if t.Name.Local == "si" {
 				if count++; count > lim.MaxSharedStrings {
-					return count, fmt.Errorf("%s: %w: more than %d shared strings (source.limits.max_shared_strings)", p, sources.ErrLimit, lim.MaxSharedStrings)
+					return nil, fmt.Errorf("%s: %w: more than %d shared strings (source.limits.max_shared_strings)", p, sources.ErrLimit, lim.MaxSharedStrings)
 				}
 			}
 		}
@@ -177,7 +259,10 @@ type sheetCheck struct {
 // excelize's decoder requires). scanSheet vouches for a regular sheet in
 // one cheap pass; anything it cannot vouch for is decoded again by
 // decodeSheet, which decides and names the damage.
-func checkSheet(p, sheet, part string, nStrings int) (sheetCheck, error) {
+//
+// bound wraps the part's reader for both (sheetBoundReader: no value is
+// held before its size is known).
+func checkSheet(p, sheet, part string, nStrings int, bound func(io.Reader) io.Reader) (sheetCheck, error) {
 	var res sheetCheck
 	zr, err := zip.OpenReader(p)
 	if err != nil {
@@ -192,7 +277,7 @@ func checkSheet(p, sheet, part string, nStrings int) (sheetCheck, error) {
 	if err != nil {
 		return res, fmt.Errorf("%s: %w: sheet %q: %v", p, ErrDamaged, sheet, err)
 	}
-	res, ok := scanSheet(rc, nStrings)
+	res, ok := scanSheet(bound(rc), nStrings)
 	rc.Close()
 	if ok {
 		return res, nil
@@ -201,7 +286,7 @@ func checkSheet(p, sheet, part string, nStrings int) (sheetCheck, error) {
 		return res, fmt.Errorf("%s: %w: sheet %q: %v", p, ErrDamaged, sheet, err)
 	}
 	defer rc.Close()
-	return decodeSheet(p, sheet, rc, nStrings)
+	return decodeSheet(p, sheet, bound(rc), nStrings)
 }
 
 // decodeSheet is the whole check with encoding/xml's strict decoder.
@@ -223,6 +308,9 @@ func decodeSheet(p, sheet string, rc io.Reader, nStrings int) (sheetCheck, error
 			break
 		}
 		if err != nil {
+			if tooLong := (*errValueTooLong)(nil); errors.As(err, &tooLong) {
+				return res, limitError(p, fmt.Sprintf("sheet %q", sheet), tooLong)
+			}
 			return res, damaged(err.Error())
 		}
 		switch t := tok.(type) {

@@ -152,7 +152,7 @@ func TestMismatchedEndTag(t *testing.T) {
 // shared-strings count.
 func sheetOf(t *testing.T, path string) (*zip.File, int) {
 	t.Helper()
-	nStrings, err := precheck(path, sources.Limits{}.WithDefaults())
+	wb, err := precheck(path, sources.Limits{}.WithDefaults())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,5 +165,5 @@ func sheetOf(t *testing.T, path string) (*zip.File, int) {
 	if zf == nil {
 		t.Fatal("no sheet1.xml")
 	}
-	return zf, nStrings
+	return zf, len(wb.lens)
 }

@@ -72,15 +72,15 @@ func Open(path string, opts Options) (*Source, error) {
 		opts.HeaderRow = 1
 	}
 	opts.Limits = opts.Limits.WithDefaults()
-	nStrings, err := precheck(path, opts.Limits)
+	wb, err := precheck(path, opts.Limits)
 	if err != nil {
 		return nil, err
 	}
-	f, err := openFile(path, opts.TmpDir, opts.Limits)
+	f, err := openFile(path, opts.TmpDir, opts.Limits, wb.xmlLimit)
 	if err != nil {
 		return nil, err
 	}
-	s, err := open(path, f, opts, nStrings)
+	s, err := open(path, f, opts, wb.lens)
 	if err != nil {
 		if s != nil && s.rows != nil {
 			s.rows.Close()
@@ -91,14 +91,14 @@ func Open(path string, opts Options) (*Source, error) {
 	return s, nil
 }
 
-func openFile(path, tmpDir string, lim sources.Limits) (*excelize.File, error) {
+func openFile(path, tmpDir string, lim sources.Limits, xmlLimit int64) (*excelize.File, error) {
 	if tmpDir != "" {
 		if err := os.MkdirAll(tmpDir, 0o700); err != nil {
 			return nil, err
 		}
 	}
 	f, err := excelize.OpenFile(path, excelize.Options{TmpDir: tmpDir,
-		UnzipSizeLimit: lim.MaxUnzipBytes, UnzipXMLSizeLimit: min(lim.MaxPartBytes, 16<<20)})
+		UnzipSizeLimit: lim.MaxUnzipBytes, UnzipXMLSizeLimit: xmlLimit})
 	if err != nil {
 		if errors.Is(err, zip.ErrFormat) {
 			err = fmt.Errorf("%w (not an .xlsx workbook; an old .xls must be saved as .xlsx or CSV)", err)
@@ -108,7 +108,7 @@ func openFile(path, tmpDir string, lim sources.Limits) (*excelize.File, error) {
 	return f, nil
 }
 
-func open(path string, f *excelize.File, opts Options, nStrings int) (*Source, error) {
+func open(path string, f *excelize.File, opts Options, lens []int32) (*Source, error) {
 	sheet, err := pickSheet(f.GetSheetList(), opts.Sheet)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -120,7 +120,8 @@ func open(path string, f *excelize.File, opts Options, nStrings int) (*Source, e
 	if err != nil {
 		return nil, err
 	}
-	if _, err := checkSheet(path, sheet, part, nStrings); err != nil {
+	bound := func(r io.Reader) io.Reader { return sheetBoundReader(r, opts.Limits, lens) }
+	if _, err := checkSheet(path, sheet, part, len(lens), bound); err != nil {
 		return nil, err
 	}
 	s := &Source{path: path, file: f, sheet: sheet}
@@ -191,10 +192,11 @@ func quoteList(names []string) string {
 // `leadsync inspect`.
 func Sheets(path string) ([]string, error) {
 	lim := sources.Limits{}.WithDefaults()
-	if _, err := precheck(path, lim); err != nil {
+	wb, err := precheck(path, lim)
+	if err != nil {
 		return nil, err
 	}
-	f, err := openFile(path, "", lim)
+	f, err := openFile(path, "", lim, wb.xmlLimit)
 	if err != nil {
 		return nil, err
 	}
