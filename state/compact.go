@@ -518,36 +518,19 @@ func migrateDigests(ctx context.Context, tx *sql.Tx) error {
 		scope       int64
 		key, vendor string
 	}
-	last := keyRow{scope: -1 << 62}
-	for {
+	err := migratePaged(ctx, tx, keyRow{scope: -1 << 62},
 		// In key order, each page after the last (a seek, not a scan).
-		rows, err := tx.QueryContext(ctx, `SELECT scope, key, vendor_id FROM old_entity_keys
-			WHERE (scope, key) > (?, ?) ORDER BY scope, key LIMIT ?`, last.scope, last.key, migratePage)
-		if err != nil {
+		func(last keyRow) (string, []any) {
+			return `SELECT scope, key, vendor_id FROM old_entity_keys
+			WHERE (scope, key) > (?, ?) ORDER BY scope, key LIMIT ?`, []any{last.scope, last.key, migratePage}
+		},
+		func(rows *sql.Rows) (r keyRow, err error) { return r, rows.Scan(&r.scope, &r.key, &r.vendor) },
+		func(r keyRow) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO entity_keys(scope, key, vendor_id) VALUES(?,?,?)`, r.scope, packKey(r.key), r.vendor)
 			return err
-		}
-		var page []keyRow
-		for rows.Next() {
-			var r keyRow
-			if err := rows.Scan(&r.scope, &r.key, &r.vendor); err != nil {
-				rows.Close()
-				return err
-			}
-			page = append(page, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, r := range page {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO entity_keys(scope, key, vendor_id) VALUES(?,?,?)`, r.scope, packKey(r.key), r.vendor); err != nil {
-				return err
-			}
-		}
-		if len(page) < migratePage {
-			break
-		}
-		last = page[len(page)-1]
+		})
+	if err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DROP TABLE old_entity_keys`); err != nil {
 		return err
@@ -563,19 +546,35 @@ func migrateOutcomeEntities(ctx context.Context, tx *sql.Tx) error {
 		run, row int64
 		entity   string
 	}
-	last := outRow{run: -1 << 62}
-	for {
+	return migratePaged(ctx, tx, outRow{run: -1 << 62},
 		// In (run, row) order, each page after the last.
-		rows, err := tx.QueryContext(ctx, `SELECT run_id, row, entity FROM outcomes
+		func(last outRow) (string, []any) {
+			return `SELECT run_id, row, entity FROM outcomes
 			WHERE (run_id, row) > (?, ?) AND status IN (?, ?) AND typeof(entity) = 'text' AND entity <> ''
-			ORDER BY run_id, row LIMIT ?`, last.run, last.row, ok, merged, migratePage)
+			ORDER BY run_id, row LIMIT ?`, []any{last.run, last.row, ok, merged, migratePage}
+		},
+		func(rows *sql.Rows) (r outRow, err error) { return r, rows.Scan(&r.run, &r.row, &r.entity) },
+		func(r outRow) error {
+			_, err := tx.ExecContext(ctx, `UPDATE outcomes SET entity=? WHERE run_id=? AND row=?`, entityDigest(r.entity), r.run, r.row)
+			return err
+		})
+}
+
+// migratePaged reads a query migratePage rows at a time, each page after
+// the last row of the one before (query builds it from that row), and
+// applies each row of a page before reading the next.
+func migratePaged[T any](ctx context.Context, tx *sql.Tx, first T, query func(last T) (string, []any), scan func(*sql.Rows) (T, error), apply func(T) error) error {
+	last := first
+	for {
+		q, args := query(last)
+		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
 			return err
 		}
-		var page []outRow
+		var page []T
 		for rows.Next() {
-			var r outRow
-			if err := rows.Scan(&r.run, &r.row, &r.entity); err != nil {
+			r, err := scan(rows)
+			if err != nil {
 				rows.Close()
 				return err
 			}
@@ -586,7 +585,7 @@ func migrateOutcomeEntities(ctx context.Context, tx *sql.Tx) error {
 			return err
 		}
 		for _, r := range page {
-			if _, err := tx.ExecContext(ctx, `UPDATE outcomes SET entity=? WHERE run_id=? AND row=?`, entityDigest(r.entity), r.run, r.row); err != nil {
+			if err := apply(r); err != nil {
 				return err
 			}
 		}

@@ -10,15 +10,21 @@ import (
 	"github.com/leadsync/leadsync/sinks/tiledesk/tiledesktest"
 )
 
+// mirrorJob is a Tiledesk mirror job on people(10), on an emulator.
+func mirrorJob(t *testing.T) (srv *tiledesktest.Server, dir, job string, env map[string]string) {
+	srv = tiledesktest.NewServer(tiledesktest.Options{TimeScale: 0.001})
+	t.Cleanup(srv.Close)
+	dir = t.TempDir()
+	job = writeFile(t, dir, "job.yaml", strings.Replace(tiledeskJob, "region: FI", "region: FI\nmirror: true", 1))
+	env = map[string]string{"TD_URL": srv.URL + "/v3", "TD_PROJECT": tiledesktest.TestProjectID, "TD_TOKEN": tiledesktest.TestToken}
+	writeFile(t, dir, "leads.csv", people(10))
+	return srv, dir, job, env
+}
+
 // The diff of a mirror job lists the deletions the run would make, and
 // deletes nothing; the run then deletes those.
 func TestE2EMirrorDiffListsDeletions(t *testing.T) {
-	srv := tiledesktest.NewServer(tiledesktest.Options{TimeScale: 0.001})
-	defer srv.Close()
-	dir := t.TempDir()
-	job := writeFile(t, dir, "job.yaml", strings.Replace(tiledeskJob, "region: FI", "region: FI\nmirror: true", 1))
-	env := map[string]string{"TD_URL": srv.URL + "/v3", "TD_PROJECT": tiledesktest.TestProjectID, "TD_TOKEN": tiledesktest.TestToken}
-	writeFile(t, dir, "leads.csv", people(10))
+	srv, dir, job, env := mirrorJob(t)
 	runApp(t, env, "run", "--quiet", job)
 	var kept []string
 	for _, l := range strings.Split(strings.TrimSpace(people(10)), "\n") {
@@ -98,12 +104,7 @@ func TestExportDryRun(t *testing.T) {
 // header only) deletes nothing: it says there were no rows and exits 0,
 // the diff plans no deletion, and every record stays at the vendor.
 func TestE2EMirrorEmptyFileDeletesNothing(t *testing.T) {
-	srv := tiledesktest.NewServer(tiledesktest.Options{TimeScale: 0.001})
-	defer srv.Close()
-	dir := t.TempDir()
-	job := writeFile(t, dir, "job.yaml", strings.Replace(tiledeskJob, "region: FI", "region: FI\nmirror: true", 1))
-	env := map[string]string{"TD_URL": srv.URL + "/v3", "TD_PROJECT": tiledesktest.TestProjectID, "TD_TOKEN": tiledesktest.TestToken}
-	writeFile(t, dir, "leads.csv", people(10))
+	srv, dir, job, env := mirrorJob(t)
 	if r := runApp(t, env, "run", "--quiet", job); r.code > 1 {
 		t.Fatalf("seeding run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
