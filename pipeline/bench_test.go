@@ -432,6 +432,70 @@ func (s *seedSink) Create(context.Context, sinks.Fields) (sinks.Record, error) {
 	return sinks.Record{ID: strconv.Itoa(s.next)}, nil
 }
 
+// vendorBench is a vendor job's fixture for benchmarks: the bench file
+// mapped to LeadDesk contacts, the emulator, its sink and a state file.
+type vendorBench struct {
+	path  string
+	doc   *config.Doc
+	obj   sinks.Object
+	srv   *leaddesktest.Server
+	sink  sinks.Sink
+	store *state.Store
+}
+
+func newVendorBench(tb testing.TB, path string) *vendorBench {
+	tb.Helper()
+	doc, err := config.Parse("bench.yaml", []byte(benchMapping), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	obj, _ := leaddesk.Schema().Object("contact")
+	srv := leaddesktest.NewServer(leaddesktest.Options{TimeScale: 0.001})
+	tb.Cleanup(srv.Close)
+	sink, err := leaddesk.New(leaddesk.Config{URL: srv.URL, Object: "contact", APIKey: leaddesktest.TestAPIKey, Region: "FI", HTTP: srv.Client()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st, err := state.Open(filepath.Join(tb.TempDir(), "state.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	return &vendorBench{path: path, doc: doc, obj: obj, srv: srv, sink: sink, store: st}
+}
+
+// sync runs the file through s in a fresh run of its own, finished done.
+func (fx *vendorBench) sync(tb testing.TB, s sinks.Sink, check func(context.Context) error) SyncResult {
+	tb.Helper()
+	src, err := csvfile.Open(fx.path, csvfile.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer src.Close()
+	m, err := mapping.Compile(fx.doc, fx.doc.Root, fx.obj, mapping.Options{Header: src.Header(), SourceFile: "bench.csv", Region: "FI", Keys: []string{"phone", "email"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st := fx.store
+	run, _, err := st.BeginRun(context.Background(), state.RunSpec{Job: "bench", Fingerprint: "f", ConfigHash: "c", Fresh: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w := st.NewWriter(run.ID, nil)
+	res, err := Sync(context.Background(), SyncConfig{Source: src, Mapping: m, Sink: s, Store: st, State: w, RunID: run.ID,
+		Region: "FI", Concurrency: 4, Check: check})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := st.FinishRun(context.Background(), run.ID, state.RunDone, nil, ""); err != nil {
+		tb.Fatal(err)
+	}
+	return res
+}
+
 // BenchmarkUnchangedRerun: state knows every row of a 100,000-row file
 // as synced to LeadDesk with this very content; a re-run against the
 // LeadDesk emulator must make no call at all (not even the credential
@@ -445,51 +509,9 @@ func BenchmarkUnchangedRerun(b *testing.B) {
 	if r := benchRows(b); len(r) == 1 {
 		rows = r[0]
 	}
-	path := benchFile(b, rows)
-	doc, err := config.Parse("bench.yaml", []byte(benchMapping), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	obj, _ := leaddesk.Schema().Object("contact")
-	srv := leaddesktest.NewServer(leaddesktest.Options{TimeScale: 0.001})
-	defer srv.Close()
-	sink, err := leaddesk.New(leaddesk.Config{URL: srv.URL, Object: "contact", APIKey: leaddesktest.TestAPIKey, Region: "FI", HTTP: srv.Client()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := state.Open(filepath.Join(b.TempDir(), "state.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	sync := func(s sinks.Sink, check func(context.Context) error) SyncResult {
-		src, err := csvfile.Open(path, csvfile.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer src.Close()
-		m, err := mapping.Compile(doc, doc.Root, obj, mapping.Options{Header: src.Header(), SourceFile: "bench.csv", Region: "FI", Keys: []string{"phone", "email"}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		run, _, err := st.BeginRun(context.Background(), state.RunSpec{Job: "bench", Fingerprint: "f", ConfigHash: "c", Fresh: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		w := st.NewWriter(run.ID, nil)
-		res, err := Sync(context.Background(), SyncConfig{Source: src, Mapping: m, Sink: s, Store: st, State: w, RunID: run.ID,
-			Region: "FI", Concurrency: 4, Check: check})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			b.Fatal(err)
-		}
-		if err := st.FinishRun(context.Background(), run.ID, state.RunDone, nil, ""); err != nil {
-			b.Fatal(err)
-		}
-		return res
-	}
+	fx := newVendorBench(b, benchFile(b, rows))
+	st, sink := fx.store, fx.sink
+	sync := func(s sinks.Sink, check func(context.Context) error) SyncResult { return fx.sync(b, s, check) }
 	seeded := sync(&seedSink{Sink: sink}, nil)
 	if seeded.Actions[ActionCreate] != seeded.Entities {
 		b.Fatalf("seeding created %d of %d entities", seeded.Actions[ActionCreate], seeded.Entities)
@@ -515,7 +537,7 @@ func BenchmarkUnchangedRerun(b *testing.B) {
 			}
 		})
 	}
-	if n := srv.Core().Stats().TotalRequests(); n != 0 {
+	if n := fx.srv.Core().Stats().TotalRequests(); n != 0 {
 		b.Fatalf("the re-runs made %d calls", n)
 	}
 	rate := float64(rows) * float64(b.N) / b.Elapsed().Seconds()

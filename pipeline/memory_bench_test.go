@@ -2,22 +2,13 @@ package pipeline
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/leadsync/leadsync/config"
-	"github.com/leadsync/leadsync/mapping"
-	"github.com/leadsync/leadsync/sinks/leaddesk"
-	"github.com/leadsync/leadsync/sinks/leaddesk/leaddesktest"
-	"github.com/leadsync/leadsync/sources/csvfile"
-	"github.com/leadsync/leadsync/state"
 )
 
 // TestVendorMemoryChild is BenchmarkVendorMemory's child process: one
@@ -29,51 +20,14 @@ func TestVendorMemoryChild(t *testing.T) {
 	if n == 0 {
 		t.Skip("BenchmarkVendorMemory's child")
 	}
-	path := os.Getenv("LEADSYNC_MEMCHILD_FILE")
-	doc, err := config.Parse("bench.yaml", []byte(benchMapping), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	obj, _ := leaddesk.Schema().Object("contact")
-	srv := leaddesktest.NewServer(leaddesktest.Options{TimeScale: 0.001})
-	defer srv.Close()
-	sink, err := leaddesk.New(leaddesk.Config{URL: srv.URL, Object: "contact", APIKey: leaddesktest.TestAPIKey, Region: "FI", HTTP: srv.Client()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := state.Open(filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	src, err := csvfile.Open(path, csvfile.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	m, err := mapping.Compile(doc, doc.Root, obj, mapping.Options{Header: src.Header(), SourceFile: "bench.csv", Region: "FI", Keys: []string{"phone", "email"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, _, err := st.BeginRun(context.Background(), state.RunSpec{Job: "bench", Fingerprint: "f", ConfigHash: "c", Fresh: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := st.NewWriter(run.ID, nil)
-	res, err := Sync(context.Background(), SyncConfig{Source: src, Mapping: m, Sink: &seedSink{Sink: sink}, Store: st, State: w, RunID: run.ID,
-		Region: "FI", Concurrency: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	fx := newVendorBench(t, os.Getenv("LEADSYNC_MEMCHILD_FILE"))
+	res := fx.sync(t, &seedSink{Sink: fx.sink}, nil)
 	if res.Rows != n || res.Actions[ActionCreate] != res.Entities || res.Entities == 0 {
 		t.Fatalf("rows %d of %d, created %d of %d entities", res.Rows, n, res.Actions[ActionCreate], res.Entities)
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	fmt.Printf("child rows=%d entities=%d rss_mb=%.1f go_sys_mb=%.1f go_heap_peak_mb=%.1f\n", res.Rows, res.Entities, maxRSSMB(), float64(ms.Sys)/1e6, float64(ms.HeapSys)/1e6)
+	fmt.Printf("child rows=%d entities=%d rss_mb=%.1f go_sys_mb=%.1f go_heap_sys_mb=%.1f\n", res.Rows, res.Entities, maxRSSMB(), float64(ms.Sys)/1e6, float64(ms.HeapSys)/1e6)
 }
 
 // BenchmarkVendorMemory: the vendor path's peak RSS against the row

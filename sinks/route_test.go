@@ -83,32 +83,25 @@ func (c *full) Prepare(ctx context.Context, _ sinks.Fields) error {
 // optional reports which optional interfaces sinks.As finds on s.
 func optional(s sinks.Sink) []string {
 	var out []string
-	add := func(name string, ok bool) {
-		if ok {
-			out = append(out, name)
+	for _, c := range []struct {
+		name string
+		has  func(sinks.Sink) bool
+	}{
+		{"Checker", has[sinks.Checker]}, {"Lister", has[sinks.Lister]}, {"Flow", has[sinks.Flow]},
+		{"OwnKeyer", has[sinks.OwnKeyer]}, {"Deleter", has[sinks.Deleter]}, {"Coster", has[sinks.Coster]},
+		{"FindCoster", has[sinks.FindCoster]}, {"LookupCoster", has[sinks.LookupCoster]},
+		{"Preparer", has[sinks.Preparer]}, {"OnlineChecker", has[sinks.OnlineChecker]},
+	} {
+		if c.has(s) {
+			out = append(out, c.name)
 		}
 	}
-	_, ok := sinks.As[sinks.Checker](s)
-	add("Checker", ok)
-	_, ok = sinks.As[sinks.Lister](s)
-	add("Lister", ok)
-	_, ok = sinks.As[sinks.Flow](s)
-	add("Flow", ok)
-	_, ok = sinks.As[sinks.OwnKeyer](s)
-	add("OwnKeyer", ok)
-	_, ok = sinks.As[sinks.Deleter](s)
-	add("Deleter", ok)
-	_, ok = sinks.As[sinks.Coster](s)
-	add("Coster", ok)
-	_, ok = sinks.As[sinks.FindCoster](s)
-	add("FindCoster", ok)
-	_, ok = sinks.As[sinks.LookupCoster](s)
-	add("LookupCoster", ok)
-	_, ok = sinks.As[sinks.Preparer](s)
-	add("Preparer", ok)
-	_, ok = sinks.As[sinks.OnlineChecker](s)
-	add("OnlineChecker", ok)
 	return out
+}
+
+func has[T any](s sinks.Sink) bool {
+	_, ok := sinks.As[T](s)
+	return ok
 }
 
 // notOptional are the interfaces of package sinks that are not optional

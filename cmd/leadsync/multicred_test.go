@@ -128,16 +128,21 @@ func TestTwoCredentials(t *testing.T) {
 	t.Logf("%d and %d calls, most in a window %d and %d, %s", r.calls1, r.calls2, r.most1, r.most2, r.elapsed)
 }
 
+// twoKeysRun is twoKeysJob on people(60), against an emulator.
+func twoKeysRun(t *testing.T) (*leaddesktest.Server, string, map[string]string) {
+	srv := leaddesktest.NewServer(leaddesktest.Options{TimeScale: 0.002})
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	writeFile(t, dir, "leads.csv", people(60))
+	job := writeFile(t, dir, "job.yaml", twoKeysJob)
+	return srv, job, map[string]string{"LD_URL": srv.URL, "LD_KEY": leaddesktest.TestAPIKey, "LD_KEY2": leaddesktest.TestAPIKey2}
+}
+
 // TestTwoCredentialsRerunAndBadKey: the same file again through two
 // credentials makes (almost) no call; a bad second key stops the run
 // before any write, naming its variable and never its value.
 func TestTwoCredentialsRerunAndBadKey(t *testing.T) {
-	srv := leaddesktest.NewServer(leaddesktest.Options{TimeScale: 0.002})
-	defer srv.Close()
-	dir := t.TempDir()
-	writeFile(t, dir, "leads.csv", people(60))
-	job := writeFile(t, dir, "job.yaml", twoKeysJob)
-	env := map[string]string{"LD_URL": srv.URL, "LD_KEY": leaddesktest.TestAPIKey, "LD_KEY2": leaddesktest.TestAPIKey2}
+	srv, job, env := twoKeysRun(t)
 	if r := runApp(t, env, "run", "--quiet", job); r.code != ExitRejected {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -273,12 +278,7 @@ func TestTwoCredentialsTiledesk(t *testing.T) {
 // A dry run through two credentials reads through both and writes
 // nothing.
 func TestTwoCredentialsDryRun(t *testing.T) {
-	srv := leaddesktest.NewServer(leaddesktest.Options{TimeScale: 0.002})
-	defer srv.Close()
-	dir := t.TempDir()
-	writeFile(t, dir, "leads.csv", people(60))
-	job := writeFile(t, dir, "job.yaml", twoKeysJob)
-	env := map[string]string{"LD_URL": srv.URL, "LD_KEY": leaddesktest.TestAPIKey, "LD_KEY2": leaddesktest.TestAPIKey2}
+	srv, job, env := twoKeysRun(t)
 	r := runApp(t, env, "run", "--dry-run", "--quiet", job)
 	if r.code == ExitUsage || r.code == ExitAuth {
 		t.Fatalf("dry run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
