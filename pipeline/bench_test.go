@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -358,8 +359,17 @@ func cpuTime() time.Duration {
 
 // cpuOf is the CPU time fn takes (every goroutine's, GC included), after
 // a collection that settles what ran before.
+//
+// With LEADSYNC_BENCH_CPUPROFILE=FILE, FILE is a CPU profile of the last
+// measured part alone (setup and seeding left out).
 func cpuOf(fn func()) time.Duration {
 	runtime.GC()
+	if path := os.Getenv("LEADSYNC_BENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
+	}
 	t0 := cpuTime()
 	fn()
 	return cpuTime() - t0
@@ -456,7 +466,13 @@ func newVendorBench(tb testing.TB, path string) *vendorBench {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	st, err := state.Open(filepath.Join(tb.TempDir(), "state.db"))
+	// LEADSYNC_BENCH_STATE=FILE keeps the state file there, to inspect.
+	statePath := filepath.Join(tb.TempDir(), "state.db")
+	if p := os.Getenv("LEADSYNC_BENCH_STATE"); p != "" {
+		statePath = p
+		os.Remove(p)
+	}
+	st, err := state.Open(statePath)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sources"
@@ -27,6 +28,20 @@ type grouping struct {
 	names []string
 	facts *factFile // the last pass's facts, read by the next
 	gen   int
+	// settled marks, by first row in the spill, the groups no later pass
+	// visits: left out by the first (other shards, done, missing a
+	// required field), or recorded by the plan (unchanged). A bit a
+	// group, set from more than one goroutine.
+	settled []atomic.Uint64
+}
+
+// settle marks a group as one no later pass visits.
+func (g *grouping) settle(root int32) {
+	g.settled[root/64].Or(1 << (root % 64))
+}
+
+func (g *grouping) isSettled(root int32) bool {
+	return g.settled[root/64].Load()&(1<<(root%64)) != 0
 }
 
 func (g *grouping) Close() error {
@@ -95,6 +110,7 @@ func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) (*groupi
 	if err == nil {
 		err = sp.group()
 	}
+	g.settled = make([]atomic.Uint64, sp.parent.len()/64+1)
 	if err != nil {
 		g.Close()
 		return nil, err
@@ -109,11 +125,11 @@ func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) (*groupi
 func (g *grouping) each(ctx context.Context, first bool, res *SyncResult, fn func(*entity) error) error {
 	cfg := g.cfg
 	n := 0
-	return g.sp.scan(func(rows []spilled) error {
+	return g.sp.scan(g.isSettled, func(root int32, rows []spilled) error {
 		if n++; n%1024 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		e := &entity{}
+		e := &entity{group: root}
 		for _, r := range rows {
 			if len(e.rows) > 0 && e.mergedOn == "" {
 				e.mergedOn = sharedKey(e.keys, r.keys)
@@ -130,6 +146,7 @@ func (g *grouping) each(ctx context.Context, first bool, res *SyncResult, fn fun
 		if !owns {
 			if first {
 				res.OtherShards += len(e.rows)
+				g.settle(root)
 			}
 			return nil
 		}
@@ -141,6 +158,7 @@ func (g *grouping) each(ctx context.Context, first bool, res *SyncResult, fn fun
 			if all {
 				if first {
 					res.Skipped += len(e.rows)
+					g.settle(root)
 				}
 				return nil
 			}
@@ -148,6 +166,7 @@ func (g *grouping) each(ctx context.Context, first bool, res *SyncResult, fn fun
 		e.fields = mergeFields(g.names, e.leads, cfg.Policy.Merge)
 		if missing := missingRequired(e); missing != "" {
 			if first {
+				g.settle(root)
 				return g.rejectMissing(e, missing, res)
 			}
 			return nil

@@ -32,6 +32,9 @@ type planner struct {
 	// rows is a stream's fast path (sinks.RowCreator), when its columns
 	// are the mapping's fields.
 	rows sinks.RowCreator
+	// count counts a decision in the run's result; the plan counts the
+	// entities it settles as unchanged (nil: the write pass does).
+	count func(Decision)
 }
 
 // maxCreateAttempts bounds creates of one entity whose outcome stayed

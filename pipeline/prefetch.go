@@ -2,10 +2,12 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sinks/keys"
@@ -245,8 +247,22 @@ func (ix *index) find(keys []sinks.Key, own string) []sinks.Record {
 	return out
 }
 
-// planBatch entities are looked up in state at a time.
-const planBatch = 1024
+// planBatch entities are looked up in state at a time, planLookups
+// batches at once.
+const (
+	planBatch   = 1024
+	planLookups = 2
+)
+
+// errLookupFailed stops reading for the plan once a batch's lookup or
+// settling failed.
+var errLookupFailed = errors.New("plan: a state lookup failed")
+
+// lookedUp is a batch's knownUnchanged answer.
+type lookedUp struct {
+	ids []string
+	err error
+}
 
 // plan checks state for every entity (no call), then decides whether
 // listing the vendor's records costs fewer calls than one find per
@@ -261,35 +277,80 @@ func (p *planner) plan(ctx context.Context, g *grouping, res *SyncResult, region
 		return pl, err
 	}
 	todo := 0 // entities that may need a call
-	batch := make([]*entity, 0, planBatch)
-	settle := func() error {
-		known, err := p.knownUnchanged(ctx, batch)
-		if err != nil {
-			return err
-		}
-		for i, e := range batch {
-			if err := p.settle(ctx, e, known[i], scope, &pl); err != nil {
-				return err
-			}
-			if e.todo {
-				todo++
-			}
-			if err := facts.put(e); err != nil {
-				return err
-			}
-		}
-		batch = batch[:0]
-		return nil
+	// The state lookups of a batch run while the next batches are read
+	// (planLookups at a time, each on a connection of its own); the
+	// batches are settled in their order, as the facts file needs.
+	type looked struct {
+		batch []*entity
+		known chan lookedUp
 	}
+	queue := make(chan looked, planLookups)
+	var failed atomic.Bool
+	settled := make(chan error, 1)
+	go func() {
+		var err error
+		for lk := range queue {
+			r := <-lk.known
+			if err != nil {
+				continue // drain
+			}
+			if err = r.err; err != nil {
+				continue
+			}
+			for i, e := range lk.batch {
+				if err = p.settle(ctx, e, r.ids[i], scope, &pl); err == nil {
+					if e.knownID != "" && p.count != nil {
+						// Unchanged: decided now, and no later pass
+						// reads it again.
+						err = p.unchanged(e)
+						g.settle(e.group)
+					} else {
+						err = facts.put(e)
+					}
+				}
+				if err != nil {
+					failed.Store(true)
+					break
+				}
+				if e.todo {
+					todo++
+				}
+			}
+		}
+		settled <- err
+	}()
+	sem := make(chan struct{}, planLookups)
+	send := func(batch []*entity) {
+		lk := looked{batch: batch, known: make(chan lookedUp, 1)}
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			ids, err := p.knownUnchanged(ctx, batch)
+			if err != nil {
+				failed.Store(true)
+			}
+			lk.known <- lookedUp{ids, err}
+		}()
+		queue <- lk
+	}
+	batch := make([]*entity, 0, planBatch)
 	err = g.each(ctx, true, res, func(e *entity) error {
+		if failed.Load() {
+			return errLookupFailed // the settled error says why
+		}
 		pl.Entities++
 		if batch = append(batch, e); len(batch) == planBatch {
-			return settle()
+			send(batch)
+			batch = make([]*entity, 0, planBatch)
 		}
 		return nil
 	})
-	if err == nil {
-		err = settle()
+	if len(batch) > 0 {
+		send(batch)
+	}
+	close(queue)
+	if serr := <-settled; serr != nil && (err == nil || errors.Is(err, errLookupFailed)) {
+		err = serr
 	}
 	if err == nil {
 		err = g.finish(facts)
@@ -314,6 +375,24 @@ func (p *planner) plan(ctx context.Context, g *grouping, res *SyncResult, region
 	}
 	p.fixed = pl.Calls - pl.Finds - pl.Writes
 	return pl, nil
+}
+
+// unchanged records the decision of an entity state settles as
+// unchanged, as a write worker would (no query, no call).
+func (p *planner) unchanged(e *entity) error {
+	d, err := p.process(context.Background(), e, 1)
+	if err != nil {
+		return err
+	}
+	d.Attempts = 1
+	if err := p.record(e, d); err != nil {
+		return err
+	}
+	p.count(d)
+	if p.cfg.OnDecision != nil {
+		p.cfg.OnDecision(d)
+	}
+	return nil
 }
 
 // settle decides what state alone says of an entity: unchanged (known is

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/leadsync/leadsync/mapping"
@@ -359,9 +360,13 @@ type spilled struct {
 	keys []sinks.Key
 }
 
+// spillReads counts the rows scans have read (tests count passes).
+var spillReads atomic.Int64
+
 // scan visits each group once, in the order of its first row, with the
-// group's rows in file order.
-func (s *spill) scan(fn func(rows []spilled) error) error {
+// group's rows in file order. A group skip reports true for (by its
+// first row's number in the spill) is passed over unread.
+func (s *spill) scan(skip func(root int32) bool, fn func(root int32, rows []spilled) error) error {
 	f, err := os.Open(s.data.Name())
 	if err != nil {
 		return fmt.Errorf("spill: %w", err)
@@ -376,10 +381,16 @@ func (s *spill) scan(fn func(rows []spilled) error) error {
 		if err != nil {
 			return fmt.Errorf("spill: row %d: %w", i, err)
 		}
-		if s.parent.at(i) != i {
-			// Merged into an earlier row: read with its group.
+		if s.parent.at(i) != i || (skip != nil && skip(i)) {
+			// Merged into an earlier row (read with its group), or a
+			// group passed over.
 			if _, err := r.Discard(int(n)); err != nil {
 				return fmt.Errorf("spill: %w", err)
+			}
+			if s.parent.at(i) == i { // passed over: its members too
+				for m < len(s.members) && s.members[m].root == i {
+					m++
+				}
 			}
 			continue
 		}
@@ -399,7 +410,8 @@ func (s *spill) scan(fn func(rows []spilled) error) error {
 			}
 			group = append(group, row)
 		}
-		if err := fn(group); err != nil {
+		spillReads.Add(int64(len(group)))
+		if err := fn(i, group); err != nil {
 			return err
 		}
 	}

@@ -94,7 +94,7 @@ func TestSpillGroupsAsInMemory(t *testing.T) {
 				t.Fatalf("%d runs: the merge was not exercised", len(sp.runs))
 			}
 			var got [][]int
-			err = sp.scan(func(g []spilled) error {
+			err = sp.scan(nil, func(_ int32, g []spilled) error {
 				var ids []int
 				for _, s := range g {
 					i := s.lead.Row - 2

@@ -235,6 +235,8 @@ type entity struct {
 	// todo: the plan found the entity may need calls (state does not
 	// settle it).
 	todo bool
+	// group is the entity's first row's number in the spill.
+	group int32
 }
 
 // Sync reads the whole source, groups rows that share any match key into
@@ -282,7 +284,7 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 		}
 	}
 
-	p := &planner{cfg: cfg, once: once}
+	p := &planner{cfg: cfg, once: once, count: count}
 	if st, ok := sinks.As[sinks.Stream](cfg.Sink); ok {
 		if cfg.Shard.On() {
 			return res, fmt.Errorf("shard %s: a file sink is written by one process; shards split vendor jobs", cfg.Shard)
@@ -632,14 +634,7 @@ func mergeFields(names []string, leads []mapping.Lead, policy string) sinks.Fiel
 // SHA-256 of the names in order, each followed by NUL, its value and NUL;
 // stored states hold it, so it never changes).
 func ContentHash(f sinks.Fields) string {
-	var namesBuf [32]string
-	names := namesBuf[:0]
-	size := 0
-	for k, v := range f {
-		names = append(names, k)
-		size += len(k) + len(v) + 2
-	}
-	slices.Sort(names)
+	names, size := hashNames(f)
 	var stack [1024]byte
 	buf := stack[:0]
 	if size > len(stack) {
@@ -653,6 +648,39 @@ func ContentHash(f sinks.Fields) string {
 	}
 	sum := sha256.Sum256(buf)
 	return hex.EncodeToString(sum[:])
+}
+
+// lastNames is the sorted field names ContentHash used last: a job's
+// entities nearly all have one set of names, which then is not sorted
+// again for each.
+var lastNames atomic.Pointer[[]string]
+
+// hashNames is f's names in order and the size of the hashed text.
+func hashNames(f sinks.Fields) ([]string, int) {
+	size := 0
+	if last := lastNames.Load(); last != nil && len(*last) == len(f) {
+		same := true
+		for _, k := range *last {
+			v, ok := f[k]
+			if !ok {
+				same = false
+				break
+			}
+			size += len(k) + len(v) + 2
+		}
+		if same {
+			return *last, size
+		}
+	}
+	names := make([]string, 0, len(f))
+	size = 0
+	for k, v := range f {
+		names = append(names, k)
+		size += len(k) + len(v) + 2
+	}
+	slices.Sort(names)
+	lastNames.Store(&names)
+	return names, size
 }
 
 func rejectRow(cfg SyncConfig, row int, raw []string, column, reason string) error {
