@@ -43,6 +43,11 @@ func needs(s string) bool {
 	return i < len(s) && trigger(s[i])
 }
 
+// Needs reports whether Cell would change s: Cell(s) is then
+// string(Prefix) + s. Writers that copy s anyway use it to add the
+// apostrophe without building the new string.
+func Needs(s string) bool { return needs(s) }
+
 // Cell returns s neutralized: an apostrophe in front when a spreadsheet
 // would evaluate it (see the package doc), else s unchanged.
 func Cell(s string) string {

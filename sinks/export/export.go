@@ -11,7 +11,6 @@ package export
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,7 +20,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/leadsync/leadsync/internal/csvsafe"
 	"github.com/leadsync/leadsync/internal/safefile"
 	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sinks"
@@ -55,7 +53,6 @@ type Sink struct {
 	opts    Options
 	tmp     *safefile.File
 	buf     *bufio.Writer
-	csv     *csv.Writer
 	fields  []string
 	json    bool
 	xlsx    *xlsxWriter
@@ -63,27 +60,15 @@ type Sink struct {
 	written int64 // bytes in tmp once buf is flushed
 	obj     map[string]string
 	safe    bool // CSV: cells pass csvsafe
-	scratch []string
 	started bool
 }
 
-// cells returns a CSV record as it is written: v itself when no cell
-// needs neutralizing, else a copy in the sink's scratch slice.
-func (s *Sink) cells(v []string) []string {
-	if !s.safe {
-		return v
-	}
-	for i, c := range v {
-		if d := csvsafe.Cell(c); len(d) != len(c) {
-			s.scratch = append(s.scratch[:0], v...)
-			s.scratch[i] = d
-			for j := i + 1; j < len(v); j++ {
-				s.scratch[j] = csvsafe.Cell(v[j])
-			}
-			return s.scratch
-		}
-	}
-	return v
+// writeCSV appends one CSV record to buf, its cells neutralized unless
+// RawCells: the bytes encoding/csv's Writer would write for them.
+func (s *Sink) writeCSV(v []string) error {
+	b := appendCSVRecord(s.buf.AvailableBuffer(), v, s.safe)
+	_, err := s.buf.Write(b)
+	return err
 }
 
 // Options are an export's settings beyond its path and fields.
@@ -187,8 +172,6 @@ func (s *Sink) Start(resume string) (bool, error) {
 			s.buf = bufio.NewWriterSize(countWriter{tmp, &s.written}, 1<<20)
 			if s.json {
 				s.obj = make(map[string]string, len(s.fields))
-			} else {
-				s.csv = csv.NewWriter(s.buf)
 			}
 			return true, nil
 		}
@@ -245,8 +228,7 @@ func (s *Sink) start() error {
 			return fmt.Errorf("export: %w", err)
 		}
 	case !s.json:
-		s.csv = csv.NewWriter(s.buf)
-		if err := s.csv.Write(s.cells(s.fields)); err != nil {
+		if err := s.writeCSV(s.fields); err != nil {
 			s.Abort()
 			return fmt.Errorf("export: %w", err)
 		}
@@ -274,12 +256,6 @@ func (c countWriter) Write(p []byte) (int, error) {
 func (s *Sink) Checkpoint() (string, error) {
 	if !s.started || s.xlsx != nil || s.format == "xlsx" {
 		return "", nil
-	}
-	if s.csv != nil {
-		s.csv.Flush()
-		if err := s.csv.Error(); err != nil {
-			return "", fmt.Errorf("export: %w", err)
-		}
 	}
 	if err := s.buf.Flush(); err != nil {
 		return "", fmt.Errorf("export: %w", err)
@@ -337,7 +313,7 @@ func (s *Sink) write(values []string) (string, error) {
 		if _, err := s.buf.Write(b); err != nil {
 			return "", fmt.Errorf("export: %w", err)
 		}
-	} else if err := s.csv.Write(s.cells(values)); err != nil {
+	} else if err := s.writeCSV(values); err != nil {
 		return "", fmt.Errorf("export: %w", err)
 	}
 	return strconv.Itoa(s.n), nil
@@ -359,13 +335,6 @@ func (s *Sink) Commit() error {
 			s.xlsx = nil
 		}
 		if err != nil {
-			s.Abort()
-			return fmt.Errorf("export: %w", err)
-		}
-	}
-	if s.csv != nil {
-		s.csv.Flush()
-		if err := s.csv.Error(); err != nil {
 			s.Abort()
 			return fmt.Errorf("export: %w", err)
 		}

@@ -1,0 +1,74 @@
+package export
+
+import (
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/leadsync/leadsync/internal/csvsafe"
+)
+
+// csvSpecial marks the bytes that make encoding/csv quote a field
+// (Comma ','): quote, CR, LF and the comma.
+var csvSpecial = [256]bool{'"': true, '\r': true, '\n': true, ',': true}
+
+// appendCSVRecord appends rec as one CSV line, byte for byte what
+// encoding/csv's Writer (Comma ',', UseCRLF false) writes for it. With
+// safe, every cell is first neutralized by csvsafe.Cell, without the copy.
+func appendCSVRecord(dst []byte, rec []string, safe bool) []byte {
+	for n, c := range rec {
+		if n > 0 {
+			dst = append(dst, ',')
+		}
+		prefix := safe && csvsafe.Needs(c)
+		dst = appendCSVField(dst, c, prefix)
+	}
+	return append(dst, '\n')
+}
+
+// appendCSVField appends one field (after csvsafe.Prefix when prefix),
+// quoted as encoding/csv quotes it.
+func appendCSVField(dst []byte, c string, prefix bool) []byte {
+	quote, quotes := false, false
+	for i := 0; i < len(c); i++ {
+		if csvSpecial[c[i]] {
+			quote = true
+			if c[i] == '"' {
+				quotes = true
+				break
+			}
+		}
+	}
+	if !quote && !prefix && c != "" {
+		// encoding/csv also quotes `\.` and a field that starts with a
+		// space; a prefixed field starts with the prefix.
+		if c == `\.` {
+			quote = true
+		} else if b := c[0]; b < utf8.RuneSelf {
+			quote = b == ' ' || b == '\t' || b == '\v' || b == '\f'
+		} else {
+			r, _ := utf8.DecodeRuneInString(c)
+			quote = unicode.IsSpace(r)
+		}
+	}
+	if !quote {
+		if prefix {
+			dst = append(dst, csvsafe.Prefix)
+		}
+		return append(dst, c...)
+	}
+	dst = append(dst, '"')
+	if prefix {
+		dst = append(dst, csvsafe.Prefix)
+	}
+	if !quotes {
+		dst = append(dst, c...)
+	} else {
+		for i := 0; i < len(c); i++ {
+			if c[i] == '"' {
+				dst = append(dst, '"')
+			}
+			dst = append(dst, c[i])
+		}
+	}
+	return append(dst, '"')
+}
