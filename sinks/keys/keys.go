@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/leadsync/leadsync/phone"
 )
@@ -44,11 +45,46 @@ func NormalizeEmail(s string) (string, error) {
 	if e == "" {
 		return "", nil
 	}
-	e = strings.ToLower(e)
-	if !validEmail(e) {
+	ascii, upper, bad := scanASCIIEmail(e)
+	if !ascii {
+		e = strings.ToLower(e)
+		if !validEmail(e) {
+			return "", fmt.Errorf("%w: %q", ErrInvalidEmail, s)
+		}
+		return e, nil
+	}
+	// ASCII: the byte scan did validEmail's per-character check, and its
+	// shape checks see only '@', '.' and '-', which lower-casing keeps.
+	if bad || !validEmailShape(e) {
 		return "", fmt.Errorf("%w: %q", ErrInvalidEmail, s)
 	}
+	if upper {
+		e = strings.ToLower(e)
+	}
 	return e, nil
+}
+
+// emailRefused marks the ASCII characters validEmail refuses anywhere in
+// an address, by the same test.
+var emailRefused = func() (t [utf8.RuneSelf]bool) {
+	for r := rune(0); r < utf8.RuneSelf; r++ {
+		t[r] = refusedInEmail(r)
+	}
+	return t
+}()
+
+// scanASCIIEmail reports whether e is all ASCII and, if so, whether it
+// holds an upper-case letter and a character validEmail refuses.
+func scanASCIIEmail(e string) (ascii, upper, bad bool) {
+	for i := 0; i < len(e); i++ {
+		c := e[i]
+		if c >= utf8.RuneSelf {
+			return false, false, false
+		}
+		upper = upper || 'A' <= c && c <= 'Z'
+		bad = bad || emailRefused[c]
+	}
+	return true, upper, bad
 }
 
 // Value is v normalized as a key of kind, without the kind prefix: a phone
@@ -97,6 +133,25 @@ func Key(kind Kind, v, region string) (string, bool) {
 // validEmail is a deliberate, fast approximation of RFC 5322 for lead
 // data: one @, a non-empty local part, a dotted domain, no spaces.
 func validEmail(e string) bool {
+	if !validEmailShape(e) {
+		return false
+	}
+	for _, r := range e {
+		if refusedInEmail(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// refusedInEmail reports whether validEmail refuses r anywhere.
+func refusedInEmail(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune(`(),:;<>[\]"`, r)
+}
+
+// validEmailShape is validEmail's checks of the @, the parts' lengths and
+// the dots.
+func validEmailShape(e string) bool {
 	at := strings.IndexByte(e, '@')
 	if at <= 0 || at != strings.LastIndexByte(e, '@') || len(e) > 254 {
 		return false
@@ -108,11 +163,6 @@ func validEmail(e string) bool {
 	dot := strings.LastIndexByte(domain, '.')
 	if dot <= 0 || dot == len(domain)-1 || strings.Contains(domain, "..") || strings.HasPrefix(domain, "-") {
 		return false
-	}
-	for _, r := range e {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune(`(),:;<>[\]"`, r) {
-			return false
-		}
 	}
 	return true
 }
