@@ -331,6 +331,42 @@ func GoLayout(p string) string {
 }
 
 func titleCase(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return titleCaseRunes(s)
+		}
+	}
+	// ASCII: unicode's case mappings and spaces are the ASCII ones; s
+	// itself when no letter changes.
+	var b strings.Builder
+	upper := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		t := c
+		if upper {
+			if 'a' <= c && c <= 'z' {
+				t = c - 'a' + 'A'
+			}
+		} else if 'A' <= c && c <= 'Z' {
+			t = c - 'A' + 'a'
+		}
+		if t != c && b.Cap() == 0 {
+			b.Grow(len(s))
+			b.WriteString(s[:i])
+		}
+		if b.Cap() != 0 {
+			b.WriteByte(t)
+		}
+		upper = c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r' || c == '-' || c == '\'' || c == '.'
+	}
+	if b.Cap() == 0 {
+		return s
+	}
+	return b.String()
+}
+
+// titleCaseRunes is titleCase for any text, rune by rune.
+func titleCaseRunes(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	upper := true

@@ -187,7 +187,10 @@ func readBatches(ctx, gctx context.Context, cfg SyncConfig, skip int, work chan<
 			return gctx.Err()
 		}
 		seq++
-		b = &batch{seq: seq}
+		// The next batch is likely as long as this one: its slices start
+		// at that capacity rather than growing there.
+		n := len(b.recs)
+		b = &batch{seq: seq, recs: make([]sources.Record, 0, n), errs: make([]*sources.RowError, 0, n), pos: make([]int, 0, n)}
 		return nil
 	}
 	for {
