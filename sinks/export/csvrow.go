@@ -7,9 +7,15 @@ import (
 	"github.com/leadsync/leadsync/internal/csvsafe"
 )
 
-// csvSpecial marks the bytes that make encoding/csv quote a field
-// (Comma ','): quote, CR, LF and the comma.
-var csvSpecial = [256]bool{'"': true, '\r': true, '\n': true, ',': true}
+// csvClass marks the bytes that make encoding/csv quote a field (Comma
+// ','): CR, LF and the comma with classSpecial, the quote (which is also
+// doubled) with classQuote too.
+var csvClass = [256]byte{'"': classSpecial | classQuote, '\r': classSpecial, '\n': classSpecial, ',': classSpecial}
+
+const (
+	classSpecial = 1 << iota
+	classQuote
+)
 
 // appendCSVRecord appends rec as one CSV line, byte for byte what
 // encoding/csv's Writer (Comma ',', UseCRLF false) writes for it. With
@@ -28,16 +34,11 @@ func appendCSVRecord(dst []byte, rec []string, safe bool) []byte {
 // appendCSVField appends one field (after csvsafe.Prefix when prefix),
 // quoted as encoding/csv quotes it.
 func appendCSVField(dst []byte, c string, prefix bool) []byte {
-	quote, quotes := false, false
+	var class byte // the bits of csvClass of every byte, without a branch
 	for i := 0; i < len(c); i++ {
-		if csvSpecial[c[i]] {
-			quote = true
-			if c[i] == '"' {
-				quotes = true
-				break
-			}
-		}
+		class |= csvClass[c[i]]
 	}
+	quote, quotes := class != 0, class&classQuote != 0
 	if !quote && !prefix && c != "" {
 		// encoding/csv also quotes `\.` and a field that starts with a
 		// space; a prefixed field starts with the prefix.
