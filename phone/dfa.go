@@ -136,3 +136,25 @@ func (d *dfa) full(s string) (match, ok bool) {
 	}
 	return d.accept[st], true
 }
+
+// prefix reports whether a prefix of s (the empty one included) matches,
+// as the pattern anchored at the start only does; ok is false when s has
+// anything but digits before the answer is known (the regexp answers then).
+func (d *dfa) prefix(s string) (match, ok bool) {
+	st := int32(0)
+	for i := 0; ; i++ {
+		if d.accept[st] {
+			return true, true
+		}
+		if i == len(s) {
+			return false, true
+		}
+		c := s[i] - '0'
+		if c > 9 {
+			return false, false
+		}
+		if st = d.next[st][c]; st < 0 {
+			return false, true
+		}
+	}
+}

@@ -80,6 +80,18 @@ type regionPatterns struct {
 	fixed, mobile                       desc
 	sameMobileAndFixed                  bool
 	leadingDigits                       *regexp.Regexp // nil: none
+	leadingDFA                          *dfa           // leadingDigits as an automaton (nil: use the regexp)
+}
+
+// leads reports whether nsn starts with the region's leading digits, as
+// leadingDigits.MatchString does; the region must have them.
+func (r *regionPatterns) leads(nsn string) bool {
+	if r.leadingDFA != nil {
+		if m, ok := r.leadingDFA.prefix(nsn); ok {
+			return m
+		}
+	}
+	return r.leadingDigits.MatchString(nsn)
 }
 
 func compileDesc(d *phonenumbers.PhoneNumberDesc) desc {
@@ -111,6 +123,9 @@ func compileRegion(md *phonenumbers.PhoneMetadata) *regionPatterns {
 	}
 	if ld := md.GetLeadingDigits(); ld != "" {
 		r.leadingDigits = regexp.MustCompile("^(?:" + ld + ")")
+		if a, ok := compileDFA(ld); ok {
+			r.leadingDFA = a
+		}
 	}
 	return r
 }
@@ -227,7 +242,7 @@ func regionOf(cc int, nsn string) (r *regionPatterns, validated bool) {
 		}
 		p := l.get()
 		if p.leadingDigits != nil {
-			if p.leadingDigits.MatchString(nsn) {
+			if p.leads(nsn) {
 				return md.region(code, cc), false
 			}
 		} else if p.valid(nsn) {
