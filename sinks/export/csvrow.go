@@ -35,7 +35,12 @@ func appendCSVRecord(dst []byte, rec []string, safe bool) []byte {
 // quoted as encoding/csv quotes it.
 func appendCSVField(dst []byte, c string, prefix bool) []byte {
 	var class byte // the bits of csvClass of every byte, without a branch
-	for i := 0; i < len(c); i++ {
+	i := 0
+	for ; i+4 <= len(c); i += 4 {
+		q := c[i : i+4]
+		class |= csvClass[q[0]] | csvClass[q[1]] | csvClass[q[2]] | csvClass[q[3]]
+	}
+	for ; i < len(c); i++ {
 		class |= csvClass[c[i]]
 	}
 	quote, quotes := class != 0, class&classQuote != 0
