@@ -544,7 +544,11 @@ func (m *Mapping) Apply(rec sources.Record) (Lead, error) { return m.apply(rec, 
 func (m *Mapping) ApplyPartial(rec sources.Record) (Lead, error) { return m.apply(rec, true) }
 
 func (m *Mapping) apply(rec sources.Record, partial bool) (Lead, error) {
-	lead := Lead{Row: rec.Row, Values: make([]string, len(m.fields))}
+	// Values and Keys share one allocation; each is capped to its part,
+	// so an append to either cannot reach the other.
+	nf := len(m.fields)
+	buf := make([]string, nf+len(m.keys))
+	lead := Lead{Row: rec.Row, Values: buf[:nf:nf]}
 	var data map[string]string
 	if m.templates {
 		data = make(map[string]string, len(m.header))
@@ -582,14 +586,14 @@ func (m *Mapping) apply(rec sources.Record, partial bool) (Lead, error) {
 		}
 		if k.kind == keys.Email && m.fields[k.field].emailOut {
 			if lead.Keys == nil {
-				lead.Keys = make([]string, 0, len(m.keys))
+				lead.Keys = buf[nf:nf:len(buf)]
 			}
 			lead.Keys = append(lead.Keys, string(keys.Email)+":"+v)
 			continue
 		}
 		if key, ok := keys.Key(k.kind, v, ""); ok {
 			if lead.Keys == nil {
-				lead.Keys = make([]string, 0, len(m.keys))
+				lead.Keys = buf[nf:nf:len(buf)]
 			}
 			lead.Keys = append(lead.Keys, key)
 		}
