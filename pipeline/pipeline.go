@@ -159,6 +159,7 @@ func readRows(ctx context.Context, cfg SyncConfig, partial bool, skip int, fn fu
 						return err
 					}
 				}
+				recycle(cur)
 			}
 		}
 		if len(pending) > 0 {
@@ -170,14 +171,44 @@ func readRows(ctx context.Context, cfg SyncConfig, partial bool, skip int, fn fu
 	return stopped.Load(), err
 }
 
+// batchPool holds batches whose rows were all handed on, emptied, for
+// readBatches to fill again.
+var batchPool sync.Pool
+
+// newBatch returns an empty batch, a recycled one when there is one, else
+// one whose slices start at capacity n.
+func newBatch(seq, n int) *batch {
+	if b, ok := batchPool.Get().(*batch); ok {
+		b.seq = seq
+		return b
+	}
+	return &batch{seq: seq, recs: make([]sources.Record, 0, n), errs: make([]*sources.RowError, 0, n), pos: make([]int, 0, n)}
+}
+
+// recycle empties b, whose rows readRows has handed on (fn got copies of
+// its mapped values, which hold nothing of the batch's own arrays), and
+// pools it. Its elements are zeroed: a refilled batch's out starts as a
+// new one's would, and the pool keeps no row alive.
+func recycle(b *batch) {
+	clear(b.recs)
+	clear(b.errs)
+	clear(b.out)
+	*b = batch{recs: b.recs[:0], errs: b.errs[:0], pos: b.pos[:0], out: b.out[:0]}
+	batchPool.Put(b)
+}
+
 func readBatches(ctx, gctx context.Context, cfg SyncConfig, skip int, work chan<- *batch, interrupted *atomic.Bool) error {
 	seq, n := 0, 0
-	b := &batch{seq: seq}
+	b := newBatch(seq, 0)
 	send := func() error {
 		if len(b.recs) == 0 {
 			return nil
 		}
-		b.out = make([]mapped, len(b.recs))
+		if cap(b.out) >= len(b.recs) {
+			b.out = b.out[:len(b.recs)] // zeroed by recycle
+		} else {
+			b.out = make([]mapped, len(b.recs))
+		}
 		for i := range b.out {
 			b.out[i].pos = b.pos[i]
 		}
@@ -187,10 +218,9 @@ func readBatches(ctx, gctx context.Context, cfg SyncConfig, skip int, work chan<
 			return gctx.Err()
 		}
 		seq++
-		// The next batch is likely as long as this one: its slices start
-		// at that capacity rather than growing there.
-		n := len(b.recs)
-		b = &batch{seq: seq, recs: make([]sources.Record, 0, n), errs: make([]*sources.RowError, 0, n), pos: make([]int, 0, n)}
+		// A new batch is likely as long as this one: its slices start at
+		// that capacity rather than growing there.
+		b = newBatch(seq, len(b.recs))
 		return nil
 	}
 	for {
