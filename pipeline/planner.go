@@ -511,19 +511,12 @@ func (p *planner) knownUnchanged(ctx context.Context, ents []*entity) ([]string,
 		return out, nil
 	}
 	keys := make([][]string, len(ents))
+	hashes := make([]string, len(ents))
 	for i, e := range ents {
 		keys[i] = indexKeys(e)
+		hashes[i] = ContentHash(e.fields)
 	}
-	known, err := p.cfg.Store.LookupHashes(ctx, p.cfg.Sink.Scope(), keys)
-	if err != nil {
-		return nil, err
-	}
-	for i, k := range known {
-		if len(k.IDs) == 1 && k.Found[0] && k.Hashes[0] == ContentHash(ents[i].fields) {
-			out[i] = k.IDs[0]
-		}
-	}
-	return out, nil
+	return p.cfg.Store.Unchanged(ctx, p.cfg.Sink.Scope(), keys, hashes)
 }
 
 // rememberUnknown indexes a record whose content is not known.

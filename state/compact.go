@@ -132,12 +132,17 @@ var keyKinds = []string{"", "phone:", "email:", "id:", "hash:"}
 // packKey is a match key as entity_keys holds it: one-to-one (a kind's
 // byte, or 0 and the whole key) and, within a kind, in the key's order.
 func packKey(key string) []byte {
+	return appendPackedKey(make([]byte, 0, 1+len(key)), key)
+}
+
+// appendPackedKey appends key's packed form (packKey) to b.
+func appendPackedKey(b []byte, key string) []byte {
 	for i := 1; i < len(keyKinds); i++ {
 		if strings.HasPrefix(key, keyKinds[i]) {
-			return append(append(make([]byte, 0, 1+len(key)-len(keyKinds[i])), byte(i)), key[len(keyKinds[i]):]...)
+			return append(append(b, byte(i)), key[len(keyKinds[i]):]...)
 		}
 	}
-	return append(append(make([]byte, 0, 1+len(key)), 0), key...)
+	return append(append(b, 0), key...)
 }
 
 // entityDigest is the entity of a settled row as outcomes hold it.

@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -85,38 +86,152 @@ func TestLookupHashesAgreesWithLookupKeys(t *testing.T) {
 	}
 }
 
-// BenchmarkLookupHashes answers an unchanged re-run's lookups: 100,000
-// known entities of two keys each, asked 1,000 at a time, and reports the
-// process's CPU time per entity.
-func BenchmarkLookupHashes(b *testing.B) {
-	const n = 100_000
+// Unchanged settles exactly the entities LookupHashes says are unchanged
+// (one id, a record, the same hash), for hashes stored as bytes (hex) and
+// as text, asked with the stored hash, another one, and none.
+func TestUnchangedAgreesWithLookupHashes(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	run, _, _ := s.BeginRun(ctx, RunSpec{Job: "j", Fingerprint: "f", ConfigHash: "c"})
+	w := s.NewWriter(run.ID, nil)
+	hashOf := func(i int) string {
+		if i%3 == 0 {
+			return fmt.Sprintf("text-%d", i) // stored as text
+		}
+		return fmt.Sprintf("%064x", i) // stored as bytes
+	}
+	const n = 1300
+	for i := 0; i < n; i++ {
+		keys := []string{fmt.Sprintf("phone:+35840%07d", i), fmt.Sprintf("email:p%d@x.fi", i)}
+		if i%10 == 3 {
+			keys = append(keys, fmt.Sprintf("phone:+35840%07d", i+1))
+		}
+		w.Entity(Entity{Scope: "v/contact@a", VendorID: fmt.Sprint(1000 + i), Keys: keys, ContentHash: hashOf(i), Fields: map[string]string{"x": "y"}})
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Exec(`INSERT INTO entity_keys(scope, key, vendor_id) VALUES((SELECT id FROM scopes WHERE name='v/contact@a'), ?, '999999')`, packKey("email:orphan@x.fi")); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(8, 8))
+	var ents [][]string
+	var hashes []string
+	for i := 0; i < 3*n; i++ {
+		var ks []string
+		j := rng.IntN(n + 100)
+		for range 1 + rng.IntN(3) {
+			switch k := j + rng.IntN(3) - 1; {
+			case k >= n || k < 0:
+				ks = append(ks, "email:orphan@x.fi", fmt.Sprintf("email:nobody%d@x.fi", k))
+			case rng.IntN(2) == 0:
+				ks = append(ks, fmt.Sprintf("phone:+35840%07d", k))
+			default:
+				ks = append(ks, fmt.Sprintf("email:p%d@x.fi", k))
+			}
+		}
+		ents = append(ents, ks)
+		switch rng.IntN(4) {
+		case 0:
+			hashes = append(hashes, hashOf(j+1))
+		case 1:
+			hashes = append(hashes, "")
+		default:
+			hashes = append(hashes, hashOf(j))
+		}
+	}
+	ents, hashes = append(ents, nil), append(hashes, "x")
+	known, err := s.LookupHashes(ctx, "v/contact@a", ents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Unchanged(ctx, "v/contact@a", ents, hashes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settled := 0
+	for i, k := range known {
+		want := ""
+		if len(k.IDs) == 1 && k.Found[0] && k.Hashes[0] == hashes[i] {
+			want = k.IDs[0]
+			settled++
+		}
+		if got[i] != want {
+			t.Fatalf("entity %v hash %q: Unchanged %q, LookupHashes %+v", ents[i], hashes[i], got[i], k)
+		}
+	}
+	if settled < 200 || settled > 3*n-200 {
+		t.Fatalf("%d of %d settled: the sample does not exercise both answers", settled, 3*n)
+	}
+	if got, err := s.Unchanged(ctx, "no/such@scope", ents[:3], hashes[:3]); err != nil || got[0]+got[1]+got[2] != "" {
+		t.Fatalf("unknown scope: %q %v", got, err)
+	}
+}
+
+// lookupBench is the lookup benchmarks' state: n known entities of two
+// keys each, and their content hashes.
+func lookupBench(b *testing.B, n int) (*Store, [][]string, []string) {
 	s, err := Open(filepath.Join(b.TempDir(), "state.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
+	b.Cleanup(func() { s.Close() })
 	w := s.NewWriter(1, nil)
 	keys := make([][]string, n)
+	hashes := make([]string, n)
 	for i := range keys {
 		keys[i] = []string{fmt.Sprintf("phone:+35840%07d", i), fmt.Sprintf("email:lead.%d@example.fi", i)}
-		w.Entity(Entity{Scope: "v/contact@a", VendorID: fmt.Sprint(i + 1), Keys: keys[i], ContentHash: strings.Repeat("ab", 32), Fields: map[string]string{"x": "y"}})
+		hashes[i] = strings.Repeat("ab", 32)
+		w.Entity(Entity{Scope: "v/contact@a", VendorID: fmt.Sprint(i + 1), Keys: keys[i], ContentHash: hashes[i], Fields: map[string]string{"x": "y"}})
 	}
 	if err := w.Close(); err != nil {
 		b.Fatal(err)
 	}
-	ctx := context.Background()
+	return s, keys, hashes
+}
+
+// benchLookups times ask over n entities, 1,000 at a time, and reports
+// the process's CPU time per entity.
+func benchLookups(b *testing.B, n int, ask func(at int) error) {
 	var cpu time.Duration
 	for b.Loop() {
 		t0 := cpuNow()
 		for at := 0; at < n; at += 1000 {
-			known, err := s.LookupHashes(ctx, "v/contact@a", keys[at:at+1000])
-			if err != nil || len(known[0].IDs) != 1 {
-				b.Fatal(known[0], err)
+			if err := ask(at); err != nil {
+				b.Fatal(err)
 			}
 		}
 		cpu += cpuNow() - t0
 	}
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*n), "cpu-ns/entity")
+}
+
+// BenchmarkLookupHashes answers an unchanged re-run's lookups: 100,000
+// known entities of two keys each, asked 1,000 at a time.
+func BenchmarkLookupHashes(b *testing.B) {
+	const n = 100_000
+	s, keys, _ := lookupBench(b, n)
+	benchLookups(b, n, func(at int) error {
+		known, err := s.LookupHashes(context.Background(), "v/contact@a", keys[at:at+1000])
+		if err == nil && len(known[0].IDs) != 1 {
+			err = fmt.Errorf("not found: %+v", known[0])
+		}
+		return err
+	})
+}
+
+// BenchmarkUnchanged is BenchmarkLookupHashes through Unchanged, the
+// plan's query.
+func BenchmarkUnchanged(b *testing.B) {
+	const n = 100_000
+	s, keys, hashes := lookupBench(b, n)
+	benchLookups(b, n, func(at int) error {
+		ids, err := s.Unchanged(context.Background(), "v/contact@a", keys[at:at+1000], hashes[at:at+1000])
+		if err == nil && ids[0] == "" {
+			err = errors.New("not settled")
+		}
+		return err
+	})
 }
 
 // packKey is one-to-one (a key of no known kind, or one that looks like
