@@ -86,3 +86,30 @@ func FuzzNormalizeEmail(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) { checkEmail(t, s) })
 }
+
+func TestLowerASCIIMatchesToLower(t *testing.T) {
+	for _, s := range emailSeeds {
+		if !isASCII(s) {
+			continue
+		}
+		if got, want := lowerASCII(s), strings.ToLower(s); got != want {
+			t.Fatalf("lowerASCII(%q) = %q, want %q", s, got, want)
+		}
+	}
+	for c := 0; c < 128; c++ {
+		for _, s := range []string{string(rune(c)), "a" + string(rune(c)) + "Z", "Z" + string(rune(c))} {
+			if got, want := lowerASCII(s), strings.ToLower(s); got != want {
+				t.Fatalf("lowerASCII(%q) = %q, want %q", s, got, want)
+			}
+		}
+	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}

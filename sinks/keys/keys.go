@@ -59,9 +59,32 @@ func NormalizeEmail(s string) (string, error) {
 		return "", fmt.Errorf("%w: %q", ErrInvalidEmail, s)
 	}
 	if upper {
-		e = strings.ToLower(e)
+		e = lowerASCII(e)
 	}
 	return e, nil
+}
+
+// lowerASCII is strings.ToLower for ASCII s, with one allocation: the
+// bytes before the first upper-case letter are copied at once.
+func lowerASCII(s string) string {
+	i := 0
+	for i < len(s) && (s[i] < 'A' || s[i] > 'Z') {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // emailRefused marks the ASCII characters validEmail refuses anywhere in
