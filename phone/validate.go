@@ -218,6 +218,84 @@ var loadMetadata = sync.OnceValue(func() *metadata {
 // number valid there (a shared calling code's region without leading
 // digits is found by full validation).
 func regionOf(cc int, nsn string) (r *regionPatterns, validated bool) {
+	t := loadCallingCodes()
+	if cc < 0 || cc >= len(t) {
+		return regionOfLookup(cc, nsn)
+	}
+	e := &t[cc]
+	switch {
+	case len(e.codes) == 0:
+		return nil, false
+	case len(e.codes) == 1:
+		if e.codes[0] == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY {
+			if e.nonGeo == nil {
+				return nil, false
+			}
+			return e.nonGeo.get(), false
+		}
+		return regionWithCC(e.regions[0], cc), false
+	}
+	for _, l := range e.regions {
+		if l == nil {
+			continue
+		}
+		p := l.get()
+		if p.leadingDigits != nil {
+			if p.leads(nsn) {
+				return regionWithCC(l, cc), false
+			}
+		} else if p.valid(nsn) {
+			if p.cc != cc {
+				return nil, false
+			}
+			return p, true
+		}
+	}
+	return nil, false
+}
+
+// callingCode is what regionOf looks up for a calling code: the
+// library's region codes for it and, in their order, their metadata
+// (nil where there is none), or the non-geographical entity's.
+type callingCode struct {
+	codes   []string
+	regions []*lazyRegion
+	nonGeo  *lazyRegion
+}
+
+// loadCallingCodes indexes every calling code below 1000 once.
+var loadCallingCodes = sync.OnceValue(func() *[1000]callingCode {
+	md := loadMetadata()
+	var t [1000]callingCode
+	for cc := range t {
+		e := &t[cc]
+		e.codes = phonenumbers.GetRegionCodesForCountryCode(cc)
+		e.regions = make([]*lazyRegion, len(e.codes))
+		for i, code := range e.codes {
+			e.regions[i] = md.regions[code]
+		}
+		e.nonGeo = md.nonGeo[cc]
+	}
+	return &t
+})
+
+// regionWithCC is metadata.region for a region's metadata l: its
+// patterns when its calling code is cc, else nil.
+func regionWithCC(l *lazyRegion, cc int) *regionPatterns {
+	if l == nil {
+		return nil
+	}
+	p := l.get()
+	if p.cc != cc {
+		return nil
+	}
+	return p
+}
+
+// regionOfLookup is regionOf looking everything up in the library's
+// tables and the metadata's maps (for a calling code loadCallingCodes
+// does not index).
+func regionOfLookup(cc int, nsn string) (r *regionPatterns, validated bool) {
 	codes := phonenumbers.GetRegionCodesForCountryCode(cc)
 	md := loadMetadata()
 	switch {
