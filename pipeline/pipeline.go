@@ -212,6 +212,9 @@ func readBatches(ctx, gctx context.Context, cfg SyncConfig, skip int, work chan<
 		for i := range b.out {
 			b.out[i].pos = b.pos[i]
 		}
+		// Once sent, b belongs to the workers and then to the pool: read
+		// nothing of it after.
+		size := len(b.recs)
 		select {
 		case work <- b:
 		case <-gctx.Done():
@@ -220,7 +223,7 @@ func readBatches(ctx, gctx context.Context, cfg SyncConfig, skip int, work chan<
 		seq++
 		// A new batch is likely as long as this one: its slices start at
 		// that capacity rather than growing there.
-		b = newBatch(seq, len(b.recs))
+		b = newBatch(seq, size)
 		return nil
 	}
 	for {
