@@ -336,15 +336,7 @@ func regionOfLookup(cc int, nsn string) (r *regionPatterns, validated bool) {
 // region returns a region's patterns when its calling code is cc (as
 // IsValidNumberForRegion requires), else nil.
 func (m *metadata) region(code string, cc int) *regionPatterns {
-	l := m.regions[code]
-	if l == nil {
-		return nil
-	}
-	p := l.get()
-	if p.cc != cc {
-		return nil
-	}
-	return p
+	return regionWithCC(m.regions[code], cc)
 }
 
 // nsnOf is the library's GetNationalSignificantNumber.
