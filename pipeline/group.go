@@ -110,11 +110,11 @@ func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) (*groupi
 	if err == nil {
 		err = sp.group()
 	}
-	g.settled = make([]atomic.Uint64, sp.parent.len()/64+1)
 	if err != nil {
 		g.Close()
 		return nil, err
 	}
+	g.settled = make([]atomic.Uint64, sp.parent.len()/64+1)
 	return g, nil
 }
 
@@ -256,7 +256,6 @@ func (ff *factFile) put(e *entity) error {
 	}
 	b := binary.AppendUvarint(ff.buf[:0], flags)
 	b = binary.AppendUvarint(b, uint64(e.cost))
-	b = putString(b, e.knownID)
 	b = putString(b, e.refused)
 	ff.buf = b
 	if _, err := ff.w.Write(b); err != nil {
@@ -278,9 +277,7 @@ func (ff *factFile) get(e *entity) error {
 	}
 	e.ambiguous, e.wasRefused, e.todo = flags&factAmbiguous != 0, flags&factWasRefused != 0, flags&factTodo != 0
 	e.cost = int(cost)
-	if e.knownID, err = ff.str(); err == nil {
-		e.refused, err = ff.str()
-	}
+	e.refused, err = ff.str()
 	return err
 }
 

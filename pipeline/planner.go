@@ -32,8 +32,8 @@ type planner struct {
 	// rows is a stream's fast path (sinks.RowCreator), when its columns
 	// are the mapping's fields.
 	rows sinks.RowCreator
-	// count counts a decision in the run's result; the plan counts the
-	// entities it settles as unchanged (nil: the write pass does).
+	// count counts a decision in the run's result: the writes', and the
+	// plan's for the entities it settles as unchanged.
 	count func(Decision)
 }
 

@@ -299,7 +299,7 @@ func (p *planner) plan(ctx context.Context, g *grouping, res *SyncResult, region
 			}
 			for i, e := range lk.batch {
 				if err = p.settle(ctx, e, r.ids[i], scope, &pl); err == nil {
-					if e.knownID != "" && p.count != nil {
+					if e.knownID != "" {
 						// Unchanged: decided now, and no later pass
 						// reads it again.
 						err = p.unchanged(e)

@@ -383,9 +383,7 @@ func (p *planner) write(ctx context.Context, g *grouping, res *SyncResult, rev *
 					continue
 				}
 				count(d)
-				if e.knownID == "" {
-					cfg.Progress.Done.Add(1)
-				}
+				cfg.Progress.Done.Add(1) // the plan finished the unchanged ones
 				rev.revise()
 				if cfg.OnDecision != nil {
 					cfg.OnDecision(d)

@@ -169,10 +169,9 @@ func unpackEntity(v any) string {
 
 // packHash stores a lower-case hex hash as its bytes, anything else as text.
 func packHash(h string) any {
-	if len(h) > 0 && len(h)%2 == 0 {
-		if b, err := hex.DecodeString(h); err == nil && hex.EncodeToString(b) == h {
-			return b
-		}
+	if lowerHex(h) {
+		b, _ := hex.DecodeString(h)
+		return b
 	}
 	return h
 }
