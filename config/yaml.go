@@ -264,13 +264,21 @@ func checkShape(file string, src []byte) error {
 func checkTokens(file string, tokens token.Tokens) error {
 	flow, aliases := 0, 0
 	var block []int // column of each open block collection's entries
-	open := func(col int) {
-		for len(block) > 0 && block[len(block)-1] >= col {
+	// open pops the collections a new one at col closes and pushes it.
+	// keep is the column of a level it nests in though equal: a key whose
+	// value is the sequence at the key's own column (`k:` then `- x`).
+	open := func(col, keep int) {
+		for len(block) > 0 && block[len(block)-1] >= col && !(block[len(block)-1] == col && col == keep) {
 			block = block[:len(block)-1]
 		}
 		block = append(block, col)
 	}
+	emptyKey := -1 // column of the key whose value is still to come, while no other token has
 	for i, tk := range tokens {
+		keyCol := emptyKey
+		if tk.Type != token.CommentType {
+			emptyKey = -1
+		}
 		switch tk.Type {
 		case token.SequenceStartType, token.MappingStartType:
 			flow++
@@ -278,15 +286,29 @@ func checkTokens(file string, tokens token.Tokens) error {
 			flow = max(flow-1, 0)
 		case token.SequenceEntryType:
 			if flow == 0 {
-				open(tk.Position.Column)
+				open(tk.Position.Column, keyCol)
 			}
 		case token.MappingValueType:
 			if flow == 0 && i > 0 {
-				open(tokens[i-1].Position.Column) // the key's
+				emptyKey = tokens[i-1].Position.Column // the key's
+				open(emptyKey, -1)
 			}
 		case token.AliasType:
 			if aliases++; aliases > MaxAliases {
 				return Errors{{File: file, Line: tk.Position.Line, Col: tk.Position.Column, Msg: fmt.Sprintf("more than %d aliases (*name); a job file needs none", MaxAliases)}}
+			}
+		case token.TagType:
+			// A tag ending its line leaves its node open, and the parser
+			// nests the next lines inside it whatever their columns
+			// (`- - !` then `- - !`... nests without bound), so the
+			// column count above cannot follow it. A job file needs no
+			// tags; one on its value's line is still read.
+			next := i + 1
+			for next < len(tokens) && tokens[next].Type == token.CommentType {
+				next++
+			}
+			if next == len(tokens) || tokens[next].Position.Line > tk.Position.Line {
+				return Errors{{File: file, Line: tk.Position.Line, Col: tk.Position.Column, Msg: fmt.Sprintf("the tag %s ends its line; put the value on the tag's line, or drop the tag (a job file needs none)", tk.Value)}}
 			}
 		}
 		if flow+len(block) > MaxDepth {

@@ -36,6 +36,8 @@ func TestCheckTokensCountsOnlyStructure(t *testing.T) {
 	for name, src := range map[string]string{
 		"flow at the bound":    "d: " + strings.Repeat("[", MaxDepth-1) + strings.Repeat("]", MaxDepth-1) + "\n",
 		"block at the bound":   "d:\n  " + strings.Repeat("- ", MaxDepth-1) + "x\n",
+		"at the key's column":  "d:\n" + strings.Repeat("- ", MaxDepth-1) + "x\n",
+		"empty keys in a list": "d:\n" + strings.Repeat("- k:\n", 3*MaxDepth) + "e:\n- - x\n",
 		"quoted brackets":      "a: '" + strings.Repeat("[", 200) + "'\nb: \"" + strings.Repeat("{", 200) + "\"\n",
 		"block scalar":         "a: |\n  " + strings.Repeat("[", 200) + "\n  " + strings.Repeat("- ", 200) + "\nb: x\n",
 		"comment":              "a: x # " + strings.Repeat("[", 200) + " " + strings.Repeat("*a ", 200) + "\n",
@@ -51,10 +53,56 @@ func TestCheckTokensRefusesOneLevelPastTheBound(t *testing.T) {
 	for name, src := range map[string]string{
 		"flow":  "d: " + strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth) + "\n",
 		"block": "d:\n  " + strings.Repeat("- ", MaxDepth) + "x\n",
-		"mixed": "a:\n  - b:\n      c: " + strings.Repeat("[", MaxDepth-3) + strings.Repeat("]", MaxDepth-3) + "\n",
+		// A sequence at its key's column is the key's value, one level
+		// in (the fuzzer's file: 63 dashes under "1:" parsed 65 deep).
+		"at the key's column": "d:\n" + strings.Repeat("- ", MaxDepth) + "x\n",
+		"fuzzer's file":       "0: 000\n1:\n" + strings.Repeat("- ", 63) + "-",
+		"after a comment":     "d: # note\n# more\n" + strings.Repeat("- ", MaxDepth) + "x\n",
+		"mixed":               "a:\n  - b:\n      c: " + strings.Repeat("[", MaxDepth-3) + strings.Repeat("]", MaxDepth-3) + "\n",
 	} {
 		if err := checkTokens("job.yaml", lexer.Tokenize(src)); err == nil || !strings.Contains(err.Error(), "nested more than") {
 			t.Errorf("%s: got %v", name, err)
+		}
+	}
+}
+
+// A tag ending its line (`- - !`) makes the parser nest the next line's
+// collection inside it, whatever its column: the fuzzer's file below
+// parsed 65 deep past both checks, and 20 dashes and a tag per line nested
+// 20 deeper per line, without bound. Such a tag is refused; tags on their
+// value's line, and anchors ending a line (the parser nests nothing under
+// those), still parse.
+func TestParseRefusesATagEndingItsLine(t *testing.T) {
+	lookup := func(string) (string, bool) { return "", false }
+	chain := func(prop string, lines int) string {
+		var b strings.Builder
+		b.WriteString("0:\n")
+		for range lines {
+			b.WriteString("  " + strings.Repeat("- ", 20) + prop + "\n")
+		}
+		return b.String() + "  - x\n"
+	}
+	for name, src := range map[string]string{
+		"fuzzer's file": "0:\n  " + strings.Repeat("- ", 36) + "!\n" + strings.Repeat(" ", 52) + strings.Repeat("- ", 27) + "-",
+		"tags":          chain("!", 8),
+		"named tags":    chain("!!seq", 8),
+		"tag, comment":  chain("! # note", 8),
+		"tag then key":  "0:\n" + strings.Repeat("  "+strings.Repeat("- ", 20)+"!\n  k:\n", 4) + "  - x\n",
+		"key's tag":     "0:\n" + strings.Repeat("  "+strings.Repeat("- ", 20)+"k: !\n", 4) + "  - x\n",
+		"tagged map":    "sink: !!map\n  vendor: export\n",
+	} {
+		_, err := Parse("job.yaml", []byte(src), lookup)
+		if err == nil || !strings.Contains(err.Error(), "ends its line") {
+			t.Errorf("%s: got %v", name, err)
+		}
+	}
+	for name, src := range map[string]string{
+		"anchored mapping": "base: &b\n  vendor: export\n  path: o.csv\nsink: *b\n",
+		"anchors":          chain("&a", 3),
+		"tagged scalar":    "phone: !!str 0123 # kept as text\nlist: !!seq [a, b]\n",
+	} {
+		if _, err := Parse("job.yaml", []byte(src), lookup); err != nil {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 }
