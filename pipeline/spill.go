@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/leadsync/leadsync/internal/offheap"
 	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sinks"
 )
@@ -24,7 +25,9 @@ import (
 // and planned, so the run's memory does not grow with the file: the rows
 // are written once to a file, their keys are sorted externally (chunks
 // of edgeChunk edges, merged), and the grouping keeps one int32 per row
-// (its union-find parent) plus 8 bytes per row merged into another.
+// (its union-find parent) plus 8 bytes per row merged into another,
+// both outside the Go heap (internal/offheap), so they cost their size
+// and not the twice their size a heap array would.
 //
 // The spill lives in a folder of its own beside the state file, locked
 // with flock while the run uses it; a folder left by a killed run is
@@ -47,6 +50,8 @@ type spill struct {
 
 	parent  rowInts // union-find over rows; after group, each row's root
 	members []pair  // rows merged into another row, by root then row
+
+	freeMembers func() // gives members' memory back
 }
 
 // edge says a row holds a key (by its 128-bit hash).
@@ -123,6 +128,11 @@ func (s *spill) Close() error {
 	err := os.RemoveAll(s.dir)
 	if s.lock != nil {
 		s.lock.Close()
+	}
+	s.parent.free()
+	if s.freeMembers != nil {
+		s.freeMembers()
+		s.members, s.freeMembers = nil, nil
 	}
 	return err
 }
@@ -263,7 +273,9 @@ func (s *spill) group() error {
 			merged++
 		}
 	}
-	s.members = make([]pair, 0, merged) // exactly: no regrowth
+	// Exactly merged, outside the Go heap (as parent): no regrowth.
+	members, free := offheap.Make[pair](merged)
+	s.members, s.freeMembers = members[:0], free
 	for i := range n {
 		if r := s.parent.at(i); r != i {
 			s.members = append(s.members, pair{r, i})
@@ -565,8 +577,11 @@ func decodeRow(b []byte) (spilled, error) {
 
 // rowInts is one int32 per row in fixed chunks, so growing it never
 // copies (a slice's regrowth holds the old and the new array at once).
+// The chunks live outside the Go heap (offheap): the collector would
+// let a heap array that lives as long as the run cost twice its size.
 type rowInts struct {
 	chunks [][]int32
+	frees  []func()
 	n      int
 }
 
@@ -576,7 +591,9 @@ func (t *rowInts) len() int { return t.n }
 
 func (t *rowInts) add(v int32) {
 	if t.n%rowChunk == 0 {
-		t.chunks = append(t.chunks, make([]int32, 0, rowChunk))
+		c, free := offheap.Make[int32](rowChunk)
+		t.chunks = append(t.chunks, c[:0])
+		t.frees = append(t.frees, free)
 	}
 	c := &t.chunks[len(t.chunks)-1]
 	*c = append(*c, v)
@@ -586,3 +603,11 @@ func (t *rowInts) add(v int32) {
 func (t *rowInts) at(i int32) int32 { return t.chunks[i/rowChunk][i%rowChunk] }
 
 func (t *rowInts) set(i, v int32) { t.chunks[i/rowChunk][i%rowChunk] = v }
+
+// free gives the chunks back; t is empty after it.
+func (t *rowInts) free() {
+	for _, f := range t.frees {
+		f()
+	}
+	*t = rowInts{}
+}

@@ -203,4 +203,8 @@ func TestRowInts(t *testing.T) {
 			t.Fatalf("row %d: %d, want %d", i, got, want)
 		}
 	}
+	r.free()
+	if r.len() != 0 || r.chunks != nil {
+		t.Fatalf("after free: len %d, %d chunks", r.len(), len(r.chunks))
+	}
 }

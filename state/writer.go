@@ -27,6 +27,9 @@ type Writer struct {
 	// Committed is called (from the writer goroutine) after each commit
 	// with the number of outcomes committed; optional.
 	committed func(n int)
+	// bufs are the writer goroutine's outcome buffers, kept from one
+	// commit to the next with their prepared statements.
+	bufs *outcomeBufs
 }
 
 type item struct {
@@ -85,6 +88,11 @@ func (w *Writer) Close() error {
 
 func (w *Writer) loop() {
 	defer close(w.done)
+	defer func() {
+		if w.bufs != nil {
+			w.bufs.close()
+		}
+	}()
 	batch := make([]item, 0, BatchSize)
 	tick := time.NewTicker(FlushEvery)
 	defer tick.Stop()
@@ -179,7 +187,8 @@ type outcomeBuf struct {
 	cols  int
 	codes [2]int64 // a coded shape's status and action
 	args  []any
-	full  *sql.Stmt // prepared for a full chunk
+	full  *sql.Stmt // prepared on the database for a full chunk
+	want  bool      // a full chunk was written without full
 }
 
 func (b *outcomeBuf) flush(ctx context.Context, tx *sql.Tx, runID int64) error {
@@ -189,12 +198,22 @@ func (b *outcomeBuf) flush(ctx context.Context, tx *sql.Tx, runID int64) error {
 	}
 	var err error
 	if n == outcomeChunk {
-		if b.full == nil {
-			if b.full, err = tx.PrepareContext(ctx, outcomeInsert(runID, b.cols, b.codes, outcomeChunk)); err != nil {
+		var st *sql.Stmt
+		if b.full != nil {
+			// Prepared once for the writer, on the database: each
+			// transaction uses it on its connection without parsing
+			// it again.
+			st = tx.StmtContext(ctx, b.full)
+		} else {
+			// The transaction holds a connection, and preparing on the
+			// database may need another: this one prepares in the
+			// transaction, and prepareWanted after it.
+			if st, err = tx.PrepareContext(ctx, outcomeInsert(runID, b.cols, b.codes, outcomeChunk)); err != nil {
 				return err
 			}
+			b.want = true
 		}
-		_, err = b.full.ExecContext(ctx, b.args...)
+		_, err = st.ExecContext(ctx, b.args...)
 	} else {
 		_, err = tx.ExecContext(ctx, outcomeInsert(runID, b.cols, b.codes, n), b.args...)
 	}
@@ -258,6 +277,28 @@ func (bs *outcomeBufs) flush(ctx context.Context, tx *sql.Tx, runID int64) error
 	return nil
 }
 
+// prepareWanted prepares, outside any transaction, the full-chunk
+// statements the last commit had to prepare in its own; one that fails
+// is prepared in the next commit's transaction again.
+func (bs *outcomeBufs) prepareWanted(ctx context.Context, db *sql.DB, runID int64) {
+	for _, b := range append([]*outcomeBuf{bs.wide, bs.slim}, slices.Collect(maps.Values(bs.coded))...) {
+		if b.want && b.full == nil {
+			if st, err := db.PrepareContext(ctx, outcomeInsert(runID, b.cols, b.codes, outcomeChunk)); err == nil {
+				b.full = st
+			}
+		}
+		b.want = false
+	}
+}
+
+// reset drops what a failed commit left queued.
+func (bs *outcomeBufs) reset() {
+	bs.wide.args, bs.slim.args = bs.wide.args[:0], bs.slim.args[:0]
+	for _, b := range bs.coded {
+		b.args = b.args[:0]
+	}
+}
+
 func (bs *outcomeBufs) close() {
 	for _, b := range append([]*outcomeBuf{bs.wide, bs.slim}, slices.Collect(maps.Values(bs.coded))...) {
 		if b.full != nil {
@@ -273,8 +314,13 @@ func (w *Writer) commit(batch []item) error {
 		return fmt.Errorf("state: commit: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	bufs := newOutcomeBufs()
-	defer bufs.close()
+	// The buffers and their prepared statements last as long as the
+	// writer: only its goroutine commits.
+	if w.bufs == nil {
+		w.bufs = newOutcomeBufs()
+	}
+	bufs := w.bufs
+	bufs.reset()
 	// Outcomes of one row may come twice in a batch (a retry): the later
 	// one wins, and two rows of one statement must not conflict, so a
 	// repeated row flushes what came before it. No row is in two
@@ -371,5 +417,6 @@ func (w *Writer) commit(batch []item) error {
 		return err
 	}
 	w.s.commitIDs(&ids)
+	bufs.prepareWanted(ctx, w.s.db, w.runID)
 	return nil
 }

@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -100,4 +101,61 @@ func cpuNow() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// The writer keeps its full-chunk statements from one commit to the next,
+// prepared outside its transactions: on a pool of one connection (the
+// transaction holding it) no commit waits for another, and every commit
+// after the first reuses them, each outcome landing as written.
+func TestWriterReusesStatementsOnOneConnection(t *testing.T) {
+	s := open(t)
+	s.db.SetMaxOpenConns(1)
+	ctx := context.Background()
+	run, _, err := s.BeginRun(ctx, RunSpec{Job: "j", Fingerprint: "f", ConfigHash: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const commits = 5
+	done := make(chan error, 1)
+	w := s.NewWriter(run.ID, nil)
+	go func() {
+		for c := range commits {
+			for i := range BatchSize - 1 {
+				row := c*BatchSize + i + 2
+				action := []string{"export", "create", "unchanged"}[row%3]
+				w.Outcome(Outcome{Row: row, Status: StatusOK, Action: action, VendorID: strconv.Itoa(row * 7)})
+			}
+			if err := w.Sync(); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- w.Close()
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the writer is stuck on one connection")
+	}
+	for _, b := range append([]*outcomeBuf{w.bufs.wide, w.bufs.slim}, slices.Collect(maps.Values(w.bufs.coded))...) {
+		if b.cols == codedCols && b.full == nil {
+			t.Errorf("shape %v: no statement kept for the next commit", b.codes)
+		}
+	}
+	got, err := s.Outcomes(ctx, run.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != commits*(BatchSize-1) {
+		t.Fatalf("%d outcomes, want %d", len(got), commits*(BatchSize-1))
+	}
+	for _, o := range got {
+		action := []string{"export", "create", "unchanged"}[o.Row%3]
+		if o.Status != StatusOK || o.Action != action || o.VendorID != strconv.Itoa(o.Row*7) {
+			t.Fatalf("row %d: %#v", o.Row, o)
+		}
+	}
 }
