@@ -27,7 +27,7 @@ import (
 // of edgeChunk edges, merged), and the grouping keeps one int32 per row
 // (its union-find parent) plus 8 bytes per row merged into another,
 // both outside the Go heap (internal/offheap), so they cost their size
-// and not the twice their size a heap array would.
+// not the twice their size a heap array would.
 //
 // The spill lives in a folder of its own beside the state file, locked
 // with flock while the run uses it; a folder left by a killed run is

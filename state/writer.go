@@ -189,6 +189,7 @@ type outcomeBuf struct {
 	args  []any
 	full  *sql.Stmt // prepared on the database for a full chunk
 	want  bool      // a full chunk was written without full
+	inTx  *sql.Stmt // without full: prepared in this commit's transaction
 }
 
 func (b *outcomeBuf) flush(ctx context.Context, tx *sql.Tx, runID int64) error {
@@ -208,10 +209,12 @@ func (b *outcomeBuf) flush(ctx context.Context, tx *sql.Tx, runID int64) error {
 			// The transaction holds a connection, and preparing on the
 			// database may need another: this one prepares in the
 			// transaction, and prepareWanted after it.
-			if st, err = tx.PrepareContext(ctx, outcomeInsert(runID, b.cols, b.codes, outcomeChunk)); err != nil {
-				return err
+			if b.inTx == nil {
+				if b.inTx, err = tx.PrepareContext(ctx, outcomeInsert(runID, b.cols, b.codes, outcomeChunk)); err != nil {
+					return err
+				}
 			}
-			b.want = true
+			st, b.want = b.inTx, true
 		}
 		_, err = st.ExecContext(ctx, b.args...)
 	} else {
@@ -293,9 +296,8 @@ func (bs *outcomeBufs) prepareWanted(ctx context.Context, db *sql.DB, runID int6
 
 // reset drops what a failed commit left queued.
 func (bs *outcomeBufs) reset() {
-	bs.wide.args, bs.slim.args = bs.wide.args[:0], bs.slim.args[:0]
-	for _, b := range bs.coded {
-		b.args = b.args[:0]
+	for _, b := range append([]*outcomeBuf{bs.wide, bs.slim}, slices.Collect(maps.Values(bs.coded))...) {
+		b.args, b.inTx = b.args[:0], nil // the last transaction closed inTx
 	}
 }
 
