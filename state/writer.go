@@ -188,7 +188,6 @@ type outcomeBuf struct {
 	codes [2]int64 // a coded shape's status and action
 	args  []any
 	full  *sql.Stmt // prepared on the database for a full chunk
-	want  bool      // a full chunk was written without full
 	inTx  *sql.Stmt // without full: prepared in this commit's transaction
 }
 
@@ -214,7 +213,7 @@ func (b *outcomeBuf) flush(ctx context.Context, tx *sql.Tx, runID int64) error {
 					return err
 				}
 			}
-			st, b.want = b.inTx, true
+			st = b.inTx
 		}
 		_, err = st.ExecContext(ctx, b.args...)
 	} else {
@@ -280,29 +279,33 @@ func (bs *outcomeBufs) flush(ctx context.Context, tx *sql.Tx, runID int64) error
 	return nil
 }
 
+// all is every shape's buffer.
+func (bs *outcomeBufs) all() []*outcomeBuf {
+	return append([]*outcomeBuf{bs.wide, bs.slim}, slices.Collect(maps.Values(bs.coded))...)
+}
+
 // prepareWanted prepares, outside any transaction, the full-chunk
-// statements the last commit had to prepare in its own; one that fails
-// is prepared in the next commit's transaction again.
+// statements the last commit had to prepare in its own (inTx); one that
+// fails is prepared in the next commit's transaction again.
 func (bs *outcomeBufs) prepareWanted(ctx context.Context, db *sql.DB, runID int64) {
-	for _, b := range append([]*outcomeBuf{bs.wide, bs.slim}, slices.Collect(maps.Values(bs.coded))...) {
-		if b.want && b.full == nil {
+	for _, b := range bs.all() {
+		if b.inTx != nil && b.full == nil {
 			if st, err := db.PrepareContext(ctx, outcomeInsert(runID, b.cols, b.codes, outcomeChunk)); err == nil {
 				b.full = st
 			}
 		}
-		b.want = false
 	}
 }
 
 // reset drops what a failed commit left queued.
 func (bs *outcomeBufs) reset() {
-	for _, b := range append([]*outcomeBuf{bs.wide, bs.slim}, slices.Collect(maps.Values(bs.coded))...) {
+	for _, b := range bs.all() {
 		b.args, b.inTx = b.args[:0], nil // the last transaction closed inTx
 	}
 }
 
 func (bs *outcomeBufs) close() {
-	for _, b := range append([]*outcomeBuf{bs.wide, bs.slim}, slices.Collect(maps.Values(bs.coded))...) {
+	for _, b := range bs.all() {
 		if b.full != nil {
 			b.full.Close()
 		}

@@ -3,7 +3,6 @@ package state
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -140,7 +139,7 @@ func TestWriterReusesStatementsOnOneConnection(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the writer is stuck on one connection")
 	}
-	for _, b := range append([]*outcomeBuf{w.bufs.wide, w.bufs.slim}, slices.Collect(maps.Values(w.bufs.coded))...) {
+	for _, b := range w.bufs.all() {
 		if b.cols == codedCols && b.full == nil {
 			t.Errorf("shape %v: no statement kept for the next commit", b.codes)
 		}
