@@ -52,6 +52,10 @@ type Job struct {
 	// KeepRuns, when set, prunes after each run the per-row outcomes of
 	// the job's runs older than its KeepRuns newest (leadsync gc --keep).
 	KeepRuns int `yaml:"keep_runs"`
+	// StateValues is what state keeps of each written record's field
+	// values: all (default: a later diff's old values where the vendor's
+	// find returns ids only) or none (the content hash alone).
+	StateValues string `yaml:"state_values"`
 
 	// Doc is the parsed file, for positions of later (semantic) errors.
 	Doc *Doc `yaml:"-"`
@@ -230,7 +234,9 @@ var (
 	Modes       = []string{"upsert", "create_only", "update_only"}
 	Ambiguities = []string{"skip", "first", "fail"}
 	Uncertains  = []string{"skip", "retry"}
-	Merges      = []string{"later", "first"}
+	// StateValueWords are the state_values settings.
+	StateValueWords = []string{"all", "none"}
+	Merges          = []string{"later", "first"}
 	// fileTypes are the source types that are files; the vendors that
 	// can be read are source types too.
 	fileTypes = []string{"csv", "xlsx"}
@@ -331,6 +337,7 @@ func (d *Doc) Job(vendors []sinks.Vendor) (*Job, error) {
 	oneOf("$.match.on_ambiguous", &j.Match.OnAmbiguous, "skip", Ambiguities)
 	oneOf("$.on_uncertain", &j.OnUncertain, "skip", Uncertains)
 	oneOf("$.merge", &j.Merge, "later", Merges)
+	oneOf("$.state_values", &j.StateValues, "all", StateValueWords)
 	if j.Retry.Attempts < 0 || j.Retry.Attempts > 100 {
 		errs = append(errs, d.At(d.NodeAt("$.retry.attempts"), "retry.attempts must be between 1 and 100 (tries of one entity within a run)"))
 	}

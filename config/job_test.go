@@ -88,6 +88,17 @@ mapping: {phone: Mobile}
 			t.Errorf("missing %q in:\n%s", want, msg)
 		}
 	}
+	// state_values is a word of its list, named with its place.
+	p4 := writeJob(t, "source: {path: leads.csv}\nsink: {vendor: leaddesk}\nstate_values: some\nmapping: {phone: Mobile}\n")
+	if _, err = LoadJob(p4, env(nil), testVendors()); err == nil || !strings.Contains(err.Error(), `job.yaml:3:15: state_values must be one of all, none, not "some"`) {
+		t.Errorf("state_values: %v", err)
+	}
+	for in, want := range map[string]string{"": "all", "state_values: None\n": "none", "state_values: all\n": "all"} {
+		j, err := LoadJob(writeJob(t, "source: {path: leads.csv}\nsink: {vendor: leaddesk}\n"+in+"mapping: {phone: Mobile}\n"), env(nil), testVendors())
+		if err != nil || j.StateValues != want {
+			t.Errorf("%q: state_values %v, %v; want %s", in, j, err, want)
+		}
+	}
 	// Secrets never appear in messages.
 	p3 := writeJob(t, "source: {path: leads.csv}\nsink:\n  vendor: leaddesk\n  api_key: ${K}\n  budget:\n    calls: 1\n    per: ${K}\nmode: ${K}\nmapping: {phone: Mobile}\n")
 	_, err = LoadJob(p3, env(map[string]string{"K": "topsecret"}), testVendors())

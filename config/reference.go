@@ -83,6 +83,7 @@ func JobKeys(vendors []sinks.Vendor) []KeyDoc {
 		{[]string{"setup"}, "none", "the vendor's declarative setup, for `leadsync setup` (" + strings.Join(setups, "; ") + ")"},
 		{[]string{"state"}, "`.leadsync/state.db` beside the job", "the state database; run reports go to `runs/` beside it (`NAME.runs/` beside a database not named `state.db`, so two databases in one folder keep their reports apart)"},
 		{[]string{"concurrency"}, "CPUs (export), 4 (vendors)", "mapping workers, or entities in flight; at most 256"},
+		{[]string{"state_values"}, "`all`", "what state keeps of each written record's field values: `all`, the old values a later diff shows and compares where the vendor's find returns ids only (LeadDesk contacts; LionDesk, which cannot look leads up), so an update there sends only the fields the file changed; or `none`, the content hash alone (about 40 % less state): a changed record there is then updated with every mapped field, overwriting edits made at the vendor, and plans show no old values. Unchanged rows cost no call either way"},
 		{[]string{"keep_runs"}, "every run", "after each run, keep the per-row outcomes of only this many newest runs of the job (`leadsync gc --keep N` by hand); summaries stay"},
 		{[]string{"mapping"}, "required", "the mapping, inline, the path of a mapping file, or `preset:NAME`"},
 	}...)

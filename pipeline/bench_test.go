@@ -451,6 +451,8 @@ type vendorBench struct {
 	srv   *leaddesktest.Server
 	sink  sinks.Sink
 	store *state.Store
+	// values is the runs' Policy.StateValues.
+	values string
 }
 
 func newVendorBench(tb testing.TB, path string) *vendorBench {
@@ -499,7 +501,7 @@ func (fx *vendorBench) sync(tb testing.TB, s sinks.Sink, check func(context.Cont
 	}
 	w := st.NewWriter(run.ID, nil)
 	res, err := Sync(context.Background(), SyncConfig{Source: src, Mapping: m, Sink: s, Store: st, State: w, RunID: run.ID,
-		Region: "FI", Concurrency: 4, Check: check})
+		Region: "FI", Concurrency: 4, Check: check, Policy: Policy{StateValues: fx.values}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -568,4 +570,39 @@ func BenchmarkUnchangedRerun(b *testing.B) {
 	b.ReportMetric(perRun*scale/1e6, "MB/1M-rows/rerun")
 	b.Logf("state after seeding %d rows: %d bytes = %.1f MB per 1 M vendor rows (goal ≤ 150 MB); each unchanged re-run adds %.1f MB per 1 M rows",
 		rows, seededSize, float64(seededSize)*scale/1e6, perRun*scale/1e6)
+}
+
+// BenchmarkStateSize is the state a vendor job leaves after one run of
+// the bench file (every row a record, the run's outcomes), checkpointed
+// and vacuumed, per 1 M rows, for each state_values setting side by side:
+//
+//	go test ./pipeline -run - -bench StateSize -benchtime 1x
+//
+// (LEADSYNC_BENCH_ROWS sets the row count.)
+func BenchmarkStateSize(b *testing.B) {
+	rows := 100_000
+	if r := benchRows(b); len(r) == 1 {
+		rows = r[0]
+	}
+	path := benchFile(b, rows)
+	scale := 1e6 / float64(rows)
+	for b.Loop() {
+		var line []string
+		for _, values := range []string{ValuesAll, ValuesNone} {
+			fx := newVendorBench(b, path)
+			fx.values = values
+			res := fx.sync(b, &seedSink{Sink: fx.sink}, nil)
+			if res.Actions[ActionCreate] != res.Entities {
+				b.Fatalf("seeding created %d of %d entities", res.Actions[ActionCreate], res.Entities)
+			}
+			g, err := fx.store.GC(context.Background(), 1<<30, true)
+			if err != nil {
+				b.Fatal(err)
+			}
+			mb := float64(g.SizeAfter) * scale / 1e6
+			b.ReportMetric(mb, "MB/1M-rows-"+values)
+			line = append(line, fmt.Sprintf("state_values %s: %.1f MB", values, mb))
+		}
+		b.Logf("state per 1 M vendor rows after one run of %d rows (goal ≤ 150 MB): %s", rows, strings.Join(line, ", "))
+	}
 }

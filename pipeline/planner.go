@@ -557,7 +557,11 @@ func (p *planner) remember(d Decision, e *entity, hash string) {
 	if p.cfg.State == nil || id == "" {
 		return
 	}
-	p.cfg.State.Entity(state.Entity{Scope: p.cfg.Sink.Scope(), VendorID: id, Keys: indexKeys(e), ContentHash: hash, Fields: e.fields,
+	var values sinks.Fields
+	if keepValues(p.cfg.Policy.StateValues) {
+		values = e.fields
+	}
+	p.cfg.State.Entity(state.Entity{Scope: p.cfg.Sink.Scope(), VendorID: id, Keys: indexKeys(e), ContentHash: hash, Fields: values,
 		Created: d.Action == ActionCreate})
 	if e.wasRefused {
 		p.cfg.State.Refusal(state.Refusal{Scope: p.cfg.Sink.Scope(), Entity: d.ID})

@@ -56,7 +56,25 @@ type Policy struct {
 	// Retry bounds how an entity whose calls fail transiently is tried
 	// again within the run.
 	Retry Retry
+	// StateValues is what state keeps of each written record's field
+	// values, a later diff's old values where the vendor's find returns
+	// none: all (default) or none. With none, a changed record whose
+	// vendor returns ids only is updated with every mapped field (edits
+	// made there to fields the file did not change are overwritten) and
+	// its old values are unknown; the content hash, all that tells an
+	// unchanged entity, is kept either way.
+	StateValues string
 }
+
+// StateValues words (Policy.StateValues).
+const (
+	ValuesAll  = "all"
+	ValuesNone = "none"
+)
+
+// keepValues reports whether state keeps records' field values under
+// the setting values (Policy.StateValues).
+func keepValues(values string) bool { return values != ValuesNone }
 
 // Retry bounds retries of one entity within a run: a transient failure
 // (5xx, timeout, reset, lost answer) of a find or an idempotent write is

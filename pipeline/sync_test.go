@@ -46,6 +46,8 @@ type fakeSink struct {
 	// timeoutErr (the HTTP client's own timeout, as httpc wraps it).
 	timeoutUpdates int
 	timeoutErr     error
+	// updates is what each Update sent, in order.
+	updates []sinks.Fields
 }
 
 func newFake(canFind bool) *fakeSink {
@@ -70,6 +72,10 @@ func (f *fakeSink) Find(_ context.Context, q sinks.Query) ([]sinks.Record, error
 	var out []sinks.Record
 	for id, r := range f.recs {
 		for _, k := range q.Keys {
+			if r[k.Field] == k.Value && f.obj.FindNoFields != "" {
+				out = append(out, sinks.Record{ID: id}) // ids only
+				break
+			}
 			if r[k.Field] == k.Value {
 				cp := sinks.Fields{}
 				for a, b := range r {
@@ -131,6 +137,7 @@ func (f *fakeSink) Update(ctx context.Context, id string, fields sinks.Fields) e
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls["update"]++
+	f.updates = append(f.updates, maps.Clone(fields))
 	if f.timeoutUpdates > 0 {
 		f.timeoutUpdates--
 		return &sinks.Error{Class: sinks.Transient, Op: "fake: update", Err: f.timeoutErr}
@@ -168,6 +175,8 @@ type syncEnv struct {
 	store *state.Store
 	m     *mapping.Mapping
 	rec   *recorder
+	// onDecision, when set, hears every decision of env.sync.
+	onDecision func(Decision)
 }
 
 func newSyncEnv(t *testing.T, obj sinks.Object) *syncEnv {
@@ -197,7 +206,7 @@ func (e *syncEnv) sync(t *testing.T, sink sinks.Sink, rows [][]string, pol Polic
 	w := e.store.NewWriter(run.ID, nil)
 	res, err := Sync(context.Background(), SyncConfig{
 		Source: &rowsSource{header: []string{"Name", "Phone", "Email", "City"}, rows: rows}, Mapping: e.m, Sink: sink,
-		Store: e.store, State: w, RunID: run.ID, Reporter: e.rec, Policy: pol, Concurrency: conc,
+		Store: e.store, State: w, RunID: run.ID, Reporter: e.rec, Policy: pol, Concurrency: conc, OnDecision: e.onDecision,
 	})
 	if cerr := w.Close(); cerr != nil {
 		t.Fatal(cerr)

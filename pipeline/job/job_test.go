@@ -2,6 +2,7 @@ package job
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"testing"
@@ -111,5 +112,36 @@ func TestCollectGarbage(t *testing.T) {
 	res, err := CollectGarbage(context.Background(), GCOptions{JobFile: path, Keep: 1})
 	if err != nil || res.Path != filepath.Join(filepath.Dir(path), "state", "state.db") || res.Runs != 0 {
 		t.Fatalf("gc: %v, %+v", err, res)
+	}
+}
+
+// state_values reaches the engine: with none, state holds the records'
+// content hashes and no values; by default it holds both.
+func TestStateValuesSetting(t *testing.T) {
+	for _, c := range []struct {
+		line       string
+		withValues int
+	}{{"", 3}, {"state_values: none\n", 0}} {
+		path := writeJob(t, "{vendor: leaddesk, object: contact, url: sandbox}")
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString(c.line)
+		f.Close()
+		res, err := load(t, path).Run(context.Background(), RunOptions{})
+		if err != nil || res.Class != Done || res.Summary.Written != 3 {
+			t.Fatalf("%q: %v, %+v", c.line, err, res)
+		}
+		db, err := sql.Open("sqlite3", "file:"+filepath.Join(filepath.Dir(path), "state", "state.db")+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var records, withValues int
+		err = db.QueryRow(`SELECT COUNT(*), COUNT(fields) FROM records WHERE length(content_hash) > 0`).Scan(&records, &withValues)
+		db.Close()
+		if err != nil || records != 3 || withValues != c.withValues {
+			t.Errorf("%q: %d records, %d with values (want 3, %d): %v", c.line, records, withValues, c.withValues, err)
+		}
 	}
 }

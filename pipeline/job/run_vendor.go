@@ -465,7 +465,8 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 		Policy: pipeline.Policy{
 			Mode: job.Mode, OnAmbiguous: job.Match.OnAmbiguous, OnUncertain: job.OnUncertain, Merge: job.Merge,
 			Verify: rs.opts.Verify, DryRun: dry, Approve: approve, RetryRejected: rs.opts.RetryRejected,
-			Retry: pipeline.Retry{Attempts: job.Retry.Attempts, MaxTime: retryMax},
+			Retry:       pipeline.Retry{Attempts: job.Retry.Attempts, MaxTime: retryMax},
+			StateValues: job.StateValues,
 		},
 		OnDecision: func(d pipeline.Decision) {
 			if diff != nil {
