@@ -42,7 +42,14 @@ import (
 //     (entityDigest, 8 bytes): what counting a run's distinct entities
 //     needs. Rows that did not settle keep the entity's text, which
 //     summaries and show list.
-const schemaVersion = 3
+//
+// Version 4 keeps a hex content hash's first 128 bits (hashBytes), not
+// all 256 of SHA-256: what tells content apart (a chance collision in
+// 2^64 records' lifetimes), 16 bytes a record less.
+const schemaVersion = 4
+
+// hashBytes is how much of a hex content hash records keep.
+const hashBytes = 16
 
 const compactSchema = `
 CREATE TABLE IF NOT EXISTS scopes (
@@ -167,10 +174,11 @@ func unpackEntity(v any) string {
 	return ""
 }
 
-// packHash stores a lower-case hex hash as its bytes, anything else as text.
+// packHash stores a lower-case hex hash as its first hashBytes bytes,
+// anything else as text.
 func packHash(h string) any {
 	if lowerHex(h) {
-		b, _ := hex.DecodeString(h)
+		b, _ := hex.DecodeString(h[:min(len(h), 2*hashBytes)])
 		return b
 	}
 	return h
@@ -488,8 +496,15 @@ func (s *Store) migrate(ctx context.Context) error {
 			}
 		}
 	}
-	if old > 0 {
+	if old > 0 && v < 3 {
 		if err := migrateDigests(ctx, tx); err != nil {
+			return fmt.Errorf("state: migrate: %w", err)
+		}
+	}
+	if old > 0 {
+		// Version 4: hashes cut to hashBytes (packHash).
+		if _, err := tx.ExecContext(ctx, `UPDATE records SET content_hash = substr(content_hash, 1, ?)
+			WHERE typeof(content_hash) = 'blob' AND length(content_hash) > ?`, hashBytes, hashBytes); err != nil {
 			return fmt.Errorf("state: migrate: %w", err)
 		}
 	}

@@ -12,7 +12,8 @@ import (
 // Known is what the index holds for one entity's keys, without the
 // record's fields: the vendor ids the keys name (deduplicated, in key
 // order, as LookupKeys gives them) and, for each id, the content hash
-// last written ("" with Found false when the index has no record).
+// last written as stored ("" with Found false when the index has no
+// record; compare with SameHash).
 type Known struct {
 	IDs    []string
 	Hashes []string
@@ -145,6 +146,16 @@ func (s *Store) lookupPacked(ctx context.Context, sid int64, ds []string, fn fun
 	return nil
 }
 
+// SameHash reports whether stored, a content hash as state gives it back
+// (Entity.ContentHash, Known.Hashes), is what was stored for hash: a hex
+// hash's first 128 bits, any other hash whole.
+func SameHash(stored, hash string) bool {
+	if lowerHex(hash) {
+		hash = hash[:min(len(hash), 2*hashBytes)]
+	}
+	return stored == hash
+}
+
 // lowerHex reports whether s is what packHash stores as bytes: lower-case
 // hex of an even length.
 func lowerHex(s string) bool {
@@ -224,7 +235,7 @@ func (s *Store) Unchanged(ctx context.Context, scope string, keys [][]string, ha
 	if err != nil {
 		return nil, fmt.Errorf("state: lookup: %w", err)
 	}
-	var want [64]byte
+	var want [hashBytes]byte
 	for i := range keys {
 		var one *hit
 		for _, at := range ents[starts[i]:starts[i+1]] {
@@ -243,9 +254,9 @@ func (s *Store) Unchanged(ctx context.Context, scope string, keys [][]string, ha
 		}
 		got := stored[one.hash[0]:one.hash[1]]
 		h := hashes[i]
-		if lowerHex(h) && len(h) <= 2*len(want) {
-			// Stored as its bytes (packHash).
-			n, _ := hex.Decode(want[:], []byte(h))
+		if lowerHex(h) {
+			// Stored as its first bytes (packHash).
+			n, _ := hex.Decode(want[:], []byte(h[:min(len(h), 2*hashBytes)]))
 			if one.blob && string(got) == string(want[:n]) {
 				out[i] = one.id
 			}

@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -152,7 +153,7 @@ func TestUnchangedAgreesWithLookupHashes(t *testing.T) {
 	settled := 0
 	for i, k := range known {
 		want := ""
-		if len(k.IDs) == 1 && k.Found[0] && k.Hashes[0] == hashes[i] {
+		if len(k.IDs) == 1 && k.Found[0] && SameHash(k.Hashes[0], hashes[i]) {
 			want = k.IDs[0]
 			settled++
 		}
@@ -250,4 +251,81 @@ func TestPackKey(t *testing.T) {
 	if a, b := string(packKey("email:a@x.fi")), string(packKey("email:b@x.fi")); a >= b {
 		t.Errorf("packed keys out of order: %q %q", a, b)
 	}
+}
+
+// A record keeps the first 128 bits of a hex content hash (16 bytes, not
+// 32): an entity is unchanged when its hash begins with them, changed
+// when its first 128 bits differ; other hashes stay text. A version 3
+// file's 32-byte hashes are cut to 16 when it is opened, and still
+// answer the same.
+func TestRecordsKeep128BitHashes(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := strings.Repeat("0123456789abcdef", 4) // 256 bits
+	other := "f" + full[1:]                        // differs in the first 128
+	late := full[:32] + strings.Repeat("0", 32)     // differs in the last 128 only
+	w := s.NewWriter(1, nil)
+	w.Entity(Entity{Scope: "v/c@a", VendorID: "1", Keys: []string{"phone:+3584011"}, ContentHash: full})
+	w.Entity(Entity{Scope: "v/c@a", VendorID: "2", Keys: []string{"phone:+3584022"}, ContentHash: "incomplete"})
+	w.Entity(Entity{Scope: "v/c@a", VendorID: "3", Keys: []string{"phone:+3584033"}, ContentHash: "abc"}) // odd length: text
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sizes := func(s *Store) map[string]int64 {
+		out := map[string]int64{}
+		rows, err := s.db.Query(`SELECT vendor_id, length(content_hash) FROM records`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			var n int64
+			rows.Scan(&id, &n)
+			out[id] = n
+		}
+		return out
+	}
+	check := func(s *Store, when string) {
+		t.Helper()
+		if got := sizes(s); got["1"] != 16 || got["2"] != int64(len("incomplete")) || got["3"] != 3 {
+			t.Errorf("%s: stored hash sizes %v", when, got)
+		}
+		keys := [][]string{{"phone:+3584011"}, {"phone:+3584011"}, {"phone:+3584011"}, {"phone:+3584022"}, {"phone:+3584033"}, {"phone:+3584033"}}
+		ids, err := s.Unchanged(ctx, "v/c@a", keys, []string{full, other, late, "incomplete", "abc", "abd"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"1", "", "1", "2", "3", ""}; !slices.Equal(ids, want) {
+			t.Errorf("%s: unchanged %q, want %q", when, ids, want)
+		}
+	}
+	check(s, "written")
+	// The same file as version 3 wrote it: the whole 32-byte hash.
+	if _, err := s.db.Exec(`UPDATE records SET content_hash = ? WHERE vendor_id = '1'`, must(hex.DecodeString(full))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Exec(`PRAGMA user_version = 3`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err = Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v := userVersion(t, path); v != schemaVersion {
+		t.Errorf("user_version %d", v)
+	}
+	check(s, "migrated from version 3")
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

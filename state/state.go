@@ -420,6 +420,8 @@ type Entity struct {
 	Scope       string // sink identity: vendor/object@connection
 	VendorID    string
 	Keys        []string
+	// ContentHash is the content's hash; read back, as stored (a hex
+	// hash's first 128 bits: compare with SameHash).
 	ContentHash string
 	Fields      map[string]string // values last written
 	// Created is true when leadsync created the record (mirror mode only

@@ -103,6 +103,9 @@ func (c *diffCollector) write(pl pipeline.Plan) (*DiffResult, error) {
 	if note := report.NoFieldsNote(c.rs.p.object); note != "" {
 		c.d.Notes = append(c.d.Notes, note)
 	}
+	if obj := c.rs.p.object; c.rs.p.job.StateValues == pipeline.ValuesNone && obj.CanUpdate && (obj.FindNoFields != "" || !obj.CanFind) {
+		c.d.Notes = append(c.d.Notes, "state_values: none: state keeps no last synced values either, so old values are unknown and an update sends every mapped field.")
+	}
 	c.d.Sort()
 	if c.rs.opts.PlanOut != "" {
 		// The plan keeps real values: it is matched against the vendor.

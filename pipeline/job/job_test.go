@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -142,6 +143,15 @@ func TestStateValuesSetting(t *testing.T) {
 		db.Close()
 		if err != nil || records != 3 || withValues != c.withValues {
 			t.Errorf("%q: %d records, %d with values (want 3, %d): %v", c.line, records, withValues, c.withValues, err)
+		}
+		// A diff says where old values come from.
+		res, err = load(t, path).Run(context.Background(), RunOptions{DryRun: true})
+		if err != nil || res.Diff == nil {
+			t.Fatalf("%q: dry run %v, %+v", c.line, err, res)
+		}
+		notes := strings.Join(res.Diff.Diff.Notes, "\n")
+		if !strings.Contains(notes, "LeadDesk's contact find returns ids only") || strings.Contains(notes, "state_values: none") != (c.withValues == 0) {
+			t.Errorf("%q: diff notes %q", c.line, notes)
 		}
 	}
 }
