@@ -197,6 +197,15 @@ type SyncConfig struct {
 	Shard Shard
 }
 
+// entityAction is what d counts as among the entities: its action, or
+// refused where the vendor refused its write (nothing was written).
+func entityAction(d Decision) string {
+	if d.Status == state.StatusRejected && (d.Action == ActionCreate || d.Action == ActionUpdate) {
+		return ActionRefused
+	}
+	return d.Action
+}
+
 // SyncResult counts what a sync did, by rows and by entities.
 type SyncResult struct {
 	Rows     int // data rows read
@@ -204,7 +213,8 @@ type SyncResult struct {
 	Skipped  int // rows a resumed run had already done
 	// OtherShards counts the rows left to the job's other shards.
 	OtherShards int
-	// Entity counts by action.
+	// Entity counts by action; an entity whose write the vendor refused
+	// counts as refused.
 	Actions map[string]int
 	// Row counts by status.
 	Statuses    map[string]int
@@ -287,7 +297,7 @@ func Sync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 	count := func(d Decision) {
 		mu.Lock()
 		defer mu.Unlock()
-		res.Actions[d.Action]++
+		res.Actions[entityAction(d)]++
 		if d.Attempts > 1 {
 			res.Retried++
 		}

@@ -304,6 +304,15 @@ func TestSyncRejectedAndUnauthorized(t *testing.T) {
 	if len(env.rec.rejected) != 1 || env.rec.rejected[0] != 2 {
 		t.Fatalf("rejected rows %v", env.rec.rejected)
 	}
+	// An entity the vendor refused was not created: it counts as refused,
+	// now and when the same file comes again (not sent again).
+	if !maps.Equal(res.Actions, map[string]int{ActionCreate: 1, ActionRefused: 1}) {
+		t.Fatalf("entities by action %v", res.Actions)
+	}
+	res, err = env.sync(t, sink, [][]string{{"A", "0401234567", "", ""}, {"B", "0407654321", "", ""}}, Policy{}, 2)
+	if err != nil || !maps.Equal(res.Actions, map[string]int{ActionUnchanged: 1, ActionRefused: 1}) || sink.calls["create"] != 2 {
+		t.Fatalf("again: %v %v, calls %v", res.Actions, err, sink.calls)
+	}
 	sink.unauth = true
 	_, err = env.sync(t, sink, [][]string{{"C", "0405555555", "", ""}}, Policy{}, 1)
 	if !errors.Is(err, ErrUnauthorized) {

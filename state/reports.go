@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -28,13 +29,17 @@ func ReportsDir(statePath string, runID int64) string {
 // a final outcome (anything but failed): those a resumed run skips, so its
 // summary can count the whole run's entities. An entity is its rows' shared
 // entity key; a row without one (match: none) with an action is one entity.
+// An entity whose create or update the vendor refused counts as refused,
+// as the run that refused it counted it.
 func (s *Store) SettledEntities(ctx context.Context, runID int64) (map[string]int, error) {
 	// Status and action are stored as codes (packWord): compare codes.
 	failed, merged, none := packWord(statusCodes, StatusFailed), packWord(statusCodes, StatusMerged), packWord(actionCodes, "")
-	rows, err := s.db.QueryContext(ctx, `SELECT action, COUNT(DISTINCT entity) + 0 FROM outcomes
-		WHERE run_id=? AND status<>? AND action<>? AND entity<>'' GROUP BY action
-		UNION ALL SELECT action, COUNT(*) FROM outcomes
-		WHERE run_id=? AND status NOT IN (?, ?) AND action<>? AND entity='' GROUP BY action`,
+	action := fmt.Sprintf(`CASE WHEN status = %d AND action IN (%d, %d) THEN %d ELSE action END`,
+		packWord(statusCodes, StatusRejected), packWord(actionCodes, "create"), packWord(actionCodes, "update"), packWord(actionCodes, "refused"))
+	rows, err := s.db.QueryContext(ctx, `SELECT `+action+` AS a, COUNT(DISTINCT entity) + 0 FROM outcomes
+		WHERE run_id=? AND status<>? AND action<>? AND entity<>'' GROUP BY a
+		UNION ALL SELECT `+action+` AS a, COUNT(*) FROM outcomes
+		WHERE run_id=? AND status NOT IN (?, ?) AND action<>? AND entity='' GROUP BY a`,
 		runID, failed, none, runID, failed, merged, none)
 	if err != nil {
 		return nil, err

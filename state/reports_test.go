@@ -44,7 +44,7 @@ func TestSettledEntities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(map[string]int{"create": 3, "update": 1}, got); diff != "" {
+	if diff := cmp.Diff(map[string]int{"create": 2, "refused": 1, "update": 1}, got); diff != "" {
 		t.Fatalf("settled entities (-want +got):\n%s", diff)
 	}
 }

@@ -159,7 +159,10 @@ func newRunInfo(r state.Run, statePath string) RunInfo {
 	}
 	for k, v := range r.Counts {
 		ri.Counts[k] = v
-		_, action, _ := strings.Cut(k, "/")
+		status, action, _ := strings.Cut(k, "/")
+		if status != state.StatusOK && status != state.StatusMerged {
+			continue // refused, failed or unknown: nothing written
+		}
 		switch action {
 		case "create":
 			ri.Created += v
