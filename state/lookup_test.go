@@ -266,8 +266,8 @@ func TestRecordsKeep128BitHashes(t *testing.T) {
 		t.Fatal(err)
 	}
 	full := strings.Repeat("0123456789abcdef", 4) // 256 bits
-	other := "f" + full[1:]                        // differs in the first 128
-	late := full[:32] + strings.Repeat("0", 32)     // differs in the last 128 only
+	other := "f" + full[1:]                       // differs in the first 128
+	late := full[:32] + strings.Repeat("0", 32)   // differs in the last 128 only
 	w := s.NewWriter(1, nil)
 	w.Entity(Entity{Scope: "v/c@a", VendorID: "1", Keys: []string{"phone:+3584011"}, ContentHash: full})
 	w.Entity(Entity{Scope: "v/c@a", VendorID: "2", Keys: []string{"phone:+3584022"}, ContentHash: "incomplete"})

@@ -417,9 +417,9 @@ func (s *Store) CountOutcomes(ctx context.Context, runID int64) (Counts, error) 
 
 // Entity is what the index knows about one vendor record.
 type Entity struct {
-	Scope       string // sink identity: vendor/object@connection
-	VendorID    string
-	Keys        []string
+	Scope    string // sink identity: vendor/object@connection
+	VendorID string
+	Keys     []string
 	// ContentHash is the content's hash; read back, as stored (a hex
 	// hash's first 128 bits: compare with SameHash).
 	ContentHash string
