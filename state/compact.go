@@ -44,8 +44,8 @@ import (
 //     summaries and show list.
 //
 // Version 4 keeps a hex content hash's first 128 bits (hashBytes), not
-// all 256 of SHA-256: what tells content apart (a chance collision in
-// 2^64 records' lifetimes), 16 bytes a record less.
+// all 256 of SHA-256: a changed record then passes for unchanged with a
+// chance of 2^-128, and each record is 16 bytes smaller.
 const schemaVersion = 4
 
 // hashBytes is how much of a hex content hash records keep.
