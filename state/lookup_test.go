@@ -285,7 +285,9 @@ func TestRecordsKeep128BitHashes(t *testing.T) {
 		for rows.Next() {
 			var id string
 			var n int64
-			rows.Scan(&id, &n)
+			if err := rows.Scan(&id, &n); err != nil {
+				t.Fatal(err)
+			}
 			out[id] = n
 		}
 		return out
@@ -306,7 +308,11 @@ func TestRecordsKeep128BitHashes(t *testing.T) {
 	}
 	check(s, "written")
 	// The same file as version 3 wrote it: the whole 32-byte hash.
-	if _, err := s.db.Exec(`UPDATE records SET content_hash = ? WHERE vendor_id = '1'`, must(hex.DecodeString(full))); err != nil {
+	whole, err := hex.DecodeString(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Exec(`UPDATE records SET content_hash = ? WHERE vendor_id = '1'`, whole); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.db.Exec(`PRAGMA user_version = 3`); err != nil {
@@ -321,11 +327,4 @@ func TestRecordsKeep128BitHashes(t *testing.T) {
 		t.Errorf("user_version %d", v)
 	}
 	check(s, "migrated from version 3")
-}
-
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
 }
