@@ -46,7 +46,11 @@ import (
 // Version 4 keeps a hex content hash's first 128 bits (hashBytes), not
 // all 256 of SHA-256: a changed record then passes for unchanged with a
 // chance of 2^-128, and each record is 16 bytes smaller.
-const schemaVersion = 4
+//
+// Version 5 gives each record the digest of the keys that name it
+// (records.keys_digest, digest.go): an unchanged entity is then settled
+// by one seek, its first key's, not one per key.
+const schemaVersion = 5
 
 // hashBytes is how much of a hex content hash records keep.
 const hashBytes = 16
@@ -85,6 +89,7 @@ CREATE TABLE IF NOT EXISTS records (
 	fields       BLOB,
 	run_id       INTEGER NOT NULL,
 	created      INTEGER NOT NULL DEFAULT 0,
+	keys_digest  INTEGER,
 	PRIMARY KEY (scope, vendor_id)
 ) WITHOUT ROWID;
 `
@@ -506,6 +511,11 @@ func (s *Store) migrate(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE records SET content_hash = substr(content_hash, 1, ?)
 			WHERE typeof(content_hash) = 'blob' AND length(content_hash) > ?`, hashBytes, hashBytes); err != nil {
 			return fmt.Errorf("state: migrate: %w", err)
+		}
+	}
+	if old > 0 && v < 5 {
+		if err := migrateKeyDigests(ctx, tx); err != nil {
+			return fmt.Errorf("state: migrate: key digests: %w", err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {

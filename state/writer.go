@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -337,7 +338,7 @@ func (w *Writer) commit(batch []item) error {
 		inChunk = inChunk[:0]
 		return bufs.flush(ctx, tx, w.runID)
 	}
-	var keySt, recSt *sql.Stmt
+	var keySt, keyGet, flipSt, recSt *sql.Stmt
 	var ids pendingIDs // interned this batch: cached once committed
 	for _, it := range batch {
 		switch {
@@ -364,9 +365,20 @@ func (w *Writer) commit(batch []item) error {
 					return err
 				}
 				defer keySt.Close()
-				if recSt, err = tx.PrepareContext(ctx, `INSERT INTO records(scope, vendor_id, content_hash, fields, run_id, created) VALUES(?,?,?,?,?,?)
+				if keyGet, err = tx.PrepareContext(ctx, `SELECT vendor_id FROM entity_keys WHERE scope=? AND key=?`); err != nil {
+					return err
+				}
+				defer keyGet.Close()
+				if flipSt, err = tx.PrepareContext(ctx, `UPDATE records SET keys_digest = `+xorSQL("keys_digest", "?1")+` WHERE scope=?2 AND vendor_id=?3`); err != nil {
+					return err
+				}
+				defer flipSt.Close()
+				// ?7: a new record's digest (NULL: unknown, when keys named
+				// it before it was recorded); ?8: the keys it gained.
+				if recSt, err = tx.PrepareContext(ctx, `INSERT INTO records(scope, vendor_id, content_hash, fields, run_id, created, keys_digest) VALUES(?1,?2,?3,?4,?5,?6,?7)
 					ON CONFLICT(scope, vendor_id) DO UPDATE SET content_hash=excluded.content_hash, fields=excluded.fields,
-					run_id=excluded.run_id, created=MAX(created, excluded.created)`); err != nil {
+					run_id=excluded.run_id, created=MAX(created, excluded.created),
+					keys_digest=`+xorSQL("records.keys_digest", "?8")); err != nil {
 					return err
 				}
 				defer recSt.Close()
@@ -376,9 +388,34 @@ func (w *Writer) commit(batch []item) error {
 			if err != nil {
 				return fmt.Errorf("state: scope: %w", err)
 			}
-			for _, k := range e.Keys {
-				if _, err := keySt.ExecContext(ctx, scope, packKey(k), e.VendorID); err != nil {
+			// The keys the record gains change its key digest (digest.go);
+			// a key it takes from another record leaves that one's.
+			var gained uint64
+			named := false // a key named the record before this write
+			for i, k := range e.Keys {
+				if slices.Index(e.Keys, k) < i {
+					continue // named twice
+				}
+				pk := packKey(k)
+				var had string
+				switch err := keyGet.QueryRowContext(ctx, scope, pk).Scan(&had); {
+				case errors.Is(err, sql.ErrNoRows):
+					had = ""
+				case err != nil:
 					return fmt.Errorf("state: entity key: %w", err)
+				case had == e.VendorID:
+					named = true
+					continue // already this record's
+				}
+				if _, err := keySt.ExecContext(ctx, scope, pk, e.VendorID); err != nil {
+					return fmt.Errorf("state: entity key: %w", err)
+				}
+				h := int64(keyHash(pk))
+				gained ^= uint64(h)
+				if had != "" {
+					if _, err := flipSt.ExecContext(ctx, h, scope, had); err != nil {
+						return fmt.Errorf("state: entity key: %w", err)
+					}
 				}
 			}
 			fields, err := w.s.packFields(ctx, tx, &ids, e.Fields)
@@ -389,7 +426,14 @@ func (w *Writer) commit(batch []item) error {
 			if e.Created {
 				created = 1
 			}
-			if _, err := recSt.ExecContext(ctx, scope, e.VendorID, packHash(e.ContentHash), fields, w.runID, created); err != nil {
+			var fresh any = int64(gained)
+			if named {
+				// For a record not yet recorded, those keys' part is
+				// unknown: NULL, which no flip makes known (NULL | x is
+				// NULL), so its entities take the seek per key.
+				fresh = nil
+			}
+			if _, err := recSt.ExecContext(ctx, scope, e.VendorID, packHash(e.ContentHash), fields, w.runID, created, fresh, int64(gained)); err != nil {
 				return fmt.Errorf("state: entity record: %w", err)
 			}
 		case it.cursor != nil:
