@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -484,9 +483,11 @@ func encodeRow(b []byte, lead mapping.Lead, raw []string, keys []sinks.Key) []by
 	return b
 }
 
-// rowDecoder reads a record; the first error sticks.
+// rowDecoder reads a record; the first error sticks. Every string it
+// gives is a slice of s, the record's one copy: one allocation for all of
+// a row's text.
 type rowDecoder struct {
-	b   []byte
+	s   string
 	err error
 }
 
@@ -494,68 +495,54 @@ func (d *rowDecoder) uvarint() int {
 	if d.err != nil {
 		return 0
 	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.err = errors.New("spill: a damaged record")
-		return 0
+	var v uint64
+	var shift uint
+	for i := 0; i < len(d.s) && i < binary.MaxVarintLen64; i++ {
+		c := d.s[i]
+		if c < 0x80 {
+			d.s = d.s[i+1:]
+			return int(v | uint64(c)<<shift)
+		}
+		v |= uint64(c&0x7f) << shift
+		shift += 7
 	}
-	d.b = d.b[n:]
-	return int(v)
+	d.err = errors.New("spill: a damaged record")
+	return 0
 }
 
 func (d *rowDecoder) str() string {
 	n := d.uvarint()
-	if d.err != nil || n > len(d.b) {
+	if d.err != nil || n > len(d.s) || n < 0 {
 		d.err = errors.New("spill: a damaged record")
 		return ""
 	}
-	s := string(d.b[:n])
-	d.b = d.b[n:]
+	s := d.s[:n]
+	d.s = d.s[n:]
 	return s
 }
 
 // strs reads a list; empty lists read as nil, as mapping leaves them.
 func (d *rowDecoder) strs() []string {
 	n := d.uvarint()
-	if n == 0 || d.err != nil || n > len(d.b) {
-		if n > len(d.b) {
-			d.err = errors.New("spill: a damaged record")
-		}
+	if n == 0 || d.err != nil {
 		return nil
 	}
-	// One allocation for the list's text.
+	if n > len(d.s) || n < 0 { // each item takes a byte at least
+		d.err = errors.New("spill: a damaged record")
+		return nil
+	}
 	out := make([]string, n)
-	var sb strings.Builder
-	lens := make([]int, n)
-	rest := d.b
-	total := 0
-	for i := range n {
-		l, w := binary.Uvarint(rest)
-		if w <= 0 || int(l) > len(rest)-w {
-			d.err = errors.New("spill: a damaged record")
-			return nil
-		}
-		lens[i] = int(l)
-		total += int(l)
-		rest = rest[w+int(l):]
+	for i := range out {
+		out[i] = d.str()
 	}
-	sb.Grow(total)
-	for i := range n {
-		_, w := binary.Uvarint(d.b)
-		sb.Write(d.b[w : w+lens[i]])
-		d.b = d.b[w+lens[i]:]
-	}
-	all := sb.String()
-	pos := 0
-	for i, l := range lens {
-		out[i] = all[pos : pos+l]
-		pos += l
+	if d.err != nil {
+		return nil
 	}
 	return out
 }
 
 func decodeRow(b []byte) (spilled, error) {
-	d := &rowDecoder{b: b}
+	d := &rowDecoder{s: string(b)}
 	var r spilled
 	r.lead.Row = d.uvarint()
 	r.lead.Values = d.strs()
@@ -564,6 +551,9 @@ func decodeRow(b []byte) (spilled, error) {
 	r.lead.MissingColumn = d.str()
 	r.raw = d.strs()
 	if n := d.uvarint(); n > 0 && d.err == nil {
+		if n > len(d.s) {
+			return spilled{}, errors.New("spill: a damaged record")
+		}
 		r.keys = make([]sinks.Key, n)
 		for i := range r.keys {
 			r.keys[i] = sinks.Key{Field: d.str(), Kind: d.str(), Value: d.str()}
