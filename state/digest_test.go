@@ -250,13 +250,7 @@ func TestKeyDigests(t *testing.T) {
 	if _, err := s.db.Exec(`ALTER TABLE records DROP COLUMN keys_digest`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.db.Exec(`PRAGMA user_version = 4`); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	if s, err = Open(path); err != nil {
-		t.Fatal(err)
-	}
+	s = reopenAs(t, s, path, 4)
 	checkDigests(t, s)
 	t.Run("migrated", ask)
 }

@@ -174,8 +174,13 @@ func lowerHex(s string) bool {
 }
 
 func lookupQuery(n int) string {
+	return keysQuery(`SELECT k.key, k.vendor_id, r.content_hash, typeof(r.content_hash) = 'blob', r.vendor_id IS NOT NULL`, n)
+}
+
+// keysQuery is sel over n keys of a scope, each joined to its record.
+func keysQuery(sel string, n int) string {
 	var b strings.Builder
-	b.WriteString(`SELECT k.key, k.vendor_id, r.content_hash, typeof(r.content_hash) = 'blob', r.vendor_id IS NOT NULL
+	b.WriteString(sel + `
 	FROM entity_keys k LEFT JOIN records r ON r.scope = k.scope AND r.vendor_id = k.vendor_id
 	WHERE k.scope = ? AND k.key IN (`)
 	for i := 0; i < n; i++ {
@@ -211,7 +216,7 @@ func (s *Store) Unchanged(ctx context.Context, scope string, keys [][]string, ha
 		return nil, fmt.Errorf("state: lookup: %w", err)
 	}
 	defer conn.Close()
-	l := &lookup{conn: conn, sid: sid, hashes: hashes, ents: make([]packedEnt, len(keys)), stmts: map[bool]*sql.Stmt{}}
+	l := &lookup{conn: conn, sid: sid, hashes: hashes, ents: make([]packedEnt, len(keys))}
 	defer l.close()
 	todo := make([]int32, 0, len(keys))
 	for i, ks := range keys {
@@ -233,12 +238,10 @@ func (s *Store) Unchanged(ctx context.Context, scope string, keys [][]string, ha
 			todo = append(todo, int32(i))
 		}
 	}
-	if !lookupOneSeek.Load() {
-		// Tests compare the answers with the seek per key alone.
-		_, err := l.pass(ctx, todo, false, out)
-		return out, err
+	rest := todo
+	if lookupOneSeek.Load() { // tests compare with the seek per key alone
+		rest, err = l.pass(ctx, todo, true, out)
 	}
-	rest, err := l.pass(ctx, todo, true, out)
 	if err == nil && len(rest) > 0 {
 		lookupPerKey.Add(int64(len(rest)))
 		_, err = l.pass(ctx, rest, false, out)
@@ -267,7 +270,7 @@ type lookup struct {
 	buf    []byte     // every distinct key of every entity, packed
 	spans  [][2]int32 // each key's place in buf
 	ents   []packedEnt
-	stmts  map[bool]*sql.Stmt // the full chunk's query, prepared
+	full   *sql.Stmt // the full chunk's query, prepared
 }
 
 // packedEnt is one entity's keys (spans[first:end]) and their digest.
@@ -279,8 +282,8 @@ type packedEnt struct {
 func (l *lookup) key(sp [2]int32) []byte { return l.buf[sp[0]:sp[1]] }
 
 func (l *lookup) close() {
-	for _, st := range l.stmts {
-		st.Close()
+	if l.full != nil {
+		l.full.Close()
 	}
 }
 
@@ -420,15 +423,13 @@ func (l *lookup) query(ctx context.Context, n int, args []any) (*sql.Rows, error
 	if n < lookupChunk {
 		return l.conn.QueryContext(ctx, unchangedQuery(n), args...)
 	}
-	st := l.stmts[true]
-	if st == nil {
+	if l.full == nil {
 		var err error
-		if st, err = l.conn.PrepareContext(ctx, unchangedQuery(lookupChunk)); err != nil {
+		if l.full, err = l.conn.PrepareContext(ctx, unchangedQuery(lookupChunk)); err != nil {
 			return nil, err
 		}
-		l.stmts[true] = st
 	}
-	return st.QueryContext(ctx, args...)
+	return l.full.QueryContext(ctx, args...)
 }
 
 // What unchangedQuery says of a key's record.
@@ -439,17 +440,6 @@ const (
 )
 
 func unchangedQuery(n int) string {
-	var b strings.Builder
-	b.WriteString(`SELECT k.key, k.vendor_id, r.content_hash,
-		CASE WHEN r.vendor_id IS NULL THEN 0 WHEN typeof(r.content_hash) = 'blob' THEN 2 ELSE 1 END, r.keys_digest
-	FROM entity_keys k LEFT JOIN records r ON r.scope = k.scope AND r.vendor_id = k.vendor_id
-	WHERE k.scope = ? AND k.key IN (`)
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('?')
-	}
-	b.WriteByte(')')
-	return b.String()
+	return keysQuery(`SELECT k.key, k.vendor_id, r.content_hash,
+		CASE WHEN r.vendor_id IS NULL THEN 0 WHEN typeof(r.content_hash) = 'blob' THEN 2 ELSE 1 END, r.keys_digest`, n)
 }

@@ -315,16 +315,25 @@ func TestRecordsKeep128BitHashes(t *testing.T) {
 	if _, err := s.db.Exec(`UPDATE records SET content_hash = ? WHERE vendor_id = '1'`, whole); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.db.Exec(`PRAGMA user_version = 3`); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	if s, err = Open(path); err != nil {
-		t.Fatal(err)
-	}
+	s = reopenAs(t, s, path, 3)
 	defer s.Close()
 	if v := userVersion(t, path); v != schemaVersion {
 		t.Errorf("user_version %d", v)
 	}
 	check(s, "migrated from version 3")
+}
+
+// reopenAs marks s's file as schema version v wrote it, closes it and
+// opens it again (migrating it).
+func reopenAs(t *testing.T, s *Store, path string, v int) *Store {
+	t.Helper()
+	if _, err := s.db.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, v)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
