@@ -487,7 +487,9 @@ func encodeRow(b []byte, lead mapping.Lead, raw []string, keys []sinks.Key) []by
 // gives is a slice of s, the record's one copy: one allocation for all of
 // a row's text.
 type rowDecoder struct {
-	s   string
+	b   []byte
+	s   string // b as text
+	at  int    // where in b (and s) the next item starts
 	err error
 }
 
@@ -495,29 +497,23 @@ func (d *rowDecoder) uvarint() int {
 	if d.err != nil {
 		return 0
 	}
-	var v uint64
-	var shift uint
-	for i := 0; i < len(d.s) && i < binary.MaxVarintLen64; i++ {
-		c := d.s[i]
-		if c < 0x80 {
-			d.s = d.s[i+1:]
-			return int(v | uint64(c)<<shift)
-		}
-		v |= uint64(c&0x7f) << shift
-		shift += 7
+	v, n := binary.Uvarint(d.b[d.at:])
+	if n <= 0 || v > 1<<31-1 { // rows and lengths are int32s
+		d.err = errors.New("spill: a damaged record")
+		return 0
 	}
-	d.err = errors.New("spill: a damaged record")
-	return 0
+	d.at += n
+	return int(v)
 }
 
 func (d *rowDecoder) str() string {
 	n := d.uvarint()
-	if d.err != nil || n > len(d.s) || n < 0 {
+	if d.err != nil || n > len(d.b)-d.at {
 		d.err = errors.New("spill: a damaged record")
 		return ""
 	}
-	s := d.s[:n]
-	d.s = d.s[n:]
+	s := d.s[d.at : d.at+n]
+	d.at += n
 	return s
 }
 
@@ -527,7 +523,7 @@ func (d *rowDecoder) strs() []string {
 	if n == 0 || d.err != nil {
 		return nil
 	}
-	if n > len(d.s) || n < 0 { // each item takes a byte at least
+	if n > len(d.b)-d.at { // each item takes a byte at least
 		d.err = errors.New("spill: a damaged record")
 		return nil
 	}
@@ -542,7 +538,7 @@ func (d *rowDecoder) strs() []string {
 }
 
 func decodeRow(b []byte) (spilled, error) {
-	d := &rowDecoder{s: string(b)}
+	d := &rowDecoder{b: b, s: string(b)}
 	var r spilled
 	r.lead.Row = d.uvarint()
 	r.lead.Values = d.strs()
@@ -551,7 +547,7 @@ func decodeRow(b []byte) (spilled, error) {
 	r.lead.MissingColumn = d.str()
 	r.raw = d.strs()
 	if n := d.uvarint(); n > 0 && d.err == nil {
-		if n > len(d.s) {
+		if n > len(d.b)-d.at {
 			return spilled{}, errors.New("spill: a damaged record")
 		}
 		r.keys = make([]sinks.Key, n)

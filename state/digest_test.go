@@ -219,9 +219,9 @@ func TestKeyDigests(t *testing.T) {
 			t.Fatal(err)
 		}
 		perKey := lookupPerKey.Load() - before
-		lookupOneSeek.Store(false)
+		lookupOneSeek = false
 		slow, err := s.Unchanged(ctx, scope, ents, hashes)
-		lookupOneSeek.Store(true)
+		lookupOneSeek = true
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,84 +13,10 @@ import (
 	"time"
 )
 
-// LookupHashes answers as LookupKeys and Record do, one entity at a time.
-func TestLookupHashesAgreesWithLookupKeys(t *testing.T) {
-	s := open(t)
-	ctx := context.Background()
-	run, _, _ := s.BeginRun(ctx, RunSpec{Job: "j", Fingerprint: "f", ConfigHash: "c"})
-	w := s.NewWriter(run.ID, nil)
-	rng := rand.New(rand.NewPCG(7, 7))
-	const n = 1300 // more than two chunks of keys
-	for i := 0; i < n; i++ {
-		keys := []string{fmt.Sprintf("phone:+35840%07d", i), fmt.Sprintf("email:p%d@x.fi", i)}
-		if i%10 == 3 {
-			keys = append(keys, fmt.Sprintf("phone:+35840%07d", i+1)) // a key shared with the next one
-		}
-		w.Entity(Entity{Scope: "v/contact@a", VendorID: fmt.Sprint(1000 + i), Keys: keys, ContentHash: fmt.Sprintf("h%d", i), Fields: map[string]string{"x": "y"}})
-		if i%50 == 0 {
-			w.Entity(Entity{Scope: "other/contact@b", VendorID: fmt.Sprint(i), Keys: keys, ContentHash: "other"})
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	// Keys without a record: an index entry written without one.
-	if _, err := s.db.Exec(`INSERT INTO entity_keys(scope, key, vendor_id) VALUES((SELECT id FROM scopes WHERE name='v/contact@a'), ?, '999999')`, packKey("email:orphan@x.fi")); err != nil {
-		t.Fatal(err)
-	}
-	var ents [][]string
-	for i := 0; i < 2*n; i++ {
-		var ks []string
-		for range 1 + rng.IntN(3) {
-			switch j := rng.IntN(n + 200); {
-			case j < n && rng.IntN(2) == 0:
-				ks = append(ks, fmt.Sprintf("phone:+35840%07d", j))
-			case j < n:
-				ks = append(ks, fmt.Sprintf("email:p%d@x.fi", j))
-			case j%2 == 0:
-				ks = append(ks, "email:orphan@x.fi")
-			default:
-				ks = append(ks, fmt.Sprintf("email:nobody%d@x.fi", j))
-			}
-		}
-		ents = append(ents, ks)
-	}
-	ents = append(ents, nil)
-	got, err := s.LookupHashes(ctx, "v/contact@a", ents)
-	if err != nil {
-		t.Fatal(err)
-	}
-	several := 0
-	for i, ks := range ents {
-		ids, err := s.LookupKeys(ctx, "v/contact@a", ks)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(got[i].IDs, ids) {
-			t.Fatalf("entity %v: ids %v, LookupKeys %v", ks, got[i].IDs, ids)
-		}
-		if len(ids) > 1 {
-			several++
-		}
-		for j, id := range ids {
-			rec, ok, err := s.Record(ctx, "v/contact@a", id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got[i].Found[j] != ok || got[i].Hashes[j] != rec.ContentHash {
-				t.Fatalf("entity %v, id %s: hash %q found %v; Record %q %v", ks, id, got[i].Hashes[j], got[i].Found[j], rec.ContentHash, ok)
-			}
-		}
-	}
-	if several == 0 {
-		t.Fatal("no entity named several records")
-	}
-}
-
-// Unchanged settles exactly the entities LookupHashes says are unchanged
-// (one id, a record, the same hash), for hashes stored as bytes (hex) and
+// Unchanged settles exactly the entities LookupKeys and Record, one at a
+// time, say are unchanged (one id, a record, the same hash), for hashes stored as bytes (hex) and
 // as text, asked with the stored hash, another one, and none.
-func TestUnchangedAgreesWithLookupHashes(t *testing.T) {
+func TestUnchangedAgreesWithLookupKeys(t *testing.T) {
 	s := open(t)
 	ctx := context.Background()
 	run, _, _ := s.BeginRun(ctx, RunSpec{Job: "j", Fingerprint: "f", ConfigHash: "c"})
@@ -142,23 +68,29 @@ func TestUnchangedAgreesWithLookupHashes(t *testing.T) {
 		}
 	}
 	ents, hashes = append(ents, nil), append(hashes, "x")
-	known, err := s.LookupHashes(ctx, "v/contact@a", ents)
-	if err != nil {
-		t.Fatal(err)
-	}
 	got, err := s.Unchanged(ctx, "v/contact@a", ents, hashes)
 	if err != nil {
 		t.Fatal(err)
 	}
 	settled := 0
-	for i, k := range known {
+	for i, ks := range ents {
+		ids, err := s.LookupKeys(ctx, "v/contact@a", ks)
+		if err != nil {
+			t.Fatal(err)
+		}
 		want := ""
-		if len(k.IDs) == 1 && k.Found[0] && SameHash(k.Hashes[0], hashes[i]) {
-			want = k.IDs[0]
-			settled++
+		if len(ids) == 1 {
+			rec, found, err := s.Record(ctx, "v/contact@a", ids[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if found && SameHash(rec.ContentHash, hashes[i]) {
+				want = ids[0]
+				settled++
+			}
 		}
 		if got[i] != want {
-			t.Fatalf("entity %v hash %q: Unchanged %q, LookupHashes %+v", ents[i], hashes[i], got[i], k)
+			t.Fatalf("entity %v hash %q: Unchanged %q, LookupKeys %q", ents[i], hashes[i], got[i], ids)
 		}
 	}
 	if settled < 200 || settled > 3*n-200 {
@@ -207,22 +139,9 @@ func benchLookups(b *testing.B, n int, ask func(at int) error) {
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*n), "cpu-ns/entity")
 }
 
-// BenchmarkLookupHashes answers an unchanged re-run's lookups: 100,000
-// known entities of two keys each, asked 1,000 at a time.
-func BenchmarkLookupHashes(b *testing.B) {
-	const n = 100_000
-	s, keys, _ := lookupBench(b, n)
-	benchLookups(b, n, func(at int) error {
-		known, err := s.LookupHashes(context.Background(), "v/contact@a", keys[at:at+1000])
-		if err == nil && len(known[0].IDs) != 1 {
-			err = fmt.Errorf("not found: %+v", known[0])
-		}
-		return err
-	})
-}
-
-// BenchmarkUnchanged is BenchmarkLookupHashes through Unchanged, the
-// plan's query.
+// BenchmarkUnchanged answers an unchanged re-run's lookups: 100,000
+// known entities of two keys each, asked 1,000 at a time through
+// Unchanged, the plan's query.
 func BenchmarkUnchanged(b *testing.B) {
 	const n = 100_000
 	s, keys, hashes := lookupBench(b, n)
