@@ -4,11 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sinks"
 )
 
@@ -69,5 +71,53 @@ func BenchmarkContentHashV1(b *testing.B) {
 	}
 	for b.Loop() {
 		contentHashV1(f)
+	}
+}
+
+// An entity's hash from its aligned values is ContentHash of its merged
+// fields, for either merge policy, with empty cells, names in any order
+// and rows shorter than the mapping.
+func TestAlignedHashIsContentHash(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 3000; i++ {
+		n := r.IntN(12)
+		names := r.Perm(40)[:n]
+		ns := make([]string, n)
+		for j, k := range names {
+			ns[j] = fmt.Sprintf("f%02d", k)
+		}
+		order := newFieldOrder(ns)
+		leads := make([]mapping.Lead, 1+r.IntN(3))
+		for j := range leads {
+			leads[j].Values = make([]string, r.IntN(n+1))
+			for k := range leads[j].Values {
+				if r.IntN(3) > 0 {
+					leads[j].Values[k] = fmt.Sprintf("v%d", r.IntN(4))
+				}
+			}
+		}
+		for _, policy := range []string{"", "first"} {
+			want := map[string]string{}
+			for _, l := range leads { // the merge rule, spelt out
+				for k, v := range l.Values {
+					if _, had := want[ns[k]]; v != "" && !(had && policy == "first") {
+						want[ns[k]] = v
+					}
+				}
+			}
+			e := &entity{vals: mergeValues(nil, n, leads, policy), order: order}
+			if got := e.Fields(); !maps.Equal(got, sinks.Fields(want)) {
+				t.Fatalf("names %v leads %v policy %q: fields %v, want %v", ns, leads, policy, got, want)
+			}
+			if got := e.contentHash(); got != contentHashV1(want) {
+				t.Fatalf("names %v leads %v policy %q: hash %s, want %s", ns, leads, policy, got, contentHashV1(want))
+			}
+			if got := mergeFields(ns, leads, policy); !maps.Equal(got, sinks.Fields(want)) {
+				t.Fatalf("mergeFields %v, want %v", got, want)
+			}
+		}
+	}
+	if newFieldOrder([]string{"a", "b", "a"}) != nil {
+		t.Fatal("a repeated name must leave no order")
 	}
 }

@@ -26,7 +26,8 @@ type grouping struct {
 	cfg   SyncConfig
 	sp    *spill
 	names []string
-	facts *factFile // the last pass's facts, read by the next
+	order *fieldOrder // names in ContentHash's order (nil: a name repeats)
+	facts *factFile   // the last pass's facts, read by the next
 	gen   int
 	// settled marks, by first row in the spill, the groups no later pass
 	// visits: left out by the first (other shards, done, missing a
@@ -71,6 +72,7 @@ func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) (*groupi
 		return nil, err
 	}
 	g := &grouping{cfg: cfg, sp: sp, names: cfg.Mapping.Fields()}
+	g.order = newFieldOrder(g.names)
 	ev := newEventKeyer(cfg)
 	keyNames, _ := cfg.Mapping.KeyFields()
 	_, err = readRows(ctx, cfg, true, 0, func(m mapped) error {
@@ -163,7 +165,11 @@ func (g *grouping) each(ctx context.Context, first bool, res *SyncResult, fn fun
 				return nil
 			}
 		}
-		e.fields = mergeFields(g.names, e.leads, cfg.Policy.Merge)
+		if g.order != nil {
+			e.vals, e.order = mergeValues(nil, len(g.names), e.leads, cfg.Policy.Merge), g.order
+		} else {
+			e.fields = mergeFields(g.names, e.leads, cfg.Policy.Merge)
+		}
 		if missing := missingRequired(e); missing != "" {
 			if first {
 				g.settle(root)

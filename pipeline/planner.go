@@ -49,19 +49,24 @@ func (p *planner) process(ctx context.Context, e *entity, attempt int) (Decision
 	sink := cfg.Sink
 	obj := sink.Object()
 	scope := sink.Scope()
-	d := Decision{ID: entityID(e), Rows: e.rows, MergedOn: e.mergedOn, Keys: e.keys, Fields: e.fields}
+	d := Decision{ID: entityID(e), Rows: e.rows, MergedOn: e.mergedOn, Keys: e.keys}
 	if e.knownID != "" {
-		// The plan found it unchanged in state: no query, no call.
+		// The plan found it unchanged in state: no query, no call (and
+		// its fields are built for OnDecision alone).
 		d.Action, d.VendorID, d.Status = ActionUnchanged, e.knownID, state.StatusOK
+		if cfg.OnDecision != nil {
+			d.Fields = e.Fields()
+		}
 		return d, nil
 	}
+	d.Fields = e.Fields()
 	if e.refused != "" {
 		// Refused before with this very content: not sent again.
 		d.Action, d.Status, d.Reason = ActionRefused, state.StatusRejected, e.refused
 		return d, nil
 	}
 	ctx = sinks.WithEntity(ctx, d.ID)
-	hash := ContentHash(e.fields)
+	hash := e.contentHash()
 	flow, isFlow := sinks.As[sinks.Flow](sink)
 
 	// What state knows: the records the keys name and what was last
@@ -80,7 +85,7 @@ func (p *planner) process(ctx context.Context, e *entity, attempt int) (Decision
 		// earlier attempt may have created the record since.
 		own := ""
 		if ok, isOwn := sinks.As[sinks.OwnKeyer](sink); isOwn {
-			own = ok.OwnKey(ctx, e.fields)
+			own = ok.OwnKey(ctx, e.Fields())
 		}
 		matches = p.index.find(e.keys, own)
 	case obj.CanFind && len(e.keys) > 0:
@@ -128,11 +133,11 @@ func (p *planner) process(ctx context.Context, e *entity, attempt int) (Decision
 		return d, nil
 	}
 	d.VendorID = m.ID
-	synced, err := p.synced(ctx, ids, m, e.fields)
+	synced, err := p.synced(ctx, ids, m, e.Fields())
 	if err != nil {
 		return d, err
 	}
-	d.Changes = diff(obj, e.fields, m.Fields, synced)
+	d.Changes = diff(obj, e.Fields(), m.Fields, synced)
 	if len(d.Changes) == 0 {
 		d.Action, d.Status = ActionUnchanged, state.StatusOK
 		p.remember(d, e, hash)
@@ -200,7 +205,7 @@ func (p *planner) complete(ctx context.Context, d *Decision, e *entity, have sin
 	}
 	obj := p.cfg.Sink.Object()
 	var missing []Change
-	for _, c := range diff(obj, e.fields, have, nil) {
+	for _, c := range diff(obj, e.Fields(), have, nil) {
 		if f, ok := obj.Field(c.Field); ok && isKeyField(obj, f.Name) && have == nil {
 			continue // found by it: the record has it
 		}
@@ -226,14 +231,14 @@ func isKeyField(obj sinks.Object, name string) bool {
 
 func (p *planner) find(ctx context.Context, d *Decision, e *entity) ([]sinks.Record, error) {
 	d.Calls++
-	return p.cfg.Sink.Find(ctx, sinks.Query{Keys: e.keys, Fields: e.fields})
+	return p.cfg.Sink.Find(ctx, sinks.Query{Keys: e.keys, Fields: e.Fields()})
 }
 
 // create writes a new record where the vendor can find: a create whose
 // outcome is unknown is followed by a Find before any retry.
 func (p *planner) create(ctx context.Context, d Decision, e *entity, hash string) (Decision, error) {
 	d.Action = ActionCreate
-	for name, v := range e.fields {
+	for name, v := range e.Fields() {
 		d.Changes = append(d.Changes, Change{Field: name, New: v})
 	}
 	sortChanges(d.Changes)
@@ -242,7 +247,7 @@ func (p *planner) create(ctx context.Context, d Decision, e *entity, hash string
 	}
 	for attempt := 1; ; attempt++ {
 		d.Calls++
-		rec, err := p.cfg.Sink.Create(ctx, e.fields)
+		rec, err := p.cfg.Sink.Create(ctx, e.Fields())
 		if err == nil {
 			d.VendorID = rec.ID
 			if err := p.complete(ctx, &d, e, rec.Fields, true); err != nil {
@@ -306,13 +311,13 @@ func (p *planner) runSteps(ctx context.Context, d Decision, e *entity, hash stri
 	cfg := p.cfg
 	scope := cfg.Sink.Scope()
 	d.Action = ActionCreate
-	for name, v := range e.fields {
+	for name, v := range e.Fields() {
 		d.Changes = append(d.Changes, Change{Field: name, New: v})
 	}
 	sortChanges(d.Changes)
 	steps := []sinks.Step{createStep}
 	if flow != nil {
-		steps = flow.Steps(e.fields)
+		steps = flow.Steps(e.Fields())
 	}
 	known, err := cfg.Store.Steps(ctx, scope, d.ID)
 	if err != nil {
@@ -336,7 +341,7 @@ func (p *planner) runSteps(ctx context.Context, d Decision, e *entity, hash stri
 				// Sent before, answer unknown: sending it again is harmless.
 			case st.Verifiable && flow != nil:
 				d.Calls++
-				res, happened, err := flow.Verify(ctx, st.Name, e.fields, done)
+				res, happened, err := flow.Verify(ctx, st.Name, e.Fields(), done)
 				if err != nil {
 					return p.failed(ctx, d, fmt.Errorf("checking whether step %q happened: %w", st.Name, err))
 				}
@@ -368,7 +373,7 @@ func (p *planner) runSteps(ctx context.Context, d Decision, e *entity, hash stri
 		d.Calls++
 		var res string
 		if flow != nil {
-			res, err = flow.Do(sctx, st.Name, e.fields, done)
+			res, err = flow.Do(sctx, st.Name, e.Fields(), done)
 			var amb *sinks.AmbiguousError
 			if errors.As(err, &amb) {
 				if cfg.Policy.OnAmbiguous != "first" {
@@ -382,11 +387,11 @@ func (p *planner) runSteps(ctx context.Context, d Decision, e *entity, hash stri
 				}
 				d.Candidates = amb.Candidates
 				d.Calls++
-				res, err = flow.Do(sinks.WithPickFirst(sctx), st.Name, e.fields, done)
+				res, err = flow.Do(sinks.WithPickFirst(sctx), st.Name, e.Fields(), done)
 			}
 		} else {
 			var rec sinks.Record
-			rec, err = cfg.Sink.Create(sctx, e.fields)
+			rec, err = cfg.Sink.Create(sctx, e.Fields())
 			res = rec.ID
 		}
 		if errors.Is(err, sinks.ErrStepSkipped) {
@@ -514,7 +519,7 @@ func (p *planner) knownUnchanged(ctx context.Context, ents []*entity) ([]string,
 	hashes := make([]string, len(ents))
 	for i, e := range ents {
 		keys[i] = indexKeys(e)
-		hashes[i] = ContentHash(e.fields)
+		hashes[i] = e.contentHash()
 	}
 	return p.cfg.Store.Unchanged(ctx, p.cfg.Sink.Scope(), keys, hashes)
 }
@@ -559,7 +564,7 @@ func (p *planner) remember(d Decision, e *entity, hash string) {
 	}
 	var values sinks.Fields
 	if keepValues(p.cfg.Policy.StateValues) {
-		values = e.fields
+		values = e.Fields()
 	}
 	p.cfg.State.Entity(state.Entity{Scope: p.cfg.Sink.Scope(), VendorID: id, Keys: indexKeys(e), ContentHash: hash, Fields: values,
 		Created: d.Action == ActionCreate})
@@ -618,10 +623,14 @@ func (p *planner) record(e *entity, d Decision) error {
 // indexKeys are the keys an entity is known by in state: its match keys,
 // or, in a job that declares none, its content.
 func indexKeys(e *entity) []string {
-	if len(e.keys) == 0 {
-		return []string{entityID(e)}
+	if e.ikeys == nil {
+		if len(e.keys) == 0 {
+			e.ikeys = []string{entityID(e)}
+		} else {
+			e.ikeys = keyStrings(e.keys)
+		}
 	}
-	return keyStrings(e.keys)
+	return e.ikeys
 }
 
 // diff lists the fields whose values differ from what the vendor has

@@ -49,12 +49,12 @@ func (pl Plan) NeedsCalls() bool { return pl.Known+pl.Refused+pl.Uncertain < pl.
 // Flow's steps, else one call.
 func (p *planner) createCost(e *entity) int {
 	if c, ok := sinks.As[sinks.Coster](p.cfg.Sink); ok {
-		if n := c.CreateCalls(e.fields); n > 0 {
+		if n := c.CreateCalls(e.Fields()); n > 0 {
 			return n
 		}
 	}
 	if fl, ok := sinks.As[sinks.Flow](p.cfg.Sink); ok {
-		if n := len(fl.Steps(e.fields)); n > 0 {
+		if n := len(fl.Steps(e.Fields())); n > 0 {
 			return n
 		}
 	}
@@ -79,7 +79,7 @@ func (p *planner) updateCost(changes []Change) int {
 // findCost is the calls a find of e takes (a sinks.FindCoster's, else 1).
 func (p *planner) findCost(e *entity) int {
 	if c, ok := sinks.As[sinks.FindCoster](p.cfg.Sink); ok {
-		return c.FindCalls(sinks.Query{Keys: e.keys, Fields: e.fields})
+		return c.FindCalls(sinks.Query{Keys: e.keys, Fields: e.Fields()})
 	}
 	return 1
 }
@@ -135,7 +135,7 @@ func (p *planner) entityCost(ctx context.Context, e *entity) (finds, writes int,
 	case findable && p.index != nil:
 		own := ""
 		if ok, isOwn := sinks.As[sinks.OwnKeyer](cfg.Sink); isOwn {
-			own = ok.OwnKey(sinks.WithEntity(ctx, entityID(e)), e.fields)
+			own = ok.OwnKey(sinks.WithEntity(ctx, entityID(e)), e.Fields())
 		}
 		matches = p.index.find(e.keys, own)
 	case findable:
@@ -165,7 +165,7 @@ func (p *planner) entityCost(ctx context.Context, e *entity) (finds, writes int,
 		return finds, 0, nil
 	}
 	m := matches[0]
-	return finds, p.updateCost(diff(obj, e.fields, m.Fields, synced[m.ID])), nil
+	return finds, p.updateCost(diff(obj, e.Fields(), m.Fields, synced[m.ID])), nil
 }
 
 // stepsCost is the calls of a write that runs as steps (a Flow, or the
@@ -180,7 +180,7 @@ func (p *planner) stepsCost(ctx context.Context, e *entity, flow sinks.Flow) int
 	}
 	steps := []sinks.Step{createStep}
 	if flow != nil {
-		steps = flow.Steps(e.fields)
+		steps = flow.Steps(e.Fields())
 	}
 	n := 0
 	for _, st := range steps {
@@ -408,9 +408,9 @@ func (p *planner) settle(ctx context.Context, e *entity, known, scope string, pl
 	if err != nil {
 		return err
 	}
-	if ok && ref.ContentHash == ContentHash(e.fields) && strings.HasPrefix(ref.Reason, ambiguousMark) {
+	if ok && ref.ContentHash == e.contentHash() && strings.HasPrefix(ref.Reason, ambiguousMark) {
 		e.ambiguous = true // for the forecast only
-	} else if ok && ref.ContentHash == ContentHash(e.fields) && !p.cfg.Policy.RetryRejected {
+	} else if ok && ref.ContentHash == e.contentHash() && !p.cfg.Policy.RetryRejected {
 		e.refused = fmt.Sprintf("refused by the vendor in run %d, and unchanged since, so not sent again (run --retry-rejected to send it): %s", ref.RunID, ref.Reason)
 		pl.Refused++
 		return nil
@@ -489,12 +489,12 @@ func (p *planner) costs(ctx context.Context, g *grouping, res *SyncResult, pl *P
 		}
 		var before []sinks.Lookup
 		if hasLookups {
-			before = lc.Lookups(e.fields)
+			before = lc.Lookups(e.Fields())
 		}
 		if prepares {
 			// The reads the first write would make, now: the costs
 			// depend on them.
-			if err := pr.Prepare(sinks.WithEntity(ctx, entityID(e)), e.fields); err != nil && (sinks.ClassOf(err) == sinks.Unauthorized || ctx.Err() != nil) {
+			if err := pr.Prepare(sinks.WithEntity(ctx, entityID(e)), e.Fields()); err != nil && (sinks.ClassOf(err) == sinks.Unauthorized || ctx.Err() != nil) {
 				return err
 			}
 		}
@@ -507,7 +507,7 @@ func (p *planner) costs(ctx context.Context, g *grouping, res *SyncResult, pl *P
 		pl.Writes += writes
 		if hasLookups && (writes > 0 || prepares) {
 			seen := map[string]bool{}
-			for _, l := range append(before, lc.Lookups(e.fields)...) {
+			for _, l := range append(before, lc.Lookups(e.Fields())...) {
 				if !seen[l.Name] {
 					seen[l.Name] = true
 					names[l.Name]++

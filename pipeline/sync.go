@@ -248,8 +248,18 @@ type entity struct {
 	raws     [][]string
 	mergedOn string
 	keys     []sinks.Key
-	fields   sinks.Fields
-	knownID  string // state says unchanged: the vendor id (set by the plan)
+	// vals are the merged fields' values, aligned with order's names;
+	// fields (built when first asked for, Fields) and hash (contentHash)
+	// are theirs. An entity built with fields alone has no vals.
+	vals   []string
+	order  *fieldOrder
+	fields sinks.Fields
+	hash   string
+	// id and ikeys are entityID and indexKeys, kept (an entity's keys
+	// are fixed once it is built).
+	id      string
+	ikeys   []string
+	knownID string // state says unchanged: the vendor id (set by the plan)
 	// refused is set by the plan when the vendor refused this very
 	// content before (the reason to report); wasRefused when it refused
 	// other content of this entity (a success then forgets it).
@@ -265,6 +275,39 @@ type entity struct {
 	todo bool
 	// group is the entity's first row's number in the spill.
 	group int32
+}
+
+// Fields is the entity's merged fields. An entity is with one goroutine
+// at a time, so building them on first use needs no lock.
+func (e *entity) Fields() sinks.Fields {
+	if e.fields == nil && e.vals != nil {
+		e.fields = fieldsOf(e.order.names, e.vals)
+	}
+	return e.fields
+}
+
+// contentHash is ContentHash(e.Fields()), from the aligned values when
+// it has them (no map), kept.
+func (e *entity) contentHash() string {
+	if e.hash == "" {
+		if e.vals != nil {
+			e.hash = e.order.hash(e.vals)
+		} else {
+			e.hash = ContentHash(e.fields)
+		}
+	}
+	return e.hash
+}
+
+// value is one merged field's value.
+func (e *entity) value(name string) string {
+	if e.vals == nil {
+		return e.fields[name]
+	}
+	if i := slices.Index(e.order.names, name); i >= 0 {
+		return e.vals[i]
+	}
+	return ""
 }
 
 // Sync reads the whole source, groups rows that share any match key into
@@ -550,7 +593,7 @@ func failureClass(err error) string {
 func missingRequired(e *entity) string {
 	for _, l := range e.leads {
 		for _, name := range l.Missing {
-			if e.fields[name] == "" {
+			if e.value(name) == "" {
 				return name
 			}
 		}
@@ -640,19 +683,76 @@ func unionKeys(have, add []sinks.Key) []sinks.Key {
 // value wins; with "first", the first non-empty value stays. Empty values
 // are never sent: an empty cell means "no data", not "clear the field".
 func mergeFields(names []string, leads []mapping.Lead, policy string) sinks.Fields {
-	f := make(sinks.Fields, len(names))
+	return fieldsOf(names, mergeValues(nil, len(names), leads, policy))
+}
+
+// mergeValues is mergeFields aligned with the mapping's names (an empty
+// value: no field), into dst when it has room.
+func mergeValues(dst []string, n int, leads []mapping.Lead, policy string) []string {
+	if cap(dst) < n {
+		dst = make([]string, n)
+	}
+	dst = dst[:n]
+	clear(dst)
+	first := policy == "first"
 	for _, l := range leads {
-		for i, v := range l.Values {
-			if v == "" {
+		for i, v := range l.Values[:min(n, len(l.Values))] {
+			if v == "" || first && dst[i] != "" {
 				continue
 			}
-			if _, ok := f[names[i]]; ok && policy == "first" {
-				continue
-			}
+			dst[i] = v
+		}
+	}
+	return dst
+}
+
+// fieldsOf is the fields of aligned values: each non-empty one.
+func fieldsOf(names, vals []string) sinks.Fields {
+	f := make(sinks.Fields, len(names))
+	for i, v := range vals {
+		if v != "" {
 			f[names[i]] = v
 		}
 	}
 	return f
+}
+
+// fieldOrder is a mapping's names and the order ContentHash hashes them
+// in, so that aligned values hash without a map.
+type fieldOrder struct {
+	names  []string
+	sorted []int // indexes of names, by name
+}
+
+// newFieldOrder orders names; nil when a name repeats (aligned values
+// could not say which value the fields keep).
+func newFieldOrder(names []string) *fieldOrder {
+	o := &fieldOrder{names: names, sorted: make([]int, len(names))}
+	for i := range o.sorted {
+		o.sorted[i] = i
+	}
+	slices.SortFunc(o.sorted, func(a, b int) int { return strings.Compare(names[a], names[b]) })
+	for i := 1; i < len(o.sorted); i++ {
+		if names[o.sorted[i]] == names[o.sorted[i-1]] {
+			return nil
+		}
+	}
+	return o
+}
+
+// hash is ContentHash(fieldsOf(o.names, vals)).
+func (o *fieldOrder) hash(vals []string) string {
+	var stack [1024]byte
+	buf := stack[:0]
+	for _, i := range o.sorted {
+		if v := vals[i]; v != "" {
+			buf = append(buf, o.names[i]...)
+			buf = append(buf, 0)
+			buf = append(buf, v...)
+			buf = append(buf, 0)
+		}
+	}
+	return hashHex(buf)
 }
 
 // ContentHash is the hash of an entity's fields that change detection
@@ -672,8 +772,15 @@ func ContentHash(f sinks.Fields) string {
 		buf = append(buf, f[k]...)
 		buf = append(buf, 0)
 	}
-	sum := sha256.Sum256(buf)
-	return hex.EncodeToString(sum[:])
+	return hashHex(buf)
+}
+
+// hashHex is the hex SHA-256 of b.
+func hashHex(b []byte) string {
+	sum := sha256.Sum256(b)
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], sum[:])
+	return string(out[:])
 }
 
 // lastNames is the sorted field names ContentHash used last: a job's
@@ -733,10 +840,14 @@ func keyStrings(keys []sinks.Key) []string {
 // entityID names an entity in intents and outcomes: its keys, or for a
 // keyless entity its content.
 func entityID(e *entity) string {
-	if len(e.keys) == 0 {
-		return "hash:" + ContentHash(e.fields)[:16]
+	if e.id == "" {
+		if len(e.keys) == 0 {
+			e.id = "hash:" + e.contentHash()[:16]
+		} else {
+			ks := slices.Clone(indexKeys(e))
+			sort.Strings(ks)
+			e.id = strings.Join(ks, "|")
+		}
 	}
-	ks := keyStrings(e.keys)
-	sort.Strings(ks)
-	return strings.Join(ks, "|")
+	return e.id
 }
