@@ -6,8 +6,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 )
@@ -57,13 +59,7 @@ func (s *Store) Unchanged(ctx context.Context, scope string, keys [][]string, ha
 	if err != nil || !known || len(keys) == 0 {
 		return out, err
 	}
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("state: lookup: %w", err)
-	}
-	defer conn.Close()
-	l := &lookup{conn: conn, sid: sid, hashes: hashes, ents: make([]packedEnt, len(keys))}
-	defer l.close()
+	l := &lookup{s: s, sid: sid, hashes: hashes, ents: make([]packedEnt, len(keys))}
 	todo := make([]int32, 0, len(keys))
 	for i, ks := range keys {
 		e := &l.ents[i]
@@ -86,11 +82,11 @@ func (s *Store) Unchanged(ctx context.Context, scope string, keys [][]string, ha
 	}
 	rest := todo
 	if lookupOneSeek { // tests compare with the seek per key alone
-		rest, err = l.pass(ctx, todo, true, out)
+		rest, err = l.byDigest(ctx, todo, out)
 	}
 	if err == nil && len(rest) > 0 {
 		lookupPerKey.Add(int64(len(rest)))
-		_, err = l.pass(ctx, rest, false, out)
+		err = l.pass(ctx, rest, out)
 	}
 	if err != nil {
 		return nil, err
@@ -108,13 +104,12 @@ var (
 
 // lookup is one Unchanged call's packed keys and prepared queries.
 type lookup struct {
-	conn   *sql.Conn
+	s      *Store
 	sid    int64
 	hashes []string
 	buf    []byte     // every distinct key of every entity, packed
 	spans  [][2]int32 // each key's place in buf
 	ents   []packedEnt
-	full   *sql.Stmt // the full chunk's query, prepared
 }
 
 // packedEnt is one entity's keys (spans[first:end]) and their digest.
@@ -125,16 +120,124 @@ type packedEnt struct {
 
 func (l *lookup) key(sp [2]int32) []byte { return l.buf[sp[0]:sp[1]] }
 
-func (l *lookup) close() {
-	if l.full != nil {
-		l.full.Close()
+// hashArg is entity i's content hash as records compare it: a hex
+// hash's first bytes (packHash, decoded into dst), any other as text.
+func (l *lookup) hashArg(i int32, dst []byte) any {
+	h := l.hashes[i]
+	if !lowerHex(h) {
+		return h
 	}
+	n, _ := hex.Decode(dst, []byte(h[:min(len(h), 2*hashBytes)]))
+	return dst[:n]
 }
 
-// pass seeks, for the entities ents, their first key (first) or every
-// key, and sets out[i] for each it settles as unchanged. A first-key
-// pass returns the entities it could not settle either way.
-func (l *lookup) pass(ctx context.Context, ents []int32, first bool, out []string) ([]int32, error) {
+// byDigest settles the entities ents by their first key alone, where
+// that key's record has the digest of the entity's keys: every key names
+// that record, and its content hash settles the entity (out[i] is the
+// record's id when it is this content). SQLite compares them all and
+// answers a chunk in one row (digestQuery); the entities it could not
+// settle are returned.
+func (l *lookup) byDigest(ctx context.Context, ents []int32, out []string) ([]int32, error) {
+	first := func(i int32) []byte { return l.key(l.spans[l.ents[i].first]) }
+	order := slices.Clone(ents) // by first key: the seeks walk the index in order
+	slices.SortFunc(order, func(a, b int32) int { return bytes.Compare(first(a), first(b)) })
+	settled := make([]bool, len(l.ents))
+	args := make([]any, 0, 1+3*lookupChunk)
+	hashes := make([]byte, hashBytes*min(lookupChunk, len(order)))
+	for lo := 0; lo < len(order); lo += lookupChunk {
+		chunk := order[lo:min(lo+lookupChunk, len(order))]
+		args = append(args[:0], l.sid)
+		for k, i := range chunk {
+			args = append(args, first(i), int64(l.ents[i].digest), l.hashArg(i, hashes[k*hashBytes:(k+1)*hashBytes]))
+		}
+		for range lookupChunk - len(chunk) {
+			args = append(args, noKey, 0, nil) // the one prepared query for every chunk
+		}
+		var answer sql.RawBytes
+		rows, err := l.s.queryPrepared(ctx, digestSQL(lookupChunk), args)
+		if err == nil {
+			if rows.Next() {
+				err = rows.Scan(&answer)
+			}
+			if err == nil {
+				err = parseDigestAnswer(answer, chunk, settled, out)
+			}
+			if cerr := rows.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("state: lookup: %w", err)
+		}
+	}
+	var rest []int32
+	for _, i := range ents {
+		if !settled[i] {
+			rest = append(rest, i)
+		}
+	}
+	return rest, nil
+}
+
+// parseDigestAnswer reads digestQuery's answer for chunk: for each
+// entity it settles, its place in the chunk, the length of the record's
+// id (-1: the record holds other content) and the id.
+func parseDigestAnswer(a []byte, chunk []int32, settled []bool, out []string) error {
+	num := func() (int, bool) {
+		sp := bytes.IndexByte(a, ' ')
+		if sp < 0 {
+			return 0, false
+		}
+		n, err := strconv.Atoi(string(a[:sp]))
+		a = a[sp+1:]
+		return n, err == nil
+	}
+	for len(a) > 0 {
+		k, ok1 := num()
+		n, ok2 := num()
+		if !ok1 || !ok2 || k < 0 || k >= len(chunk) || n > len(a) {
+			return errors.New("a damaged digest answer")
+		}
+		i := chunk[k]
+		settled[i] = true
+		if n >= 0 {
+			out[i] = string(a[:n])
+			a = a[n:]
+		}
+	}
+	return nil
+}
+
+// digestSQL is byDigest's query for n entities, each given as its first
+// key, its keys' digest and its content hash: one row, the entities
+// whose first key's record has their digest, each as "k n id" (n the
+// id's length in bytes) when the record holds this content, "k -1 "
+// when it holds other content. A NULL (unknown) digest equals nothing.
+// CROSS JOIN keeps SQLite's join order (each entity seeks its key, then
+// its record): left to choose, it scans the scope's keys against an
+// index it builds on the entities.
+func digestSQL(n int) string {
+	var b strings.Builder
+	b.WriteString(`WITH w(i, key, digest, hash) AS (VALUES `)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "(%d,?%d,?%d,?%d)", i, 2+3*i, 3+3*i, 4+3*i)
+	}
+	b.WriteString(`)
+	SELECT ifnull(group_concat(CASE WHEN r.content_hash = w.hash
+			THEN w.i || ' ' || length(CAST(k.vendor_id AS BLOB)) || ' ' || k.vendor_id
+			ELSE w.i || ' -1 ' END, ''), '')
+	FROM w CROSS JOIN entity_keys k ON k.scope = ?1 AND k.key = w.key
+	CROSS JOIN records r ON r.scope = k.scope AND r.vendor_id = k.vendor_id
+	WHERE r.keys_digest = w.digest`)
+	return b.String()
+}
+
+// pass seeks every key of the entities ents and sets out[i] for each it
+// settles as unchanged.
+func (l *lookup) pass(ctx context.Context, ents []int32, out []string) error {
 	// The keys sought, each with its entity, sorted: equal keys are
 	// neighbours (sought once), and each chunk's seeks walk the index in
 	// order.
@@ -145,11 +248,7 @@ func (l *lookup) pass(ctx context.Context, ents []int32, first bool, out []strin
 	refs := make([]ref, 0, 2*len(ents))
 	for _, i := range ents {
 		e := l.ents[i]
-		end := e.end
-		if first {
-			end = e.first + 1
-		}
-		for _, sp := range l.spans[e.first:end] {
+		for _, sp := range l.spans[e.first:e.end] {
 			refs = append(refs, ref{sp, i})
 		}
 	}
@@ -175,7 +274,6 @@ func (l *lookup) pass(ctx context.Context, ents []int32, first bool, out []strin
 		seen     bool // a key of it is indexed
 		conflict bool // its keys name two records
 		same     bool // the record holds this very content
-		all      bool // the record's keys are the entity's (first pass)
 	}
 	verdicts := make([]verdict, len(l.ents)) // by entity
 	var want [hashBytes]byte
@@ -188,7 +286,7 @@ func (l *lookup) pass(ctx context.Context, ents []int32, first bool, out []strin
 		}
 		return code == foundText && string(hash) == h
 	}
-	fold := func(j int, id, hash []byte, code int64, digest sql.NullInt64) {
+	fold := func(j int, id, hash []byte, code int64) {
 		for _, r := range refs[starts[j]:starts[j+1]] {
 			v := &verdicts[r.ent]
 			switch {
@@ -196,7 +294,6 @@ func (l *lookup) pass(ctx context.Context, ents []int32, first bool, out []strin
 			case !v.seen:
 				v.seen, v.id = true, string(id)
 				v.same = code != notFound && same(r.ent, hash, code)
-				v.all = digest.Valid && uint64(digest.Int64) == l.ents[r.ent].digest
 			case v.id != string(id):
 				v.conflict = true
 			}
@@ -210,18 +307,20 @@ func (l *lookup) pass(ctx context.Context, ents []int32, first bool, out []strin
 		for j := lo; j < hi; j++ {
 			args = append(args, keyAt(j))
 		}
-		rows, err := l.query(ctx, hi-lo, args)
+		for range lookupChunk - (hi - lo) {
+			args = append(args, noKey)
+		}
+		rows, err := l.s.queryPrepared(ctx, unchangedQuery(lookupChunk), args)
 		if err != nil {
-			return nil, fmt.Errorf("state: lookup: %w", err)
+			return fmt.Errorf("state: lookup: %w", err)
 		}
 		next := lo // rows come in key order: look from the last one on
 		for rows.Next() {
 			var key, id, hash sql.RawBytes
 			var code int64
-			var digest sql.NullInt64
-			if err := rows.Scan(&key, &id, &hash, &code, &digest); err != nil {
+			if err := rows.Scan(&key, &id, &hash, &code); err != nil {
 				rows.Close()
-				return nil, fmt.Errorf("state: lookup: %w", err)
+				return fmt.Errorf("state: lookup: %w", err)
 			}
 			j := next
 			for j < hi && !bytes.Equal(keyAt(j), key) {
@@ -234,46 +333,45 @@ func (l *lookup) pass(ctx context.Context, ents []int32, first bool, out []strin
 				}
 				j = lo + at
 			}
-			fold(j, id, hash, code, digest)
+			fold(j, id, hash, code)
 			next = j + 1
 		}
 		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("state: lookup: %w", err)
+			return fmt.Errorf("state: lookup: %w", err)
 		}
 		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("state: lookup: %w", err)
+			return fmt.Errorf("state: lookup: %w", err)
 		}
 	}
-	var rest []int32
 	for _, i := range ents {
-		v := verdicts[i]
-		switch {
-		case first && v.seen && v.all:
-			// Every key names this record: the hash says it all.
-			if v.same {
-				out[i] = v.id
-			}
-		case first:
-			rest = append(rest, i)
-		case v.seen && !v.conflict && v.same:
+		if v := verdicts[i]; v.seen && !v.conflict && v.same {
 			out[i] = v.id
 		}
 	}
-	return rest, nil
+	return nil
 }
 
-// query runs unchangedQuery for n keys; the full chunk's is prepared once.
-func (l *lookup) query(ctx context.Context, n int, args []any) (*sql.Rows, error) {
-	if n < lookupChunk {
-		return l.conn.QueryContext(ctx, unchangedQuery(n), args...)
-	}
-	if l.full == nil {
+// noKey pads a chunk's query: no packed key is empty.
+var noKey = []byte{}
+
+// queryPrepared runs query, prepared once for the store (on each of its
+// connections as database/sql needs).
+func (s *Store) queryPrepared(ctx context.Context, query string, args []any) (*sql.Rows, error) {
+	s.stmtMu.Lock()
+	st, ok := s.stmts[query]
+	if !ok {
 		var err error
-		if l.full, err = l.conn.PrepareContext(ctx, unchangedQuery(lookupChunk)); err != nil {
+		if st, err = s.db.PrepareContext(ctx, query); err != nil {
+			s.stmtMu.Unlock()
 			return nil, err
 		}
+		if s.stmts == nil {
+			s.stmts = map[string]*sql.Stmt{}
+		}
+		s.stmts[query] = st
 	}
-	return l.full.QueryContext(ctx, args...)
+	s.stmtMu.Unlock()
+	return st.QueryContext(ctx, args...)
 }
 
 // What unchangedQuery says of a key's record.
@@ -286,7 +384,7 @@ const (
 func unchangedQuery(n int) string {
 	var b strings.Builder
 	b.WriteString(`SELECT k.key, k.vendor_id, r.content_hash,
-		CASE WHEN r.vendor_id IS NULL THEN 0 WHEN typeof(r.content_hash) = 'blob' THEN 2 ELSE 1 END, r.keys_digest
+		CASE WHEN r.vendor_id IS NULL THEN 0 WHEN typeof(r.content_hash) = 'blob' THEN 2 ELSE 1 END
 	FROM entity_keys k LEFT JOIN records r ON r.scope = k.scope AND r.vendor_id = k.vendor_id
 	WHERE k.scope = ? AND k.key IN (`)
 	for i := 0; i < n; i++ {

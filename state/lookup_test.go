@@ -33,7 +33,11 @@ func TestUnchangedAgreesWithLookupKeys(t *testing.T) {
 		if i%10 == 3 {
 			keys = append(keys, fmt.Sprintf("phone:+35840%07d", i+1))
 		}
-		w.Entity(Entity{Scope: "v/contact@a", VendorID: fmt.Sprint(1000 + i), Keys: keys, ContentHash: hashOf(i), Fields: map[string]string{"x": "y"}})
+		id := fmt.Sprint(1000 + i)
+		if i%7 == 0 { // ids the digest answer must not misread
+			id = fmt.Sprintf("%d -1 %d ü", i, i+1)
+		}
+		w.Entity(Entity{Scope: "v/contact@a", VendorID: id, Keys: keys, ContentHash: hashOf(i), Fields: map[string]string{"x": "y"}})
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
@@ -152,6 +156,26 @@ func BenchmarkUnchanged(b *testing.B) {
 		}
 		return err
 	})
+}
+
+// A damaged digest answer is an error, never a wrong id.
+func TestParseDigestAnswer(t *testing.T) {
+	chunk := []int32{4, 2, 0}
+	settled, out := make([]bool, 5), make([]string, 5)
+	if err := parseDigestAnswer([]byte("0 5 a b c2 -1 1 3 x y"), chunk, settled, out); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"", "", "x y", "", "a b c"}; !slices.Equal(out, want) {
+		t.Fatalf("ids %q", out)
+	}
+	if want := []bool{true, false, true, false, true}; !slices.Equal(settled, want) {
+		t.Fatalf("settled %v", settled)
+	}
+	for _, bad := range []string{"0 9 ab", "3 1 a", "x 1 a", "0", "0 1", "-1 1 a"} {
+		if err := parseDigestAnswer([]byte(bad), chunk, make([]bool, 5), make([]string, 5)); err == nil {
+			t.Errorf("%q read without an error", bad)
+		}
+	}
 }
 
 // packKey is one-to-one (a key of no known kind, or one that looks like

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/leadsync/leadsync/internal/safefile"
@@ -31,6 +32,9 @@ type Store struct {
 	// copy is a migrated private copy of an old-layout file opened
 	// read-only, removed on Close.
 	copy string
+	// stmts are the lookups' queries, prepared once (queryPrepared).
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
 }
 
 const schema = `
@@ -162,6 +166,12 @@ func OpenReadOnly(path string) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.stmtMu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = nil
+	s.stmtMu.Unlock()
 	err := s.db.Close()
 	if s.copy != "" {
 		os.Remove(s.copy)
