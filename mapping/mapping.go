@@ -677,6 +677,9 @@ func (m *Mapping) SinkKeys(l Lead) []sinks.Key {
 			continue
 		}
 		if n, ok := keys.Value(k.kind, v, ""); ok {
+			if out == nil {
+				out = make([]sinks.Key, 0, len(m.keys))
+			}
 			out = append(out, sinks.Key{Field: m.names[k.field], Kind: string(k.kind), Value: n})
 		}
 	}

@@ -360,6 +360,8 @@ func cpuTime() time.Duration {
 // cpuOf is the CPU time fn takes (every goroutine's, GC included), after
 // a collection that settles what ran before.
 //
+// With LEADSYNC_BENCH_ALLOCPROFILE=FILE, FILE and FILE.before are the
+// allocation profiles after and before the last measured part.
 // With LEADSYNC_BENCH_CPUPROFILE=FILE, FILE is a CPU profile of the last
 // measured part alone (setup and seeding left out).
 func cpuOf(fn func()) time.Duration {
@@ -369,6 +371,18 @@ func cpuOf(fn func()) time.Duration {
 		if err == nil && pprof.StartCPUProfile(f) == nil {
 			defer func() { pprof.StopCPUProfile(); f.Close() }()
 		}
+	}
+	if path := os.Getenv("LEADSYNC_BENCH_ALLOCPROFILE"); path != "" {
+		// The allocations of fn alone: pprof -base FILE.before FILE.
+		writeAllocs := func(name string) {
+			if f, err := os.Create(name); err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}
+		runtime.GC()
+		writeAllocs(path + ".before")
+		defer func() { runtime.GC(); writeAllocs(path) }()
 	}
 	t0 := cpuTime()
 	fn()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -119,5 +120,27 @@ func TestAlignedHashIsContentHash(t *testing.T) {
 	}
 	if newFieldOrder([]string{"a", "b", "a"}) != nil {
 		t.Fatal("a repeated name must leave no order")
+	}
+}
+
+// keyStrings cuts every key from one string: each is still its own
+// "kind:value", and an entity's id is its keys sorted and joined.
+func TestKeyStrings(t *testing.T) {
+	for _, keys := range [][]sinks.Key{nil, {{Kind: "phone", Value: "+358401"}}, {{Kind: "phone", Value: "+358401"}, {Kind: "email", Value: "a@x.fi"}},
+		{{Kind: "email", Value: "b@x.fi"}, {Kind: "phone", Value: ""}, {Kind: "id", Value: "7:8"}}} {
+		var want []string
+		for _, k := range keys {
+			want = append(want, k.Kind+":"+k.Value)
+		}
+		if got := keyStrings(keys); !slices.Equal(got, want) && len(want) > 0 {
+			t.Errorf("keyStrings(%v) = %q, want %q", keys, got, want)
+		}
+		if len(keys) == 0 {
+			continue
+		}
+		sorted := slices.Sorted(slices.Values(want))
+		if got := entityID(&entity{keys: keys}); got != strings.Join(sorted, "|") {
+			t.Errorf("entityID(%v) = %q, want %q", keys, got, strings.Join(sorted, "|"))
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -131,15 +132,19 @@ func (g *grouping) each(ctx context.Context, first bool, res *SyncResult, fn fun
 		if n++; n%1024 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		e := &entity{group: root}
-		for _, r := range rows {
-			if len(e.rows) > 0 && e.mergedOn == "" {
-				e.mergedOn = sharedKey(e.keys, r.keys)
+		e := newEntity(root, len(rows))
+		for i, r := range rows {
+			if i == 0 {
+				e.keys = slices.Clip(r.keys) // the row's own: a later row's keys copy it
+			} else {
+				if e.mergedOn == "" {
+					e.mergedOn = sharedKey(e.keys, r.keys)
+				}
+				e.keys = unionKeys(e.keys, r.keys)
 			}
 			e.rows = append(e.rows, r.lead.Row)
 			e.leads = append(e.leads, r.lead)
 			e.raws = append(e.raws, r.raw)
-			e.keys = unionKeys(e.keys, r.keys)
 		}
 		owns := cfg.Shard.OwnsKeys(e.keys)
 		if len(e.keys) == 0 {
@@ -179,6 +184,22 @@ func (g *grouping) each(ctx context.Context, first bool, res *SyncResult, fn fun
 		}
 		return fn(e)
 	})
+}
+
+// newEntity is an empty entity of n rows; one of a single row (most
+// entities) is one allocation.
+func newEntity(root int32, n int) *entity {
+	if n == 1 {
+		one := &struct {
+			e    entity
+			row  [1]int
+			lead [1]mapping.Lead
+			raw  [1][]string
+		}{}
+		one.e = entity{group: root, rows: one.row[:0], leads: one.lead[:0], raws: one.raw[:0]}
+		return &one.e
+	}
+	return &entity{group: root, rows: make([]int, 0, n), leads: make([]mapping.Lead, 0, n), raws: make([][]string, 0, n)}
 }
 
 // rejectMissing rejects every row of an entity none of whose rows filled

@@ -487,10 +487,11 @@ func encodeRow(b []byte, lead mapping.Lead, raw []string, keys []sinks.Key) []by
 // gives is a slice of s, the record's one copy: one allocation for all of
 // a row's text.
 type rowDecoder struct {
-	b   []byte
-	s   string // b as text
-	at  int    // where in b (and s) the next item starts
-	err error
+	b     []byte
+	s     string // b as text
+	at    int    // where in b (and s) the next item starts
+	err   error
+	arena []string // what strs hands out next
 }
 
 func (d *rowDecoder) uvarint() int {
@@ -527,7 +528,13 @@ func (d *rowDecoder) strs() []string {
 		d.err = errors.New("spill: a damaged record")
 		return nil
 	}
-	out := make([]string, n)
+	if len(d.arena) < n {
+		// One array for a row's lists (its values, keys and cells take
+		// about twice the values'), each list its part, capped.
+		d.arena = make([]string, max(n, min(2*n+8, len(d.b)-d.at)))
+	}
+	out := d.arena[:n:n]
+	d.arena = d.arena[n:]
 	for i := range out {
 		out[i] = d.str()
 	}

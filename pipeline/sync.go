@@ -829,10 +829,29 @@ func rejectRow(cfg SyncConfig, row int, raw []string, column, reason string) err
 	return nil
 }
 
+// keyStrings is each key as "kind:value", all of them cut from one
+// string.
 func keyStrings(keys []sinks.Key) []string {
 	out := make([]string, len(keys))
+	if len(keys) == 1 {
+		out[0] = keys[0].Kind + ":" + keys[0].Value
+		return out
+	}
+	n := 0
+	for _, k := range keys {
+		n += len(k.Kind) + 1 + len(k.Value)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, k := range keys {
+		b.WriteString(k.Kind)
+		b.WriteByte(':')
+		b.WriteString(k.Value)
+	}
+	all, at := b.String(), 0
 	for i, k := range keys {
-		out[i] = k.Kind + ":" + k.Value
+		end := at + len(k.Kind) + 1 + len(k.Value)
+		out[i], at = all[at:end], end
 	}
 	return out
 }
@@ -844,9 +863,18 @@ func entityID(e *entity) string {
 		if len(e.keys) == 0 {
 			e.id = "hash:" + e.contentHash()[:16]
 		} else {
-			ks := slices.Clone(indexKeys(e))
-			sort.Strings(ks)
-			e.id = strings.Join(ks, "|")
+			switch ks := indexKeys(e); {
+			case len(ks) == 1:
+				e.id = ks[0]
+			case len(ks) == 2 && ks[0] > ks[1]:
+				e.id = ks[1] + "|" + ks[0]
+			case len(ks) == 2:
+				e.id = ks[0] + "|" + ks[1]
+			default:
+				ks = slices.Clone(ks)
+				sort.Strings(ks)
+				e.id = strings.Join(ks, "|")
+			}
 		}
 	}
 	return e.id

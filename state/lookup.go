@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -154,7 +155,7 @@ func (l *lookup) byDigest(ctx context.Context, ents []int32, out []string) ([]in
 			args = append(args, noKey, 0, nil) // the one prepared query for every chunk
 		}
 		var answer sql.RawBytes
-		rows, err := l.s.queryPrepared(ctx, digestSQL(lookupChunk), args)
+		rows, err := l.s.queryPrepared(ctx, digestFull(), args)
 		if err == nil {
 			if rows.Next() {
 				err = rows.Scan(&answer)
@@ -310,7 +311,7 @@ func (l *lookup) pass(ctx context.Context, ents []int32, out []string) error {
 		for range lookupChunk - (hi - lo) {
 			args = append(args, noKey)
 		}
-		rows, err := l.s.queryPrepared(ctx, unchangedQuery(lookupChunk), args)
+		rows, err := l.s.queryPrepared(ctx, perKeyFull(), args)
 		if err != nil {
 			return fmt.Errorf("state: lookup: %w", err)
 		}
@@ -350,6 +351,12 @@ func (l *lookup) pass(ctx context.Context, ents []int32, out []string) error {
 	}
 	return nil
 }
+
+// The full chunk's queries, written once.
+var (
+	digestFull = sync.OnceValue(func() string { return digestSQL(lookupChunk) })
+	perKeyFull = sync.OnceValue(func() string { return unchangedQuery(lookupChunk) })
+)
 
 // noKey pads a chunk's query: no packed key is empty.
 var noKey = []byte{}
