@@ -559,19 +559,25 @@ func BenchmarkUnchangedRerun(b *testing.B) {
 	}
 	seededSize := stateSize()
 	var cpu time.Duration
+	var mallocs uint64
 	runs := 0
 	for b.Loop() {
 		runs++
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
 		cpu += cpuOf(func() {
+			defer runtime.ReadMemStats(&m1)
 			res := sync(sink, func(context.Context) error { return errors.New("the credential check was made") })
 			if res.Actions[ActionUnchanged] != res.Entities || res.Plan.Known != res.Entities {
 				b.Fatalf("re-run: %v of %d entities", res.Actions, res.Entities)
 			}
 		})
+		mallocs += m1.Mallocs - m0.Mallocs
 	}
 	if n := fx.srv.Core().Stats().TotalRequests(); n != 0 {
 		b.Fatalf("the re-runs made %d calls", n)
 	}
+	b.ReportMetric(float64(mallocs)/float64(rows*runs), "allocs/row")
 	rate := float64(rows) * float64(b.N) / b.Elapsed().Seconds()
 	cpuRate := float64(rows) * float64(b.N) / cpu.Seconds()
 	b.ReportMetric(0, "calls")
