@@ -534,16 +534,28 @@ type RowError = sources.RowError
 // Apply maps one record. A problem with the row is returned as a
 // *sources.RowError naming the file, row and column; the record's other
 // fields are not written.
-func (m *Mapping) Apply(rec sources.Record) (Lead, error) { return m.apply(rec, false) }
+func (m *Mapping) Apply(rec sources.Record) (Lead, error) {
+	l, _, err := m.apply(rec, false, false)
+	return l, err
+}
 
 // ApplyPartial is Apply for rows that are merged with others of the same
 // entity before they are written: a required field left empty is not an
 // error here but listed in Lead.Missing, for the caller to check on the
 // merged entity (an e-mail-only row may complete a person whose other
 // row has the phone).
-func (m *Mapping) ApplyPartial(rec sources.Record) (Lead, error) { return m.apply(rec, true) }
+func (m *Mapping) ApplyPartial(rec sources.Record) (Lead, error) {
+	l, _, err := m.apply(rec, true, false)
+	return l, err
+}
 
-func (m *Mapping) apply(rec sources.Record, partial bool) (Lead, error) {
+// ApplyPartialKeys is ApplyPartial and SinkKeys of its lead at once: each
+// key's value is normalized once.
+func (m *Mapping) ApplyPartialKeys(rec sources.Record) (Lead, []sinks.Key, error) {
+	return m.apply(rec, true, true)
+}
+
+func (m *Mapping) apply(rec sources.Record, partial, withKeys bool) (Lead, []sinks.Key, error) {
 	// Values and Keys share one allocation; each is capped to its part,
 	// so an append to either cannot reach the other.
 	nf := len(m.fields)
@@ -575,10 +587,11 @@ func (m *Mapping) apply(rec sources.Record, partial bool) (Lead, error) {
 			if col == "" {
 				col = f.name
 			}
-			return Lead{}, &RowError{File: m.file, Row: rec.Row, Column: col, Raw: rec.Values, Err: fmt.Errorf("field %s: %w", f.name, err)}
+			return Lead{}, nil, &RowError{File: m.file, Row: rec.Row, Column: col, Raw: rec.Values, Err: fmt.Errorf("field %s: %w", f.name, err)}
 		}
 		lead.Values[i] = v
 	}
+	var sk []sinks.Key
 	for _, k := range m.keys {
 		v := lead.Values[k.field]
 		if v == "" {
@@ -589,16 +602,22 @@ func (m *Mapping) apply(rec sources.Record, partial bool) (Lead, error) {
 				lead.Keys = buf[nf:nf:len(buf)]
 			}
 			lead.Keys = append(lead.Keys, string(keys.Email)+":"+v)
+			if withKeys {
+				sk = m.appendSinkKey(sk, k, v) // as SinkKeys has it
+			}
 			continue
 		}
-		if key, ok := keys.Key(k.kind, v, ""); ok {
+		if n, ok := keys.Value(k.kind, v, ""); ok { // keys.Key, its value kept
 			if lead.Keys == nil {
 				lead.Keys = buf[nf:nf:len(buf)]
 			}
-			lead.Keys = append(lead.Keys, key)
+			lead.Keys = append(lead.Keys, string(k.kind)+":"+n)
+			if withKeys {
+				sk = m.addSinkKey(sk, k, n)
+			}
 		}
 	}
-	return lead, nil
+	return lead, sk, nil
 }
 
 func (f *field) apply(rec sources.Record, data map[string]string) (string, error) {
@@ -672,16 +691,25 @@ func didYouMean(got string, candidates []string) string {
 func (m *Mapping) SinkKeys(l Lead) []sinks.Key {
 	var out []sinks.Key
 	for _, k := range m.keys {
-		v := l.Values[k.field]
-		if v == "" {
-			continue
-		}
-		if n, ok := keys.Value(k.kind, v, ""); ok {
-			if out == nil {
-				out = make([]sinks.Key, 0, len(m.keys))
-			}
-			out = append(out, sinks.Key{Field: m.names[k.field], Kind: string(k.kind), Value: n})
+		if v := l.Values[k.field]; v != "" {
+			out = m.appendSinkKey(out, k, v)
 		}
 	}
 	return out
+}
+
+// appendSinkKey appends the match key of k's value v, when v is one.
+func (m *Mapping) appendSinkKey(out []sinks.Key, k keySpec, v string) []sinks.Key {
+	if n, ok := keys.Value(k.kind, v, ""); ok {
+		return m.addSinkKey(out, k, n)
+	}
+	return out
+}
+
+// addSinkKey appends k's key of normalized value n.
+func (m *Mapping) addSinkKey(out []sinks.Key, k keySpec, n string) []sinks.Key {
+	if out == nil {
+		out = make([]sinks.Key, 0, len(m.keys))
+	}
+	return append(out, sinks.Key{Field: m.names[k.field], Kind: string(k.kind), Value: n})
 }

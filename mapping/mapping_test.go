@@ -333,3 +333,41 @@ func TestKeyKindFromSchemaNotName(t *testing.T) {
 		t.Errorf("contact keys %v", kinds)
 	}
 }
+
+// ApplyPartialKeys gives ApplyPartial's lead and SinkKeys of it, for
+// valid, invalid and empty phones and e-mails, with the e-mail key taken
+// from a normalizing field's output and from a field that only trims.
+func TestApplyPartialKeysIsSinkKeys(t *testing.T) {
+	for _, c := range []struct {
+		yml string
+		obj sinks.Object
+	}{
+		{"list: {value: L}\nphone: Mobile\nemail: E-mail\n", contact(t)},
+		{"list: {value: L}\nphone: {column: Mobile, transform: [trim]}\nemail: {column: E-mail, transform: [trim]}\n", contact(t)},
+		{"phone: Mobile\nemail: E-mail\n", export()},
+	} {
+		m, err := compile(t, c.yml, c.obj, "phone", "email")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, phone := range []string{"", "040 123 4567", "12345", "+46 70 123 45 67", "abc"} {
+			for _, email := range []string{"", "Anna@X.fi", "not-an-email", " <B@Y.FI> ", "a@b"} {
+				rec := row(map[string]string{"Mobile": phone, "E-mail": email})
+				want, werr := m.ApplyPartial(rec)
+				got, keys, gerr := m.ApplyPartialKeys(rec)
+				if fmt.Sprint(werr) != fmt.Sprint(gerr) {
+					t.Fatalf("%q %q: error %v, ApplyPartial's %v", phone, email, gerr, werr)
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Fatalf("%q %q: lead differs (-ApplyPartial +ApplyPartialKeys):\n%s", phone, email, diff)
+				}
+				if werr != nil {
+					continue
+				}
+				if diff := cmp.Diff(m.SinkKeys(want), keys); diff != "" {
+					t.Fatalf("%s %q %q: keys differ (-SinkKeys +ApplyPartialKeys):\n%s", c.yml, phone, email, diff)
+				}
+			}
+		}
+	}
+}

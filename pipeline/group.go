@@ -81,7 +81,7 @@ func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) (*groupi
 		rowErr := m.err
 		if rowErr == nil {
 			lead := m.lead
-			keys := cfg.Mapping.SinkKeys(lead)
+			keys := m.keys
 			if ev.fields != nil {
 				keys = ev.key(lead)
 				if len(keys) == 0 {

@@ -78,6 +78,7 @@ type batch struct {
 // rejected by the source or the mapping.
 type mapped struct {
 	lead mapping.Lead
+	keys []sinks.Key // partial: the lead's SinkKeys
 	raw  []string
 	err  *sources.RowError
 	// pos is the count of records read up to and including this one.
@@ -118,7 +119,7 @@ func readRows(ctx context.Context, cfg SyncConfig, partial bool, skip int, fn fu
 					var lead mapping.Lead
 					var err error
 					if partial {
-						lead, err = cfg.Mapping.ApplyPartial(rec)
+						lead, m.keys, err = cfg.Mapping.ApplyPartialKeys(rec)
 					} else {
 						lead, err = cfg.Mapping.Apply(rec)
 					}

@@ -364,7 +364,7 @@ func (s *spill) mergeRuns(visit func(edge)) error {
 	return nil
 }
 
-// spilled is one row read back.
+// spilled is one row read back (its lead without Keys).
 type spilled struct {
 	lead mapping.Lead
 	raw  []string
@@ -466,11 +466,11 @@ func putStrings(b []byte, ss []string) []byte {
 }
 
 // encodeRow appends a row's record: what grouping, planning and the
-// reports need of it.
+// reports need of it (the lead's Keys are not kept: keys, the sink's
+// form of them, are).
 func encodeRow(b []byte, lead mapping.Lead, raw []string, keys []sinks.Key) []byte {
 	b = binary.AppendUvarint(b, uint64(lead.Row))
 	b = putStrings(b, lead.Values)
-	b = putStrings(b, lead.Keys)
 	b = putStrings(b, lead.Missing)
 	b = putString(b, lead.MissingColumn)
 	b = putStrings(b, raw)
@@ -549,7 +549,6 @@ func decodeRow(b []byte) (spilled, error) {
 	var r spilled
 	r.lead.Row = d.uvarint()
 	r.lead.Values = d.strs()
-	r.lead.Keys = d.strs()
 	r.lead.Missing = d.strs()
 	r.lead.MissingColumn = d.str()
 	r.raw = d.strs()
