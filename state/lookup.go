@@ -136,7 +136,7 @@ func (l *lookup) hashArg(i int32, dst []byte) any {
 // that key's record has the digest of the entity's keys: every key names
 // that record, and its content hash settles the entity (out[i] is the
 // record's id when it is this content). SQLite compares them all and
-// answers a chunk in one row (digestQuery); the entities it could not
+// answers a chunk in one row (digestSQL); the entities it could not
 // settle are returned.
 func (l *lookup) byDigest(ctx context.Context, ents []int32, out []string) ([]int32, error) {
 	first := func(i int32) []byte { return l.key(l.spans[l.ents[i].first]) }
@@ -159,6 +159,8 @@ func (l *lookup) byDigest(ctx context.Context, ents []int32, out []string) ([]in
 		if err == nil {
 			if rows.Next() {
 				err = rows.Scan(&answer)
+			} else {
+				err = rows.Err()
 			}
 			if err == nil {
 				err = parseDigestAnswer(answer, chunk, settled, out)
@@ -180,7 +182,7 @@ func (l *lookup) byDigest(ctx context.Context, ents []int32, out []string) ([]in
 	return rest, nil
 }
 
-// parseDigestAnswer reads digestQuery's answer for chunk: for each
+// parseDigestAnswer reads digestSQL's answer for chunk: for each
 // entity it settles, its place in the chunk, the length of the record's
 // id (-1: the record holds other content) and the id.
 func parseDigestAnswer(a []byte, chunk []int32, settled []bool, out []string) error {
