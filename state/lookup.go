@@ -15,8 +15,22 @@ import (
 	"sync/atomic"
 )
 
-// lookupChunk keys go into one query.
-const lookupChunk = 500
+// lookupChunk keys go into one query (a plan batch of 1,024 entities is
+// two); a shorter chunk is padded to the next power of two from
+// minChunk, so that a few prepared queries serve every size.
+const (
+	lookupChunk = 512
+	minChunk    = 16
+)
+
+// chunkSize is the query size a chunk of n keys is padded to.
+func chunkSize(n int) int {
+	size := minChunk
+	for size < n {
+		size *= 2
+	}
+	return min(size, lookupChunk)
+}
 
 // SameHash reports whether stored, a content hash as state gives it back
 // (Entity.ContentHash), is what was stored for hash: a hex
@@ -151,11 +165,12 @@ func (l *lookup) byDigest(ctx context.Context, ents []int32, out []string) ([]in
 		for k, i := range chunk {
 			args = append(args, first(i), int64(l.ents[i].digest), l.hashArg(i, hashes[k*hashBytes:(k+1)*hashBytes]))
 		}
-		for range lookupChunk - len(chunk) {
-			args = append(args, noKey, 0, nil) // the one prepared query for every chunk
+		size := chunkSize(len(chunk))
+		for range size - len(chunk) {
+			args = append(args, noKey, 0, nil)
 		}
 		var answer sql.RawBytes
-		rows, err := l.s.queryPrepared(ctx, digestFull(), args)
+		rows, err := l.s.queryPrepared(ctx, sizedQuery("digest", digestSQL, size), args)
 		if err == nil {
 			if rows.Next() {
 				err = rows.Scan(&answer)
@@ -310,10 +325,11 @@ func (l *lookup) pass(ctx context.Context, ents []int32, out []string) error {
 		for j := lo; j < hi; j++ {
 			args = append(args, keyAt(j))
 		}
-		for range lookupChunk - (hi - lo) {
+		size := chunkSize(hi - lo)
+		for range size - (hi - lo) {
 			args = append(args, noKey)
 		}
-		rows, err := l.s.queryPrepared(ctx, perKeyFull(), args)
+		rows, err := l.s.queryPrepared(ctx, sizedQuery("per key", unchangedQuery, size), args)
 		if err != nil {
 			return fmt.Errorf("state: lookup: %w", err)
 		}
@@ -354,10 +370,28 @@ func (l *lookup) pass(ctx context.Context, ents []int32, out []string) error {
 	return nil
 }
 
-// The full chunk's queries, written once.
+// sizedQuery is write(size), written once for each query (by name) and
+// size.
+func sizedQuery(name string, write func(int) string, size int) string {
+	key := sizedKey{name, size}
+	sizedMu.Lock()
+	defer sizedMu.Unlock()
+	q, ok := sized[key]
+	if !ok {
+		q = write(size)
+		sized[key] = q
+	}
+	return q
+}
+
+type sizedKey struct {
+	name string
+	size int
+}
+
 var (
-	digestFull = sync.OnceValue(func() string { return digestSQL(lookupChunk) })
-	perKeyFull = sync.OnceValue(func() string { return unchangedQuery(lookupChunk) })
+	sizedMu sync.Mutex
+	sized   = map[sizedKey]string{}
 )
 
 // noKey pads a chunk's query: no packed key is empty.

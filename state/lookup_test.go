@@ -280,3 +280,44 @@ func reopenAs(t *testing.T, s *Store, path string, v int) *Store {
 	}
 	return s
 }
+
+// Unchanged answers alike for every chunk size it pads to: each of n
+// exact entities settled, with its own id, and a changed one not.
+func TestUnchangedChunkSizes(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	w := s.NewWriter(1, nil)
+	const total = 1100
+	keys := make([][]string, total)
+	hashes := make([]string, total)
+	for i := range keys {
+		keys[i] = []string{fmt.Sprintf("phone:+35840%07d", i), fmt.Sprintf("email:l%d@x.fi", i)}
+		hashes[i] = fmt.Sprintf("%032x%032x", i+1, 0) // the stored part differs
+		w.Entity(Entity{Scope: "v/contact@a", VendorID: fmt.Sprint(i + 1), Keys: keys[i], ContentHash: hashes[i]})
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 15, 16, 17, 100, 511, 512, 513, 1025, total} {
+		hs := slices.Clone(hashes[:n])
+		hs[n-1] = strings.Repeat("f", 64) // the last one changed
+		before := lookupPerKey.Load()
+		got, err := s.Unchanged(ctx, "v/contact@a", keys[:n], hs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, id := range got {
+			if want := fmt.Sprint(i + 1); i < n-1 && id != want || i == n-1 && id != "" {
+				t.Fatalf("n=%d: entity %d settled as %q", n, i, id)
+			}
+		}
+		if d := lookupPerKey.Load() - before; d != 0 {
+			t.Fatalf("n=%d: %d entities took the per-key path", n, d)
+		}
+	}
+	for n, want := range map[int]int{1: 16, 16: 16, 17: 32, 300: 512, 512: 512, 513: 512} {
+		if got := chunkSize(n); got != want {
+			t.Errorf("chunkSize(%d) = %d, want %d", n, got, want)
+		}
+	}
+}
