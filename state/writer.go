@@ -44,7 +44,7 @@ type item struct {
 
 // Writer tuning.
 const (
-	BatchSize  = 4000
+	BatchSize  = 1000
 	FlushEvery = 250 * time.Millisecond
 )
 
