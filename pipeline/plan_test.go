@@ -21,6 +21,36 @@ func planRows(n int, city func(i int) string) [][]string {
 	return rows
 }
 
+// TestUnchangedBuildsNoFields: an entity the plan settles as unchanged
+// gets no field map unless an OnDecision hook is there to read it (a job
+// that collects no diff sets none).
+func TestUnchangedBuildsNoFields(t *testing.T) {
+	sink := newFake(true)
+	env := newSyncEnv(t, sink.obj)
+	const people = 300
+	rows := planRows(people, func(int) string { return "Oulu" })
+	if res, err := env.sync(t, sink, rows, Policy{}, 4); err != nil || res.Actions[ActionCreate] != people {
+		t.Fatalf("first run: %+v, %v", res.Actions, err)
+	}
+	for _, hook := range []bool{false, true} {
+		env.onDecision = nil
+		if hook {
+			env.onDecision = func(Decision) {}
+		}
+		before := fieldMapsBuilt.Load()
+		if res, err := env.sync(t, sink, rows, Policy{}, 4); err != nil || res.Actions[ActionUnchanged] != people {
+			t.Fatalf("re-run: %+v, %v", res.Actions, err)
+		}
+		want := int64(0)
+		if hook {
+			want = people
+		}
+		if got := fieldMapsBuilt.Load() - before; got != want {
+			t.Errorf("hook %v: %d field maps built for %d unchanged entities, want %d", hook, got, people, want)
+		}
+	}
+}
+
 // An unchanged re-run is decided by the plan: each unchanged entity gets
 // its outcomes, its report lines and its decision once, in the plan's
 // pass over the spill, and no later pass reads its rows again; the few

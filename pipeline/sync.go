@@ -281,6 +281,7 @@ type entity struct {
 // at a time, so building them on first use needs no lock.
 func (e *entity) Fields() sinks.Fields {
 	if e.fields == nil && e.vals != nil {
+		fieldMapsBuilt.Add(1)
 		e.fields = fieldsOf(e.order.names, e.vals)
 	}
 	return e.fields
@@ -705,6 +706,10 @@ func mergeValues(dst []string, n int, leads []mapping.Lead, policy string) []str
 	}
 	return dst
 }
+
+// fieldMapsBuilt counts the entities whose field map was built (tests:
+// an unchanged entity's is built for an OnDecision hook alone).
+var fieldMapsBuilt atomic.Int64
 
 // fieldsOf is the fields of aligned values: each non-empty one.
 func fieldsOf(names, vals []string) sinks.Fields {

@@ -49,6 +49,16 @@ func (c *diffCollector) Written(row int, raw []string, action, id string) error 
 	return c.rs.files.Written(row, raw, action, id)
 }
 
+// hook is the pipeline's OnDecision for c: none without a collector, so
+// a run that collects no diff leaves every unchanged entity's fields
+// unbuilt (the pipeline builds them only for a hook).
+func (c *diffCollector) hook() func(pipeline.Decision) {
+	if c == nil {
+		return nil
+	}
+	return c.decision
+}
+
 func (c *diffCollector) decision(d pipeline.Decision) {
 	e := report.Entity{ID: d.ID, Name: report.DisplayName(c.rs.p.object, d.Fields), Rows: d.Rows, MergedOn: d.MergedOn, Action: d.Action, VendorID: d.VendorID, Candidates: d.Candidates, Reason: d.Reason}
 	if len(d.Rows) == 1 {

@@ -490,12 +490,8 @@ func runExport(ctx context.Context, rs *runState) runOutcome {
 	res, runErr := pipeline.Sync(ctx, pipeline.SyncConfig{
 		Source: rs.p.source, Mapping: rs.p.mapping, Sink: sink, Store: rs.store, RunID: rs.run.ID, State: writer, Reporter: reporter,
 		Concurrency: rs.conc, Limit: rs.opts.Limit, Progress: prog, Logger: rs.logger,
-		Policy: pipeline.Policy{DryRun: dry},
-		OnDecision: func(d pipeline.Decision) {
-			if diff != nil {
-				diff.decision(d)
-			}
-		},
+		Policy:     pipeline.Policy{DryRun: dry},
+		OnDecision: diff.hook(),
 	})
 	stopProgress()
 	if err := writer.Close(); err != nil && runErr == nil {

@@ -468,11 +468,7 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 			Retry:       pipeline.Retry{Attempts: job.Retry.Attempts, MaxTime: retryMax},
 			StateValues: job.StateValues,
 		},
-		OnDecision: func(d pipeline.Decision) {
-			if diff != nil {
-				diff.decision(d)
-			}
-		},
+		OnDecision: diff.hook(),
 	})
 	stopProgress()
 	if res.Forecast > 0 {
