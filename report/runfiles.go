@@ -6,7 +6,6 @@ package report
 
 import (
 	"bufio"
-	"encoding/csv"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -52,12 +51,13 @@ type RunFiles struct {
 	// (raw is the row's cells); extra cells of a ragged row are then only
 	// counted.
 	MaskReason func(raw []string, reason string) string
+
+	cells []string // a line's cells, reused
 }
 
 type csvFile struct {
 	f *safefile.File
 	b *bufio.Writer
-	w *csv.Writer
 }
 
 // createCSV starts a CSV file that appears at path on close (never
@@ -68,23 +68,25 @@ func createCSV(path string, header []string) (*csvFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := bufio.NewWriterSize(f, 256<<10)
-	w := csv.NewWriter(b)
-	if err := w.Write(header); err != nil {
+	c := &csvFile{f: f, b: bufio.NewWriterSize(f, 256<<10)}
+	if err := c.write(header); err != nil {
 		f.Abort()
 		return nil, err
 	}
-	return &csvFile{f: f, b: b, w: w}, nil
+	return c, nil
+}
+
+// write adds one record, each cell made formula-safe (csvsafe.Cell): the
+// bytes encoding/csv writes for the neutralized cells, without copying
+// them.
+func (c *csvFile) write(cells []string) error {
+	_, err := c.b.Write(csvsafe.AppendRecord(c.b.AvailableBuffer(), cells, true))
+	return err
 }
 
 func (c *csvFile) close() error {
 	if c == nil {
 		return nil
-	}
-	c.w.Flush()
-	if err := c.w.Error(); err != nil {
-		c.f.Abort()
-		return err
 	}
 	if err := c.b.Flush(); err != nil {
 		c.f.Abort()
@@ -109,14 +111,14 @@ func newRunFiles(dir string, header []string, success bool) (*RunFiles, error) {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	rh := append(append([]string(nil), header...), ColRow, ColColumn, ColReason)
-	rej, err := createCSV(filepath.Join(dir, "rejected.csv"), csvsafe.Row(rh))
+	rej, err := createCSV(filepath.Join(dir, "rejected.csv"), rh)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	var wr *csvFile
 	if success {
 		wh := append(append([]string(nil), header...), ColRow, ColVendorID, ColAction)
-		if wr, err = createCSV(filepath.Join(dir, "written.csv"), csvsafe.Row(wh)); err != nil {
+		if wr, err = createCSV(filepath.Join(dir, "written.csv"), wh); err != nil {
 			rej.close()
 			return nil, fmt.Errorf("report: %w", err)
 		}
@@ -124,9 +126,10 @@ func newRunFiles(dir string, header []string, success bool) (*RunFiles, error) {
 	return &RunFiles{Dir: dir, header: header, rejected: rej, written: wr}, nil
 }
 
-// sourceCells is raw padded or cut to the header, masked and formula-safe.
+// sourceCells is raw padded or cut to the header and masked, in r.cells
+// (csvFile.write makes them formula-safe).
 func (r *RunFiles) sourceCells(raw []string) []string {
-	cells := make([]string, 0, len(r.header)+3)
+	cells := r.cells[:0]
 	for i := range r.header {
 		v := ""
 		if i < len(raw) {
@@ -135,7 +138,7 @@ func (r *RunFiles) sourceCells(raw []string) []string {
 		if r.Mask != nil {
 			v = r.Mask(i, v)
 		}
-		cells = append(cells, csvsafe.Cell(v))
+		cells = append(cells, v)
 	}
 	return cells
 }
@@ -156,9 +159,10 @@ func (r *RunFiles) Rejected(row int, raw []string, column, reason string) error 
 			reason = fmt.Sprintf("%s (extra cells: %q)", reason, raw[len(r.header):])
 		}
 	}
-	cells = append(cells, strconv.Itoa(row), csvsafe.Cell(column), csvsafe.Cell(reason))
+	cells = append(cells, strconv.Itoa(row), column, reason)
+	r.cells = cells[:0]
 	r.RejectedRows++
-	return r.rejected.w.Write(cells)
+	return r.rejected.write(cells)
 }
 
 // Written adds a row to written.csv: its source cells, row, vendor id and
@@ -168,8 +172,9 @@ func (r *RunFiles) Written(row int, raw []string, action, id string) error {
 		return nil
 	}
 	r.WrittenRows++
-	cells := append(r.sourceCells(raw), strconv.Itoa(row), csvsafe.Cell(id), csvsafe.Cell(action))
-	return r.written.w.Write(cells)
+	cells := append(r.sourceCells(raw), strconv.Itoa(row), id, action)
+	r.cells = cells[:0]
+	return r.written.write(cells)
 }
 
 // Close flushes both files.

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/leadsync/leadsync/internal/csvsafe"
 	"github.com/leadsync/leadsync/internal/safefile"
 	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sinks"
@@ -66,7 +67,7 @@ type Sink struct {
 // writeCSV appends one CSV record to buf, its cells neutralized unless
 // RawCells: the bytes encoding/csv's Writer would write for them.
 func (s *Sink) writeCSV(v []string) error {
-	b := appendCSVRecord(s.buf.AvailableBuffer(), v, s.safe)
+	b := csvsafe.AppendRecord(s.buf.AvailableBuffer(), v, s.safe)
 	_, err := s.buf.Write(b)
 	return err
 }

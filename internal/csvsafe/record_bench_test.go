@@ -1,4 +1,4 @@
-package export
+package csvsafe
 
 import "testing"
 
@@ -9,6 +9,6 @@ func BenchmarkAppendCSVRecord(b *testing.B) {
 	}
 	var buf []byte
 	for b.Loop() {
-		buf = appendCSVRecord(buf[:0], rec, true)
+		buf = AppendRecord(buf[:0], rec, true)
 	}
 }

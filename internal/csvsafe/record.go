@@ -1,10 +1,8 @@
-package export
+package csvsafe
 
 import (
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/leadsync/leadsync/internal/csvsafe"
 )
 
 // csvClass marks the bytes that make encoding/csv quote a field (Comma
@@ -17,23 +15,23 @@ const (
 	classQuote
 )
 
-// appendCSVRecord appends rec as one CSV line, byte for byte what
+// AppendRecord appends rec as one CSV line, byte for byte what
 // encoding/csv's Writer (Comma ',', UseCRLF false) writes for it. With
-// safe, every cell is first neutralized by csvsafe.Cell, without the copy.
-func appendCSVRecord(dst []byte, rec []string, safe bool) []byte {
+// safe, every cell is first neutralized by Cell, without the copy.
+func AppendRecord(dst []byte, rec []string, safe bool) []byte {
 	for n, c := range rec {
 		if n > 0 {
 			dst = append(dst, ',')
 		}
-		prefix := safe && csvsafe.Needs(c)
-		dst = appendCSVField(dst, c, prefix)
+		prefix := safe && needs(c)
+		dst = appendField(dst, c, prefix)
 	}
 	return append(dst, '\n')
 }
 
-// appendCSVField appends one field (after csvsafe.Prefix when prefix),
+// appendField appends one field (after Prefix when prefix),
 // quoted as encoding/csv quotes it.
-func appendCSVField(dst []byte, c string, prefix bool) []byte {
+func appendField(dst []byte, c string, prefix bool) []byte {
 	var class byte // the bits of csvClass of every byte, without a branch
 	i := 0
 	for ; i+4 <= len(c); i += 4 {
@@ -58,13 +56,13 @@ func appendCSVField(dst []byte, c string, prefix bool) []byte {
 	}
 	if !quote {
 		if prefix {
-			dst = append(dst, csvsafe.Prefix)
+			dst = append(dst, Prefix)
 		}
 		return append(dst, c...)
 	}
 	dst = append(dst, '"')
 	if prefix {
-		dst = append(dst, csvsafe.Prefix)
+		dst = append(dst, Prefix)
 	}
 	if !quotes {
 		dst = append(dst, c...)

@@ -1,4 +1,4 @@
-package export
+package csvsafe
 
 import (
 	"bytes"
@@ -6,18 +6,16 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
-
-	"github.com/leadsync/leadsync/internal/csvsafe"
 )
 
-// refCSVRecord is what the export wrote before appendCSVRecord:
-// encoding/csv's Writer on the cells csvsafe.Cell neutralized.
+// refCSVRecord is what the export wrote before AppendRecord:
+// encoding/csv's Writer on the cells Cell neutralized.
 func refCSVRecord(rec []string, safe bool) []byte {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
 	cells := rec
 	if safe {
-		cells = csvsafe.Row(rec)
+		cells = Row(rec)
 	}
 	if err := w.Write(cells); err != nil {
 		panic(err)
@@ -29,7 +27,7 @@ func refCSVRecord(rec []string, safe bool) []byte {
 func checkCSVRecord(t *testing.T, rec []string) {
 	t.Helper()
 	for _, safe := range []bool{false, true} {
-		got := appendCSVRecord([]byte("x"), rec, safe)
+		got := AppendRecord([]byte("x"), rec, safe)
 		want := append([]byte("x"), refCSVRecord(rec, safe)...)
 		if !bytes.Equal(got, want) {
 			t.Fatalf("record %q (safe %v):\n got %q\nwant %q", rec, safe, got, want)
