@@ -102,6 +102,12 @@ func (p *planner) process(ctx context.Context, e *entity, attempt int) (Decision
 		return p.runSteps(ctx, d, e, hash, nil)
 	}
 
+	if obj.CanFind && len(ids) > 0 {
+		if matches, err = p.stateMatches(ctx, scope, e, matches); err != nil {
+			return d, fmt.Errorf("state: %w", err)
+		}
+	}
+
 	sort.Slice(matches, func(i, j int) bool { return lessID(matches[i].ID, matches[j].ID) })
 	switch {
 	case len(matches) == 0:
@@ -522,6 +528,38 @@ func (p *planner) knownUnchanged(ctx context.Context, ents []*entity) ([]string,
 		hashes[i] = e.contentHash()
 	}
 	return p.cfg.Store.Unchanged(ctx, p.cfg.Sink.Scope(), keys, hashes)
+}
+
+// stateMatches adds to the vendor's matches the records state's index
+// names by the entity's keys that the vendor's find cannot search
+// (sinks.KeyFinder: LeadDesk e-mails). Leadsync wrote those records with
+// that key; without them a person whose phone changed would be created
+// again. A record found both ways counts once; one found each way is
+// two, and the entity ambiguous.
+func (p *planner) stateMatches(ctx context.Context, scope string, e *entity, matches []sinks.Record) ([]sinks.Record, error) {
+	kf, ok := sinks.As[sinks.KeyFinder](p.cfg.Sink)
+	if !ok {
+		return matches, nil
+	}
+	var blind []sinks.Key
+	for _, k := range e.keys {
+		if !kf.FindsBy(k.Kind) {
+			blind = append(blind, k)
+		}
+	}
+	if len(blind) == 0 {
+		return matches, nil
+	}
+	ids, err := p.cfg.Store.LookupKeys(ctx, scope, keyStrings(blind))
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if !slices.ContainsFunc(matches, func(m sinks.Record) bool { return m.ID == id }) {
+			matches = append(matches, sinks.Record{ID: id})
+		}
+	}
+	return matches, nil
 }
 
 // rememberUnknown indexes a record whose content is not known.

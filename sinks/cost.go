@@ -22,6 +22,15 @@ type FindCoster interface {
 	FindCalls(q Query) int
 }
 
+// KeyFinder is implemented by sinks whose Find searches by some match
+// key kinds only (LeadDesk: phones, not e-mails). For keys of the other
+// kinds the engine adds the records its state index names: the ones
+// leadsync wrote with that key, which only state can find again.
+type KeyFinder interface {
+	// FindsBy reports whether Find searches by keys of kind.
+	FindsBy(kind string) bool
+}
+
 // LookupCoster is implemented by sinks whose writes read names once per
 // sink and cache them (a caller's lead by phone, a lead source's id, the
 // lead routes). The planner counts each distinct name once per run, or

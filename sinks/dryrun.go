@@ -110,6 +110,10 @@ func (d *DrySink) optional(target any) bool {
 		v, ok := As[Coster](d.inner)
 		*p = v
 		return ok
+	case *KeyFinder:
+		v, ok := As[KeyFinder](d.inner)
+		*p = v
+		return ok
 	case *Deleter:
 		if _, ok := As[Deleter](d.inner); !ok {
 			return false

@@ -225,6 +225,12 @@ func routedHas[T any](s Sink) (isRouted, has bool) {
 	return true, has
 }
 
+// FindsBy is the first connection's: every connection is one vendor's.
+func (r *routed) FindsBy(kind string) bool {
+	c, _ := As[KeyFinder](r.conns[0])
+	return c.FindsBy(kind) // routedHas let only a KeyFinder's routing through
+}
+
 func (r *routed) FindCalls(q Query) int {
 	c, ok := As[FindCoster](r.conns[0])
 	if !ok {

@@ -74,6 +74,7 @@ func (c *full) CreateCalls(sinks.Fields) int                                    
 func (c *full) UpdateCalls(sinks.Fields) int                                     { return 3 }
 func (c *full) CheckOnline(context.Context, sinks.Refs) ([]sinks.Problem, error) { return nil, nil }
 func (c *full) FindCalls(sinks.Query) int                                        { return 1 }
+func (c *full) FindsBy(kind string) bool                                         { return kind == "phone" }
 func (c *full) Lookups(sinks.Fields) []sinks.Lookup                              { return nil }
 func (c *full) Prepare(ctx context.Context, _ sinks.Fields) error {
 	c.log("prepare " + sinks.EntityOf(ctx))
@@ -90,7 +91,7 @@ func optional(s sinks.Sink) []string {
 		{"Checker", has[sinks.Checker]}, {"Lister", has[sinks.Lister]}, {"Flow", has[sinks.Flow]},
 		{"OwnKeyer", has[sinks.OwnKeyer]}, {"Deleter", has[sinks.Deleter]}, {"Coster", has[sinks.Coster]},
 		{"FindCoster", has[sinks.FindCoster]}, {"LookupCoster", has[sinks.LookupCoster]},
-		{"Preparer", has[sinks.Preparer]}, {"OnlineChecker", has[sinks.OnlineChecker]},
+		{"Preparer", has[sinks.Preparer]}, {"OnlineChecker", has[sinks.OnlineChecker]}, {"KeyFinder", has[sinks.KeyFinder]},
 	} {
 		if c.has(s) {
 			out = append(out, c.name)
@@ -142,6 +143,9 @@ func TestRouteOptionalInterfaces(t *testing.T) {
 	r := sinks.Route([]sinks.Sink{one, &full{conn: conn{name: "b"}}})
 	if got := optional(r); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("routed sink has %v, one connection %v", got, want)
+	}
+	if kf, _ := sinks.As[sinks.KeyFinder](r); !kf.FindsBy("phone") || kf.FindsBy("email") {
+		t.Error("the routed sink's FindsBy is not its connections'")
 	}
 	plain := sinks.Route([]sinks.Sink{&conn{name: "a"}, &conn{name: "b"}})
 	if got := optional(plain); len(got) != 0 {

@@ -22,6 +22,9 @@ var _ interface {
 	sinks.Checker
 } = (*ContactSink)(nil)
 
+// FindsBy says Find searches by phone keys only (sinks.KeyFinder).
+func (s *ContactSink) FindsBy(kind string) bool { return keys.Kind(kind) == keys.Phone }
+
 // Find returns the contacts whose phone equals a phone key of q (cmd=find,
 // one call per distinct phone), ids only: Record.Fields is nil because
 // LeadDesk's find does not return the record. When q.Fields["list"] is a
@@ -31,7 +34,7 @@ var _ interface {
 //
 // LeadDesk cannot search by email: email keys are skipped, and a query
 // with only email keys finds nothing without a call. The engine's state
-// index still matches by email what leadsync created itself.
+// index still matches by email what leadsync created itself (FindsBy).
 func (s *ContactSink) Find(ctx context.Context, q sinks.Query) ([]sinks.Record, error) {
 	const op = "leaddesk: find contact"
 	listID := strings.TrimSpace(q.Fields["list"])
