@@ -70,9 +70,18 @@ type batch struct {
 	recs []sources.Record
 	errs []*sources.RowError // rows the source could not read, by position
 	pos  []int               // records read up to each
+	done []uint8             // rows an earlier invocation finished: doneReplay, doneSkip
 	out  []mapped
 	size int // bytes of the records' values
 }
+
+// A done row's flags: doneReplay, its report line is given again (an
+// earlier invocation finished it); doneSkip, it is neither mapped nor
+// handed on (a resumed stream's committed rows).
+const (
+	doneReplay uint8 = 1 << iota
+	doneSkip
+)
 
 // mapped is one source record as the read loop hands it on: mapped, or
 // rejected by the source or the mapping.
@@ -82,7 +91,9 @@ type mapped struct {
 	raw  []string
 	err  *sources.RowError
 	// pos is the count of records read up to and including this one.
-	pos int
+	pos  int
+	row  int
+	done uint8
 }
 
 // readRows is the engine's one read loop, for every sink: it reads the
@@ -90,7 +101,9 @@ type mapped struct {
 // partial: required fields are checked on the merged entity), and calls
 // fn with each record in source order, from one goroutine. The first skip
 // records are read but neither mapped nor handed on (a resumed stream's
-// committed rows). It returns at the end of the source, at cfg.Limit, when
+// committed rows). Those and the rows of cfg.Done, which an earlier
+// invocation of the run finished, get their report lines again from
+// state (replayer), from the goroutine that calls fn. It returns at the end of the source, at cfg.Limit, when
 // ctx is cancelled (interrupted; every record read was handed on) or at a
 // fatal error: the source's, the mapping's, or fn's.
 func readRows(ctx context.Context, cfg SyncConfig, partial bool, skip int, fn func(mapped) error) (interrupted bool, err error) {
@@ -111,7 +124,10 @@ func readRows(ctx context.Context, cfg SyncConfig, partial bool, skip int, fn fu
 			for b := range work {
 				for i, rec := range b.recs {
 					m := &b.out[i]
-					m.raw = rec.Values
+					m.raw, m.row = rec.Values, rec.Row
+					if m.done&doneSkip != 0 {
+						continue
+					}
 					if b.errs[i] != nil {
 						m.err = b.errs[i]
 						continue
@@ -143,6 +159,7 @@ func readRows(ctx context.Context, cfg SyncConfig, partial bool, skip int, fn fu
 		})
 	}
 	go func() { wg.Wait(); close(out) }()
+	replay := newReplayer(cfg, skip)
 	g.Go(func() error {
 		pending := map[int]*batch{}
 		next := 0
@@ -156,6 +173,16 @@ func readRows(ctx context.Context, cfg SyncConfig, partial bool, skip int, fn fu
 				delete(pending, next)
 				next++
 				for _, m := range cur.out {
+					if m.done&doneReplay != 0 {
+						// Finished by an earlier invocation: its report
+						// line again, from this one goroutine as fn's.
+						if err := replay.row(ctx, m.row, m.raw); err != nil {
+							return err
+						}
+					}
+					if m.done&doneSkip != 0 {
+						continue
+					}
 					if err := fn(m); err != nil {
 						return err
 					}
@@ -183,7 +210,7 @@ func newBatch(seq, n int) *batch {
 		b.seq = seq
 		return b
 	}
-	return &batch{seq: seq, recs: make([]sources.Record, 0, n), errs: make([]*sources.RowError, 0, n), pos: make([]int, 0, n)}
+	return &batch{seq: seq, recs: make([]sources.Record, 0, n), errs: make([]*sources.RowError, 0, n), pos: make([]int, 0, n), done: make([]uint8, 0, n)}
 }
 
 // recycle empties b, whose rows readRows has handed on (fn got copies of
@@ -194,12 +221,13 @@ func recycle(b *batch) {
 	clear(b.recs)
 	clear(b.errs)
 	clear(b.out)
-	*b = batch{recs: b.recs[:0], errs: b.errs[:0], pos: b.pos[:0], out: b.out[:0]}
+	*b = batch{recs: b.recs[:0], errs: b.errs[:0], pos: b.pos[:0], done: b.done[:0], out: b.out[:0]}
 	batchPool.Put(b)
 }
 
 func readBatches(ctx, gctx context.Context, cfg SyncConfig, skip int, work chan<- *batch, interrupted *atomic.Bool) error {
 	seq, n := 0, 0
+	replay := newReplayer(cfg, skip) != nil
 	b := newBatch(seq, 0)
 	send := func() error {
 		if len(b.recs) == 0 {
@@ -211,7 +239,7 @@ func readBatches(ctx, gctx context.Context, cfg SyncConfig, skip int, work chan<
 			b.out = make([]mapped, len(b.recs))
 		}
 		for i := range b.out {
-			b.out[i].pos = b.pos[i]
+			b.out[i].pos, b.out[i].done = b.pos[i], b.done[i]
 		}
 		// Once sent, b belongs to the workers and then to the pool: read
 		// nothing of it after.
@@ -249,15 +277,23 @@ func readBatches(ctx, gctx context.Context, cfg SyncConfig, skip int, work chan<
 		}
 		n++
 		cfg.Progress.Read.Add(1)
-		if n <= skip {
-			continue
-		}
 		if rowErr != nil {
 			rec = sources.Record{Row: rowErr.Row, Values: rowErr.Raw}
+		}
+		var done uint8
+		if replay && (n <= skip || cfg.Done.Has(rec.Row)) {
+			done = doneReplay
+		}
+		if n <= skip {
+			if !replay {
+				continue
+			}
+			done |= doneSkip
 		}
 		b.recs = append(b.recs, rec)
 		b.errs = append(b.errs, rowErr)
 		b.pos = append(b.pos, n)
+		b.done = append(b.done, done)
 		for _, v := range rec.Values {
 			b.size += len(v)
 		}

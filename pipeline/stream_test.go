@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -24,6 +25,7 @@ import (
 type countingSink struct {
 	*export.Sink
 	creates atomic.Int64
+	rec     *recorder
 }
 
 func (s *countingSink) Create(ctx context.Context, f sinks.Fields) (sinks.Record, error) {
@@ -46,8 +48,8 @@ func exportRun(t testing.TB, dir, ext string, n, cancelAt int) (SyncResult, *cou
 	if cancelAt > 0 {
 		src.cancel, src.at = cancel, cancelAt
 	}
-	cfg, st, _, _, _ := setupIn(t, dir, src, "out."+ext)
-	sink := &countingSink{Sink: cfg.Sink.(*export.Sink)}
+	cfg, st, _, _, rec := setupIn(t, dir, src, "out."+ext)
+	sink := &countingSink{Sink: cfg.Sink.(*export.Sink), rec: rec}
 	cfg.Sink = sink
 	res, err := Sync(ctx, cfg)
 	if err != nil {
@@ -111,6 +113,17 @@ func TestExportResumeSkipsCommittedRows(t *testing.T) {
 			again := int(sink.creates.Load()) - (int(fullSink.creates.Load()) - int(first.Statuses[state.StatusOK]))
 			if again != 0 {
 				t.Fatalf("%d committed rows written again (resume wrote %d of %d)", again, sink.creates.Load(), fullSink.creates.Load())
+			}
+			// The resumed run's reports hold the whole run: the committed
+			// rows' lines again, from state, and none twice.
+			for _, c := range []struct {
+				name      string
+				got, want []int
+			}{{"written", sink.rec.written, fullSink.rec.written}, {"rejected", sink.rec.rejected, fullSink.rec.rejected}} {
+				got, want := slices.Sorted(slices.Values(c.got)), slices.Sorted(slices.Values(c.want))
+				if !slices.Equal(got, want) {
+					t.Fatalf("the resumed run reports %d rows %s, a clean run %d", len(got), c.name, len(want))
+				}
 			}
 			ratio := float64(sink.creates.Load()) / float64(fullSink.creates.Load())
 			t.Logf("resume after a kill at 90%%: %d of %d records written again (%.2fx of a full run's writes)", sink.creates.Load(), fullSink.creates.Load(), ratio)

@@ -367,7 +367,19 @@ func (s *Store) Outcomes(ctx context.Context, runID int64, status string) ([]Out
 		q += ` AND status=?`
 		args = append(args, packWord(statusCodes, status))
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY row`, args...)
+	return s.queryOutcomes(ctx, q+` ORDER BY row`, args...)
+}
+
+// OutcomesAfter lists up to limit of a run's outcomes of rows after row
+// after, in row order: a pass over a run's outcomes in pages, holding no
+// read transaction between them.
+func (s *Store) OutcomesAfter(ctx context.Context, runID int64, after, limit int) ([]Outcome, error) {
+	return s.queryOutcomes(ctx, `SELECT row, status, action, vendor_id, entity, col, error FROM outcomes
+		WHERE run_id=? AND row>? ORDER BY row LIMIT ?`, runID, after, limit)
+}
+
+func (s *Store) queryOutcomes(ctx context.Context, q string, args ...any) ([]Outcome, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -93,4 +95,38 @@ func TestResumedRunCountsTheWholeRunsEntities(t *testing.T) {
 	if !s.Resumed || s.Entities != n || sum != n {
 		t.Fatalf("resumed %v: entities %d, actions %v (sum %d), want %d entities", s.Resumed, s.Entities, s.Actions, sum, n)
 	}
+	// The report files are the whole run's too: every row the first
+	// invocation finished is in written.csv or rejected.csv, once, as the
+	// summary counts them (the resumed invocation wrote only its own).
+	for file, want := range map[string]int{"written.csv": s.Written, "rejected.csv": s.Rejected} {
+		rows := reportRows(t, filepath.Join(s.Reports, file))
+		if len(rows) != want {
+			t.Errorf("%s holds %d rows, the summary counts %d", file, len(rows), want)
+		}
+		for r, k := range rows {
+			if k != 1 {
+				t.Errorf("%s lists row %s %d times", file, r, k)
+			}
+		}
+	}
+}
+
+// reportRows counts the lines of a report file by their leadsync_row.
+func reportRows(t *testing.T, path string) map[string]int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(recs) == 0 {
+		t.Fatalf("%s: %v", path, err)
+	}
+	col := slices.Index(recs[0], "leadsync_row")
+	rows := map[string]int{}
+	for _, rec := range recs[1:] {
+		rows[rec[col]]++
+	}
+	return rows
 }

@@ -1,0 +1,80 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/leadsync/leadsync/state"
+)
+
+// replayPage is how many outcomes a replay reads from state at a time.
+const replayPage = 4096
+
+// replayer gives the Reporter the lines of the rows an earlier invocation
+// of this run finished (a resumed run's done rows, a resumed export's
+// committed ones), from their outcomes in state, as the read reaches
+// them: a resumed run's written.csv and rejected.csv then hold the whole
+// run, not only the last invocation's rows. The read is in row order, so
+// one pass over the run's outcomes, in pages, serves it.
+type replayer struct {
+	cfg   SyncConfig
+	page  []state.Outcome
+	at    int
+	after int // the last row read from state
+	eof   bool
+}
+
+// newReplayer is nil when there is nothing to replay or nowhere to.
+func newReplayer(cfg SyncConfig, skip int) *replayer {
+	if cfg.Reporter == nil || cfg.Store == nil || cfg.RunID == 0 || skip == 0 && cfg.Done.Len() == 0 {
+		return nil
+	}
+	return &replayer{cfg: cfg}
+}
+
+// row reports row, which an earlier invocation finished, as it did then.
+func (r *replayer) row(ctx context.Context, row int, raw []string) error {
+	for {
+		for r.at < len(r.page) && r.page[r.at].Row < row {
+			r.at++
+		}
+		if r.at < len(r.page) {
+			if o := r.page[r.at]; o.Row == row {
+				r.at++
+				return r.report(o, raw)
+			}
+			return nil // no outcome: nothing to say
+		}
+		if r.eof {
+			return nil
+		}
+		page, err := r.cfg.Store.OutcomesAfter(ctx, r.cfg.RunID, r.after, replayPage)
+		if err != nil {
+			return fmt.Errorf("state: %w", err)
+		}
+		r.page, r.at, r.eof = page, 0, len(page) < replayPage
+		if len(page) > 0 {
+			r.after = page[len(page)-1].Row
+		}
+	}
+}
+
+// report is what record and rejectRow told the Reporter of o's row.
+func (r *replayer) report(o state.Outcome, raw []string) error {
+	rep := r.cfg.Reporter
+	var err error
+	switch o.Status {
+	case state.StatusOK:
+		err = rep.Written(o.Row, raw, o.Action, o.VendorID)
+	case state.StatusMerged:
+		err = rep.Written(o.Row, raw, "merged:"+o.Action, o.VendorID)
+	case state.StatusRejected:
+		err = rep.Rejected(o.Row, raw, o.Column, o.Error)
+	case state.StatusFailed, state.StatusUncertain:
+		err = rep.Rejected(o.Row, raw, "", o.Status+": "+o.Error)
+	}
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
+}
