@@ -24,6 +24,7 @@ import (
 	"github.com/leadsync/leadsync/mapping"
 	"github.com/leadsync/leadsync/sinks"
 	"github.com/leadsync/leadsync/sources"
+	"github.com/leadsync/leadsync/state"
 )
 
 // Reporter receives each row's outcome for the run's report files. Calls
@@ -70,18 +71,10 @@ type batch struct {
 	recs []sources.Record
 	errs []*sources.RowError // rows the source could not read, by position
 	pos  []int               // records read up to each
-	done []uint8             // rows an earlier invocation finished: doneReplay, doneSkip
+	done []bool              // rows of cfg.Done: finished by an earlier invocation
 	out  []mapped
 	size int // bytes of the records' values
 }
-
-// A done row's flags: doneReplay, its report line is given again (an
-// earlier invocation finished it); doneSkip, it is neither mapped nor
-// handed on (a resumed stream's committed rows).
-const (
-	doneReplay uint8 = 1 << iota
-	doneSkip
-)
 
 // mapped is one source record as the read loop hands it on: mapped, or
 // rejected by the source or the mapping.
@@ -93,7 +86,7 @@ type mapped struct {
 	// pos is the count of records read up to and including this one.
 	pos  int
 	row  int
-	done uint8
+	done bool // a row of cfg.Done: its report line is given again
 }
 
 // readRows is the engine's one read loop, for every sink: it reads the
@@ -101,9 +94,10 @@ type mapped struct {
 // partial: required fields are checked on the merged entity), and calls
 // fn with each record in source order, from one goroutine. The first skip
 // records are read but neither mapped nor handed on (a resumed stream's
-// committed rows). Those and the rows of cfg.Done, which an earlier
-// invocation of the run finished, get their report lines again from
-// state (replayer), from the goroutine that calls fn. It returns at the end of the source, at cfg.Limit, when
+// committed rows): their rejected rows get their report lines again from
+// state (replayer). So do all the rows of cfg.Done, which an earlier
+// invocation of the run finished, from the goroutine that calls fn. It
+// returns at the end of the source, at cfg.Limit, when
 // ctx is cancelled (interrupted; every record read was handed on) or at a
 // fatal error: the source's, the mapping's, or fn's.
 func readRows(ctx context.Context, cfg SyncConfig, partial bool, skip int, fn func(mapped) error) (interrupted bool, err error) {
@@ -125,9 +119,6 @@ func readRows(ctx context.Context, cfg SyncConfig, partial bool, skip int, fn fu
 				for i, rec := range b.recs {
 					m := &b.out[i]
 					m.raw, m.row = rec.Values, rec.Row
-					if m.done&doneSkip != 0 {
-						continue
-					}
 					if b.errs[i] != nil {
 						m.err = b.errs[i]
 						continue
@@ -159,7 +150,7 @@ func readRows(ctx context.Context, cfg SyncConfig, partial bool, skip int, fn fu
 		})
 	}
 	go func() { wg.Wait(); close(out) }()
-	replay := newReplayer(cfg, skip)
+	replay := newReplayer(cfg, cfg.Done.Len() > 0, "")
 	g.Go(func() error {
 		pending := map[int]*batch{}
 		next := 0
@@ -173,15 +164,12 @@ func readRows(ctx context.Context, cfg SyncConfig, partial bool, skip int, fn fu
 				delete(pending, next)
 				next++
 				for _, m := range cur.out {
-					if m.done&doneReplay != 0 {
+					if m.done && replay != nil {
 						// Finished by an earlier invocation: its report
 						// line again, from this one goroutine as fn's.
 						if err := replay.row(ctx, m.row, m.raw); err != nil {
 							return err
 						}
-					}
-					if m.done&doneSkip != 0 {
-						continue
 					}
 					if err := fn(m); err != nil {
 						return err
@@ -210,7 +198,7 @@ func newBatch(seq, n int) *batch {
 		b.seq = seq
 		return b
 	}
-	return &batch{seq: seq, recs: make([]sources.Record, 0, n), errs: make([]*sources.RowError, 0, n), pos: make([]int, 0, n), done: make([]uint8, 0, n)}
+	return &batch{seq: seq, recs: make([]sources.Record, 0, n), errs: make([]*sources.RowError, 0, n), pos: make([]int, 0, n), done: make([]bool, 0, n)}
 }
 
 // recycle empties b, whose rows readRows has handed on (fn got copies of
@@ -227,7 +215,11 @@ func recycle(b *batch) {
 
 func readBatches(ctx, gctx context.Context, cfg SyncConfig, skip int, work chan<- *batch, interrupted *atomic.Bool) error {
 	seq, n := 0, 0
-	replay := newReplayer(cfg, skip) != nil
+	// A resumed stream's committed rows: their rejected.csv lines again.
+	// Their written.csv lines are not (reading every row's outcome back
+	// would cost the resume about half a full run; the output file holds
+	// those rows).
+	skipped := newReplayer(cfg, skip > 0, state.StatusOK)
 	b := newBatch(seq, 0)
 	send := func() error {
 		if len(b.recs) == 0 {
@@ -280,20 +272,18 @@ func readBatches(ctx, gctx context.Context, cfg SyncConfig, skip int, work chan<
 		if rowErr != nil {
 			rec = sources.Record{Row: rowErr.Row, Values: rowErr.Raw}
 		}
-		var done uint8
-		if replay && (n <= skip || cfg.Done.Has(rec.Row)) {
-			done = doneReplay
-		}
 		if n <= skip {
-			if !replay {
-				continue
+			// The skipped rows come first: no batch is out yet, so this
+			// goroutine is the only one reporting.
+			if err := skipped.row(ctx, rec.Row, rec.Values); err != nil {
+				return err
 			}
-			done |= doneSkip
+			continue
 		}
 		b.recs = append(b.recs, rec)
 		b.errs = append(b.errs, rowErr)
 		b.pos = append(b.pos, n)
-		b.done = append(b.done, done)
+		b.done = append(b.done, cfg.Done.Has(rec.Row))
 		for _, v := range rec.Values {
 			b.size += len(v)
 		}

@@ -17,23 +17,29 @@ const replayPage = 4096
 // run, not only the last invocation's rows. The read is in row order, so
 // one pass over the run's outcomes, in pages, serves it.
 type replayer struct {
-	cfg   SyncConfig
-	page  []state.Outcome
-	at    int
-	after int // the last row read from state
-	eof   bool
+	cfg    SyncConfig
+	except string // a status whose rows are not replayed
+	page   []state.Outcome
+	at     int
+	after  int // the last row read from state
+	eof    bool
 }
 
-// newReplayer is nil when there is nothing to replay or nowhere to.
-func newReplayer(cfg SyncConfig, skip int) *replayer {
-	if cfg.Reporter == nil || cfg.Store == nil || cfg.RunID == 0 || skip == 0 && cfg.Done.Len() == 0 {
+// newReplayer is nil when there is nothing to replay (any false) or
+// nowhere to. Rows of status except are not replayed.
+func newReplayer(cfg SyncConfig, any bool, except string) *replayer {
+	if !any || cfg.Reporter == nil || cfg.Store == nil || cfg.RunID == 0 {
 		return nil
 	}
-	return &replayer{cfg: cfg}
+	return &replayer{cfg: cfg, except: except}
 }
 
-// row reports row, which an earlier invocation finished, as it did then.
+// row reports row, which an earlier invocation finished, as it did then;
+// rows come in increasing order. A nil replayer reports nothing.
 func (r *replayer) row(ctx context.Context, row int, raw []string) error {
+	if r == nil {
+		return nil
+	}
 	for {
 		for r.at < len(r.page) && r.page[r.at].Row < row {
 			r.at++
@@ -48,7 +54,7 @@ func (r *replayer) row(ctx context.Context, row int, raw []string) error {
 		if r.eof {
 			return nil
 		}
-		page, err := r.cfg.Store.OutcomesAfter(ctx, r.cfg.RunID, r.after, replayPage)
+		page, err := r.cfg.Store.OutcomesAfter(ctx, r.cfg.RunID, r.after, replayPage, r.except)
 		if err != nil {
 			return fmt.Errorf("state: %w", err)
 		}

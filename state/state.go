@@ -371,11 +371,17 @@ func (s *Store) Outcomes(ctx context.Context, runID int64, status string) ([]Out
 }
 
 // OutcomesAfter lists up to limit of a run's outcomes of rows after row
-// after, in row order: a pass over a run's outcomes in pages, holding no
-// read transaction between them.
-func (s *Store) OutcomesAfter(ctx context.Context, runID int64, after, limit int) ([]Outcome, error) {
-	return s.queryOutcomes(ctx, `SELECT row, status, action, vendor_id, entity, col, error FROM outcomes
-		WHERE run_id=? AND row>? ORDER BY row LIMIT ?`, runID, after, limit)
+// after, in row order, leaving out those of status except ("": none): a
+// pass over a run's outcomes in pages, holding no read transaction
+// between them.
+func (s *Store) OutcomesAfter(ctx context.Context, runID int64, after, limit int, except string) ([]Outcome, error) {
+	q := `SELECT row, status, action, vendor_id, entity, col, error FROM outcomes WHERE run_id=? AND row>?`
+	args := []any{runID, after}
+	if except != "" {
+		q += ` AND status<>?`
+		args = append(args, packWord(statusCodes, except))
+	}
+	return s.queryOutcomes(ctx, q+` ORDER BY row LIMIT ?`, append(args, limit)...)
 }
 
 func (s *Store) queryOutcomes(ctx context.Context, q string, args ...any) ([]Outcome, error) {
