@@ -95,6 +95,10 @@ func TestResumedRunCountsTheWholeRunsEntities(t *testing.T) {
 	if !s.Resumed || s.Entities != n || sum != n {
 		t.Fatalf("resumed %v: entities %d, actions %v (sum %d), want %d entities", s.Resumed, s.Entities, s.Actions, sum, n)
 	}
+	// So are its calls: the emulator's count of both invocations'.
+	if got := srv.Core().Stats().TotalRequests(); s.Calls != got {
+		t.Errorf("the resumed run reports %d calls, the emulator got %d", s.Calls, got)
+	}
 	// The report files are the whole run's too: every row the first
 	// invocation finished is in written.csv or rejected.csv, once, as the
 	// summary counts them (the resumed invocation wrote only its own).

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -445,6 +446,10 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 		rs.notify("warning", conn.warn)
 	}
 	stopProgress := rs.startProgress(prog, conn.budget)
+	var stopCalls func() int
+	if !dry {
+		stopCalls = rs.countCalls(ctx, writer, conn.budget)
+	}
 	conc := rs.conc
 	if conc <= 0 {
 		conc = 4
@@ -471,6 +476,10 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 		OnDecision: diff.hook(),
 	})
 	stopProgress()
+	calls := conn.budget.Stats().Calls
+	if stopCalls != nil {
+		calls = stopCalls() // every invocation's, before the writer closes
+	}
 	if res.Forecast > 0 {
 		out.forecast = res.Forecast // revised as the run went
 	}
@@ -495,7 +504,7 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 	out.rejected = res.Rejected()
 	out.interrupted = res.Interrupted
 	out.retried, out.failures = res.Retried, res.Failures
-	out.calls = conn.budget.Stats().Calls
+	out.calls = calls
 	out.timeline = conn.budget.Timeline()
 	switch {
 	case isRefused(err):
@@ -506,6 +515,49 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 		out.err = err
 	}
 	return out
+}
+
+// callsCursor is the state cursor holding a run's vendor calls so far,
+// every invocation's: a resumed run's summary counts them all.
+const callsCursor = "calls"
+
+// countCalls keeps the run's calls in state while it goes (each second,
+// so a killed invocation's count misses at most its last second's) and
+// returns the function that stops it and gives the run's total.
+func (rs *runState) countCalls(ctx context.Context, w *state.Writer, b *budget.Budget) (stop func() int) {
+	prior := 0
+	if rs.resumed {
+		if c, err := rs.store.Cursor(ctx, rs.run.ID, callsCursor); err == nil {
+			prior, _ = strconv.Atoi(c)
+		}
+	}
+	total := func() int { return prior + b.Stats().Calls }
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		last := -1
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				if n := total(); n != last {
+					w.Cursor(callsCursor, strconv.Itoa(n))
+					last = n
+				}
+			}
+		}
+	}()
+	return func() int {
+		close(done)
+		<-finished
+		n := total()
+		w.Cursor(callsCursor, strconv.Itoa(n))
+		return n
+	}
 }
 
 // resumeState is what a resumed run finished before: its done rows, and
