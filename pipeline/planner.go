@@ -146,10 +146,16 @@ func (p *planner) process(ctx context.Context, e *entity, attempt int) (Decision
 	d.Changes = diff(obj, e.Fields(), m.Fields, synced)
 	if len(d.Changes) == 0 {
 		d.Action, d.Status = ActionUnchanged, state.StatusOK
+		if e.createSent && len(matches) == 1 {
+			d.Action = ActionCreate // an earlier attempt's create, found whole
+		}
 		p.remember(d, e, hash)
 		return d, nil
 	}
 	d.Action = ActionUpdate
+	if e.createSent && len(matches) == 1 {
+		d.Action = ActionCreate // an earlier attempt's create, finished now
+	}
 	if !obj.CanUpdate {
 		d.Action, d.Status, d.Reason = ActionExists, state.StatusSkipped, fmt.Sprintf("%s %s cannot be updated at the vendor", obj.Name, m.ID)
 		return d, nil
@@ -259,6 +265,7 @@ func (p *planner) create(ctx context.Context, d Decision, e *entity, hash string
 			if err := p.complete(ctx, &d, e, rec.Fields, true); err != nil {
 				// The record exists but is not finished: the next attempt
 				// (in this run) finds it and sends what is missing.
+				e.createSent = true
 				p.rememberUnknown(d, e)
 				return p.failed(ctx, d, fmt.Errorf("created %s, but completing it failed: %w", rec.ID, err))
 			}
@@ -269,6 +276,7 @@ func (p *planner) create(ctx context.Context, d Decision, e *entity, hash string
 		if !sinks.IsUnknownOutcome(err) || !p.cfg.Sink.Object().CanFind || len(e.keys) == 0 {
 			return p.failed(ctx, d, err)
 		}
+		e.createSent = true
 		found, ferr := p.find(ctx, &d, e)
 		if ferr != nil {
 			return p.failed(ctx, d, fmt.Errorf("%w; then find failed: %v", err, ferr))
@@ -285,8 +293,9 @@ func (p *planner) create(ctx context.Context, d Decision, e *entity, hash string
 			p.remember(d, e, hash)
 			return d, nil
 		case 0:
+			e.createSent = false // it was not created
 			if attempt < maxCreateAttempts {
-				continue // it was not created: create again
+				continue // create again
 			}
 			return p.failed(ctx, d, err)
 		default:

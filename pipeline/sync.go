@@ -265,6 +265,10 @@ type entity struct {
 	// other content of this entity (a success then forgets it).
 	refused    string
 	wasRefused bool
+	// createSent: an earlier attempt sent this entity's create and did
+	// not see it through (its answer lost, or completing it failed): the
+	// record a later attempt finds is that create's, and labelled so.
+	createSent bool
 	// ambiguous: the vendor held several matches for this very content
 	// last time (remembered for the forecast only); cost is the calls
 	// the plan forecast for the entity.

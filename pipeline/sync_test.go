@@ -345,6 +345,33 @@ func TestSyncNoDuplicatesUnderLostAnswers(t *testing.T) {
 	}
 }
 
+// A create the vendor made but the run could not finish (the update of the
+// fields its create ignores lost its answer) is retried: the next attempt
+// finds the record and completes it, and the entity is counted as the
+// create it is, not as an update of someone else's record.
+func TestSyncRetriedCreateIsACreate(t *testing.T) {
+	sink := newFake(true)
+	sink.createOmits = []string{"city"}
+	sink.failUpdates = 1
+	env := newSyncEnv(t, sink.obj)
+	rows := [][]string{{"Anna", "040 1234567", "anna@example.fi", "Oulu"}, {"Bert", "040 7654321", "bert@example.fi", "Turku"}}
+	res, err := env.sync(t, sink, rows, Policy{Retry: Retry{Attempts: 3}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sink.calls["create"] != 2 || len(sink.recs) != 2 {
+		t.Fatalf("%d creates, %d records, want 2 and 2", sink.calls["create"], len(sink.recs))
+	}
+	for id, r := range sink.recs {
+		if r["city"] == "" {
+			t.Errorf("record %s was not completed: %v", id, r)
+		}
+	}
+	if res.Actions[ActionCreate] != 2 || res.Actions[ActionUpdate] != 0 || res.Retried == 0 {
+		t.Fatalf("actions %v (retried %d), want 2 creates after a retry", res.Actions, res.Retried)
+	}
+}
+
 // A vendor that cannot find: an intent is committed before each create; a
 // lost answer leaves the entity uncertain, and a re-run does not send it
 // again unless on_uncertain: retry.
