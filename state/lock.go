@@ -27,6 +27,9 @@ func (e *LockError) Error() string {
 	if e.PID == 0 {
 		return fmt.Sprintf("job %q: %v", e.Job, ErrLocked)
 	}
+	if e.RunID == 0 { // the holder is beginning its run
+		return fmt.Sprintf("job %q: %v (pid %d on %s, since %s)", e.Job, ErrLocked, e.PID, e.Host, e.Since)
+	}
 	return fmt.Sprintf("job %q: %v (run %d, pid %d on %s, since %s)", e.Job, ErrLocked, e.RunID, e.PID, e.Host, e.Since)
 }
 
@@ -37,7 +40,7 @@ func (e *LockError) Unwrap() error { return ErrLocked }
 // when the process ends, however it ends (kill -9 included), so a killed
 // run never blocks a restart, and a live one always blocks a second. The
 // holder's pid and run are recorded in the locks table for the message
-// only. release frees it.
+// only (run 0 until LockRun names it). release frees it.
 func (s *Store) Lock(ctx context.Context, job string, runID int64) (release func() error, err error) {
 	sum := sha256.Sum256([]byte(job))
 	dir := filepath.Join(filepath.Dir(s.path), "locks")
@@ -76,6 +79,15 @@ func (s *Store) Lock(ctx context.Context, job string, runID int64) (release func
 		})
 		return rerr
 	}, nil
+}
+
+// LockRun names the run that holds job's lock (Lock may be taken before
+// the run is begun, with run 0), for the message a refused run prints.
+func (s *Store) LockRun(ctx context.Context, job string, runID int64) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE locks SET run_id=? WHERE job=? AND pid=? AND host=?`, runID, job, os.Getpid(), hostname()); err != nil {
+		return fmt.Errorf("state: lock: %w", err)
+	}
+	return nil
 }
 
 func hostname() string { h, _ := os.Hostname(); return h }

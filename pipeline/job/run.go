@@ -284,20 +284,24 @@ func (p *Job) begin(ctx context.Context, opts RunOptions) (rs *runState, release
 	if err != nil {
 		return nil, nil, classed(Usage, err)
 	}
-	runRec, resumed, err := store.BeginRun(ctx, state.RunSpec{
-		Job: job.Name, Fingerprint: fp, ConfigHash: configHash(job), Fresh: opts.Fresh, DryRun: opts.DryRun,
-		Input: sourceDesc(job), Sink: p.sinkDesc(),
-	})
+	// The job's lock first: an invocation refused because another runs
+	// the job must not begin, resume or supersede that one's run.
+	unlock, err := store.Lock(ctx, job.Name, 0)
 	if err != nil {
 		store.Close()
 		return nil, nil, classed(Usage, store.Fault(err))
 	}
-	unlock, err := store.Lock(ctx, job.Name, runRec.ID)
+	runRec, resumed, err := store.BeginRun(ctx, state.RunSpec{
+		Job: job.Name, Fingerprint: fp, ConfigHash: configHash(job), Fresh: opts.Fresh, DryRun: opts.DryRun,
+		Input: sourceDesc(job), Sink: p.sinkDesc(),
+	})
+	if err == nil {
+		err = store.LockRun(ctx, job.Name, runRec.ID)
+	}
 	if err != nil {
-		err = store.Fault(err)
-		_ = store.FinishRun(context.Background(), runRec.ID, state.RunInterrupted, nil, "not started: "+err.Error())
+		unlock()
 		store.Close()
-		return nil, nil, classed(Usage, err)
+		return nil, nil, classed(Usage, store.Fault(err))
 	}
 	release = func() { unlock(); store.Close() }
 	rs = &runState{p: p, logger: opts.Logger, store: store, run: runRec, resumed: resumed, opts: opts, inputHash: fp}
