@@ -521,9 +521,10 @@ func runVendor(ctx context.Context, rs *runState, ve sinks.Vendor) (out runOutco
 // every invocation's: a resumed run's summary counts them all.
 const callsCursor = "calls"
 
-// countCalls keeps the run's calls in state while it goes (each second,
-// so a killed invocation's count misses at most its last second's) and
-// returns the function that stops it and gives the run's total.
+// countCalls keeps the run's calls in state while it goes (every 200 ms,
+// with the writer's commits, so a killed invocation's count misses at
+// most its last fraction of a second) and returns the function that
+// stops it and gives the run's total.
 func (rs *runState) countCalls(ctx context.Context, w *state.Writer, b *budget.Budget) (stop func() int) {
 	prior := 0
 	if rs.resumed {
@@ -536,7 +537,7 @@ func (rs *runState) countCalls(ctx context.Context, w *state.Writer, b *budget.B
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		tick := time.NewTicker(time.Second)
+		tick := time.NewTicker(200 * time.Millisecond)
 		defer tick.Stop()
 		last := -1
 		for {
