@@ -9,51 +9,34 @@ import (
 	"github.com/leadsync/leadsync/sinks/leaddesk/leaddesktest"
 )
 
-// leaddeskEmailJob matches by phone and e-mail. LeadDesk cannot search by
-// e-mail (sinks/FIELDS.md): state's index is what knows a person by it.
-const leaddeskEmailJob = `name: email-key
-source: {path: leads.csv}
-sink:
-  vendor: leaddesk
-  object: contact
-  url: ${LD_URL}
-  api_key: ${LD_KEY}
-  budget: {calls: 100, per: 60ms}
-region: FI
-match: {keys: [phone, email]}
-mapping:
-  list: {value: "Nightly leads"}
-  fname: First
-  phone: Phone
-  email: Email
-`
-
 // A person whose phone changed but whose e-mail state knows is the
-// contact leadsync made for that e-mail: it is updated, never created
+// contact leadsync made for that e-mail (the job matches by phone and
+// e-mail; LeadDesk cannot search by e-mail, sinks/FIELDS.md: state's
+// index is what knows a person by it): it is updated, never created
 // again. When the new phone is another contact's, the two records claim
 // the person: ambiguous, nothing written.
 func TestLeadDeskEmailKeyFromState(t *testing.T) {
 	srv := leaddesktest.NewServer(leaddesktest.Options{TimeScale: 0.001})
 	defer srv.Close()
 	dir := t.TempDir()
-	job := writeFile(t, dir, "job.yaml", leaddeskEmailJob)
+	job := writeFile(t, dir, "job.yaml", contactContractJob)
 	env := map[string]string{"LD_URL": srv.URL, "LD_KEY": leaddesktest.TestAPIKey}
 	run := func(leads string, want int) string {
 		t.Helper()
-		writeFile(t, dir, "leads.csv", "First,Phone,Email\n"+leads)
+		writeFile(t, dir, "leads.csv", "First,Last,Phone,Email,Agent,Campaign,Note\n"+leads)
 		r := runApp(t, env, "run", "--quiet", job)
 		if r.code != want {
 			t.Fatalf("exit %d, want %d\n%s%s", r.code, want, r.stdout, r.stderr)
 		}
 		return r.stdout
 	}
-	run("Anna,040 700 0001,anna@example.fi\nBert,040 700 0009,bert@example.fi\n", ExitOK)
+	run("Anna,A,040 700 0001,anna@example.fi,,,\nBert,B,040 700 0009,bert@example.fi,,,\n", ExitOK)
 	if n := len(srv.Contacts()); n != 2 {
 		t.Fatalf("%d contacts after the first run, want 2", n)
 	}
 	// Anna's phone changed; her e-mail is the one leadsync wrote. The
 	// diff already says so.
-	writeFile(t, dir, "leads.csv", "First,Phone,Email\nAnna,040 700 0002,anna@example.fi\nBert,040 700 0009,bert@example.fi\n")
+	writeFile(t, dir, "leads.csv", "First,Last,Phone,Email,Agent,Campaign,Note\nAnna,A,040 700 0002,anna@example.fi,,,\nBert,B,040 700 0009,bert@example.fi,,,\n")
 	var plan struct {
 		Counts map[string]int `json:"counts"`
 	}
@@ -61,7 +44,7 @@ func TestLeadDeskEmailKeyFromState(t *testing.T) {
 		plan.Counts["update"] != 1 || plan.Counts["create"] != 0 {
 		t.Fatalf("diff after the phone change: %v, want 1 update and no create\n%s%s", plan.Counts, r.stdout, r.stderr)
 	}
-	run("Anna,040 700 0002,anna@example.fi\nBert,040 700 0009,bert@example.fi\n", ExitOK)
+	run("Anna,A,040 700 0002,anna@example.fi,,,\nBert,B,040 700 0009,bert@example.fi,,,\n", ExitOK)
 	var anna []leaddesktest.Contact
 	for _, c := range srv.Contacts() {
 		if c.Field("email") == "anna@example.fi" {
@@ -73,7 +56,7 @@ func TestLeadDeskEmailKeyFromState(t *testing.T) {
 			len(anna), anna, len(srv.Contacts()))
 	}
 	// Anna now gives Bert's phone: his contact and hers both claim her.
-	out := run("Anna,040 700 0009,anna@example.fi\n", ExitOK)
+	out := run("Anna,A,040 700 0009,anna@example.fi,,,\n", ExitOK)
 	if !strings.Contains(out, "ambiguous") {
 		t.Errorf("Bert's phone with Anna's e-mail is not reported ambiguous:\n%s", out)
 	}

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -118,19 +116,9 @@ func TestResumedRunCountsTheWholeRunsEntities(t *testing.T) {
 // reportRows counts the lines of a report file by their leadsync_row.
 func reportRows(t *testing.T, path string) map[string]int {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil || len(recs) == 0 {
-		t.Fatalf("%s: %v", path, err)
-	}
-	col := slices.Index(recs[0], "leadsync_row")
 	rows := map[string]int{}
-	for _, rec := range recs[1:] {
-		rows[rec[col]]++
+	for _, rec := range readCSVMaps(t, path) {
+		rows[rec["leadsync_row"]]++
 	}
 	return rows
 }
