@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -88,6 +89,27 @@ func (s *Store) LockRun(ctx context.Context, job string, runID int64) error {
 		return fmt.Errorf("state: lock: %w", err)
 	}
 	return nil
+}
+
+// RunGone reports that run, recorded as running, has no process left on
+// this machine: its job's lock names another run or nobody, or a process
+// that ended (kill -9 leaves the lock's row behind). It is false when
+// that cannot be told (the holder is on another host, or beginning its
+// run).
+func (s *Store) RunGone(ctx context.Context, job string, runID int64) bool {
+	var holder int64
+	var pid int
+	var host string
+	err := s.db.QueryRowContext(ctx, `SELECT run_id, pid, host FROM locks WHERE job=?`, job).Scan(&holder, &pid, &host)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return true
+	case err != nil || host != hostname() || holder == 0:
+		return false
+	case holder != runID:
+		return true
+	}
+	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
 }
 
 func hostname() string { h, _ := os.Hostname(); return h }

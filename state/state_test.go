@@ -225,6 +225,40 @@ func TestLockFreedByKill(t *testing.T) {
 	cmd.Wait()
 }
 
+// RunGone: a running run whose process holds the job's lock is not gone;
+// once that process is killed (its lock row left behind), it is, and so
+// is a run the lock does not name.
+func TestRunGone(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if !s.RunGone(ctx, "nightly", 1) {
+		t.Fatal("a run of a job nobody locked is not gone")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLockHelper$")
+	cmd.Env = append(os.Environ(), "LEADSYNC_LOCK_HELPER="+path)
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 6)
+	if _, err := io.ReadFull(out, buf); err != nil || string(buf) != "locked" {
+		t.Fatalf("helper: %q %v", buf, err)
+	}
+	if s.RunGone(ctx, "nightly", 1) || !s.RunGone(ctx, "nightly", 7) || !s.RunGone(ctx, "other", 1) {
+		t.Fatal("wrong for the live holder's run, another run or another job")
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if !s.RunGone(ctx, "nightly", 1) {
+		t.Fatal("the killed holder's run is not gone")
+	}
+}
+
 func TestStepsScopedAndRefusals(t *testing.T) {
 	ctx := context.Background()
 	s := open(t)

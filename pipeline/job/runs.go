@@ -74,9 +74,19 @@ func (h *History) Runs(ctx context.Context, n int) ([]RunInfo, error) {
 	}
 	infos := make([]RunInfo, 0, len(runs))
 	for _, r := range runs {
-		infos = append(infos, newRunInfo(r, h.store.Path()))
+		infos = append(infos, newRunInfo(h.gone(ctx, r), h.store.Path()))
 	}
 	return infos, nil
+}
+
+// gone shows a run recorded as running whose process ended without
+// finishing it (kill -9, a crash) as interrupted, as its resume will.
+func (h *History) gone(ctx context.Context, r state.Run) state.Run {
+	if r.Status == state.RunRunning && h.store.RunGone(ctx, r.Job, r.ID) {
+		r.Status = state.RunInterrupted
+		r.Message = "its process ended without finishing it (killed?); run the job again to resume it"
+	}
+	return r
 }
 
 // RunDetail is one run with its problem rows.
@@ -104,6 +114,7 @@ func (h *History) Show(ctx context.Context, id int64, rows int) (*RunDetail, err
 	if err != nil {
 		return nil, h.store.Fault(err)
 	}
+	r = h.gone(ctx, r)
 	ri := newRunInfo(r, h.store.Path())
 	d := &RunDetail{Info: ri, Run: r, Output: ShowOutput{RunInfo: ri, Rows: []ShowRow{}}}
 	d.Output.Pruned, _ = h.store.Pruned(ctx, id)
