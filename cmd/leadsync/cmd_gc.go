@@ -32,8 +32,12 @@ func gcCommand(e *env) *cli.Command {
 				return printJSON(e, map[string]any{"state": path, "runs_pruned": res.Runs, "outcomes_removed": res.Outcomes,
 					"staged_removed": res.Staged, "bytes_before": res.SizeBefore, "bytes_after": res.SizeAfter})
 			}
-			fmt.Fprintf(e.stdout, "%s: pruned %d runs (%d row outcomes, %d staged pages); %s → %s\n",
-				path, res.Runs, res.Outcomes, res.Staged, job.ByteSize(res.SizeBefore), job.ByteSize(res.SizeAfter))
+			note := ""
+			if !c.Bool("vacuum") && res.Outcomes+res.Staged > 0 {
+				note = " (the freed space is reused by later runs; --vacuum shrinks the file)"
+			}
+			fmt.Fprintf(e.stdout, "%s: pruned %d runs (%d row outcomes, %d staged pages); %s → %s%s\n",
+				path, res.Runs, res.Outcomes, res.Staged, job.ByteSize(res.SizeBefore), job.ByteSize(res.SizeAfter), note)
 			return nil
 		},
 	}
