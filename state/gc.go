@@ -84,9 +84,9 @@ SELECT id FROM (
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("state: gc: %w", err)
 	}
-	// The deletes' log is folded into the file (which keeps its size
-	// without vacuum: SQLite reuses the freed pages), so the size gc
-	// reports is the file's and never grows.
+	// The deletes' log is folded into the file, so the size gc reports is
+	// the file's (about as before without vacuum: SQLite keeps the freed
+	// pages for reuse), not the file's plus a log that grew.
 	if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		return res, fmt.Errorf("state: gc: checkpoint: %w", err)
 	}
