@@ -54,7 +54,9 @@ func (r *replayer) row(ctx context.Context, row int, raw []string) error {
 		if r.eof {
 			return nil
 		}
-		page, err := r.cfg.Store.OutcomesAfter(ctx, r.cfg.RunID, r.after, replayPage, r.except)
+		// A local read, done even while the run stops: every row read
+		// is handed on, its line included.
+		page, err := r.cfg.Store.OutcomesAfter(context.WithoutCancel(ctx), r.cfg.RunID, r.after, replayPage, r.except)
 		if err != nil {
 			return fmt.Errorf("state: %w", err)
 		}
