@@ -182,6 +182,23 @@ func TestLockHelper(t *testing.T) {
 	time.Sleep(time.Minute)
 }
 
+// lockHolder starts a process that holds job "nightly"'s lock (run 1) in
+// the state at path, and returns once it does.
+func lockHolder(t *testing.T, path string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLockHelper$")
+	cmd.Env = append(os.Environ(), "LEADSYNC_LOCK_HELPER="+path)
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 6)
+	if _, err := io.ReadFull(out, buf); err != nil || string(buf) != "locked" {
+		t.Fatalf("helper: %q %v", buf, err)
+	}
+	return cmd
+}
+
 // A run killed with -9 is a zombie until its parent reaps it: its lock
 // must be free at once all the same (the kernel drops the flock with the
 // process's files), and a live holder in another process must block.
@@ -193,16 +210,7 @@ func TestLockFreedByKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestLockHelper$")
-	cmd.Env = append(os.Environ(), "LEADSYNC_LOCK_HELPER="+path)
-	out, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 6)
-	if _, err := io.ReadFull(out, buf); err != nil || string(buf) != "locked" {
-		t.Fatalf("helper: %q %v", buf, err)
-	}
+	cmd := lockHolder(t, path)
 	_, err = s.Lock(ctx, "nightly", 2)
 	var le *LockError
 	if !errors.As(err, &le) || le.PID != cmd.Process.Pid {
@@ -239,16 +247,7 @@ func TestRunGone(t *testing.T) {
 	if !s.RunGone(ctx, "nightly", 1) {
 		t.Fatal("a run of a job nobody locked is not gone")
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestLockHelper$")
-	cmd.Env = append(os.Environ(), "LEADSYNC_LOCK_HELPER="+path)
-	out, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 6)
-	if _, err := io.ReadFull(out, buf); err != nil || string(buf) != "locked" {
-		t.Fatalf("helper: %q %v", buf, err)
-	}
+	cmd := lockHolder(t, path)
 	if s.RunGone(ctx, "nightly", 1) || !s.RunGone(ctx, "nightly", 7) || !s.RunGone(ctx, "other", 1) {
 		t.Fatal("wrong for the live holder's run, another run or another job")
 	}
