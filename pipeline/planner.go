@@ -640,28 +640,11 @@ func (p *planner) record(e *entity, d Decision) error {
 		switch d.Status {
 		case state.StatusOK:
 			cfg.Progress.Written.Add(1)
-			if cfg.Reporter != nil {
-				action := d.Action
-				if i > 0 {
-					action = "merged:" + d.Action
-				}
-				if err := cfg.Reporter.Written(row, e.raws[i], action, d.recordedID()); err != nil {
-					return fmt.Errorf("report: %w", err)
-				}
-			}
-		case state.StatusRejected, state.StatusFailed, state.StatusUncertain:
-			// Every row that did not make it is in rejected.csv with why.
-			reason := d.Reason
-			if d.Status == state.StatusRejected {
-				cfg.Progress.Rejected.Add(1)
-			} else {
-				reason = d.Status + ": " + reason
-			}
-			if cfg.Reporter != nil {
-				if err := cfg.Reporter.Rejected(row, e.raws[i], "", reason); err != nil {
-					return fmt.Errorf("report: %w", err)
-				}
-			}
+		case state.StatusRejected:
+			cfg.Progress.Rejected.Add(1)
+		}
+		if err := reportOutcome(cfg.Reporter, o, e.raws[i]); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -25,10 +25,10 @@ type replayer struct {
 	eof    bool
 }
 
-// newReplayer is nil when there is nothing to replay (any false) or
+// newReplayer is nil when there is nothing to replay (rows false) or
 // nowhere to. Rows of status except are not replayed.
-func newReplayer(cfg SyncConfig, any bool, except string) *replayer {
-	if !any || cfg.Reporter == nil || cfg.Store == nil || cfg.RunID == 0 {
+func newReplayer(cfg SyncConfig, rows bool, except string) *replayer {
+	if !rows || cfg.Reporter == nil || cfg.Store == nil || cfg.RunID == 0 {
 		return nil
 	}
 	return &replayer{cfg: cfg, except: except}
@@ -47,7 +47,7 @@ func (r *replayer) row(ctx context.Context, row int, raw []string) error {
 		if r.at < len(r.page) {
 			if o := r.page[r.at]; o.Row == row {
 				r.at++
-				return r.report(o, raw)
+				return reportOutcome(r.cfg.Reporter, o, raw)
 			}
 			return nil // no outcome: nothing to say
 		}
@@ -65,24 +65,4 @@ func (r *replayer) row(ctx context.Context, row int, raw []string) error {
 			r.after = page[len(page)-1].Row
 		}
 	}
-}
-
-// report is what record and rejectRow told the Reporter of o's row.
-func (r *replayer) report(o state.Outcome, raw []string) error {
-	rep := r.cfg.Reporter
-	var err error
-	switch o.Status {
-	case state.StatusOK:
-		err = rep.Written(o.Row, raw, o.Action, o.VendorID)
-	case state.StatusMerged:
-		err = rep.Written(o.Row, raw, "merged:"+o.Action, o.VendorID)
-	case state.StatusRejected:
-		err = rep.Rejected(o.Row, raw, o.Column, o.Error)
-	case state.StatusFailed, state.StatusUncertain:
-		err = rep.Rejected(o.Row, raw, "", o.Status+": "+o.Error)
-	}
-	if err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	return nil
 }

@@ -826,14 +826,35 @@ func hashNames(f sinks.Fields) ([]string, int) {
 }
 
 func rejectRow(cfg SyncConfig, row int, raw []string, column, reason string) error {
+	o := state.Outcome{Row: row, Status: state.StatusRejected, Column: column, Error: reason}
 	if cfg.State != nil {
-		cfg.State.Outcome(state.Outcome{Row: row, Status: state.StatusRejected, Column: column, Error: reason})
+		cfg.State.Outcome(o)
 	}
 	cfg.Progress.Rejected.Add(1)
-	if cfg.Reporter != nil {
-		if err := cfg.Reporter.Rejected(row, raw, column, reason); err != nil {
-			return fmt.Errorf("report: %w", err)
-		}
+	return reportOutcome(cfg.Reporter, o, raw)
+}
+
+// reportOutcome gives rep (if any) the report line of a row's outcome:
+// written.csv for a row written or merged, rejected.csv with why for one
+// that did not make it. A resumed run's replay gives the same line from
+// the outcome state kept.
+func reportOutcome(rep Reporter, o state.Outcome, raw []string) error {
+	if rep == nil {
+		return nil
+	}
+	var err error
+	switch o.Status {
+	case state.StatusOK:
+		err = rep.Written(o.Row, raw, o.Action, o.VendorID)
+	case state.StatusMerged:
+		err = rep.Written(o.Row, raw, "merged:"+o.Action, o.VendorID)
+	case state.StatusRejected:
+		err = rep.Rejected(o.Row, raw, o.Column, o.Error)
+	case state.StatusFailed, state.StatusUncertain:
+		err = rep.Rejected(o.Row, raw, "", o.Status+": "+o.Error)
+	}
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
 	}
 	return nil
 }
