@@ -35,7 +35,7 @@ func TestBatchesBoundedByBytes(t *testing.T) {
 	work := make(chan *batch, n)
 	var stopped atomic.Bool
 	cfg := SyncConfig{Source: src, Progress: &Progress{}}
-	if err := readBatches(context.Background(), context.Background(), cfg, 0, work, &stopped); err != nil {
+	if err := readBatches(context.Background(), context.Background(), cfg, skipping{}, work, &stopped); err != nil {
 		t.Fatal(err)
 	}
 	close(work)

@@ -76,7 +76,7 @@ func readAndGroup(ctx context.Context, cfg SyncConfig, res *SyncResult) (*groupi
 	g.order = newFieldOrder(g.names)
 	ev := newEventKeyer(cfg)
 	keyNames, _ := cfg.Mapping.KeyFields()
-	_, err = readRows(ctx, cfg, true, 0, func(m mapped) error {
+	_, err = readRows(ctx, cfg, true, skipping{}, func(m mapped) error {
 		res.Rows++
 		rowErr := m.err
 		if rowErr == nil {

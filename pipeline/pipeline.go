@@ -35,6 +35,17 @@ type Reporter interface {
 	Written(row int, raw []string, action, id string) error
 }
 
+// A ResumableReporter keeps a resumed stream's report lines, rather than
+// have them replayed: Mark flushes and names the lines so far, committed
+// with the stream's progress; Resume goes on after the lines of an
+// earlier invocation's Mark ("": the run starts over) and says whether
+// it could (if not, every row is reported again).
+type ResumableReporter interface {
+	Reporter
+	Mark() (string, error)
+	Resume(mark string) bool
+}
+
 // Action names in outcomes and reports.
 const (
 	ActionExport = "export"
@@ -73,7 +84,8 @@ type batch struct {
 	pos  []int               // records read up to each
 	done []bool              // rows of cfg.Done: finished by an earlier invocation
 	out  []mapped
-	size int // bytes of the records' values
+	size int    // bytes of the records' values
+	seek string // a sources.Seeker's position after the last record
 }
 
 // mapped is one source record as the read loop hands it on: mapped, or
@@ -87,6 +99,18 @@ type mapped struct {
 	pos  int
 	row  int
 	done bool // a row of cfg.Done: its report line is given again
+	// seek, on a batch's last record from a sources.Seeker, is where the
+	// record after it starts.
+	seek string
+}
+
+// skipping is what a read leaves out at the start: the first rows
+// records (a resumed stream's committed ones), read unless seeked (the
+// source is already past them), their report lines replayed from state
+// when replay.
+type skipping struct {
+	rows           int
+	seeked, replay bool
 }
 
 // readRows is the engine's one read loop, for every sink: it reads the
@@ -100,7 +124,7 @@ type mapped struct {
 // returns at the end of the source, at cfg.Limit, when
 // ctx is cancelled (interrupted; every record read was handed on) or at a
 // fatal error: the source's, the mapping's, or fn's.
-func readRows(ctx context.Context, cfg SyncConfig, partial bool, skip int, fn func(mapped) error) (interrupted bool, err error) {
+func readRows(ctx context.Context, cfg SyncConfig, partial bool, skip skipping, fn func(mapped) error) (interrupted bool, err error) {
 	workers := runtime.GOMAXPROCS(0)
 	work := make(chan *batch, workers*2)
 	out := make(chan *batch, workers*2)
@@ -163,6 +187,9 @@ func readRows(ctx context.Context, cfg SyncConfig, partial bool, skip int, fn fu
 				}
 				delete(pending, next)
 				next++
+				if len(cur.out) > 0 {
+					cur.out[len(cur.out)-1].seek = cur.seek
+				}
 				for _, m := range cur.out {
 					if m.done && replay != nil {
 						// Finished by an earlier invocation: its report
@@ -213,13 +240,18 @@ func recycle(b *batch) {
 	batchPool.Put(b)
 }
 
-func readBatches(ctx, gctx context.Context, cfg SyncConfig, skip int, work chan<- *batch, interrupted *atomic.Bool) error {
+func readBatches(ctx, gctx context.Context, cfg SyncConfig, skip skipping, work chan<- *batch, interrupted *atomic.Bool) error {
 	seq, n := 0, 0
+	seeker, _ := cfg.Source.(sources.Seeker)
+	if skip.seeked {
+		n = skip.rows
+		cfg.Progress.Read.Add(int64(n))
+	}
 	// A resumed stream's committed rows: their rejected.csv lines again.
 	// Their written.csv lines are not (reading every row's outcome back
 	// would cost the resume about half a full run; the output file holds
 	// those rows).
-	skipped := newReplayer(cfg, skip > 0, state.StatusOK)
+	skipped := newReplayer(cfg, skip.replay && skip.rows > 0, state.StatusOK)
 	b := newBatch(seq, 0)
 	send := func() error {
 		if len(b.recs) == 0 {
@@ -232,6 +264,9 @@ func readBatches(ctx, gctx context.Context, cfg SyncConfig, skip int, work chan<
 		}
 		for i := range b.out {
 			b.out[i].pos, b.out[i].done = b.pos[i], b.done[i]
+		}
+		if seeker != nil {
+			b.seek = seeker.Position()
 		}
 		// Once sent, b belongs to the workers and then to the pool: read
 		// nothing of it after.
@@ -272,7 +307,7 @@ func readBatches(ctx, gctx context.Context, cfg SyncConfig, skip int, work chan<
 		if rowErr != nil {
 			rec = sources.Record{Row: rowErr.Row, Values: rowErr.Raw}
 		}
-		if n <= skip {
+		if n <= skip.rows {
 			// The skipped rows come first: no batch is out yet, so this
 			// goroutine is the only one reporting.
 			if err := skipped.row(ctx, rec.Row, rec.Values); err != nil {

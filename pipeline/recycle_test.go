@@ -48,7 +48,7 @@ func TestRecycledBatchesStartEmpty(t *testing.T) {
 	for run := range 3 {
 		src.n, src.i = 12*batchSize+7, 0
 		pos := 0
-		_, err = readRows(context.Background(), SyncConfig{Source: src, Mapping: m, Progress: &Progress{}}, false, 0, func(r mapped) error {
+		_, err = readRows(context.Background(), SyncConfig{Source: src, Mapping: m, Progress: &Progress{}}, false, skipping{}, func(r mapped) error {
 			pos++
 			row := pos + 1
 			if r.pos != pos {

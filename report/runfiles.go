@@ -56,14 +56,17 @@ type RunFiles struct {
 }
 
 type csvFile struct {
-	f *safefile.File
-	b *bufio.Writer
+	f      *safefile.File
+	b      *bufio.Writer
+	n      int64 // bytes written through b, flushed or not
+	header int64 // of them, the header line's
 }
 
 // createCSV starts a CSV file that appears at path on close (never
-// through a link planted there: see internal/safefile).
+// through a link planted there: see internal/safefile). What killed
+// writers of path left stays until then: a resumed run may go on with it
+// (RunFiles.Resume).
 func createCSV(path string, header []string) (*csvFile, error) {
-	safefile.Sweep(path) // a killed run's temporary file; the run holds the job's lock
 	f, err := safefile.Create(path, 0o644)
 	if err != nil {
 		return nil, err
@@ -73,6 +76,7 @@ func createCSV(path string, header []string) (*csvFile, error) {
 		f.Abort()
 		return nil, err
 	}
+	c.header = c.n
 	return c, nil
 }
 
@@ -80,7 +84,9 @@ func createCSV(path string, header []string) (*csvFile, error) {
 // bytes encoding/csv writes for the neutralized cells, without copying
 // them.
 func (c *csvFile) write(cells []string) error {
-	_, err := c.b.Write(csvsafe.AppendRecord(c.b.AvailableBuffer(), cells, true))
+	rec := csvsafe.AppendRecord(c.b.AvailableBuffer(), cells, true)
+	c.n += int64(len(rec))
+	_, err := c.b.Write(rec)
 	return err
 }
 
@@ -92,7 +98,11 @@ func (c *csvFile) close() error {
 		c.f.Abort()
 		return err
 	}
-	return c.f.Commit()
+	if err := c.f.Commit(); err != nil {
+		return err
+	}
+	safefile.Sweep(c.f.Path()) // what interrupted runs left, now redundant
+	return nil
 }
 
 // NewRunFiles creates dir and both files. header is the source's header.
@@ -177,7 +187,7 @@ func (r *RunFiles) Written(row int, raw []string, action, id string) error {
 	return r.written.write(cells)
 }
 
-// Close flushes both files.
+// Close flushes both files and puts them in place.
 func (r *RunFiles) Close() error {
 	err1 := r.rejected.close()
 	err2 := r.written.close()

@@ -48,6 +48,16 @@ type Source interface {
 	Close() error
 }
 
+// A Seeker is a Source that can say where its next record starts and
+// start there again, in a later process: a resumed export then goes on
+// after its committed records without reading them. A position is opaque
+// text, good only for the same input (a resumed run's fingerprint sees to
+// that); Position is asked between two calls of Next.
+type Seeker interface {
+	Position() string
+	Seek(pos string) error
+}
+
 // Sentinel causes, compared with errors.Is.
 var (
 	// ErrRaggedRow: a row has a different number of fields than the header

@@ -118,15 +118,8 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 // (Create's ".name.tmp-…" beside it). Call it only where no other writer
 // of path can be at work (a run's own report folder, under its lock).
 func Sweep(path string) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	left, _ := filepath.Glob(filepath.Join(dir, "."+globEscape(base)+".tmp-*"))
-	for _, p := range left {
-		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
-			os.Remove(p)
-		}
+	for _, p := range Leftovers(path) {
+		os.Remove(p)
 	}
 }
 
@@ -194,7 +187,59 @@ func CreatePartial(path string, perm os.FileMode) (*File, error) {
 // cut to size (what that run committed), positioned at its end. It fails
 // when there is no such file or it is shorter than size.
 func ResumePartial(path string, size int64) (*File, error) {
-	f, err := os.OpenFile(PartialName(path), os.O_RDWR|oNoFollow, 0)
+	return reopen(path, PartialName(path), size)
+}
+
+// Leftovers are the temporary files killed writers of path left beside
+// it (Create's ".name.tmp-…"), regular files only.
+func Leftovers(path string) []string {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, "."+globEscape(base)+".tmp-*"))
+	var left []string
+	for _, p := range names {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+			left = append(left, p)
+		}
+	}
+	return left
+}
+
+// Adopt takes over name, a file an interrupted writer of path left (path
+// itself, committed, or one of its Leftovers), as path's temporary file,
+// cut to size and positioned at its end, so that a resumed run goes on
+// writing it: Commit puts it in place again. A committed file is first
+// moved aside, so path holds nothing until then. It fails (leaving name
+// as it was) when name is not a regular file of at least size bytes.
+func Adopt(path, name string, size int64) (*File, error) {
+	if name != path {
+		return reopen(path, name, size)
+	}
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() < size {
+		return nil, fmt.Errorf("%s: %d bytes (or not a file), the interrupted run committed %d", path, fi.Size(), size)
+	}
+	tmp, err := Create(path, fi.Mode().Perm())
+	if err != nil {
+		return nil, err
+	}
+	name = tmp.File.Name()
+	tmp.File.Close()
+	if err := os.Rename(path, name); err != nil {
+		os.Remove(name)
+		return nil, err
+	}
+	return reopen(path, name, size)
+}
+
+// reopen opens file, path's temporary or partial file, cut to size.
+func reopen(path, file string, size int64) (*File, error) {
+	f, err := os.OpenFile(file, os.O_RDWR|oNoFollow, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -56,6 +56,7 @@ type Source struct {
 	guard   *utf8Guard // nil unless the file is read as UTF-8
 	dialect Dialect
 	header  []string
+	start   int64 // where the text starts in the file (after a byte order mark)
 	closed  bool
 	report  bool // a file leadsync wrote: cells are restored (leadsync.go)
 
@@ -64,7 +65,10 @@ type Source struct {
 	spare []string
 }
 
-var _ sources.Source = (*Source)(nil)
+var (
+	_ sources.Source = (*Source)(nil)
+	_ sources.Seeker = (*Source)(nil)
+)
 
 // valuesPerAlloc is how many fields one backing allocation of
 // Record.Values holds.
@@ -112,23 +116,74 @@ func open(path string, f *os.File, opts Options) (*Source, error) {
 		return nil, err
 	}
 
-	s := &Source{path: path, file: f, dialect: d, limits: opts.Limits}
-	var in io.Reader = f
-	if dec := decoder(d.Encoding); dec != nil {
-		in = transform.NewReader(f, dec)
-	} else {
-		s.guard = &utf8Guard{r: f}
-		in = s.guard
-	}
-	if d.LineEnding == CR {
-		in = crToLF{in}
-	}
-	s.r = newRecordReader(in, d.Delimiter, opts.Comment, opts.LazyQuotes, int(min(opts.Limits.MaxRecordBytes, 1<<40)))
+	s := &Source{path: path, file: f, dialect: d, limits: opts.Limits, start: start}
+	s.r = newRecordReader(s.input(), d.Delimiter, opts.Comment, opts.LazyQuotes, int(min(opts.Limits.MaxRecordBytes, 1<<40)))
 
 	if err := s.readHeader(opts.HeaderRow); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// input is what the record reader reads: the file from where it is now,
+// decoded to UTF-8 (or checked to be UTF-8), CR line ends made LF (byte
+// for byte, so offsets stay the file's).
+func (s *Source) input() io.Reader {
+	var in io.Reader = s.file
+	if dec := decoder(s.dialect.Encoding); dec != nil {
+		in = transform.NewReader(s.file, dec)
+		s.guard = nil
+	} else {
+		s.guard = &utf8Guard{r: s.file}
+		in = s.guard
+	}
+	if s.dialect.LineEnding == CR {
+		in = crToLF{in}
+	}
+	return in
+}
+
+// Position is where the record after the last one Next returned starts
+// (sources.Seeker): its offset in the decoded text and its line, as
+// "offset:line".
+func (s *Source) Position() string {
+	off, line := s.r.offset()
+	return strconv.FormatInt(off, 10) + ":" + strconv.Itoa(line)
+}
+
+// Seek makes Next go on at pos, a Position of this very file (a resumed
+// run's: the run's fingerprint ties it to the same bytes), without reading
+// the records before it: a UTF-8 file is seeked; a transcoded one is
+// decoded up to pos and the text dropped, unparsed.
+func (s *Source) Seek(pos string) error {
+	o, l, ok := strings.Cut(pos, ":")
+	off, err1 := strconv.ParseInt(o, 10, 64)
+	line, err2 := strconv.Atoi(l)
+	if !ok || err1 != nil || err2 != nil || off < 0 || line < 1 {
+		return fmt.Errorf("%s: bad position %q", s.path, pos)
+	}
+	if s.closed {
+		return sources.ErrClosed
+	}
+	if s.empty {
+		return fmt.Errorf("%s: position %q in an empty file", s.path, pos)
+	}
+	decoded := decoder(s.dialect.Encoding) != nil
+	at := s.start
+	if !decoded {
+		at += off // the text is the file's bytes
+	}
+	if _, err := s.file.Seek(at, io.SeekStart); err != nil {
+		return fmt.Errorf("%s: %w", s.path, err)
+	}
+	in := s.input()
+	if decoded {
+		if n, err := io.CopyN(io.Discard, in, off); err != nil {
+			return fmt.Errorf("%s: position %q past the end (%d bytes): %w", s.path, pos, n, err)
+		}
+	}
+	s.r.restart(in, off, line)
+	return nil
 }
 
 func checkDelimiters(delim, comment rune) error {

@@ -31,6 +31,7 @@ type recordReader struct {
 	eof   bool
 	rerr  error // a read error other than io.EOF, returned once buf is used up
 	line  int   // physical line number of buf[start]
+	base  int64 // offset in the input of buf[0]
 
 	comma     []byte
 	comment   []byte
@@ -87,11 +88,13 @@ func (rr *recordReader) fill() bool {
 	}
 	if rr.start > 0 && (rr.end == len(rr.buf) || rr.start > len(rr.buf)/2) {
 		n := copy(rr.buf, rr.buf[rr.start:rr.end])
+		rr.base += int64(rr.start)
 		rr.start, rr.end = 0, n
 	}
 	if len(rr.buf)-rr.end < minReadSize {
 		nb := make([]byte, max(2*len(rr.buf), rr.end+minReadSize))
 		copy(nb, rr.buf[rr.start:rr.end])
+		rr.base += int64(rr.start)
 		rr.end -= rr.start
 		rr.start = 0
 		rr.buf = nb
@@ -112,6 +115,17 @@ func (rr *recordReader) fill() bool {
 	}
 	rr.eof, rr.rerr = true, io.ErrNoProgress
 	return false
+}
+
+// offset is where in the input the next record (or the blank lines
+// before it) starts, and line its line number.
+func (rr *recordReader) offset() (int64, int) { return rr.base + int64(rr.start), rr.line }
+
+// restart reads r from here on, as input offset off, line line: what a
+// seek to an earlier offset() leaves.
+func (rr *recordReader) restart(r io.Reader, off int64, line int) {
+	rr.r, rr.base, rr.line = r, off, line
+	rr.start, rr.end, rr.eof, rr.rerr = 0, 0, false, nil
 }
 
 // errNeedMore: the buffered data ends inside the record.

@@ -1,0 +1,222 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/leadsync/leadsync/internal/csvsafe"
+	"github.com/leadsync/leadsync/internal/safefile"
+)
+
+// Mark flushes both files and names the lines in them so far: what a
+// resumed run, whose committed progress ends here, goes on after
+// (Resume). It is "rejected bytes,rows,written bytes,rows".
+func (r *RunFiles) Mark() (string, error) {
+	var wb int64
+	if err := r.rejected.b.Flush(); err != nil {
+		return "", fmt.Errorf("report: %w", err)
+	}
+	if r.written != nil {
+		if err := r.written.b.Flush(); err != nil {
+			return "", fmt.Errorf("report: %w", err)
+		}
+		wb = r.written.n
+	}
+	return fmt.Sprintf("%d,%d,%d,%d", r.rejected.n, r.RejectedRows, wb, r.WrittenRows), nil
+}
+
+// mark is a parsed Mark.
+type mark struct {
+	rejBytes, wrBytes int64
+	rejRows, wrRows   int
+}
+
+func parseMark(s string) (mark, bool) {
+	p := strings.Split(s, ",")
+	if len(p) != 4 {
+		return mark{}, false
+	}
+	var m mark
+	var errs [4]error
+	m.rejBytes, errs[0] = strconv.ParseInt(p[0], 10, 64)
+	m.rejRows, errs[1] = strconv.Atoi(p[1])
+	m.wrBytes, errs[2] = strconv.ParseInt(p[2], 10, 64)
+	m.wrRows, errs[3] = strconv.Atoi(p[3])
+	for _, err := range errs {
+		if err != nil {
+			return mark{}, false
+		}
+	}
+	return m, m.rejBytes >= 0 && m.wrBytes >= 0 && m.rejRows >= 0 && m.wrRows >= 0
+}
+
+// Resume makes the files go on after the lines a Mark of an earlier
+// invocation of this run named, in the files that invocation left (put
+// in place when it stopped, or its temporary files when it was killed),
+// instead of empty: a resumed export then neither reads nor reports its
+// committed rows again. The rejection reasons of those lines are counted
+// again from the file. It reports whether it could; when it could not
+// (or mark is "": the run starts over), the files stay new and what
+// earlier invocations left is removed, so the caller reports every row.
+func (r *RunFiles) Resume(markText string) bool {
+	m, ok := parseMark(markText)
+	if ok && (r.written == nil) != (m.wrBytes == 0) {
+		ok = false // a plan's files against a run's, or the other way round
+	}
+	var rej, wr *adoption
+	if ok {
+		rej = r.rejected.find(m.rejBytes, true)
+		if r.written != nil {
+			wr = r.written.find(m.wrBytes, false)
+		}
+		ok = rej != nil && (r.written == nil || wr != nil)
+	}
+	if ok {
+		ok = adoptAll([]*csvFile{r.rejected, r.written}, []*adoption{rej, wr})
+	}
+	if !ok {
+		for _, c := range []*csvFile{r.rejected, r.written} {
+			if c != nil {
+				c.dropLeftovers()
+			}
+		}
+		return false
+	}
+	r.RejectedRows, r.WrittenRows = m.rejRows, m.wrRows
+	for _, l := range rej.lines {
+		r.Reasons.Add(l.row, "", l.column, l.reason)
+	}
+	return true
+}
+
+// adoption is a file an interrupted invocation left, checked and ready
+// to be taken over.
+type adoption struct {
+	name  string
+	size  int64
+	lines []rejectedLine // a rejected-rows file's lines, for the tally
+}
+
+type rejectedLine struct {
+	row            int
+	column, reason string
+}
+
+// find looks among what interrupted writers of c's path left for a file
+// that holds size bytes of this run's lines: the same header, whole CSV
+// records up to size (for a rejected-rows file, read back).
+func (c *csvFile) find(size int64, rejected bool) *adoption {
+	path := c.f.Path()
+	own := c.f.File.Name()
+	for _, name := range append([]string{path}, safefile.Leftovers(path)...) {
+		if name == own {
+			continue
+		}
+		if a, ok := c.check(name, size, rejected); ok {
+			return a
+		}
+	}
+	return nil
+}
+
+func (c *csvFile) check(name string, size int64, rejected bool) (*adoption, bool) {
+	if size < c.header {
+		return nil, false
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() < size {
+		return nil, false
+	}
+	if err := c.b.Flush(); err != nil {
+		return nil, false
+	}
+	own, err := os.ReadFile(c.f.File.Name()) // this run's header line, as written
+	if err != nil || int64(len(own)) != c.header {
+		return nil, false
+	}
+	head := make([]byte, c.header)
+	if _, err := io.ReadFull(f, head); err != nil || !bytes.Equal(head, own) {
+		return nil, false
+	}
+	a := &adoption{name: name, size: size}
+	body := io.LimitReader(f, size-c.header)
+	if !rejected {
+		return a, true
+	}
+	cr := csv.NewReader(body)
+	cr.FieldsPerRecord = -1
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return a, true
+		}
+		if err != nil || len(rec) < 3 {
+			return nil, false // not whole records up to size
+		}
+		n := len(rec)
+		row, err := strconv.Atoi(csvsafe.Restore(rec[n-3]))
+		if err != nil {
+			return nil, false
+		}
+		a.lines = append(a.lines, rejectedLine{row: row, column: csvsafe.Restore(rec[n-2]), reason: tallied(csvsafe.Restore(rec[n-1]))})
+	}
+}
+
+// extraCells is the note Rejected adds to a ragged row's reason after
+// counting it.
+var extraCells = regexp.MustCompile(` \((extra cells: \[.*\]|\d+ extra cells, masked)\)$`)
+
+// tallied is the reason a rejected-rows line was counted under.
+func tallied(reason string) string {
+	return extraCells.ReplaceAllString(reason, "")
+}
+
+// adoptAll makes each adoption's file its csvFile's, in place of the new
+// one it started: all of them, or (false) none.
+func adoptAll(files []*csvFile, as []*adoption) bool {
+	taken := make([]*safefile.File, len(files))
+	for i, c := range files {
+		if c == nil {
+			continue
+		}
+		f, err := safefile.Adopt(c.f.Path(), as[i].name, as[i].size)
+		if err != nil {
+			for _, t := range taken {
+				if t != nil {
+					t.Abort() // cut already: of no use to a run that starts over
+				}
+			}
+			return false
+		}
+		taken[i] = f
+	}
+	for i, c := range files {
+		if c != nil {
+			c.f.Abort()
+			c.f, c.n = taken[i], as[i].size
+			c.b.Reset(taken[i])
+		}
+	}
+	return true
+}
+
+// dropLeftovers removes what interrupted writers of c's path left, its
+// own new file apart.
+func (c *csvFile) dropLeftovers() {
+	own := c.f.File.Name()
+	for _, p := range safefile.Leftovers(c.f.Path()) {
+		if p != own {
+			os.Remove(p)
+		}
+	}
+}
