@@ -3,12 +3,10 @@ package pipeline
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -227,40 +225,7 @@ func cursorOf(dir string) int {
 	}
 	defer st.Close()
 	c, _ := st.Cursor(context.Background(), 1, streamCursor)
-	n, _, _ := strings.Cut(c, "|")
-	v, _ := strconv.Atoi(n)
-	return v
-}
-
-// BenchmarkExportResume compares a resumed export, killed at 90 %, with a
-// full run of the same rows: wall time and records written again. The
-// resume still reads (but neither maps nor writes) the committed rows.
-// 200,000 rows unless LEADSYNC_BENCH_ROWS says otherwise (the goal is
-// stated at 1,000,000).
-func BenchmarkExportResume(b *testing.B) {
-	n := 200000
-	if r := benchRows(b); len(r) == 1 {
-		n = r[0]
-	}
-	var full, resume time.Duration
-	var fullW, resumeW int64
-	for b.Loop() {
-		clean := b.TempDir()
-		t0 := time.Now()
-		_, fs, _ := exportRun(b, clean, "csv", n, 0)
-		full += time.Since(t0)
-		fullW += fs.creates.Load()
-
-		dir := b.TempDir()
-		exportRun(b, dir, "csv", n, n*9/10)
-		t0 = time.Now()
-		_, rs, _ := exportRun(b, dir, "csv", n, 0)
-		resume += time.Since(t0)
-		resumeW += rs.creates.Load()
-	}
-	b.ReportMetric(float64(resume)/float64(full), "resume/full-time")
-	b.ReportMetric(float64(resumeW)/float64(fullW), "resume/full-writes")
-	fmt.Printf("export resume after a kill at 90%%: %.3fx the wall time of a full run, %.3fx its writes\n", float64(resume)/float64(full), float64(resumeW)/float64(fullW))
+	return parseStreamPos(c).read
 }
 
 // An XLSX workbook cannot be appended to: a resumed XLSX export starts
