@@ -57,7 +57,7 @@ func (s *leadSink) Find(ctx context.Context, q sinks.Query) ([]sinks.Record, err
 func (s *leadSink) recordFields(l lead) sinks.Fields {
 	f := sinks.Fields{}
 	for _, fd := range s.obj.Fields {
-		v := strings.TrimSpace(l.str(fd.Name))
+		v := asSent(fd, l.str(fd.Name))
 		if v == "" {
 			continue
 		}

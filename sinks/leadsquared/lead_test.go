@@ -138,3 +138,37 @@ func TestCreateLeadCheckedBeforeAnyCall(t *testing.T) {
 		t.Errorf("%d requests", n)
 	}
 }
+
+// Text is sent and read back as the file has it: a lead's Notes keep
+// their spaces and inner line breaks (only typed values, phones, e-mails,
+// ids and numbers, are trimmed, and a value of spaces alone is no value).
+func TestCreateLeadKeepsTextAsGiven(t *testing.T) {
+	srv := startEmulator(t, leadsquaredtest.Options{})
+	s := newSink(t, testConfig(srv, ObjectLead))
+	ctx := context.Background()
+	f := leadFields(1)
+	f["Notes"] = "  spaced  \n second line "
+	f["EmailAddress"] = "  Lead1@Example.com "
+	f["mx_City"] = "   "
+	rec, err := s.Create(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, ok := srv.Lead(rec.ID)
+	if !ok {
+		t.Fatalf("no lead %s", rec.ID)
+	}
+	if l.Attributes["Notes"] != f["Notes"] || l.EmailAddress != "Lead1@Example.com" {
+		t.Errorf("stored Notes %q, EmailAddress %q", l.Attributes["Notes"], l.EmailAddress)
+	}
+	if v, ok := l.Attributes["mx_City"]; ok {
+		t.Errorf("a value of spaces was sent: %q", v)
+	}
+	found, err := s.Find(ctx, sinks.Query{Keys: []sinks.Key{engineKey(t, "EmailAddress", keys.Email, "lead1@example.com")}})
+	if err != nil || len(found) != 1 {
+		t.Fatalf("find: %v, %v", found, err)
+	}
+	if got := found[0].Fields["Notes"]; got != f["Notes"] {
+		t.Errorf("read back Notes %q, want %q", got, f["Notes"])
+	}
+}

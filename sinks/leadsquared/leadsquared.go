@@ -163,17 +163,20 @@ func (b base) Scope() string        { return b.scope }
 // is an Unauthorized error.
 func (b base) Check(ctx context.Context) error { return b.c.check(ctx) }
 
-// fields returns f's non-empty values (trimmed), refusing names that are
-// not fields of the object.
+// fields returns f's values, refusing names that are not fields of the
+// object. Text goes as the file has it; typed values (phones, e-mails,
+// ids, numbers, dates) are trimmed; a value of white space alone is no
+// value, and not sent.
 func (b base) fields(op string, f sinks.Fields) (map[string]string, error) {
 	out := make(map[string]string, len(f))
 	var unknown []string
 	for k, v := range f {
-		if _, ok := b.obj.Field(k); !ok {
+		fd, ok := b.obj.Field(k)
+		if !ok {
 			unknown = append(unknown, k)
 			continue
 		}
-		if v = strings.TrimSpace(v); v != "" {
+		if v = asSent(fd, v); v != "" {
 			out[k] = v
 		}
 	}
@@ -181,6 +184,16 @@ func (b base) fields(op string, f sinks.Fields) (map[string]string, error) {
 		return nil, rejected(op, "%s has no field %s", b.obj.Name, strings.Join(sortedStrings(unknown), ", "))
 	}
 	return out, nil
+}
+
+// asSent is v as LeadSquared gets it (and as recordFields reads it
+// back): "" for white space alone, typed values trimmed, text as it is.
+func asSent(fd sinks.Field, v string) string {
+	t := strings.TrimSpace(v)
+	if t == "" || fd.Type != sinks.String {
+		return t
+	}
+	return v
 }
 
 // rejected is a refusal decided before any call: the row is wrong.
