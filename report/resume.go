@@ -89,23 +89,16 @@ func (r *RunFiles) Resume(markText string) bool {
 		return false
 	}
 	r.RejectedRows, r.WrittenRows = m.rejRows, m.wrRows
-	for _, l := range rej.lines {
-		r.Reasons.Add(l.row, "", l.column, l.reason)
-	}
+	r.Reasons = rej.reasons
 	return true
 }
 
 // adoption is a file an interrupted invocation left, checked and ready
 // to be taken over.
 type adoption struct {
-	name  string
-	size  int64
-	lines []rejectedLine // a rejected-rows file's lines, for the tally
-}
-
-type rejectedLine struct {
-	row            int
-	column, reason string
+	name    string
+	size    int64
+	reasons ReasonTally // a rejected-rows file's lines, counted
 }
 
 // find looks among what interrupted writers of c's path left for a file
@@ -168,7 +161,7 @@ func (c *csvFile) check(name string, size int64, rejected bool) (*adoption, bool
 		if err != nil {
 			return nil, false
 		}
-		a.lines = append(a.lines, rejectedLine{row: row, column: csvsafe.Restore(rec[n-2]), reason: tallied(csvsafe.Restore(rec[n-1]))})
+		a.reasons.Add(row, "", csvsafe.Restore(rec[n-2]), tallied(csvsafe.Restore(rec[n-1])))
 	}
 }
 
