@@ -78,15 +78,15 @@ func TestFindLeadDedupesAcrossKeys(t *testing.T) {
 	}
 }
 
-func TestCreateLead(t *testing.T) {
+// createLead creates lead 1's fields, edited, through a new sink and
+// returns what the emulator stored.
+func createLead(t *testing.T, edit func(sinks.Fields)) (*leadsquaredtest.Server, sinks.Sink, leadsquaredtest.Lead) {
+	t.Helper()
 	srv := startEmulator(t, leadsquaredtest.Options{})
 	s := newSink(t, testConfig(srv, ObjectLead))
-	ctx := context.Background()
 	f := leadFields(1)
-	f["Mobile"] = "+6591234567"
-	f["DoNotCall"] = "1"
-	f["OwnerId"] = leadsquaredtest.TestUserID2
-	rec, err := s.Create(ctx, f)
+	edit(f)
+	rec, err := s.Create(context.Background(), f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +94,16 @@ func TestCreateLead(t *testing.T) {
 	if !ok {
 		t.Fatalf("no lead %s", rec.ID)
 	}
+	return srv, s, l
+}
+
+func TestCreateLead(t *testing.T) {
+	srv, s, l := createLead(t, func(f sinks.Fields) {
+		f["Mobile"] = "+6591234567"
+		f["DoNotCall"] = "1"
+		f["OwnerId"] = leadsquaredtest.TestUserID2
+	})
+	ctx := context.Background()
 	if l.Phone != "+91-9810000001" || l.Mobile != "+65-91234567" || l.EmailAddress != "lead1@example.com" ||
 		l.OwnerID != leadsquaredtest.TestUserID2 || l.Attributes["mx_City"] != "Pune" || l.Attributes["DoNotCall"] != "1" {
 		t.Errorf("stored %+v", l)
@@ -143,21 +153,14 @@ func TestCreateLeadCheckedBeforeAnyCall(t *testing.T) {
 // their spaces and inner line breaks (only typed values, phones, e-mails,
 // ids and numbers, are trimmed, and a value of spaces alone is no value).
 func TestCreateLeadKeepsTextAsGiven(t *testing.T) {
-	srv := startEmulator(t, leadsquaredtest.Options{})
-	s := newSink(t, testConfig(srv, ObjectLead))
+	const notes = "  spaced  \n second line "
+	_, s, l := createLead(t, func(f sinks.Fields) {
+		f["Notes"] = notes
+		f["EmailAddress"] = "  Lead1@Example.com "
+		f["mx_City"] = "   "
+	})
 	ctx := context.Background()
-	f := leadFields(1)
-	f["Notes"] = "  spaced  \n second line "
-	f["EmailAddress"] = "  Lead1@Example.com "
-	f["mx_City"] = "   "
-	rec, err := s.Create(ctx, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, ok := srv.Lead(rec.ID)
-	if !ok {
-		t.Fatalf("no lead %s", rec.ID)
-	}
+	f := sinks.Fields{"Notes": notes}
 	if l.Attributes["Notes"] != f["Notes"] || l.EmailAddress != "Lead1@Example.com" {
 		t.Errorf("stored Notes %q, EmailAddress %q", l.Attributes["Notes"], l.EmailAddress)
 	}
