@@ -65,6 +65,10 @@ func parseMark(s string) (mark, bool) {
 // (or mark is "": the run starts over), the files stay new and what
 // earlier invocations left is removed, so the caller reports every row.
 func (r *RunFiles) Resume(markText string) bool {
+	if r.settled {
+		return false // lines were written already: too late
+	}
+	r.settled = true
 	m, ok := parseMark(markText)
 	if ok && (r.written == nil) != (m.wrBytes == 0) {
 		ok = false // a plan's files against a run's, or the other way round

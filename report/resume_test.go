@@ -166,3 +166,22 @@ func TestRunFilesResumeRefused(t *testing.T) {
 		})
 	}
 }
+
+// A run that does not resume its files (a vendor job's) drops what killed
+// invocations left as soon as it writes a line: killed again and again,
+// its folder holds one set of files, not one per kill.
+func TestRunFilesDropLeftoversAtTheFirstLine(t *testing.T) {
+	dir := t.TempDir()
+	for range 3 {
+		r, err := NewRunFiles(dir, resumeHeader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeLines(t, r, 0, 10)
+		r.rejected.b.Flush() // killed: never closed
+		r.written.b.Flush()
+		if n := len(filesOf(t, dir)); n != 2 {
+			t.Fatalf("%d files in the folder, want this invocation's 2", n)
+		}
+	}
+}

@@ -53,6 +53,10 @@ type RunFiles struct {
 	MaskReason func(raw []string, reason string) string
 
 	cells []string // a line's cells, reused
+	// settled: what interrupted invocations left has been taken over
+	// (Resume) or dropped; the first line drops it otherwise, so a run
+	// killed again and again keeps one set of files, not one per kill.
+	settled bool
 }
 
 type csvFile struct {
@@ -153,8 +157,22 @@ func (r *RunFiles) sourceCells(raw []string) []string {
 	return cells
 }
 
+// settle drops what interrupted invocations left, unless Resume took it.
+func (r *RunFiles) settle() {
+	if r.settled {
+		return
+	}
+	r.settled = true
+	for _, c := range []*csvFile{r.rejected, r.written} {
+		if c != nil {
+			c.dropLeftovers()
+		}
+	}
+}
+
 // Rejected adds a row to rejected.csv. raw is padded or cut to the header.
 func (r *RunFiles) Rejected(row int, raw []string, column, reason string) error {
+	r.settle()
 	cells := r.sourceCells(raw)
 	if r.MaskReason != nil {
 		reason = r.MaskReason(raw, reason)
@@ -181,6 +199,7 @@ func (r *RunFiles) Written(row int, raw []string, action, id string) error {
 	if r.written == nil {
 		return nil
 	}
+	r.settle()
 	r.WrittenRows++
 	cells := append(r.sourceCells(raw), strconv.Itoa(row), id, action)
 	r.cells = cells[:0]
