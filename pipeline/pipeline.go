@@ -116,10 +116,11 @@ type skipping struct {
 // readRows is the engine's one read loop, for every sink: it reads the
 // source in batches, maps them on GOMAXPROCS workers (ApplyPartial when
 // partial: required fields are checked on the merged entity), and calls
-// fn with each record in source order, from one goroutine. The first skip
-// records are read but neither mapped nor handed on (a resumed stream's
-// committed rows): their rejected rows get their report lines again from
-// state (replayer). So do all the rows of cfg.Done, which an earlier
+// fn with each record in source order, from one goroutine. The first
+// skip.rows records (a resumed stream's committed rows) are neither mapped
+// nor handed on: not even read when skip.seeked (the source is past them
+// already), and with skip.replay their rejected rows get their report
+// lines again from state (replayer). So do all the rows of cfg.Done, which an earlier
 // invocation of the run finished, from the goroutine that calls fn. It
 // returns at the end of the source, at cfg.Limit, when
 // ctx is cancelled (interrupted; every record read was handed on) or at a
@@ -247,10 +248,10 @@ func readBatches(ctx, gctx context.Context, cfg SyncConfig, skip skipping, work 
 		n = skip.rows
 		cfg.Progress.Read.Add(int64(n))
 	}
-	// A resumed stream's committed rows: their rejected.csv lines again.
-	// Their written.csv lines are not (reading every row's outcome back
-	// would cost the resume about half a full run; the output file holds
-	// those rows).
+	// A resumed stream's committed rows, when its report files could not
+	// go on after them: their rejected.csv lines again. Their written.csv
+	// lines are not (reading every row's outcome back would cost the
+	// resume about half a full run; the output file holds those rows).
 	skipped := newReplayer(cfg, skip.replay && skip.rows > 0, state.StatusOK)
 	b := newBatch(seq, 0)
 	send := func() error {

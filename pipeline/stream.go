@@ -116,7 +116,7 @@ func (p *planner) stream(ctx context.Context, st sinks.Stream, res *SyncResult, 
 		cp.token = t
 		if rep != nil {
 			if cp.mark, err = rep.Mark(); err != nil {
-				return err
+				return fmt.Errorf("%w: %w", ErrOwnFile, err)
 			}
 		}
 		cp.seek = seek
