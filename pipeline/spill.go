@@ -571,8 +571,10 @@ func (d *rowDecoder) uvarint() int {
 	return int(v)
 }
 
-func (d *rowDecoder) str() string {
-	n := d.uvarint()
+func (d *rowDecoder) str() string { return d.text(d.uvarint()) }
+
+// text is the next n bytes, as text.
+func (d *rowDecoder) text(n int) string {
 	if d.err != nil || n > len(d.b)-d.at {
 		d.err = errors.New("spill: a damaged record")
 		return ""
@@ -592,14 +594,7 @@ func (d *rowDecoder) ref(list []string) string {
 		d.err = errors.New("spill: a damaged record")
 		return ""
 	}
-	n := t / 2
-	if d.err != nil || n > len(d.b)-d.at {
-		d.err = errors.New("spill: a damaged record")
-		return ""
-	}
-	v := d.s[d.at : d.at+n]
-	d.at += n
-	return v
+	return d.text(t / 2)
 }
 
 // refs reads a list of putRef items.
