@@ -86,7 +86,7 @@ func (p *planner) stream(ctx context.Context, st sinks.Stream, res *SyncResult, 
 	if resumed {
 		skip.rows = pos.read
 		res.Skipped = pos.read
-		reported := cfg.Reporter == nil || (rep != nil && pos.mark != "" && rep.Resume(pos.mark))
+		reported := cfg.Reporter == nil || (rep != nil && rep.Resume(pos.mark))
 		skip.replay = !reported
 		if reported && seeker != nil && pos.seek != "" {
 			if err := seeker.Seek(pos.seek); err != nil {

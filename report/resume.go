@@ -85,9 +85,12 @@ func (r *RunFiles) Resume(markText string) bool {
 		ok = adoptAll([]*csvFile{r.rejected, r.written}, []*adoption{rej, wr})
 	}
 	if !ok {
+		// A new lineage: nothing of the earlier files may be taken for
+		// this one's by a later resume (its mark names these files).
 		for _, c := range []*csvFile{r.rejected, r.written} {
 			if c != nil {
 				c.dropLeftovers()
+				c.dropCommitted()
 			}
 		}
 		return false
@@ -205,6 +208,15 @@ func adoptAll(files []*csvFile, as []*adoption) bool {
 		}
 	}
 	return true
+}
+
+// dropCommitted removes the file an earlier invocation put in place at
+// c's path (never through a link: one is removed, not followed); c's
+// own goes there when it is closed.
+func (c *csvFile) dropCommitted() {
+	if fi, err := os.Lstat(c.f.Path()); err == nil && (fi.Mode().IsRegular() || fi.Mode()&os.ModeSymlink != 0) {
+		os.Remove(c.f.Path())
+	}
 }
 
 // dropLeftovers removes what interrupted writers of c's path left, its

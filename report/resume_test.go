@@ -185,3 +185,48 @@ func TestRunFilesDropLeftoversAtTheFirstLine(t *testing.T) {
 		}
 	}
 }
+
+// An invocation that starts its files over (its mark could not be
+// honoured, or the output starts anew) leaves nothing of the earlier
+// files to be taken for its own: killed in turn, its files, not the
+// earlier invocation's, are the ones the next resume goes on with.
+func TestRunFilesResumeAfterAStartOver(t *testing.T) {
+	dir := t.TempDir()
+	first, err := NewRunFiles(dir, resumeHeader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeLines(t, first, 0, 300)
+	first.Close() // stopped: its files are in place
+	second, err := NewRunFiles(dir, resumeHeader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Resume("") {
+		t.Fatal("resumed a start-over")
+	}
+	writeLines(t, second, 1000, 1030)
+	m, err := second.Mark()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// killed: never closed
+	third, err := NewRunFiles(dir, resumeHeader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !third.Resume(m) {
+		t.Fatal("not resumed")
+	}
+	writeLines(t, third, 1030, 1040)
+	if err := third.Close(); err != nil {
+		t.Fatal(err)
+	}
+	clean := t.TempDir()
+	whole, _ := NewRunFiles(clean, resumeHeader)
+	writeLines(t, whole, 1000, 1040)
+	whole.Close()
+	if diff := cmp.Diff(filesOf(t, clean), filesOf(t, dir)); diff != "" {
+		t.Fatalf("files (-want +got):\n%.2000s", diff)
+	}
+}
