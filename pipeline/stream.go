@@ -15,7 +15,15 @@ import (
 // streamCursor names a stream's committed progress in the run's cursors:
 // "<records read>[;r=<the reports' mark>][;s=<the source's position>]|<the
 // sink's checkpoint>", one value, so that all of it commits at once.
-const streamCursor = "stream"
+// Earlier versions wrote "<records read>|<the sink's checkpoint>" under
+// legacyStreamCursor, which is still read when there is no other. The
+// name is new so that an earlier version never misreads this value (it
+// would take the count for 0 and append every row again): finding none,
+// it starts the output over, or resumes its own consistent checkpoint.
+const (
+	streamCursor       = "stream.2"
+	legacyStreamCursor = "stream"
+)
 
 // checkpointEvery is how many records a stream writes between two
 // checkpoints: a killed export resumed redoes at most these.
@@ -70,11 +78,16 @@ func (p *planner) stream(ctx context.Context, st sinks.Stream, res *SyncResult, 
 	cfg := p.cfg
 	var pos streamPos
 	if cfg.Store != nil && cfg.State != nil {
-		cur, err := cfg.Store.Cursor(ctx, cfg.RunID, streamCursor)
-		if err != nil {
-			return fmt.Errorf("state: %w", err)
+		for _, name := range []string{streamCursor, legacyStreamCursor} {
+			cur, err := cfg.Store.Cursor(ctx, cfg.RunID, name)
+			if err != nil {
+				return fmt.Errorf("state: %w", err)
+			}
+			if cur != "" {
+				pos = parseStreamPos(cur)
+				break
+			}
 		}
-		pos = parseStreamPos(cur)
 	}
 	resumed, err := st.Start(pos.token)
 	if err != nil {

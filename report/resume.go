@@ -16,7 +16,9 @@ import (
 
 // Mark flushes both files and names the lines in them so far: what a
 // resumed run, whose committed progress ends here, goes on after
-// (Resume). It is "rejected bytes,rows,written bytes,rows".
+// (Resume). It is "rejected bytes,rows,written bytes,rows,masked" (1 when
+// the lines hide personal data: a run resumed with the other setting
+// cannot keep them).
 func (r *RunFiles) Mark() (string, error) {
 	var wb int64
 	if err := r.rejected.b.Flush(); err != nil {
@@ -28,26 +30,35 @@ func (r *RunFiles) Mark() (string, error) {
 		}
 		wb = r.written.n
 	}
-	return fmt.Sprintf("%d,%d,%d,%d", r.rejected.n, r.RejectedRows, wb, r.WrittenRows), nil
+	return fmt.Sprintf("%d,%d,%d,%d,%d", r.rejected.n, r.RejectedRows, wb, r.WrittenRows, r.maskedFlag()), nil
+}
+
+// maskedFlag is 1 when lines are masked (Mask or MaskReason set).
+func (r *RunFiles) maskedFlag() int {
+	if r.Mask != nil || r.MaskReason != nil {
+		return 1
+	}
+	return 0
 }
 
 // mark is a parsed Mark.
 type mark struct {
-	rejBytes, wrBytes int64
-	rejRows, wrRows   int
+	rejBytes, wrBytes       int64
+	rejRows, wrRows, masked int
 }
 
 func parseMark(s string) (mark, bool) {
 	p := strings.Split(s, ",")
-	if len(p) != 4 {
+	if len(p) != 5 {
 		return mark{}, false
 	}
 	var m mark
-	var errs [4]error
+	var errs [5]error
 	m.rejBytes, errs[0] = strconv.ParseInt(p[0], 10, 64)
 	m.rejRows, errs[1] = strconv.Atoi(p[1])
 	m.wrBytes, errs[2] = strconv.ParseInt(p[2], 10, 64)
 	m.wrRows, errs[3] = strconv.Atoi(p[3])
+	m.masked, errs[4] = strconv.Atoi(p[4])
 	for _, err := range errs {
 		if err != nil {
 			return mark{}, false
@@ -73,6 +84,9 @@ func (r *RunFiles) Resume(markText string) bool {
 	if ok && (r.written == nil) != (m.wrBytes == 0) {
 		ok = false // a plan's files against a run's, or the other way round
 	}
+	if ok && m.masked != r.maskedFlag() {
+		ok = false // lines with personal data shown, and now to be masked, or the other way round
+	}
 	var rej, wr *adoption
 	if ok {
 		rej = r.rejected.find(m.rejBytes, true)
@@ -94,6 +108,14 @@ func (r *RunFiles) Resume(markText string) bool {
 			}
 		}
 		return false
+	}
+	for _, c := range []*csvFile{r.rejected, r.written} {
+		if c != nil {
+			// One lineage: what other invocations left goes, so that a
+			// run killed again and again keeps one set of files.
+			c.dropLeftovers()
+			c.dropCommitted()
+		}
 	}
 	r.RejectedRows, r.WrittenRows = m.rejRows, m.wrRows
 	r.Reasons = rej.reasons

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -87,12 +88,17 @@ func TestRunFilesResumeAfterTheMark(t *testing.T) {
 			} else if err := first.Close(); err != nil {
 				t.Fatal(err)
 			}
+			// An invocation killed before it resumed left a new file too.
+			os.WriteFile(filepath.Join(dir, ".rejected.csv.tmp-other"), []byte("name,phone\n"), 0o644)
 			second, err := NewRunFiles(dir, resumeHeader)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !second.Resume(m) {
 				t.Fatal("not resumed")
+			}
+			if n := len(filesOf(t, dir)); n != 2 {
+				t.Fatalf("%d files in the folder after the resume, want its 2", n)
 			}
 			writeLines(t, second, at, n)
 			if err := second.Close(); err != nil {
@@ -119,7 +125,9 @@ func TestRunFilesResumeRefused(t *testing.T) {
 		"no file":      func(dir, m string) string { os.Remove(filepath.Join(dir, "rejected.csv")); return m },
 		"shorter":      func(dir, m string) string { os.Truncate(filepath.Join(dir, "rejected.csv"), 40); return m },
 		"other header": func(dir, m string) string { return "" },
-		"bad mark":     func(dir, m string) string { return "1,2,x,4" },
+		"bad mark":     func(dir, m string) string { return "1,2,x,4,0" },
+		"old mark":     func(dir, m string) string { return m[:strings.LastIndex(m, ",")] },
+		"now masked":   func(dir, m string) string { return m },
 		"start over":   func(dir, m string) string { return "" },
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -144,6 +152,9 @@ func TestRunFilesResumeRefused(t *testing.T) {
 			}
 			if name == "other header" {
 				m, _ = first.Mark()
+			}
+			if name == "now masked" {
+				second.Mask = func(i int, v string) string { return "•••" }
 			}
 			if second.Resume(m) {
 				t.Fatal("resumed")
