@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,11 +17,14 @@ import (
 
 // Mark flushes both files and names the lines in them so far: what a
 // resumed run, whose committed progress ends here, goes on after
-// (Resume). It is "rejected bytes,rows,written bytes,rows,masked" (1 when
-// the lines hide personal data: a run resumed with the other setting
-// cannot keep them).
+// (Resume). It is "rejected bytes,rows,written bytes,rows,masked,rejected
+// file,written file": masked is 1 when the lines hide personal data (a
+// run resumed with the other setting cannot keep them); the files are the
+// temporary files the lines are in, so that a resume takes exactly those
+// (or, once they were put in place, the files at their final names).
 func (r *RunFiles) Mark() (string, error) {
 	var wb int64
+	wname := ""
 	if err := r.rejected.b.Flush(); err != nil {
 		return "", fmt.Errorf("report: %w", err)
 	}
@@ -28,9 +32,10 @@ func (r *RunFiles) Mark() (string, error) {
 		if err := r.written.b.Flush(); err != nil {
 			return "", fmt.Errorf("report: %w", err)
 		}
-		wb = r.written.n
+		wb, wname = r.written.n, filepath.Base(r.written.f.File.Name())
 	}
-	return fmt.Sprintf("%d,%d,%d,%d,%d", r.rejected.n, r.RejectedRows, wb, r.WrittenRows, r.maskedFlag()), nil
+	return fmt.Sprintf("%d,%d,%d,%d,%d,%s,%s", r.rejected.n, r.RejectedRows, wb, r.WrittenRows, r.maskedFlag(),
+		filepath.Base(r.rejected.f.File.Name()), wname), nil
 }
 
 // maskedFlag is 1 when lines are masked (Mask or MaskReason set).
@@ -45,14 +50,15 @@ func (r *RunFiles) maskedFlag() int {
 type mark struct {
 	rejBytes, wrBytes       int64
 	rejRows, wrRows, masked int
+	rejFile, wrFile         string // base names
 }
 
 func parseMark(s string) (mark, bool) {
 	p := strings.Split(s, ",")
-	if len(p) != 5 {
+	if len(p) != 7 {
 		return mark{}, false
 	}
-	var m mark
+	m := mark{rejFile: p[5], wrFile: p[6]}
 	var errs [5]error
 	m.rejBytes, errs[0] = strconv.ParseInt(p[0], 10, 64)
 	m.rejRows, errs[1] = strconv.Atoi(p[1])
@@ -89,33 +95,25 @@ func (r *RunFiles) Resume(markText string) bool {
 	}
 	var rej, wr *adoption
 	if ok {
-		rej = r.rejected.find(m.rejBytes, true)
+		rej = r.rejected.find(m.rejFile, m.rejBytes, true)
 		if r.written != nil {
-			wr = r.written.find(m.wrBytes, false)
+			wr = r.written.find(m.wrFile, m.wrBytes, false)
 		}
 		ok = rej != nil && (r.written == nil || wr != nil)
 	}
 	if ok {
 		ok = adoptAll([]*csvFile{r.rejected, r.written}, []*adoption{rej, wr})
 	}
-	if !ok {
-		// A new lineage: nothing of the earlier files may be taken for
-		// this one's by a later resume (its mark names these files).
-		for _, c := range []*csvFile{r.rejected, r.written} {
-			if c != nil {
-				c.dropLeftovers()
-				c.dropCommitted()
-			}
-		}
-		return false
-	}
+	// What other invocations left goes, so that a run killed again and
+	// again keeps one set of files (the files in place stay until these
+	// replace them).
 	for _, c := range []*csvFile{r.rejected, r.written} {
 		if c != nil {
-			// One lineage: what other invocations left goes, so that a
-			// run killed again and again keeps one set of files.
 			c.dropLeftovers()
-			c.dropCommitted()
 		}
+	}
+	if !ok {
+		return false
 	}
 	r.RejectedRows, r.WrittenRows = m.rejRows, m.wrRows
 	r.Reasons = rej.reasons
@@ -130,19 +128,19 @@ type adoption struct {
 	reasons ReasonTally // a rejected-rows file's lines, counted
 }
 
-// find looks among what interrupted writers of c's path left for a file
-// that holds size bytes of this run's lines: the same header, whole CSV
-// records up to size (for a rejected-rows file, read back).
-func (c *csvFile) find(size int64, rejected bool) *adoption {
+// find is the file the mark's lines are in: file (a base name), the
+// temporary file they were written to, while it is there, else the file
+// at c's path, where it went when that invocation stopped. It must hold
+// size bytes of this run's lines: the same header, whole CSV records up
+// to size (for a rejected-rows file, read back).
+func (c *csvFile) find(file string, size int64, rejected bool) *adoption {
 	path := c.f.Path()
-	own := c.f.File.Name()
-	for _, name := range append([]string{path}, safefile.Leftovers(path)...) {
-		if name == own {
-			continue
-		}
-		if a, ok := c.check(name, size, rejected); ok {
-			return a
-		}
+	name := filepath.Join(filepath.Dir(path), file)
+	if _, err := os.Lstat(name); err != nil || file == "" || file != filepath.Base(file) || name == c.f.File.Name() {
+		name = path
+	}
+	if a, ok := c.check(name, size, rejected); ok {
+		return a
 	}
 	return nil
 }
@@ -230,15 +228,6 @@ func adoptAll(files []*csvFile, as []*adoption) bool {
 		}
 	}
 	return true
-}
-
-// dropCommitted removes the file an earlier invocation put in place at
-// c's path (never through a link: one is removed, not followed); c's
-// own goes there when it is closed.
-func (c *csvFile) dropCommitted() {
-	if fi, err := os.Lstat(c.f.Path()); err == nil && (fi.Mode().IsRegular() || fi.Mode()&os.ModeSymlink != 0) {
-		os.Remove(c.f.Path())
-	}
 }
 
 // dropLeftovers removes what interrupted writers of c's path left, its

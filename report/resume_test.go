@@ -198,9 +198,10 @@ func TestRunFilesDropLeftoversAtTheFirstLine(t *testing.T) {
 }
 
 // An invocation that starts its files over (its mark could not be
-// honoured, or the output starts anew) leaves nothing of the earlier
-// files to be taken for its own: killed in turn, its files, not the
-// earlier invocation's, are the ones the next resume goes on with.
+// honoured, or the output starts anew) leaves the files in place until
+// its own replace them, and killed in turn, its files, not the earlier
+// invocation's, are the ones the next resume goes on with (the mark
+// names them).
 func TestRunFilesResumeAfterAStartOver(t *testing.T) {
 	dir := t.TempDir()
 	first, err := NewRunFiles(dir, resumeHeader)
@@ -213,8 +214,14 @@ func TestRunFilesResumeAfterAStartOver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	before := filesOf(t, dir)
 	if second.Resume("") {
 		t.Fatal("resumed a start-over")
+	}
+	// The files in place stay until the new ones replace them (a report
+	// folder shared by runs keeps the last run's files meanwhile).
+	if diff := cmp.Diff(before, filesOf(t, dir)); diff != "" {
+		t.Fatalf("a start-over changed the files in place (-before +after):\n%.1000s", diff)
 	}
 	writeLines(t, second, 1000, 1030)
 	m, err := second.Mark()
