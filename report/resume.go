@@ -79,8 +79,9 @@ func parseMark(s string) (mark, bool) {
 // instead of empty: a resumed export then neither reads nor reports its
 // committed rows again. The rejection reasons of those lines are counted
 // again from the file. It reports whether it could; when it could not
-// (or mark is "": the run starts over), the files stay new and what
-// earlier invocations left is removed, so the caller reports every row.
+// (or mark is "": the run starts over), the files stay new, so the caller
+// reports every row. Either way the temporary files of other invocations
+// are removed; files in place stay until these replace them.
 func (r *RunFiles) Resume(markText string) bool {
 	if r.settled {
 		return false // lines were written already: too late
