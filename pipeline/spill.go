@@ -472,18 +472,13 @@ func putStrings(b []byte, ss []string) []byte {
 // equals one of them, or a key's value that equals a mapped value (most
 // do: columns mapped as they are, normalized phones and e-mails), is a
 // reference to it, not a copy: the spill, written once and read twice,
-// is about a third smaller. h learns which cell each value tends to equal
-// (nil: every value a copy).
+// is about a third smaller. h learns which cell each value tends to equal.
 func encodeRow(b []byte, lead mapping.Lead, raw []string, keys []sinks.Key, h *refHints) []byte {
 	b = binary.AppendUvarint(b, uint64(lead.Row))
 	b = putStrings(b, raw)
 	b = binary.AppendUvarint(b, uint64(len(lead.Values)))
 	for i, v := range lead.Values {
-		ref := -1
-		if h != nil {
-			ref = h.find(&h.values, i, v, raw)
-		}
-		b = putRef(b, v, ref)
+		b = putRef(b, v, h.find(&h.values, i, v, raw))
 	}
 	b = putStrings(b, lead.Missing)
 	b = putString(b, lead.MissingColumn)
@@ -491,15 +486,9 @@ func encodeRow(b []byte, lead mapping.Lead, raw []string, keys []sinks.Key, h *r
 	for i, k := range keys {
 		b = putString(b, k.Field)
 		b = putString(b, k.Kind)
-		ref := -1
-		if h != nil {
-			ref = h.find(&h.keys, i, k.Value, lead.Values)
-		}
-		b = putRef(b, k.Value, ref)
+		b = putRef(b, k.Value, h.find(&h.keys, i, k.Value, lead.Values))
 	}
-	if h != nil {
-		h.rows++
-	}
+	h.rows++
 	return b
 }
 

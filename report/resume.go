@@ -86,7 +86,6 @@ func (r *RunFiles) Resume(markText string) bool {
 	if r.settled {
 		return false // lines were written already: too late
 	}
-	r.settled = true
 	m, ok := parseMark(markText)
 	if ok && (r.written == nil) != (m.wrBytes == 0) {
 		ok = false // a plan's files against a run's, or the other way round
@@ -105,14 +104,7 @@ func (r *RunFiles) Resume(markText string) bool {
 	if ok {
 		ok = adoptAll([]*csvFile{r.rejected, r.written}, []*adoption{rej, wr})
 	}
-	// What other invocations left goes, so that a run killed again and
-	// again keeps one set of files (the files in place stay until these
-	// replace them).
-	for _, c := range []*csvFile{r.rejected, r.written} {
-		if c != nil {
-			c.dropLeftovers()
-		}
-	}
+	r.settle() // what other invocations left goes; the files in place stay until these replace them
 	if !ok {
 		return false
 	}
@@ -147,7 +139,7 @@ func (c *csvFile) find(file string, size int64, rejected bool) *adoption {
 }
 
 func (c *csvFile) check(name string, size int64, rejected bool) (*adoption, bool) {
-	if size < c.header {
+	if size < int64(len(c.head)) {
 		return nil, false
 	}
 	f, err := os.Open(name)
@@ -158,19 +150,12 @@ func (c *csvFile) check(name string, size int64, rejected bool) (*adoption, bool
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() < size {
 		return nil, false
 	}
-	if err := c.b.Flush(); err != nil {
-		return nil, false
-	}
-	own, err := os.ReadFile(c.f.File.Name()) // this run's header line, as written
-	if err != nil || int64(len(own)) != c.header {
-		return nil, false
-	}
-	head := make([]byte, c.header)
-	if _, err := io.ReadFull(f, head); err != nil || !bytes.Equal(head, own) {
+	head := make([]byte, len(c.head))
+	if _, err := io.ReadFull(f, head); err != nil || !bytes.Equal(head, c.head) {
 		return nil, false
 	}
 	a := &adoption{name: name, size: size}
-	body := io.LimitReader(f, size-c.header)
+	body := io.LimitReader(f, size-int64(len(c.head)))
 	if !rejected {
 		return a, true
 	}

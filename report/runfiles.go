@@ -60,10 +60,10 @@ type RunFiles struct {
 }
 
 type csvFile struct {
-	f      *safefile.File
-	b      *bufio.Writer
-	n      int64 // bytes written through b, flushed or not
-	header int64 // of them, the header line's
+	f    *safefile.File
+	b    *bufio.Writer
+	n    int64  // bytes written through b, flushed or not
+	head []byte // the header line, as written
 }
 
 // createCSV starts a CSV file that appears at path on close (never
@@ -75,12 +75,12 @@ func createCSV(path string, header []string) (*csvFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &csvFile{f: f, b: bufio.NewWriterSize(f, 256<<10)}
-	if err := c.write(header); err != nil {
+	c := &csvFile{f: f, b: bufio.NewWriterSize(f, 256<<10), head: csvsafe.AppendRecord(nil, header, true)}
+	c.n = int64(len(c.head))
+	if _, err := c.b.Write(c.head); err != nil {
 		f.Abort()
 		return nil, err
 	}
-	c.header = c.n
 	return c, nil
 }
 
@@ -157,7 +157,8 @@ func (r *RunFiles) sourceCells(raw []string) []string {
 	return cells
 }
 
-// settle drops what interrupted invocations left, unless Resume took it.
+// settle drops the temporary files other invocations left (after Resume
+// took over the ones it goes on with), once.
 func (r *RunFiles) settle() {
 	if r.settled {
 		return
